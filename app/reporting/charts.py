@@ -1,0 +1,211 @@
+"""Charts as small SVG strings, drawn with matplotlib's object API (no pyplot state, so
+it is safe in a request thread).
+
+Text stays text (svg.fonttype "none"): the files are small, and the PDF renderer sets
+the words in the report's own font. Every chart gets a title here and a data table
+beside it in the report.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import textwrap
+from collections.abc import Sequence
+
+import matplotlib
+from matplotlib.figure import Figure
+
+# One calm palette for report and dashboard. Each colour has at least 3:1 contrast on
+# white (WCAG 1.4.11 for graphics); ink colours have at least 4.5:1.
+INK = "#1f2a33"
+MUTED = "#4d5b66"
+GRID = "#d5dde3"
+REGISTERED_COLOUR = "#6f93a8"
+ATTENDED_COLOUR = "#1d5470"
+LIKERT_COLOURS = ("#9a4a3c", "#c98a6b", "#8f8f8f", "#5f8fa6", "#1d5470")
+
+FONT_STACK = ["Liberation Sans", "DejaVu Sans", "sans-serif"]
+
+_STYLE = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "gathering-report",
+    "font.family": FONT_STACK,
+    "font.size": 9,
+    "axes.edgecolor": GRID,
+    "axes.labelcolor": INK,
+    "xtick.color": MUTED,
+    "ytick.color": INK,
+    "text.color": INK,
+}
+
+
+def _svg(figure: Figure) -> str:
+    buffer = io.StringIO()
+    with matplotlib.rc_context(_STYLE):
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    text = buffer.getvalue()
+    start = text.find("<svg")
+    return text[start:] if start >= 0 else text
+
+
+def data_uri(svg: str) -> str:
+    """An SVG as a data: URI, so that neither browser nor PDF renderer fetches anything."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def _wrap(label: str, width: int = 34) -> str:
+    return "\n".join(textwrap.wrap(str(label), width)[:3]) or str(label)
+
+
+def _new_figure(rows: int, *, per_row: float = 0.42, extra: float = 0.9) -> Figure:
+    with matplotlib.rc_context(_STYLE):
+        return Figure(figsize=(6.6, max(1.6, extra + per_row * rows)), dpi=72)
+
+
+def paired_bars(
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[int | None], Sequence[str]]],
+    title: str,
+) -> str:
+    """Horizontal bars, one group per category, e.g. registered vs attended.
+
+    Each series is (name, values, printed values). A value that suppression hid is None:
+    it is drawn as no bar, with the same mark the table prints ("<5" or "x"), so the
+    chart never shows more than the table does.
+    """
+    rows = len(labels)
+    wrapped = [_wrap(label) for label in labels]
+    colours = [REGISTERED_COLOUR, ATTENDED_COLOUR][-len(series) :] if len(series) < 3 else None
+    colours = colours or LIKERT_COLOURS
+    with matplotlib.rc_context(_STYLE):
+        figure = _new_figure(rows, per_row=0.1 + 0.14 * len(series), extra=0.8)
+        axes = figure.add_subplot()
+        height = 0.8 / max(1, len(series))
+        top = max([v for _, values, _ in series for v in values if v is not None] + [1])
+        for index, (name, values, texts) in enumerate(series):
+            offset = (index - (len(series) - 1) / 2) * height
+            drawn = [v if v is not None else 0 for v in values]
+            bars = axes.barh(
+                [p + offset for p in range(rows)],
+                drawn,
+                height=height * 0.92,
+                color=colours[index % len(colours)],
+                label=name,
+            )
+            for bar, text in zip(bars, texts, strict=True):
+                axes.text(
+                    bar.get_width() + top * 0.012,
+                    bar.get_y() + bar.get_height() / 2,
+                    text,
+                    va="center",
+                    fontsize=7.5,
+                    color=INK,
+                )
+        axes.set_yticks(range(rows), wrapped, fontsize=8)
+        axes.invert_yaxis()
+        axes.set_xlim(0, top * 1.14)
+        axes.xaxis.grid(True, color=GRID, linewidth=0.6)
+        axes.set_axisbelow(True)
+        for side in ("top", "right", "bottom"):
+            axes.spines[side].set_visible(False)
+        axes.tick_params(axis="both", length=0, labelsize=8)
+        axes.set_title(title, loc="left", fontsize=10, fontweight="bold", color=INK, pad=16)
+        if len(series) > 1:
+            axes.legend(
+                loc="lower left",
+                bbox_to_anchor=(0, 1.0),
+                ncols=len(series),
+                frameon=False,
+                fontsize=8,
+                borderaxespad=0.1,
+            )
+        figure.tight_layout()
+        return _svg(figure)
+
+
+def likert_stacked(
+    questions: Sequence[str],
+    scale: Sequence[str],
+    percents: Sequence[Sequence[float | None] | None],
+    title: str,
+) -> str:
+    """100% stacked bars, one per rating question, lowest rating on the left.
+
+    A segment given as None was suppressed: the hidden share of a bar (which a reader
+    can work out anyway from the visible ones) is drawn as one pale "not shown" block
+    at the end. A whole row given as None gets no bar.
+    """
+    rows = len(questions)
+    labels = [_wrap(question, 40) for question in questions]
+    colours = _likert_palette(len(scale))
+    with matplotlib.rc_context(_STYLE):
+        figure = _new_figure(rows, per_row=0.42, extra=1.1)
+        axes = figure.add_subplot()
+        lefts = [0.0] * rows
+        for point, (label, colour) in enumerate(zip(scale, colours, strict=True)):
+            widths = [(row[point] or 0.0) if row is not None else 0.0 for row in percents]
+            bars = axes.barh(
+                range(rows), widths, left=lefts, height=0.62, color=colour, label=label
+            )
+            for bar, width in zip(bars, widths, strict=True):
+                if width >= 7:
+                    axes.text(
+                        bar.get_x() + width / 2,
+                        bar.get_y() + bar.get_height() / 2,
+                        f"{width:.0f}%",
+                        ha="center",
+                        va="center",
+                        fontsize=7.5,
+                        color="#ffffff" if colour in _DARK else INK,
+                    )
+            lefts = [left + width for left, width in zip(lefts, widths, strict=True)]
+        hidden = [
+            (100.0 - left) if row is not None and any(v is None for v in row) else 0.0
+            for left, row in zip(lefts, percents, strict=True)
+        ]
+        if any(hidden):
+            axes.barh(
+                range(rows),
+                hidden,
+                left=lefts,
+                height=0.62,
+                color="#eef1f3",
+                edgecolor="#8f8f8f",
+                hatch="///",
+                linewidth=0.4,
+                label="Small numbers, not shown",
+            )
+        for index, row in enumerate(percents):
+            if row is None:
+                axes.text(1, index, "Too few responses to show", va="center", fontsize=7.5)
+        axes.set_yticks(range(rows), labels, fontsize=8)
+        axes.invert_yaxis()
+        axes.set_xlim(0, 100)
+        axes.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"], fontsize=8)
+        for side in ("top", "right", "left"):
+            axes.spines[side].set_visible(False)
+        axes.tick_params(axis="both", length=0)
+        axes.set_title(title, loc="left", fontsize=10, fontweight="bold", color=INK, pad=30)
+        axes.legend(
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            ncols=3,
+            frameon=False,
+            fontsize=7.5,
+            borderaxespad=0.1,
+        )
+        figure.tight_layout()
+        return _svg(figure)
+
+
+_DARK = {"#9a4a3c", "#1d5470", "#5f8fa6", "#8f8f8f"}
+
+
+def _likert_palette(points: int) -> list[str]:
+    if points == len(LIKERT_COLOURS):
+        return list(LIKERT_COLOURS)
+    if points <= 1:
+        return [ATTENDED_COLOUR] * points
+    step = (len(LIKERT_COLOURS) - 1) / (points - 1)
+    return [LIKERT_COLOURS[round(i * step)] for i in range(points)]
