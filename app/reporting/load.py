@@ -1,0 +1,189 @@
+"""One query per table into DataFrames, for one gathering.
+
+Only the columns the report needs are selected: no names, no emails, no free-text
+accessibility needs or territories. Each area that another helper owns (notes,
+evaluation) is read only if its model exists, so a missing feature becomes a section
+that says "no data yet" rather than an error.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pandas as pd
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AgendaItem, Gathering, Registration
+from app.reporting.context import EvaluationData, ReportData
+
+REGISTRATION_COLUMNS = (
+    Registration.id,
+    Registration.status,
+    Registration.role,
+    Registration.organisation_type,
+    Registration.health_region,
+    Registration.indigenous_identity,
+    Registration.assigned_breakout_id,
+    Registration.first_choice_id,
+)
+
+AGENDA_COLUMNS = (
+    AgendaItem.id,
+    AgendaItem.kind,
+    AgendaItem.title,
+    AgendaItem.presenter,
+    AgendaItem.description,
+    AgendaItem.priority_area,
+    AgendaItem.starts_at,
+    AgendaItem.ends_at,
+)
+
+
+def _frame(statement, columns) -> pd.DataFrame:
+    rows = db.session.execute(statement).all()
+    return pd.DataFrame.from_records(rows, columns=[c.key for c in columns])
+
+
+def gathering_facts(gathering: Gathering) -> dict:
+    return {
+        "id": gathering.id,
+        "slug": gathering.slug,
+        "title": gathering.title,
+        "description": gathering.description or "",
+        "timezone": gathering.timezone,
+        "starts_at": gathering.starts_at,
+        "ends_at": gathering.ends_at,
+        "land_acknowledgement": gathering.land_acknowledgement or "",
+        "attendance_threshold_minutes": gathering.attendance_threshold_minutes,
+        "format_label": "A virtual, province-wide gathering"
+        + (" on Zoom" if "zoom" in (gathering.meeting_url or "").lower() else ""),
+    }
+
+
+def load_registrations(gathering_id: int) -> pd.DataFrame:
+    return _frame(
+        select(*REGISTRATION_COLUMNS).where(Registration.gathering_id == gathering_id),
+        REGISTRATION_COLUMNS,
+    )
+
+
+def load_agenda(gathering_id: int) -> pd.DataFrame:
+    return _frame(
+        select(*AGENDA_COLUMNS).where(
+            AgendaItem.gathering_id == gathering_id, AgendaItem.removed_at.is_(None)
+        ),
+        AGENDA_COLUMNS,
+    )
+
+
+def _optional_model(module: str, name: str):
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def load_attendance(gathering_id: int) -> pd.DataFrame:
+    """registration_id, agenda_item_id, minutes: the largest figure any source gave
+    for each person and item (sources are not added together)."""
+    record = _optional_model("app.models.attendance", "AttendanceRecord")
+    columns = ["registration_id", "agenda_item_id", "source", "minutes"]
+    if record is None:
+        return pd.DataFrame(columns=columns)
+    cols = (record.registration_id, record.agenda_item_id, record.source, record.minutes)
+    frame = _frame(
+        select(*cols).where(
+            record.gathering_id == gathering_id, record.registration_id.is_not(None)
+        ),
+        cols,
+    )
+    return frame
+
+
+def attended_ids(attendance: pd.DataFrame, threshold_minutes: int) -> set[int]:
+    """People present for at least the threshold: the whole-gathering figure, or the sum
+    of their per-item figures, whichever is larger. A check-in counts as present."""
+    if not len(attendance):
+        return set()
+    frame = attendance.copy()
+    frame["minutes"] = frame["minutes"].fillna(0).astype(int)
+    checked_in = set(frame.loc[frame["source"] == "checkin", "registration_id"].astype(int))
+    whole = frame[frame["agenda_item_id"].isna()].groupby("registration_id")["minutes"].max()
+    per_item = (
+        frame[frame["agenda_item_id"].notna()]
+        .groupby(["registration_id", "agenda_item_id"])["minutes"]
+        .max()
+        .groupby(level=0)
+        .sum()
+    )
+    total = pd.concat([whole, per_item], axis=1).fillna(0).max(axis=1)
+    present = set(total[total >= threshold_minutes].index.astype(int))
+    return present | checked_in
+
+
+def load_notes(gathering_id: int, breakout_ids: list[int]) -> tuple[pd.DataFrame, bool]:
+    """Submitted breakout notes as plain values; (frame, whether the feature exists)."""
+    empty = pd.DataFrame(
+        columns=["agenda_item_id", "summary_html", "themes", "actions", "quotes", "head_count"]
+    )
+    loader = _optional_model("app.breakouts.services", "notes_for_report")
+    if loader is None:
+        return empty, False
+    rows = loader(gathering_id, breakout_ids)
+    if not rows:
+        return empty, True
+    return pd.DataFrame.from_records(rows, columns=list(empty.columns)), True
+
+
+def load_evaluation(gathering_id: int) -> EvaluationData | None:
+    loader = _optional_model("app.evaluation.services", "evaluation_for_report")
+    if loader is None:
+        return None
+    return loader(gathering_id)
+
+
+def previous_gathering(gathering: Gathering) -> Gathering | None:
+    return db.session.scalars(
+        select(Gathering)
+        .where(Gathering.starts_at < gathering.starts_at, Gathering.id != gathering.id)
+        .order_by(Gathering.starts_at.desc())
+        .limit(1)
+    ).first()
+
+
+def load_report_data(gathering: Gathering, *, with_previous: bool = True) -> ReportData:
+    """Everything the report needs, in a handful of queries."""
+    from app.reporting import aggregate
+
+    registrations = load_registrations(gathering.id)
+    agenda = load_agenda(gathering.id)
+    attendance = load_attendance(gathering.id)
+    has_attendance = bool(len(attendance))
+    present = attended_ids(attendance, gathering.attendance_threshold_minutes)
+    registrations["attended"] = registrations["id"].isin(present)
+    breakout_ids = [int(i) for i in agenda.loc[agenda["kind"] == "breakout", "id"]]
+    in_rooms = attendance[attendance["agenda_item_id"].isin(breakout_ids)][
+        ["agenda_item_id", "registration_id"]
+    ].drop_duplicates()
+    notes, _ = load_notes(gathering.id, breakout_ids)
+    previous = previous_gathering(gathering) if with_previous else None
+    previous_glance = None
+    if previous is not None:
+        before = load_report_data(previous, with_previous=False)
+        previous_glance = aggregate.at_a_glance(
+            before.registrations,
+            breakouts_held=0,
+            has_attendance=before.has_attendance,
+        )
+    return ReportData(
+        gathering=gathering_facts(gathering),
+        registrations=registrations,
+        agenda=agenda,
+        breakout_attendance=in_rooms,
+        notes=notes,
+        has_attendance=has_attendance,
+        evaluation=load_evaluation(gathering.id),
+        previous=previous_glance,
+        previous_title=previous.title if previous is not None else None,
+    )

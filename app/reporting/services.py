@@ -1,0 +1,230 @@
+"""The report pipeline (load -> aggregate -> charts -> HTML -> PDF), storage of every
+generated PDF under instance/reports/, and delivery through the outbox."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from markupsafe import Markup
+
+from app.extensions import db
+from app.models import Gathering, ReportRun, ReportStatus, User
+from app.reporting import context as report_context
+from app.reporting.load import load_report_data
+from app.reporting.render import page_size as checked_page_size
+from app.reporting.render import render_html, render_pdf
+from app.reporting.suppression import check_threshold
+
+Progress = Callable[[int, str], None]
+STAGES = (
+    (10, "Reading the data"),
+    (30, "Counting and drawing charts"),
+    (55, "Writing the report"),
+    (60, "Laying out the PDF pages"),
+    (100, "Done"),
+)
+
+
+@dataclass
+class BuiltReport:
+    html: str
+    pdf: bytes | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def report_settings(
+    config, *, variant: str, threshold: int | None = None, page_size: str | None = None
+) -> tuple[str, int, str]:
+    if variant not in report_context.VARIANTS:
+        raise ValueError("Choose the committee or the shareable version.")
+    return (
+        variant,
+        check_threshold(threshold or config.get("SUPPRESSION_THRESHOLD", 5)),
+        checked_page_size(page_size or config.get("REPORT_PAGE_SIZE")),
+    )
+
+
+def build_report(
+    gathering: Gathering,
+    *,
+    variant: str,
+    now: datetime,
+    threshold: int | None = None,
+    page_size: str | None = None,
+    pdf: bool = True,
+    for_web: bool = False,
+    stylesheet_url: str = "",
+    progress: Progress | None = None,
+) -> BuiltReport:
+    """Run the whole pipeline and time each stage (the benchmark prints these)."""
+    variant, threshold, size = report_settings(
+        current_app.config, variant=variant, threshold=threshold, page_size=page_size
+    )
+    step = progress or (lambda _percent, _stage: None)
+    timings: dict[str, float] = {}
+    step(*STAGES[0])
+    start = time.perf_counter()
+    data = load_report_data(gathering)
+    timings["load"] = time.perf_counter() - start
+    step(*STAGES[1])
+    start = time.perf_counter()
+    ctx = report_context.build_context(
+        data, variant=variant, threshold=threshold, page_size=size, now=now, timings=timings
+    )
+    timings["aggregate+charts"] = time.perf_counter() - start
+    step(*STAGES[2])
+    start = time.perf_counter()
+    html = render_html({**ctx, "stylesheet_url": stylesheet_url}, for_web=for_web)
+    timings["html"] = time.perf_counter() - start
+    document = None
+    if pdf:
+        step(*STAGES[3])
+        start = time.perf_counter()
+        document = render_pdf(html)
+        timings["pdf"] = time.perf_counter() - start
+    return BuiltReport(html=html, pdf=document, timings=timings)
+
+
+def reports_dir() -> Path:
+    path = Path(current_app.instance_path) / "reports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def start_run(gathering: Gathering, *, variant: str, user: User | None, now: datetime) -> ReportRun:
+    """A queued run row (not committed), validated before any work starts."""
+    variant, threshold, size = report_settings(current_app.config, variant=variant)
+    run = ReportRun(
+        gathering_id=gathering.id,
+        variant=variant,
+        threshold=threshold,
+        page_size=size,
+        created_by_id=user.id if user else None,
+        created_at=now,
+        status=ReportStatus.QUEUED.value,
+        stage="Waiting to start",
+    )
+    db.session.add(run)
+    return run
+
+
+def execute_run(run_id: int, *, now: datetime, commit_progress: bool = True) -> ReportRun:
+    """Generate the PDF for a queued run and store it. Progress is committed as it goes
+    so a page polling from another request can show it."""
+    run = db.session.get(ReportRun, run_id)
+    if run is None:
+        raise LookupError(f"no report run {run_id}")
+    gathering = db.session.get(Gathering, run.gathering_id)
+
+    def progress(percent: int, stage: str) -> None:
+        run.status = ReportStatus.RUNNING.value
+        run.progress = percent
+        run.stage = stage
+        if commit_progress:
+            db.session.commit()
+
+    try:
+        built = build_report(
+            gathering,
+            variant=run.variant,
+            now=now,
+            threshold=run.threshold,
+            page_size=run.page_size,
+            progress=progress,
+        )
+        store_pdf(run, built.pdf, gathering=gathering, now=now)
+    except Exception as error:
+        db.session.rollback()
+        run = db.session.get(ReportRun, run_id)
+        run.status = ReportStatus.FAILED.value
+        run.stage = "Failed"
+        run.error = f"{type(error).__name__}: {error}"[:2000]
+        db.session.commit()
+        raise
+    db.session.commit()
+    return run
+
+
+def store_pdf(run: ReportRun, pdf: bytes, *, gathering: Gathering, now: datetime) -> None:
+    digest = hashlib.sha256(pdf).hexdigest()
+    name = f"{gathering.slug}-{run.variant}-{now:%Y%m%dT%H%M%SZ}-{run.id}.pdf"
+    path = reports_dir() / name
+    path.write_bytes(pdf)
+    run.filename = name
+    run.sha256 = digest
+    run.size_bytes = len(pdf)
+    run.pages = count_pages(pdf)
+    run.status = ReportStatus.DONE.value
+    run.progress = 100
+    run.stage = "Done"
+    run.finished_at = now
+
+
+def count_pages(pdf: bytes) -> int:
+    try:
+        from pypdf import PdfReader
+    except ImportError:  # pypdf is a test dependency; the count is a nicety
+        return 0
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def stored_pdf(run: ReportRun) -> bytes:
+    """The stored bytes, checked against the recorded SHA-256 before they are served."""
+    path = reports_dir() / run.filename
+    if not run.filename or Path(run.filename).name != run.filename or not path.is_file():
+        raise FileNotFoundError(run.filename)
+    content = path.read_bytes()
+    if hashlib.sha256(content).hexdigest() != run.sha256:
+        raise ValueError("The stored report does not match its checksum.")
+    return content
+
+
+def download_name(run: ReportRun) -> str:
+    return run.filename
+
+
+def steering_recipients(config) -> list[str]:
+    raw = config.get("STEERING_COMMITTEE_EMAILS") or ""
+    return [address.strip() for address in raw.split(",") if address.strip()]
+
+
+def email_report(run: ReportRun, *, recipients: list[str], now: datetime) -> int:
+    """Queue one message per recipient with the PDF attached (not committed)."""
+    from app.mail import Attachment, queue_email
+
+    if not recipients:
+        raise ValueError("No steering committee addresses are configured.")
+    if not run.is_ready:
+        raise ValueError("This report is not ready yet.")
+    content = stored_pdf(run)
+    gathering = db.session.get(Gathering, run.gathering_id)
+    label = "shareable version" if run.variant == report_context.SHAREABLE else "committee version"
+    subject = f"Summary report: {gathering.title} ({label})"
+    text = (
+        f"Attached is the summary report of {gathering.title} ({label}), generated "
+        f"{run.finished_at:%Y-%m-%d %H:%M} UTC.\n\nSHA-256: {run.sha256}\n"
+    )
+    if run.variant == report_context.COMMITTEE:
+        text += "\nThis version contains unsuppressed small counts: please do not circulate it.\n"
+    html = Markup(
+        "<p>Attached is the summary report of {title} ({label}).</p>"
+        "<p>SHA-256: <code>{sha}</code></p>"
+    ).format(title=gathering.title, label=label, sha=run.sha256)
+    for address in recipients:
+        queue_email(
+            to=address,
+            subject=subject,
+            text=text,
+            html=str(html),
+            attachments=[Attachment(run.filename, content, "application/pdf")],
+            kind="report",
+        )
+    run.emailed_at = now
+    return len(recipients)

@@ -1,0 +1,7 @@
+"""The reports page for steering-committee and organiser accounts, and the `report` CLI."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__, cli_group=None)
+
+from app.reports import cli, routes  # noqa: E402, F401
