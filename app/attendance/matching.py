@@ -122,6 +122,11 @@ def _strip_accents(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
+def fold_text(text: str) -> str:
+    """Lower-case, accent-free, apostrophe-free text, for searching."""
+    return _APOSTROPHES.sub("", _strip_accents(text).casefold())
+
+
 def _tokens(part: str) -> list[str]:
     part = _APOSTROPHES.sub("", part)
     return _NON_LETTERS.sub(" ", part.replace("-", " ")).split()

@@ -1,0 +1,678 @@
+"""Attendance rules: importing reports with review, live check-in, and who attended.
+
+Other areas rely on :func:`attended_registration_ids`; its meaning is stable:
+a registration attended when it was checked in for any agenda item, or when any
+imported record for it reaches the gathering's ``attendance_threshold_minutes``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, or_, select
+
+from app.attendance.importers import (
+    DEFAULT_MAX_BYTES,
+    DateOrder,
+    ParsedReport,
+    parse_report,
+)
+from app.attendance.matching import (
+    Candidate,
+    MatchStatus,
+    MergedAttendance,
+    fold_text,
+    name_key,
+    normalise_email,
+    reconcile,
+)
+from app.choices import AgendaKind, RegistrationStatus, UserRole
+from app.extensions import db
+from app.models import (
+    AgendaItem,
+    AttendanceRecord,
+    AttendanceSource,
+    Gathering,
+    ImportBatch,
+    ImportStatus,
+    Registration,
+    User,
+)
+from app.models.attendance import dedupe_key
+
+MAX_THRESHOLD_MINUTES = 600
+SKIP = "skip"
+WALK_IN = "walk_in"
+
+
+class AttendanceError(ValueError):
+    """Something a person asked for that cannot be done; the message says why."""
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    matched: int = 0
+    ambiguous: int = 0
+    unmatched: int = 0
+    walk_ins: int = 0
+    rows: int = 0
+    saved: int = 0
+    skipped: int = 0
+    linked: int = 0
+
+    def line(self) -> str:
+        return (
+            f"matched {self.matched}, ambiguous {self.ambiguous}, "
+            f"unmatched {self.unmatched}, walk-ins {self.walk_ins}"
+        )
+
+
+# --- who attended -----------------------------------------------------------------------
+
+
+def attended_registration_ids(gathering: Gathering) -> set[int]:
+    """IDs of registrations that attended the gathering.
+
+    Attended means checked in for any agenda item, or present in an imported Zoom or
+    Teams report (or a manual entry) for at least ``gathering.attendance_threshold_minutes``
+    on any one item. Walk-ins are not registrations and are not included.
+    """
+    threshold = gathering.attendance_threshold_minutes
+    query = select(AttendanceRecord.registration_id).where(
+        AttendanceRecord.gathering_id == gathering.id,
+        AttendanceRecord.registration_id.is_not(None),
+        or_(
+            AttendanceRecord.source == AttendanceSource.CHECKIN.value,
+            AttendanceRecord.minutes >= threshold,
+        ),
+    )
+    return set(db.session.scalars(query.distinct()))
+
+
+def attended_by_item(gathering: Gathering) -> dict[int | None, set[int]]:
+    """Registration IDs that attended each agenda item (None: records for the whole day)."""
+    threshold = gathering.attendance_threshold_minutes
+    rows = db.session.execute(
+        select(AttendanceRecord.agenda_item_id, AttendanceRecord.registration_id).where(
+            AttendanceRecord.gathering_id == gathering.id,
+            AttendanceRecord.registration_id.is_not(None),
+            or_(
+                AttendanceRecord.source == AttendanceSource.CHECKIN.value,
+                AttendanceRecord.minutes >= threshold,
+            ),
+        )
+    )
+    result: dict[int | None, set[int]] = {}
+    for item_id, registration_id in rows:
+        result.setdefault(item_id, set()).add(registration_id)
+    return result
+
+
+def walk_in_count(gathering: Gathering) -> int:
+    """Distinct walk-ins (by email or folded name) who reached the threshold or checked in."""
+    threshold = gathering.attendance_threshold_minutes
+    rows = db.session.execute(
+        select(AttendanceRecord.walk_in_name, AttendanceRecord.walk_in_email).where(
+            AttendanceRecord.gathering_id == gathering.id,
+            AttendanceRecord.registration_id.is_(None),
+            or_(
+                AttendanceRecord.source == AttendanceSource.CHECKIN.value,
+                AttendanceRecord.minutes >= threshold,
+            ),
+        )
+    )
+    return len({_walk_in_key(name, email) for name, email in rows})
+
+
+def set_attendance_threshold(gathering: Gathering, minutes: int) -> None:
+    if not 0 <= minutes <= MAX_THRESHOLD_MINUTES:
+        raise AttendanceError(f"The minimum must be between 0 and {MAX_THRESHOLD_MINUTES} minutes.")
+    gathering.attendance_threshold_minutes = minutes
+
+
+# --- importing --------------------------------------------------------------------------
+
+
+def registration_candidates(gathering: Gathering) -> list[Candidate]:
+    """Every registration of the gathering, cancelled ones too: people who cancelled
+    sometimes come anyway, and their presence should be recognised."""
+    rows = db.session.execute(
+        select(Registration.id, Registration.name, Registration.email).where(
+            Registration.gathering_id == gathering.id
+        )
+    )
+    return [Candidate(id_, name, email) for id_, name, email in rows]
+
+
+def _local_day(moment: datetime, timezone: str) -> date:
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def _to_utc(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=zone).astimezone(UTC)
+
+
+def parse_for(
+    gathering: Gathering,
+    item: AgendaItem | None,
+    data: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    date_order: DateOrder = "auto",
+) -> ParsedReport:
+    moment = item.starts_at if item is not None else gathering.starts_at
+    return parse_report(
+        data,
+        max_bytes=max_bytes,
+        date_order=date_order,
+        prefer_date=_local_day(moment, gathering.timezone),
+    )
+
+
+def _person_payload(person: MergedAttendance, zone: ZoneInfo) -> dict[str, Any]:
+    first = _to_utc(person.first_join, zone)
+    last = _to_utc(person.last_leave, zone)
+    return {
+        "key": person.key,
+        "status": person.status.value,
+        "name": person.name,
+        "email": person.email,
+        "upn": person.upn,
+        "seconds": person.seconds,
+        "first_join": first.isoformat() if first else None,
+        "last_leave": last.isoformat() if last else None,
+        "lines": person.lines[:20],
+        "rows": len(person.lines),
+        "registration_id": person.registration_id,
+        "matched_by": person.matched_by.value if person.matched_by else None,
+        "candidate_ids": list(person.candidate_ids),
+    }
+
+
+def check_item(gathering: Gathering, item: AgendaItem | None) -> None:
+    if item is not None and item.gathering_id != gathering.id:
+        raise AttendanceError("That agenda item belongs to another gathering.")
+
+
+def prepare_import(
+    gathering: Gathering,
+    *,
+    data: bytes,
+    filename: str,
+    agenda_item: AgendaItem | None,
+    user: User | None,
+    now: datetime,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    date_order: DateOrder = "auto",
+) -> ImportBatch:
+    """Parse and match a report into a pending batch; nothing counts until confirmed.
+
+    Raises :class:`~app.attendance.importers.AttendanceFileError` for unreadable files.
+    """
+    check_item(gathering, agenda_item)
+    report = parse_for(gathering, agenda_item, data, max_bytes=max_bytes, date_order=date_order)
+    result = reconcile(report.rows, registration_candidates(gathering))
+    zone = ZoneInfo(gathering.timezone)
+    batch = ImportBatch(
+        gathering=gathering,
+        agenda_item=agenda_item,
+        filename=filename[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        format=report.format,
+        encoding=report.encoding,
+        rows=len(report.rows),
+        status=ImportStatus.PENDING.value,
+        payload={
+            "meeting": report.meeting,
+            "date_order": report.date_order,
+            "date_order_guessed": report.date_order_guessed,
+            "people": [_person_payload(person, zone) for person in result.people],
+        },
+        matched=len(result.matched),
+        ambiguous=len(result.ambiguous),
+        unmatched=len(result.unmatched),
+        created_by=user,
+        created_at=now,
+    )
+    db.session.add(batch)
+    return batch
+
+
+def earlier_import(batch: ImportBatch) -> ImportBatch | None:
+    """The confirmed import of the very same file for the same item, if there was one."""
+    item_filter = (
+        ImportBatch.agenda_item_id.is_(None)
+        if batch.agenda_item_id is None
+        else ImportBatch.agenda_item_id == batch.agenda_item_id
+    )
+    return db.session.scalar(
+        select(ImportBatch)
+        .where(
+            ImportBatch.gathering_id == batch.gathering_id,
+            item_filter,
+            ImportBatch.sha256 == batch.sha256,
+            ImportBatch.status == ImportStatus.CONFIRMED.value,
+            ImportBatch.id != batch.id,
+        )
+        .order_by(ImportBatch.confirmed_at.desc())
+        .limit(1)
+    )
+
+
+def default_decisions(
+    batch: ImportBatch, *, walk_in_unmatched_from: int | None = None
+) -> dict[str, str]:
+    """Matched people are linked; ambiguous and unmatched are skipped, unless
+    ``walk_in_unmatched_from`` is given: unmatched people with at least that many
+    minutes are then recorded as walk-ins (what the CLI does)."""
+    decisions: dict[str, str] = {}
+    for person in _people(batch):
+        if person["status"] == MatchStatus.MATCHED:
+            decisions[person["key"]] = f"reg:{person['registration_id']}"
+        elif (
+            person["status"] == MatchStatus.UNMATCHED
+            and walk_in_unmatched_from is not None
+            and person["seconds"] >= walk_in_unmatched_from * 60
+        ):
+            decisions[person["key"]] = WALK_IN
+        else:
+            decisions[person["key"]] = SKIP
+    return decisions
+
+
+def _people(batch: ImportBatch) -> list[dict[str, Any]]:
+    return list((batch.payload or {}).get("people", []))
+
+
+@dataclass(slots=True)
+class _Entry:
+    registration_id: int | None
+    walk_in_name: str
+    walk_in_email: str
+    seconds: int
+    first_join: datetime | None
+    last_leave: datetime | None
+
+
+def _walk_in_key(name: str, email: str) -> str:
+    return normalise_email(email) or name_key(name) or name.strip().casefold()
+
+
+def confirm_import(
+    batch: ImportBatch,
+    *,
+    decisions: Mapping[str, str],
+    user: User | None,
+    now: datetime,
+) -> ImportSummary:
+    """Write the records a reviewed batch decided on, replacing earlier minutes.
+
+    ``decisions`` maps each person's key to ``reg:<id>``, ``walk_in`` or ``skip``;
+    keys left out take :func:`default_decisions`.
+    """
+    if batch.status != ImportStatus.PENDING:
+        raise AttendanceError("This upload was already imported or discarded.")
+    gathering = batch.gathering
+    valid_ids = {c.id for c in registration_candidates(gathering)}
+    chosen = {**default_decisions(batch), **decisions}
+    summary = ImportSummary(rows=batch.rows)
+    entries: dict[str, _Entry] = {}
+    for person in _people(batch):
+        decision = chosen.get(person["key"], SKIP)
+        first = datetime.fromisoformat(person["first_join"]) if person["first_join"] else None
+        last = datetime.fromisoformat(person["last_leave"]) if person["last_leave"] else None
+        if decision.startswith("reg:"):
+            try:
+                registration_id = int(decision.removeprefix("reg:"))
+            except ValueError:
+                raise AttendanceError("An unknown registration was chosen.") from None
+            if registration_id not in valid_ids:
+                raise AttendanceError("A chosen registration is not part of this gathering.")
+            key = f"r{registration_id}"
+            entry = _Entry(registration_id, "", "", person["seconds"], first, last)
+            if person["status"] == MatchStatus.MATCHED:
+                summary.matched += 1
+            else:
+                summary.linked += 1
+        elif decision == WALK_IN:
+            key = "w" + _walk_in_key(person["name"], person["email"])
+            entry = _Entry(
+                None, person["name"][:200], person["email"][:254], person["seconds"], first, last
+            )
+            summary.walk_ins += 1
+        elif decision == SKIP:
+            summary.skipped += 1
+            continue
+        else:
+            raise AttendanceError("An unknown choice was made for a row.")
+        if key in entries:
+            _merge_entry(entries[key], entry)
+        else:
+            entries[key] = entry
+    summary.ambiguous = batch.ambiguous
+    summary.unmatched = batch.unmatched
+    summary.saved = _upsert_records(
+        gathering,
+        batch.agenda_item_id,
+        AttendanceSource(batch.format),
+        entries.values(),
+        batch=batch,
+        user=user,
+        now=now,
+    )
+    batch.status = ImportStatus.CONFIRMED.value
+    batch.confirmed_at = now
+    batch.walk_ins = summary.walk_ins
+    batch.payload = None
+    return summary
+
+
+def _merge_entry(into: _Entry, other: _Entry) -> None:
+    """Two reviewed rows linked to one person: add their time, bounded by their span."""
+    into.seconds += other.seconds
+    joins = [t for t in (into.first_join, other.first_join) if t]
+    leaves = [t for t in (into.last_leave, other.last_leave) if t]
+    into.first_join = min(joins) if joins else None
+    into.last_leave = max(leaves) if leaves else None
+    if into.first_join and into.last_leave:
+        span = int((into.last_leave - into.first_join).total_seconds())
+        into.seconds = min(into.seconds, max(span, 0))
+
+
+def _upsert_records(
+    gathering: Gathering,
+    agenda_item_id: int | None,
+    source: AttendanceSource,
+    entries: Iterable[_Entry],
+    *,
+    batch: ImportBatch | None,
+    user: User | None,
+    now: datetime,
+) -> int:
+    item_filter = (
+        AttendanceRecord.agenda_item_id.is_(None)
+        if agenda_item_id is None
+        else AttendanceRecord.agenda_item_id == agenda_item_id
+    )
+    existing = {
+        record.dedupe_key: record
+        for record in db.session.scalars(
+            select(AttendanceRecord).where(
+                AttendanceRecord.gathering_id == gathering.id,
+                item_filter,
+                AttendanceRecord.source == source.value,
+            )
+        )
+    }
+    new_rows: list[dict[str, Any]] = []
+    batch_id = batch.id if batch is not None and batch.id is not None else None
+    if batch is not None and batch_id is None:
+        db.session.flush()
+        batch_id = batch.id
+    user_id = user.id if user is not None else None
+    count = 0
+    for entry in entries:
+        count += 1
+        key = dedupe_key(
+            gathering_id=gathering.id,
+            agenda_item_id=agenda_item_id,
+            source=source.value,
+            registration_id=entry.registration_id,
+            walk_in_key=_walk_in_key(entry.walk_in_name, entry.walk_in_email)
+            if entry.registration_id is None
+            else "",
+        )
+        minutes = round(entry.seconds / 60)
+        record = existing.get(key)
+        if record is not None:
+            record.minutes = minutes
+            record.first_join = entry.first_join
+            record.last_leave = entry.last_leave
+            record.import_batch_id = batch_id
+            record.recorded_by_id = user_id
+            record.updated_at = now
+            if entry.registration_id is None:
+                record.walk_in_name = entry.walk_in_name
+                record.walk_in_email = entry.walk_in_email or record.walk_in_email
+            continue
+        new_rows.append(
+            {
+                "gathering_id": gathering.id,
+                "agenda_item_id": agenda_item_id,
+                "registration_id": entry.registration_id,
+                "walk_in_name": entry.walk_in_name,
+                "walk_in_email": entry.walk_in_email,
+                "source": source.value,
+                "minutes": minutes,
+                "first_join": entry.first_join,
+                "last_leave": entry.last_leave,
+                "import_batch_id": batch_id,
+                "recorded_by_id": user_id,
+                "dedupe_key": key,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    if new_rows:
+        db.session.execute(insert(AttendanceRecord), new_rows)
+    return count
+
+
+def discard_import(batch: ImportBatch) -> None:
+    if batch.status != ImportStatus.PENDING:
+        raise AttendanceError("This upload was already imported or discarded.")
+    batch.status = ImportStatus.DISCARDED.value
+    batch.payload = None
+
+
+def import_file(
+    gathering: Gathering,
+    *,
+    data: bytes,
+    filename: str,
+    agenda_item: AgendaItem | None,
+    now: datetime,
+    user: User | None = None,
+    dry_run: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ImportSummary:
+    """Import without review (the CLI): matched rows are saved; unmatched people who
+    stayed at least the attendance threshold are recorded as walk-ins; ambiguous rows
+    and short unmatched visits (phones dialling in, people who left at once) are not."""
+    batch = prepare_import(
+        gathering,
+        data=data,
+        filename=filename,
+        agenda_item=agenda_item,
+        user=user,
+        now=now,
+        max_bytes=max_bytes,
+    )
+    decisions = default_decisions(
+        batch, walk_in_unmatched_from=gathering.attendance_threshold_minutes
+    )
+    if dry_run:
+        summary = ImportSummary(
+            matched=batch.matched,
+            ambiguous=batch.ambiguous,
+            unmatched=batch.unmatched,
+            walk_ins=sum(1 for d in decisions.values() if d == WALK_IN),
+            rows=batch.rows,
+        )
+        db.session.expunge(batch)
+        return summary
+    return confirm_import(batch, decisions=decisions, user=user, now=now)
+
+
+# --- live check-in ----------------------------------------------------------------------
+
+
+def can_check_in(user: User, item: AgendaItem) -> bool:
+    """Organisers check in anyone anywhere; facilitators only in breakouts they staff."""
+    if user.role == UserRole.ORGANISER:
+        return True
+    if user.role != UserRole.FACILITATOR or item.kind != AgendaKind.BREAKOUT:
+        return False
+    try:
+        from app.breakouts.access import can_staff
+    except ImportError:
+        return False
+    return bool(can_staff(user, item))
+
+
+def expected_people(gathering: Gathering, item: AgendaItem) -> list[Registration]:
+    """Who is expected in the room: the people assigned to a breakout, or everyone
+    confirmed for a plenary."""
+    query = select(Registration).where(
+        Registration.gathering_id == gathering.id,
+        Registration.status == RegistrationStatus.CONFIRMED.value,
+    )
+    if item.kind == AgendaKind.BREAKOUT:
+        query = query.where(Registration.assigned_breakout_id == item.id)
+    return list(db.session.scalars(query.order_by(Registration.name, Registration.id)))
+
+
+def search_text(*parts: str) -> str:
+    """Accent- and case-free text for search as you type ("emilie" finds "Émilie")."""
+    return " ".join(fold_text(part) for part in parts)
+
+
+def _contains_all(haystack: str, words: list[str]) -> bool:
+    return all(word in haystack for word in words)
+
+
+def search_registrations(gathering: Gathering, text: str, *, limit: int = 50) -> list[Registration]:
+    """Registrations (not cancelled) whose name or email contains every word typed.
+
+    Folding happens in Python because SQLite's LIKE ignores case for ASCII only.
+    """
+    words = fold_text(text).split()[:8]
+    if not words:
+        return []
+    rows = db.session.execute(
+        select(Registration.id, Registration.name, Registration.email).where(
+            Registration.gathering_id == gathering.id,
+            Registration.status != RegistrationStatus.CANCELLED.value,
+        )
+    )
+    ids = [id_ for id_, name, email in rows if _contains_all(search_text(name, email), words)][
+        : limit * 4
+    ]
+    if not ids:
+        return []
+    found = db.session.scalars(select(Registration).where(Registration.id.in_(ids)))
+    return sorted(found, key=lambda r: (fold_text(r.name), r.id))[:limit]
+
+
+def checkin_records(gathering: Gathering, item: AgendaItem) -> list[AttendanceRecord]:
+    return list(
+        db.session.scalars(
+            select(AttendanceRecord)
+            .where(
+                AttendanceRecord.gathering_id == gathering.id,
+                AttendanceRecord.agenda_item_id == item.id,
+                AttendanceRecord.source == AttendanceSource.CHECKIN.value,
+            )
+            .order_by(AttendanceRecord.created_at)
+        )
+    )
+
+
+def _checkin_key(gathering: Gathering, item: AgendaItem, **who: Any) -> str:
+    return dedupe_key(
+        gathering_id=gathering.id,
+        agenda_item_id=item.id,
+        source=AttendanceSource.CHECKIN.value,
+        **who,
+    )
+
+
+def check_in(
+    gathering: Gathering,
+    item: AgendaItem,
+    registration: Registration,
+    *,
+    user: User | None,
+    now: datetime,
+) -> AttendanceRecord:
+    """Mark a registration present; doing it twice changes nothing."""
+    check_item(gathering, item)
+    if registration.gathering_id != gathering.id:
+        raise AttendanceError("That person is registered for another gathering.")
+    key = _checkin_key(gathering, item, registration_id=registration.id)
+    record = db.session.scalar(select(AttendanceRecord).where(AttendanceRecord.dedupe_key == key))
+    if record is None:
+        record = AttendanceRecord(
+            gathering_id=gathering.id,
+            agenda_item_id=item.id,
+            registration_id=registration.id,
+            source=AttendanceSource.CHECKIN.value,
+            first_join=now,
+            recorded_by_id=user.id if user else None,
+            dedupe_key=key,
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(record)
+    return record
+
+
+def undo_check_in(gathering: Gathering, item: AgendaItem, registration: Registration) -> bool:
+    key = _checkin_key(gathering, item, registration_id=registration.id)
+    result = db.session.execute(delete(AttendanceRecord).where(AttendanceRecord.dedupe_key == key))
+    return bool(result.rowcount)
+
+
+def add_walk_in(
+    gathering: Gathering,
+    item: AgendaItem,
+    *,
+    name: str,
+    email: str,
+    user: User | None,
+    now: datetime,
+) -> AttendanceRecord:
+    """Record someone who came without registering; the same name or email twice is
+    one walk-in."""
+    check_item(gathering, item)
+    name = " ".join(name.split())
+    email = email.strip()
+    if not name:
+        raise AttendanceError("Enter the person's name.")
+    key = _checkin_key(gathering, item, walk_in_key=_walk_in_key(name, email))
+    record = db.session.scalar(select(AttendanceRecord).where(AttendanceRecord.dedupe_key == key))
+    if record is None:
+        record = AttendanceRecord(
+            gathering_id=gathering.id,
+            agenda_item_id=item.id,
+            walk_in_name=name[:200],
+            walk_in_email=email[:254],
+            source=AttendanceSource.CHECKIN.value,
+            first_join=now,
+            recorded_by_id=user.id if user else None,
+            dedupe_key=key,
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(record)
+    return record
+
+
+def remove_walk_in(gathering: Gathering, item: AgendaItem, record_id: int) -> bool:
+    result = db.session.execute(
+        delete(AttendanceRecord).where(
+            AttendanceRecord.id == record_id,
+            AttendanceRecord.gathering_id == gathering.id,
+            AttendanceRecord.agenda_item_id == item.id,
+            AttendanceRecord.registration_id.is_(None),
+            AttendanceRecord.source == AttendanceSource.CHECKIN.value,
+        )
+    )
+    return bool(result.rowcount)

@@ -1,0 +1,34 @@
+"""All models, importable from one place. Each area keeps its own module."""
+
+from app.models.attendance import AttendanceRecord, AttendanceSource, ImportBatch, ImportStatus
+from app.models.core import (
+    AgendaItem,
+    Gathering,
+    ManageToken,
+    Registration,
+    User,
+    UTCDateTime,
+    new_uid,
+    utcnow,
+)
+from app.models.mail import MailStatus, OutboundEmail
+from app.models.reports import ReportRun, ReportStatus
+
+__all__ = [
+    "AgendaItem",
+    "AttendanceRecord",
+    "AttendanceSource",
+    "ImportBatch",
+    "ImportStatus",
+    "Gathering",
+    "MailStatus",
+    "ManageToken",
+    "OutboundEmail",
+    "Registration",
+    "ReportRun",
+    "ReportStatus",
+    "UTCDateTime",
+    "User",
+    "new_uid",
+    "utcnow",
+]

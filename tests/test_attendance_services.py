@@ -1,0 +1,362 @@
+"""Attendance services against a real SQLite database."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.attendance import services
+from app.attendance.importers import AttendanceFileError, Problem
+from app.extensions import db
+from app.models import AttendanceRecord, ImportBatch, ImportStatus
+
+pytest_plugins = ["tests.fixtures_attendance"]
+
+NOW = datetime(2022, 10, 21, 18, 0, tzinfo=UTC)
+
+
+def record_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(AttendanceRecord))
+
+
+def records_by_registration(item_id=None) -> dict[int | None, AttendanceRecord]:
+    query = select(AttendanceRecord)
+    if item_id is not None:
+        query = query.where(AttendanceRecord.agenda_item_id == item_id)
+    return {r.registration_id: r for r in db.session.scalars(query)}
+
+
+def plenary(gathering):
+    return gathering.active_agenda[0]
+
+
+def test_prepare_saves_nothing_until_confirmed(
+    sample_bytes, gathering_2022, sample_people, organiser
+):
+    batch = services.prepare_import(
+        gathering_2022,
+        data=sample_bytes("zoom_participants.csv"),
+        filename="zoom_participants.csv",
+        agenda_item=plenary(gathering_2022),
+        user=organiser,
+        now=NOW,
+    )
+    db.session.commit()
+    assert batch.status == ImportStatus.PENDING
+    assert (batch.format, batch.rows) == ("zoom", 8)
+    assert (batch.matched, batch.ambiguous, batch.unmatched) == (6, 0, 1)
+    assert record_count() == 0
+    assert services.attended_registration_ids(gathering_2022) == set()
+
+    summary = services.confirm_import(batch, decisions={}, user=organiser, now=NOW)
+    db.session.commit()
+    assert summary.line() == "matched 6, ambiguous 0, unmatched 1, walk-ins 0"
+    assert batch.status == ImportStatus.CONFIRMED and batch.payload is None
+    records = records_by_registration()
+    emilie = records[sample_people["Émilie"].id]
+    assert emilie.minutes == 77 + 134
+    assert emilie.source == "zoom"
+    # 08:58:03 Pacific daylight time is 15:58:03 UTC
+    assert emilie.first_join == datetime(2022, 10, 20, 15, 58, 3, tzinfo=UTC)
+    assert emilie.import_batch_id == batch.id
+    attended = services.attended_registration_ids(gathering_2022)
+    jordan = sample_people["Jordan"].id
+    assert jordan not in attended  # four minutes, below the default ten
+    assert attended == {p.id for p in sample_people.values()} - {
+        jordan,
+        sample_people["David"].id,
+        sample_people["Sam"].id,
+        sample_people["Priya"].id,
+    }
+
+
+def test_same_file_twice_does_not_double_count(
+    sample_bytes, gathering_2022, sample_people, organiser
+):
+    item = plenary(gathering_2022)
+    for _ in range(2):
+        batch = services.prepare_import(
+            gathering_2022,
+            data=sample_bytes("zoom_participants.csv"),
+            filename="z.csv",
+            agenda_item=item,
+            user=organiser,
+            now=NOW,
+        )
+        db.session.flush()
+        earlier = services.earlier_import(batch)
+        services.confirm_import(batch, decisions={}, user=organiser, now=NOW)
+        db.session.commit()
+    assert earlier is not None and earlier.id != batch.id
+    assert record_count() == 6
+    assert records_by_registration()[sample_people["Émilie"].id].minutes == 211
+
+
+def test_changing_the_threshold_changes_who_attended(sample_bytes, gathering_2022, sample_people):
+    services.import_file(
+        gathering_2022,
+        data=sample_bytes("zoom_participants.csv"),
+        filename="z.csv",
+        agenda_item=None,
+        now=NOW,
+    )
+    db.session.commit()
+    jordan = sample_people["Jordan"].id
+    assert jordan not in services.attended_registration_ids(gathering_2022)
+    services.set_attendance_threshold(gathering_2022, 4)
+    assert jordan in services.attended_registration_ids(gathering_2022)
+    services.set_attendance_threshold(gathering_2022, 215)
+    assert services.attended_registration_ids(gathering_2022) == {sample_people["Amara"].id}
+    for bad in (-1, 601):
+        with pytest.raises(services.AttendanceError):
+            services.set_attendance_threshold(gathering_2022, bad)
+
+
+def test_review_decisions_link_ambiguous_and_record_walk_ins(
+    gathering_2022, sample_people, make_registration, organiser
+):
+    twin = make_registration(gathering_2022, name="Sam Wu", email="sam.wu@fnha.example")
+    breakout = gathering_2022.breakouts[2]
+    text = (
+        "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\n"
+        "Sam Wu,,10/20/2022 10:45:00 AM,10/20/2022 11:40:00 AM,55,Yes\n"
+        "Dr. Aroha Te Whare,,10/20/2022 10:46:00 AM,10/20/2022 11:40:00 AM,54,Yes\n"
+        "Kim Lee,kim.lee@walkin.example,10/20/2022 10:46:00 AM,10/20/2022 11:00:00 AM,14,No\n"
+        "iPhone,,10/20/2022 10:50:00 AM,10/20/2022 10:52:00 AM,2,Yes\n"
+    )
+    batch = services.prepare_import(
+        gathering_2022,
+        data=text.encode(),
+        filename="breakout.csv",
+        agenda_item=breakout,
+        user=organiser,
+        now=NOW,
+    )
+    db.session.commit()
+    people = {p["name"]: p for p in batch.payload["people"]}
+    assert people["Sam Wu"]["status"] == "ambiguous"
+    assert sorted(people["Sam Wu"]["candidate_ids"]) == sorted([sample_people["Sam"].id, twin.id])
+    decisions = {
+        people["Sam Wu"]["key"]: f"reg:{twin.id}",
+        people["Dr. Aroha Te Whare"]["key"]: f"reg:{sample_people['Priya'].id}",
+        people["Kim Lee"]["key"]: "walk_in",
+    }
+    summary = services.confirm_import(batch, decisions=decisions, user=organiser, now=NOW)
+    db.session.commit()
+    assert (summary.linked, summary.walk_ins, summary.skipped) == (2, 1, 1)
+    records = records_by_registration(breakout.id)
+    assert records[twin.id].minutes == 55
+    assert records[sample_people["Priya"].id].minutes == 54
+    assert records[None].walk_in_email == "kim.lee@walkin.example"
+    assert records[None].minutes == 14
+    assert services.walk_in_count(gathering_2022) == 1
+    assert services.attended_by_item(gathering_2022)[breakout.id] == {
+        twin.id,
+        sample_people["Priya"].id,
+    }
+
+
+def test_decisions_cannot_point_outside_the_gathering(
+    sample_bytes, gathering_2022, sample_people, make_gathering, make_registration, organiser
+):
+    other = make_registration(make_gathering(), name="Outsider")
+    batch = services.prepare_import(
+        gathering_2022,
+        data=sample_bytes("zoom_participants.csv"),
+        filename="z.csv",
+        agenda_item=None,
+        user=organiser,
+        now=NOW,
+    )
+    key = next(p["key"] for p in batch.payload["people"] if p["status"] == "unmatched")
+    with pytest.raises(services.AttendanceError):
+        services.confirm_import(batch, decisions={key: f"reg:{other.id}"}, user=None, now=NOW)
+    with pytest.raises(services.AttendanceError):
+        services.confirm_import(batch, decisions={key: "reg:abc"}, user=None, now=NOW)
+    with pytest.raises(services.AttendanceError):
+        services.confirm_import(batch, decisions={key: "delete everything"}, user=None, now=NOW)
+    db.session.rollback()
+    assert record_count() == 0
+
+
+def test_confirmed_or_discarded_batches_cannot_be_confirmed_again(
+    sample_bytes, gathering_2022, sample_people
+):
+    batch = services.prepare_import(
+        gathering_2022,
+        data=sample_bytes("zoom_participants.csv"),
+        filename="z.csv",
+        agenda_item=None,
+        user=None,
+        now=NOW,
+    )
+    services.discard_import(batch)
+    db.session.commit()
+    with pytest.raises(services.AttendanceError):
+        services.confirm_import(batch, decisions={}, user=None, now=NOW)
+    with pytest.raises(services.AttendanceError):
+        services.discard_import(batch)
+    assert record_count() == 0
+
+
+def test_teams_import_matches_by_upn_and_name(
+    sample_bytes, gathering_2022, sample_people, make_registration
+):
+    sam = sample_people["Sam"]
+    sam.email = "swu@gov.bc.example"
+    db.session.commit()
+    breakout = gathering_2022.breakouts[2]
+    summary = services.import_file(
+        gathering_2022,
+        data=sample_bytes("teams_attendance.csv"),
+        filename="teams.csv",
+        agenda_item=breakout,
+        now=NOW,
+    )
+    db.session.commit()
+    assert summary.line() == "matched 4, ambiguous 0, unmatched 1, walk-ins 0"
+    records = records_by_registration(breakout.id)
+    assert records[sam.id].source == "teams"
+    assert records[sample_people["David"].id].minutes == 54
+    assert records[sample_people["Émilie"].id].minutes == round((22 * 60 + 47 + 35 * 60 + 29) / 60)
+
+
+def test_cli_style_import_records_long_unmatched_visits_as_walk_ins(
+    sample_bytes, gathering_2022, sample_people
+):
+    summary = services.import_file(
+        gathering_2022,
+        data=sample_bytes("zoom_participants_with_meeting.csv"),
+        filename="z.csv",
+        agenda_item=None,
+        now=NOW,
+    )
+    db.session.commit()
+    assert summary.line() == "matched 3, ambiguous 0, unmatched 1, walk-ins 1"
+    walk_in = records_by_registration()[None]
+    assert (walk_in.walk_in_name, walk_in.minutes) == ("Guest Caller", 28)
+
+
+def test_dry_run_saves_nothing(sample_bytes, gathering_2022, sample_people):
+    summary = services.import_file(
+        gathering_2022,
+        data=sample_bytes("zoom_participants.csv"),
+        filename="z.csv",
+        agenda_item=None,
+        now=NOW,
+        dry_run=True,
+    )
+    db.session.commit()
+    assert summary.line() == "matched 6, ambiguous 0, unmatched 1, walk-ins 0"
+    assert record_count() == 0
+    assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
+
+
+def test_bad_file_saves_nothing(gathering_2022, sample_people):
+    with pytest.raises(AttendanceFileError) as caught:
+        services.prepare_import(
+            gathering_2022,
+            data=b"Name,Email\nA,b\n",
+            filename="x.csv",
+            agenda_item=None,
+            user=None,
+            now=NOW,
+        )
+    assert caught.value.problem is Problem.WRONG_FORMAT
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
+
+
+def test_day_first_report_for_a_breakout(sample_bytes, gathering_2022, sample_people):
+    summary = services.import_file(
+        gathering_2022,
+        data=sample_bytes("zoom_dayfirst_24h.csv", variant=True),
+        filename="d.csv",
+        agenda_item=gathering_2022.breakouts[0],
+        now=NOW,
+    )
+    db.session.commit()
+    assert summary.matched == 1
+    amara = records_by_registration()[sample_people["Amara"].id]
+    assert amara.first_join == datetime(2022, 10, 20, 15, 52, tzinfo=UTC)
+
+
+def test_item_of_another_gathering_is_refused(sample_bytes, gathering_2022, make_gathering):
+    other = make_gathering()
+    with pytest.raises(services.AttendanceError):
+        services.prepare_import(
+            gathering_2022,
+            data=sample_bytes("zoom_participants.csv"),
+            filename="z.csv",
+            agenda_item=other.active_agenda[0],
+            user=None,
+            now=NOW,
+        )
+
+
+# --- check-in ---------------------------------------------------------------------------
+
+
+def test_check_in_is_idempotent_and_counts_as_attended(gathering_2022, sample_people, organiser):
+    item = gathering_2022.breakouts[0]
+    amara = sample_people["Amara"]
+    first = services.check_in(gathering_2022, item, amara, user=organiser, now=NOW)
+    db.session.commit()
+    again = services.check_in(
+        gathering_2022, item, amara, user=organiser, now=NOW + timedelta(minutes=5)
+    )
+    db.session.commit()
+    assert first.id == again.id and record_count() == 1
+    assert services.attended_registration_ids(gathering_2022) == {amara.id}
+    assert services.undo_check_in(gathering_2022, item, amara)
+    db.session.commit()
+    assert services.attended_registration_ids(gathering_2022) == set()
+    assert not services.undo_check_in(gathering_2022, item, amara)
+
+
+def test_check_in_refuses_people_of_another_gathering(
+    gathering_2022, make_gathering, make_registration
+):
+    stranger = make_registration(make_gathering())
+    with pytest.raises(services.AttendanceError):
+        services.check_in(gathering_2022, gathering_2022.breakouts[0], stranger, user=None, now=NOW)
+
+
+def test_walk_ins_by_name_and_email(gathering_2022, organiser):
+    item = gathering_2022.active_agenda[0]
+    one = services.add_walk_in(
+        gathering_2022, item, name="  Mere   Ngata ", email="", user=organiser, now=NOW
+    )
+    same = services.add_walk_in(
+        gathering_2022, item, name="mere ngata", email="", user=organiser, now=NOW
+    )
+    other = services.add_walk_in(
+        gathering_2022, item, name="Lee", email="lee@x.example", user=organiser, now=NOW
+    )
+    db.session.commit()
+    assert one.id == same.id and one.walk_in_name == "Mere Ngata"
+    assert other.id != one.id
+    assert services.walk_in_count(gathering_2022) == 2
+    assert services.attended_registration_ids(gathering_2022) == set()
+    with pytest.raises(services.AttendanceError):
+        services.add_walk_in(gathering_2022, item, name="   ", email="", user=None, now=NOW)
+    assert services.remove_walk_in(gathering_2022, item, other.id)
+    db.session.commit()
+    assert services.walk_in_count(gathering_2022) == 1
+
+
+def test_search_and_expected_people(gathering_2022, sample_people, make_registration):
+    make_registration(gathering_2022, name="Gone Away", email="gone@x.example", status="cancelled")
+    breakout = gathering_2022.breakouts[1]
+    sample_people["Sam"].assigned_breakout_id = breakout.id
+    db.session.commit()
+    assert [r.name for r in services.expected_people(gathering_2022, breakout)] == ["Sam Wu"]
+    assert len(services.expected_people(gathering_2022, gathering_2022.active_agenda[0])) == 9
+    assert [r.name for r in services.search_registrations(gathering_2022, "émilie")] == [
+        "Émilie Côté"
+    ]
+    assert [r.name for r in services.search_registrations(gathering_2022, "SINGH fraser")] == [
+        "Amara Singh"
+    ]
+    assert services.search_registrations(gathering_2022, "gone") == []
+    assert services.search_registrations(gathering_2022, "100%_") == []
