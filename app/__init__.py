@@ -1,0 +1,127 @@
+"""The gathering manager: create_app() wires configuration, extensions, blueprints and CLI."""
+
+import importlib
+import logging
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.config import DEFAULTS, database_uri, from_environment, secret_key
+from app.extensions import csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FEATURE_BLUEPRINTS = (
+    "public",
+    "auth",
+    "registration",
+    "organiser",
+    "invites",
+    "attendance",
+    "breakouts",
+    "evaluation",
+    "reports",
+)
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    overrides = dict(overrides or {})
+    instance_path = str(
+        overrides.pop("INSTANCE_PATH", None)
+        or os.environ.get("INSTANCE_PATH")
+        or ROOT / "instance"
+    )
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(DEFAULTS)
+    app.config.update(from_environment(dict(os.environ)))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(overrides)
+    app.config.setdefault(
+        "SQLALCHEMY_DATABASE_URI", database_uri(app.config.get("DATABASE_URL"), instance_path)
+    )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key(instance_path)
+    if app.config["PREFERRED_URL_SCHEME"] == "https":
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    importlib.import_module("app.models")  # every model known to Alembic and create_all
+    for name in FEATURE_BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(f"app.{name}").bp)
+
+    from app import cli, errors, mail, templating
+
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    mail.init_app(app)
+
+    app.after_request(_security_headers)
+    _redact_tokens_in_logs()
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.path.startswith("/r/") or getattr(g, "private_page", False):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class RedactTokens(logging.Filter):
+    """Keep manage tokens out of access logs: /r/<token> becomes /r/[redacted]."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from app.registration.tokens import redact
+
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if record.args:
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def _redact_tokens_in_logs() -> None:
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())

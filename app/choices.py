@@ -1,0 +1,177 @@
+"""The one source of truth for every choice list: codes are stable, labels are human."""
+
+from enum import StrEnum
+from typing import Self
+
+
+class Choice(StrEnum):
+    """A StrEnum whose members carry a human label beside their stable code."""
+
+    label: str
+
+    def __new__(cls, code: str, label: str) -> Self:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.label = label
+        return member
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+    @classmethod
+    def label_for(cls, code: str | None) -> str:
+        if not code:
+            return ""
+        try:
+            return cls(code).label
+        except ValueError:
+            return code
+
+
+class HealthRegion(Choice):
+    FRASER = "fraser", "Fraser Health"
+    INTERIOR = "interior", "Interior Health"
+    ISLAND = "island", "Island Health (Vancouver Island)"
+    NORTHERN = "northern", "Northern Health"
+    VANCOUVER_COASTAL = "vch", "Vancouver Coastal Health"
+    PROVINCIAL = "provincial", "Province-wide role (PHSA, FNHA, Ministry, provincial bodies)"
+    OUTSIDE_BC = "outside_bc", "Outside BC"
+    PREFER_NOT = "prefer_not", "Prefer not to say"
+
+
+class HSDA(Choice):
+    """Health Service Delivery Areas; the first digit of the code names the region."""
+
+    EAST_KOOTENAY = "11", "11 East Kootenay"
+    KOOTENAY_BOUNDARY = "12", "12 Kootenay Boundary"
+    OKANAGAN = "13", "13 Okanagan"
+    THOMPSON_CARIBOO_SHUSWAP = "14", "14 Thompson Cariboo Shuswap"
+    FRASER_EAST = "21", "21 Fraser East"
+    FRASER_NORTH = "22", "22 Fraser North"
+    FRASER_SOUTH = "23", "23 Fraser South"
+    RICHMOND = "31", "31 Richmond"
+    VANCOUVER = "32", "32 Vancouver"
+    NORTH_SHORE_COAST_GARIBALDI = "33", "33 North Shore/Coast Garibaldi"
+    SOUTH_VANCOUVER_ISLAND = "41", "41 South Vancouver Island"
+    CENTRAL_VANCOUVER_ISLAND = "42", "42 Central Vancouver Island"
+    NORTH_VANCOUVER_ISLAND = "43", "43 North Vancouver Island"
+    NORTHWEST = "51", "51 Northwest"
+    NORTHERN_INTERIOR = "52", "52 Northern Interior"
+    NORTHEAST = "53", "53 Northeast"
+
+    @property
+    def region(self) -> HealthRegion:
+        return HSDA_REGION[self.value[0]]
+
+
+HSDA_REGION = {
+    "1": HealthRegion.INTERIOR,
+    "2": HealthRegion.FRASER,
+    "3": HealthRegion.VANCOUVER_COASTAL,
+    "4": HealthRegion.ISLAND,
+    "5": HealthRegion.NORTHERN,
+}
+
+
+class OrganisationType(Choice):
+    DIVISION = "division", "Division of Family Practice"
+    HEALTH_AUTHORITY = "health_authority", "Regional health authority"
+    PHSA = "phsa", "Provincial Health Services Authority (incl. Perinatal Services BC)"
+    FNHA = "fnha", "First Nations Health Authority"
+    MINISTRY = "ministry", "Ministry of Health"
+    DOCTORS_OF_BC = "doctors_of_bc", "Doctors of BC / Shared Care or other joint committee"
+    PCN = "pcn", "Primary Care Network"
+    INDIGENOUS_ORGANISATION = "indigenous_org", "First Nation, Métis or Indigenous organisation"
+    COMMUNITY = "community", "Community organisation"
+    PATIENT_PARTNER = "patient_partner", "Patient partner"
+    ACADEMIC = "academic", "Academic / research"
+    OTHER = "other", "Other"
+
+
+class Role(Choice):
+    FAMILY_PHYSICIAN = "family_physician", "Family physician"
+    SPECIALIST = "specialist", "Specialist / obstetrician"
+    MIDWIFE = "midwife", "Midwife"
+    NURSE_PRACTITIONER = "nurse_practitioner", "Nurse practitioner"
+    NURSE = "nurse", "Nurse"
+    ALLIED_HEALTH = "allied_health", "Allied health"
+    ADMINISTRATOR = "administrator", "Administrator / leader"
+    ELDER = "elder", "Elder / Knowledge Keeper"
+    PATIENT_PARTNER = "patient_partner", "Patient partner"
+    OTHER = "other", "Other"
+
+
+class PriorityArea(Choice):
+    PRIMARY_CARE_ACCESS = (
+        "primary_care_access",
+        "Access to a primary care provider / Patient Medical Home for unattached perinatal "
+        "patients and their families",
+    )
+    CLOSER_TO_HOME = (
+        "closer_to_home",
+        "Bringing care and supports closer to home, including rural and Indigenous communities",
+    )
+    NEWBORN_CARE_PATH = "newborn_care_path", "A care path for newborns in each Primary Care Network"
+    POSTPARTUM_TRANSITION = (
+        "postpartum_transition",
+        "The transition to ongoing postpartum care and supports",
+    )
+    SEAMLESS_TRANSITIONS = (
+        "seamless_transitions",
+        "Seamless transitions in care between providers, communities, and acute/community care",
+    )
+    SHARING_PRACTICES = (
+        "sharing_practices",
+        "Sharing best practices and learnings at the PMH-clinical provider level",
+    )
+    EDUCATION = (
+        "education",
+        "Education, knowledge translation and training at the PMH-clinical provider level",
+    )
+
+
+PRIORITY_AREA_SHORT = {
+    PriorityArea.PRIMARY_CARE_ACCESS: "Access to primary care",
+    PriorityArea.CLOSER_TO_HOME: "Care closer to home",
+    PriorityArea.NEWBORN_CARE_PATH: "Newborn care path",
+    PriorityArea.POSTPARTUM_TRANSITION: "Postpartum transition",
+    PriorityArea.SEAMLESS_TRANSITIONS: "Seamless transitions",
+    PriorityArea.SHARING_PRACTICES: "Sharing best practices",
+    PriorityArea.EDUCATION: "Education and training",
+}
+
+
+class IndigenousIdentity(Choice):
+    """BC Indigenous identity data standard: the first three may be combined."""
+
+    FIRST_NATIONS = "first_nations", "First Nations"
+    METIS = "metis", "Métis"
+    INUIT = "inuit", "Inuit"
+    NOT_INDIGENOUS = "not_indigenous", "Not Indigenous"
+    NOT_SURE = "not_sure", "I do not know / I am not sure"
+    PREFER_NOT = "prefer_not", "Prefer not to answer"
+
+
+INDIGENOUS_IDENTITIES = frozenset(
+    {IndigenousIdentity.FIRST_NATIONS, IndigenousIdentity.METIS, IndigenousIdentity.INUIT}
+)
+
+INDIGENOUS_IDENTITY_QUESTION = "Do you identify yourself as First Nations, Métis and/or Inuit?"
+
+
+class RegistrationStatus(Choice):
+    CONFIRMED = "confirmed", "Confirmed"
+    WAITLISTED = "waitlisted", "Waitlisted"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class AgendaKind(Choice):
+    PLENARY = "plenary", "Plenary"
+    BREAKOUT = "breakout", "Breakout"
+
+
+class UserRole(Choice):
+    ORGANISER = "organiser", "Organiser"
+    FACILITATOR = "facilitator", "Facilitator"
+    STEERING = "steering", "Steering committee"

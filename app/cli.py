@@ -1,0 +1,92 @@
+"""Command-line tasks: `flask --app wsgi <command>`."""
+
+import secrets
+from datetime import UTC, datetime
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from app.auth.services import create_user, find_user
+from app.choices import UserRole
+from app.demo import seed_demo
+from app.extensions import db
+from app.models import Gathering, User
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(first_run_command)
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in UserRole]), required=True)
+@click.option("--name", default="", help="The person's name, shown in the app.")
+@click.option("--password", help="Prompted for (hidden) when not given.")
+def create_user_command(email: str, role: str, name: str, password: str | None) -> None:
+    """Create an organiser, facilitator or steering committee account."""
+    if find_user(email) is not None:
+        raise click.UsageError(f"An account for {email} already exists.")
+    if "@" not in email or len(email) > 254:
+        raise click.BadParameter("give a valid email address", param_hint="EMAIL")
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        create_user(email, password, role=role, name=name)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--password") from exc
+    db.session.commit()
+    click.echo(f"Created {role} account {email.strip().lower()}.")
+
+
+@click.command("seed-demo")
+@click.option("--participants", default=126, show_default=True, type=click.IntRange(0, 200_000))
+def seed_demo_command(participants: int) -> None:
+    """Create the 2022 demo gathering and an upcoming one; running it again adds nothing new."""
+
+    def progress(items):
+        if participants < 1000:
+            return items
+        return click.progressbar(items, label="Registrations", length=participants)
+
+    added = seed_demo(participants, now=datetime.now(UTC), progress=_unwrap(progress))
+    db.session.commit()
+    click.echo(
+        f"Demo ready: {added['past_registrations']} registrations added to the 2022 gathering, "
+        f"{added['upcoming_registrations']} to the upcoming one."
+    )
+
+
+def _unwrap(progress):
+    """click.progressbar is a context manager; iterate it inside its context."""
+
+    def iterate(items):
+        wrapped = progress(items)
+        if wrapped is items:
+            yield from items
+            return
+        with wrapped as bar:
+            yield from bar
+
+    return iterate
+
+
+@click.command("first-run")
+def first_run_command() -> None:
+    """On a new database: create an organiser account (password printed once) and the demo."""
+    if not db.session.scalar(select(func.count(User.id))):
+        password = secrets.token_urlsafe(12)
+        create_user("organiser@example.org", password, role=UserRole.ORGANISER, name="Organiser")
+        db.session.commit()
+        click.echo("")
+        click.echo("  Organiser account created. Sign in at /sign-in with:")
+        click.echo("    email:    organiser@example.org")
+        click.echo(f"    password: {password}")
+        click.echo("  This password is shown only once.")
+        click.echo("")
+    if not db.session.scalar(select(func.count(Gathering.id))):
+        seed_demo(126, now=datetime.now(UTC))
+        db.session.commit()
+        click.echo("Demo gatherings created.")

@@ -1,0 +1,181 @@
+"""Organiser pages: gatherings, agenda, dashboard, registrant list and exports."""
+
+from datetime import UTC, datetime
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from app.auth.access import roles_required
+from app.choices import UserRole
+from app.extensions import db
+from app.models import AgendaItem, Gathering
+from app.organiser import bp, services, tables
+from app.organiser.forms import AgendaItemForm, ConfirmForm, GatheringForm
+from app.organiser.registrants import EXPORT_HEADERS, RegistrantFilter, export_rows
+from app.registration.routes import gathering_or_404
+from app.spreadsheet import to_csv, to_xlsx
+
+organiser_only = roles_required(UserRole.ORGANISER)
+
+
+@bp.route("/")
+@organiser_only
+def home():
+    gatherings = db.session.scalars(select(Gathering).order_by(Gathering.starts_at.desc())).all()
+    return render_template("organiser/home.html", gatherings=gatherings)
+
+
+@bp.route("/gatherings/new", methods=["GET", "POST"])
+@organiser_only
+def new_gathering():
+    form = GatheringForm()
+    if form.validate_on_submit() and (data := form.to_data()):
+        try:
+            gathering = services.create_gathering(data)
+            db.session.commit()
+        except services.SlugTaken:
+            db.session.rollback()
+            form.slug.errors.append("Another gathering already uses this web address name.")
+        else:
+            flash("Gathering created. Now add its agenda.", "success")
+            return redirect(url_for("organiser.agenda", slug=gathering.slug), 303)
+    return _form_page("organiser/gathering_form.html", form=form, gathering=None)
+
+
+@bp.route("/g/<slug>/edit", methods=["GET", "POST"])
+@organiser_only
+def edit_gathering(slug: str):
+    gathering = gathering_or_404(slug)
+    form = GatheringForm(obj=gathering)
+    if request.method == "GET":
+        form.fill_times(gathering, gathering.timezone)
+    if form.validate_on_submit() and (data := form.to_data()):
+        try:
+            services.update_gathering(gathering, data, now=datetime.now(UTC))
+            db.session.commit()
+        except services.SlugTaken:
+            db.session.rollback()
+            form.slug.errors.append("Another gathering already uses this web address name.")
+        else:
+            flash("Gathering saved.", "success")
+            return redirect(url_for("organiser.dashboard", slug=gathering.slug), 303)
+    return _form_page("organiser/gathering_form.html", form=form, gathering=gathering)
+
+
+@bp.route("/g/<slug>/")
+@organiser_only
+def dashboard(slug: str):
+    gathering = gathering_or_404(slug)
+    frame = tables.registrations_frame(gathering)
+    return render_template(
+        "organiser/dashboard.html",
+        gathering=gathering,
+        counts=tables.status_counts(frame),
+        cross=tables.region_by_organisation(frame),
+    )
+
+
+@bp.route("/g/<slug>/registrants")
+@organiser_only
+def registrants(slug: str):
+    gathering = gathering_or_404(slug)
+    filters = RegistrantFilter.from_args(request.args)
+    page = db.paginate(
+        filters.query(gathering),
+        per_page=current_app.config["REGISTRANTS_PER_PAGE"],
+        max_per_page=200,
+        error_out=False,
+    )
+    return render_template(
+        "organiser/registrants.html",
+        gathering=gathering,
+        page=page,
+        filters=filters,
+        items={item.id: item for item in gathering.agenda_items},
+    )
+
+
+@bp.route("/g/<slug>/registrants.<any(csv, xlsx):fmt>")
+@organiser_only
+def export_registrants(slug: str, fmt: str):
+    gathering = gathering_or_404(slug)
+    filters = RegistrantFilter.from_args(request.args)
+    registrations = db.session.scalars(filters.query(gathering)).all()
+    rows = export_rows(registrations, {item.id: item for item in gathering.agenda_items})
+    stem = f"{gathering.slug}-registrants"
+    if fmt == "csv":
+        body, mimetype = to_csv(EXPORT_HEADERS, rows), "text/csv; charset=utf-8"
+    else:
+        body = to_xlsx(EXPORT_HEADERS, rows, title="Registrants")
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
+    )
+
+
+@bp.route("/g/<slug>/agenda")
+@organiser_only
+def agenda(slug: str):
+    gathering = gathering_or_404(slug)
+    return render_template(
+        "organiser/agenda.html", gathering=gathering, remove_form=ConfirmForm()
+    )
+
+
+@bp.route("/g/<slug>/agenda/new", methods=["GET", "POST"])
+@organiser_only
+def new_item(slug: str):
+    gathering = gathering_or_404(slug)
+    form = AgendaItemForm()
+    if request.method == "GET":
+        form.fill_times(gathering, gathering.timezone)
+    if form.validate_on_submit() and (data := form.to_data(gathering.timezone)):
+        services.add_item(gathering, data)
+        db.session.commit()
+        flash("Agenda item added.", "success")
+        return redirect(url_for("organiser.agenda", slug=slug), 303)
+    return _form_page("organiser/item_form.html", form=form, gathering=gathering, item=None)
+
+
+def _item_or_404(gathering: Gathering, item_id: int) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.gathering_id != gathering.id or item.removed_at is not None:
+        abort(404)
+    return item
+
+
+@bp.route("/g/<slug>/agenda/<int:item_id>/edit", methods=["GET", "POST"])
+@organiser_only
+def edit_item(slug: str, item_id: int):
+    gathering = gathering_or_404(slug)
+    item = _item_or_404(gathering, item_id)
+    form = AgendaItemForm(obj=item)
+    if request.method == "GET":
+        form.fill_times(item, gathering.timezone)
+    if form.validate_on_submit() and (data := form.to_data(gathering.timezone)):
+        services.update_item(item, data)
+        db.session.commit()
+        flash("Agenda item saved.", "success")
+        return redirect(url_for("organiser.agenda", slug=slug), 303)
+    return _form_page("organiser/item_form.html", form=form, gathering=gathering, item=item)
+
+
+@bp.route("/g/<slug>/agenda/<int:item_id>/remove", methods=["POST"])
+@organiser_only
+def remove_item(slug: str, item_id: int):
+    gathering = gathering_or_404(slug)
+    item = _item_or_404(gathering, item_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.remove_item(item, now=datetime.now(UTC))
+    db.session.commit()
+    flash(f"“{item.title}” is removed from the agenda.", "success")
+    return redirect(url_for("organiser.agenda", slug=slug), 303)
+
+
+def _form_page(template: str, **context):
+    form = context["form"]
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render_template(template, **context), status

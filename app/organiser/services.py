@@ -1,0 +1,131 @@
+"""Creating and editing gatherings and their agenda; every calendar-visible change raises
+the sequence numbers that calendar clients use to recognise an update."""
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from app import notifications
+from app.choices import AgendaKind
+from app.extensions import db
+from app.models import AgendaItem, Gathering, Registration
+from app.registration.services import promote_waitlist
+
+
+@dataclass
+class GatheringData:
+    title: str
+    slug: str
+    description: str
+    timezone: str
+    starts_at: datetime
+    ends_at: datetime
+    meeting_url: str
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime | None
+    capacity: int | None
+    waitlist_enabled: bool
+    land_acknowledgement: str
+    contact_name: str
+    contact_title: str
+    contact_email: str
+    contact_phone: str
+    contact_address: str
+    attendance_threshold_minutes: int = 10
+
+
+@dataclass
+class AgendaItemData:
+    kind: str
+    title: str
+    description: str
+    presenter: str
+    priority_area: str | None
+    starts_at: datetime
+    ends_at: datetime
+    room_url: str
+    capacity: int | None
+
+
+GATHERING_CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "meeting_url", "description")
+ITEM_CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "room_url", "description")
+
+
+class SlugTaken(Exception):
+    pass
+
+
+def slug_taken(slug: str, *, except_id: int | None = None) -> bool:
+    query = select(func.count(Gathering.id)).where(Gathering.slug == slug)
+    if except_id is not None:
+        query = query.where(Gathering.id != except_id)
+    return bool(db.session.scalar(query))
+
+
+def create_gathering(data: GatheringData) -> Gathering:
+    if slug_taken(data.slug):
+        raise SlugTaken(data.slug)
+    gathering = Gathering(**{f.name: getattr(data, f.name) for f in fields(data)})
+    db.session.add(gathering)
+    db.session.flush()
+    return gathering
+
+
+def update_gathering(gathering: Gathering, data: GatheringData, *, now: datetime) -> None:
+    if slug_taken(data.slug, except_id=gathering.id):
+        raise SlugTaken(data.slug)
+    changed = [
+        name for name in GATHERING_CALENDAR_FIELDS if getattr(gathering, name) != getattr(data, name)
+    ]
+    old_capacity = gathering.capacity
+    for f in fields(data):
+        setattr(gathering, f.name, getattr(data, f.name))
+    db.session.flush()
+    if changed:
+        gathering.calendar_sequence += 1
+        notifications.schedule_changed(gathering)
+    if gathering.capacity is None or (old_capacity or 0) < gathering.capacity:
+        promote_waitlist(gathering, now=now)
+
+
+def add_item(gathering: Gathering, data: AgendaItemData) -> AgendaItem:
+    item = AgendaItem(gathering=gathering, **_item_values(data))
+    db.session.add(item)
+    gathering.calendar_sequence += 1
+    db.session.flush()
+    return item
+
+
+def update_item(item: AgendaItem, data: AgendaItemData) -> None:
+    values = _item_values(data)
+    changed = [name for name in ITEM_CALENDAR_FIELDS if getattr(item, name) != values[name]]
+    for name, value in values.items():
+        setattr(item, name, value)
+    if changed:
+        item.sequence += 1
+        item.gathering.calendar_sequence += 1
+        db.session.flush()
+        notifications.schedule_changed(item.gathering)
+
+
+def remove_item(item: AgendaItem, *, now: datetime) -> None:
+    """Keep the row (its UID must be cancelled in calendars) but take it off the agenda."""
+    item.removed_at = now
+    item.sequence += 1
+    item.gathering.calendar_sequence += 1
+    for registration in db.session.scalars(
+        select(Registration).where(Registration.assigned_breakout_id == item.id)
+    ):
+        registration.assigned_breakout_id = None
+        registration.calendar_sequence += 1
+    db.session.flush()
+    notifications.item_removed(item.gathering, item)
+
+
+def _item_values(data: AgendaItemData) -> dict:
+    values = {f.name: getattr(data, f.name) for f in fields(data)}
+    if data.kind != AgendaKind.BREAKOUT:
+        values["priority_area"] = None
+        values["capacity"] = None
+    return values

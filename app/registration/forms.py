@@ -1,0 +1,157 @@
+"""The registration form: every list comes from app.choices."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+
+from app.choices import (
+    HSDA,
+    INDIGENOUS_IDENTITIES,
+    INDIGENOUS_IDENTITY_QUESTION,
+    HealthRegion,
+    IndigenousIdentity,
+    OrganisationType,
+    Role,
+)
+from app.forms_common import CheckboxesField, select_options, strip
+from app.models import AgendaItem
+from app.registration.services import RegistrationData
+
+PLEASE_CHOOSE = ("", "Choose one")
+
+
+class RegistrationForm(FlaskForm):
+    name = StringField(
+        "Full name",
+        filters=[strip],
+        validators=[InputRequired("Enter your full name."), Length(max=200)],
+    )
+    email = EmailField(
+        "Email address",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter your email address."),
+            Length(max=254),
+            Email("Enter an email address like name@example.ca."),
+        ],
+    )
+    role = SelectField(
+        "Your role",
+        choices=select_options([PLEASE_CHOOSE, *Role.choices()]),
+        validators=[InputRequired("Choose your role.")],
+    )
+    organisation_name = StringField(
+        "Organisation name",
+        filters=[strip],
+        validators=[InputRequired("Enter the name of your organisation."), Length(max=200)],
+    )
+    organisation_type = SelectField(
+        "Type of organisation",
+        choices=select_options([PLEASE_CHOOSE, *OrganisationType.choices()]),
+        validators=[InputRequired("Choose the type of organisation.")],
+    )
+    health_region = SelectField(
+        "Health region where you work",
+        choices=select_options([PLEASE_CHOOSE, *HealthRegion.choices()]),
+        validators=[InputRequired("Choose the health region where you work.")],
+    )
+    hsda = SelectField(
+        "Health Service Delivery Area (optional)",
+        choices=select_options([("", "Not given"), *HSDA.choices()]),
+        validators=[Optional()],
+    )
+    first_choice = SelectField("First choice of breakout discussion", coerce=str)
+    second_choice = SelectField("Second choice (optional)", coerce=str, validators=[Optional()])
+    accessibility_needs = TextAreaField(
+        "Accessibility or accommodation needs (optional)",
+        filters=[strip],
+        validators=[Optional(), Length(max=2000)],
+    )
+    indigenous_identity = CheckboxesField(
+        INDIGENOUS_IDENTITY_QUESTION + " (optional)",
+        choices=select_options(IndigenousIdentity.choices()),
+        validators=[Optional()],
+    )
+    territory = StringField(
+        "Territory you will join from (optional)",
+        filters=[strip],
+        validators=[Optional(), Length(max=200)],
+    )
+    consent_collection = BooleanField(
+        "I have read the collection notice above and agree to my information being used "
+        "as it describes.",
+        validators=[InputRequired("You need to agree to the collection notice to register.")],
+    )
+    consent_followup = BooleanField(
+        "You may contact me after the gathering about follow-up and future gatherings (optional)."
+    )
+
+    def __init__(self, *args, breakouts: list[AgendaItem], **kwargs):
+        super().__init__(*args, **kwargs)
+        options = [(str(item.id), item.title) for item in breakouts]
+        self.first_choice.choices = select_options([PLEASE_CHOOSE, *options])
+        self.second_choice.choices = select_options([("", "No second choice"), *options])
+        self.has_breakouts = bool(options)
+        if self.has_breakouts:
+            self.first_choice.validators = [InputRequired("Choose your first breakout.")]
+        else:
+            self.first_choice.validators = [Optional()]
+
+    def validate_hsda(self, field: SelectField) -> None:
+        known = {area.value for area in HSDA}
+        if field.data in known and HSDA(field.data).region != self.health_region.data:
+            raise ValidationError(
+                "This delivery area is not in the health region you chose. Change one of them, "
+                "or leave the area as 'Not given'."
+            )
+
+    def validate_second_choice(self, field: SelectField) -> None:
+        if field.data and field.data == self.first_choice.data:
+            raise ValidationError("Choose a different breakout from your first choice.")
+
+    def validate_indigenous_identity(self, field: CheckboxesField) -> None:
+        chosen = set(field.data or [])
+        if len(chosen) > 1 and not chosen <= INDIGENOUS_IDENTITIES:
+            raise ValidationError(
+                "You can combine First Nations, Métis and Inuit, but the other answers stand "
+                "alone. Please choose again."
+            )
+
+    def to_data(self) -> RegistrationData:
+        chosen = set(self.indigenous_identity.data or [])
+        return RegistrationData(
+            name=self.name.data,
+            email=self.email.data,
+            role=self.role.data,
+            organisation_name=self.organisation_name.data,
+            organisation_type=self.organisation_type.data,
+            health_region=self.health_region.data,
+            hsda=self.hsda.data or None,
+            first_choice_id=int(self.first_choice.data) if self.first_choice.data else None,
+            second_choice_id=int(self.second_choice.data) if self.second_choice.data else None,
+            accessibility_needs=self.accessibility_needs.data or "",
+            indigenous_identity=[c.value for c in IndigenousIdentity if c.value in chosen],
+            territory=self.territory.data or "",
+            consent_collection=bool(
+                self.consent_collection.data if self.consent_collection else True
+            ),
+            consent_followup=bool(self.consent_followup.data),
+        )
+
+
+class ManageForm(RegistrationForm):
+    """The same questions on the manage page; consent to collection was given at sign-up."""
+
+    consent_collection = None
+
+
+class CancelForm(FlaskForm):
+    """Only the CSRF token: cancelling is a deliberate button press."""
+
+
+class ResendLinkForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        filters=[strip],
+        validators=[InputRequired("Enter your email address."), Length(max=254), Email()],
+    )

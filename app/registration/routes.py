@@ -1,0 +1,165 @@
+"""Public registration and the participant's private manage pages."""
+
+from datetime import UTC, datetime
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.access import participant, public
+from app.choices import RegistrationStatus
+from app.extensions import db
+from app.models import Gathering, Registration
+from app.registration import bp, services
+from app.registration.forms import CancelForm, ManageForm, RegistrationForm, ResendLinkForm
+
+
+def gathering_or_404(slug: str) -> Gathering:
+    gathering = db.session.scalar(select(Gathering).where(Gathering.slug == slug))
+    if gathering is None:
+        abort(404)
+    return gathering
+
+
+@bp.route("/g/<slug>/register", methods=["GET", "POST"])
+@public
+def register(slug: str):
+    gathering = gathering_or_404(slug)
+    now = datetime.now(UTC)
+    form = RegistrationForm(breakouts=gathering.breakouts)
+    state = gathering.registration_state(now)
+    already: Registration | None = None
+    refused: str | None = None if state == "open" else state
+    if refused is None and form.validate_on_submit():
+        try:
+            outcome = services.register(gathering, form.to_data(), now=now)
+            db.session.commit()
+        except services.AlreadyRegistered as exc:
+            db.session.rollback()
+            already = exc.registration
+        except services.RegistrationRefused as exc:
+            db.session.rollback()
+            refused = exc.reason
+        except IntegrityError:
+            db.session.rollback()
+            already = services.find_by_email(gathering, form.email.data)
+        else:
+            return redirect(
+                url_for("registration.confirmation", token=outcome.token), code=303
+            )
+    status = 200
+    if request.method == "POST" and (form.errors or already or refused):
+        status = 409 if already or refused else 422
+    return (
+        render_template(
+            "registration/register.html",
+            gathering=gathering,
+            form=form,
+            refused=refused,
+            already=already,
+            resend_form=ResendLinkForm(email=form.email.data) if already else None,
+        ),
+        status,
+    )
+
+
+@bp.route("/g/<slug>/resend-link", methods=["POST"])
+@public
+def resend_link(slug: str):
+    gathering = gathering_or_404(slug)
+    form = ResendLinkForm()
+    if not form.validate_on_submit():
+        flash("Enter the email address you registered with.", "error")
+        return redirect(url_for("registration.register", slug=slug), code=303)
+    registration = services.find_by_email(gathering, form.email.data)
+    if registration is not None:
+        services.resend_manage_link(registration)
+        db.session.commit()
+    # The same answer either way, so this form cannot be used to learn who registered.
+    flash(
+        "If that address is registered for this gathering, a message with your private "
+        "link is on its way.",
+        "info",
+    )
+    return redirect(url_for("public.gathering", slug=slug), code=303)
+
+
+@bp.route("/r/<token>/confirmation")
+@participant
+def confirmation(registration: Registration, token: str):
+    return render_template(
+        "registration/confirmation.html",
+        registration=registration,
+        gathering=registration.gathering,
+        token=token,
+        position=services.waitlist_position(registration),
+    )
+
+
+@bp.route("/r/<token>", methods=["GET", "POST"])
+@participant
+def manage(registration: Registration, token: str):
+    gathering = registration.gathering
+    form = ManageForm(obj=None, breakouts=gathering.breakouts, data=_form_data(registration))
+    editable = registration.status != RegistrationStatus.CANCELLED
+    if request.method == "POST":
+        if not editable:
+            abort(409)
+        if form.validate_on_submit():
+            try:
+                services.update_registration(
+                    registration, form.to_data(), now=datetime.now(UTC)
+                )
+                db.session.commit()
+            except (services.EmailInUse, IntegrityError):
+                db.session.rollback()
+                form.email.errors.append(
+                    "Another registration for this gathering already uses this email address."
+                )
+            else:
+                flash("Your changes are saved.", "success")
+                return redirect(url_for("registration.manage", token=token), code=303)
+    status = 422 if form.errors else 200
+    return (
+        render_template(
+            "registration/manage.html",
+            registration=registration,
+            gathering=gathering,
+            form=form,
+            cancel_form=CancelForm(),
+            editable=editable,
+            token=token,
+            position=services.waitlist_position(registration),
+        ),
+        status,
+    )
+
+
+@bp.route("/r/<token>/cancel", methods=["POST"])
+@participant
+def cancel(registration: Registration, token: str):
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.cancel(registration, now=datetime.now(UTC))
+    db.session.commit()
+    flash("Your registration is cancelled. Thank you for letting us know.", "success")
+    return redirect(url_for("registration.manage", token=token), code=303)
+
+
+def _form_data(registration: Registration) -> dict:
+    return {
+        "name": registration.name,
+        "email": registration.email,
+        "role": registration.role,
+        "organisation_name": registration.organisation_name,
+        "organisation_type": registration.organisation_type,
+        "health_region": registration.health_region,
+        "hsda": registration.hsda or "",
+        "first_choice": str(registration.first_choice_id or ""),
+        "second_choice": str(registration.second_choice_id or ""),
+        "accessibility_needs": registration.accessibility_needs,
+        "indigenous_identity": registration.identity_codes,
+        "territory": registration.territory,
+        "consent_followup": registration.consent_followup_at is not None,
+    }

@@ -1,0 +1,224 @@
+"""Registering, editing and cancelling, with capacity and a first-come waitlist.
+
+Every change that can move someone on or off the waitlist first takes the gathering's
+write lock (an UPDATE of its row), so concurrent requests are serialised on SQLite and
+PostgreSQL alike and capacity is never exceeded."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from app import notifications
+from app.choices import RegistrationStatus
+from app.extensions import db
+from app.models import Gathering, Registration
+from app.registration.tokens import issue_manage_token
+
+
+@dataclass
+class RegistrationData:
+    name: str
+    email: str
+    role: str
+    organisation_name: str
+    organisation_type: str
+    health_region: str
+    hsda: str | None = None
+    first_choice_id: int | None = None
+    second_choice_id: int | None = None
+    accessibility_needs: str = ""
+    indigenous_identity: list[str] = field(default_factory=list)
+    territory: str = ""
+    consent_collection: bool = False
+    consent_followup: bool = False
+
+
+class RegistrationRefused(Exception):
+    """Registration is not possible: `reason` is 'not_open', 'closed' or 'full'."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class AlreadyRegistered(Exception):
+    def __init__(self, registration: Registration):
+        super().__init__(registration.email)
+        self.registration = registration
+
+
+class EmailInUse(Exception):
+    """Another registration for the same gathering already uses this email."""
+
+
+@dataclass
+class Outcome:
+    registration: Registration
+    token: str
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def lock_gathering(gathering: Gathering) -> None:
+    db.session.execute(
+        update(Gathering).where(Gathering.id == gathering.id).values(id=Gathering.id)
+    )
+
+
+def count_by_status(gathering: Gathering, status: RegistrationStatus) -> int:
+    return db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.gathering_id == gathering.id, Registration.status == status
+        )
+    )
+
+
+def find_by_email(gathering: Gathering, email: str) -> Registration | None:
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.gathering_id == gathering.id,
+            Registration.email == normalise_email(email),
+        )
+    )
+
+
+def has_room(gathering: Gathering) -> bool:
+    if gathering.capacity is None:
+        return True
+    return count_by_status(gathering, RegistrationStatus.CONFIRMED) < gathering.capacity
+
+
+def register(gathering: Gathering, data: RegistrationData, *, now: datetime) -> Outcome:
+    state = gathering.registration_state(now)
+    if state != "open":
+        raise RegistrationRefused(state)
+    if not data.consent_collection:
+        raise ValueError("consent to the collection notice is required")
+    lock_gathering(gathering)
+    registration = find_by_email(gathering, data.email)
+    if registration is not None and registration.status != RegistrationStatus.CANCELLED:
+        raise AlreadyRegistered(registration)
+    waiting = count_by_status(gathering, RegistrationStatus.WAITLISTED)
+    if has_room(gathering) and waiting == 0:
+        status = RegistrationStatus.CONFIRMED
+    elif gathering.waitlist_enabled:
+        status = RegistrationStatus.WAITLISTED
+    else:
+        raise RegistrationRefused("full")
+
+    if registration is None:
+        registration = Registration(gathering=gathering, consent_collection_at=now)
+        db.session.add(registration)
+    else:
+        registration.calendar_sequence += 1
+        registration.cancelled_at = None
+        registration.assigned_breakout_id = None
+    _apply(registration, data, now=now)
+    registration.consent_collection_at = now
+    registration.status = status
+    registration.waitlisted_at = now if status == RegistrationStatus.WAITLISTED else None
+    db.session.flush()
+    token = issue_manage_token(registration)
+    notifications.registration_received(registration, token)
+    return Outcome(registration, token)
+
+
+def _apply(registration: Registration, data: RegistrationData, *, now: datetime) -> None:
+    registration.name = data.name.strip()
+    registration.email = normalise_email(data.email)
+    registration.role = data.role
+    registration.organisation_name = data.organisation_name.strip()
+    registration.organisation_type = data.organisation_type
+    registration.health_region = data.health_region
+    registration.hsda = data.hsda or None
+    registration.first_choice_id = data.first_choice_id
+    registration.second_choice_id = data.second_choice_id
+    registration.accessibility_needs = data.accessibility_needs.strip()
+    registration.indigenous_identity = " ".join(data.indigenous_identity)
+    registration.territory = data.territory.strip()
+    if data.consent_followup and registration.consent_followup_at is None:
+        registration.consent_followup_at = now
+    elif not data.consent_followup:
+        registration.consent_followup_at = None
+
+
+def update_registration(
+    registration: Registration, data: RegistrationData, *, now: datetime
+) -> None:
+    """Edit a registration from its manage page; a new room choice re-issues the invite."""
+    if normalise_email(data.email) != registration.email:
+        other = find_by_email(registration.gathering, data.email)
+        if other is not None and other.id != registration.id:
+            raise EmailInUse(data.email)
+    before = registration.breakout_for_invite
+    _apply(registration, data, now=now)
+    db.session.flush()
+    db.session.refresh(registration)
+    if registration.breakout_for_invite != before:
+        registration.calendar_sequence += 1
+    notifications.registration_changed(registration)
+
+
+def cancel(registration: Registration, *, now: datetime) -> list[Registration]:
+    """Cancel and promote whoever is first in line; returns the people promoted."""
+    if registration.status == RegistrationStatus.CANCELLED:
+        return []
+    gathering = registration.gathering
+    lock_gathering(gathering)
+    was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = now
+    registration.waitlisted_at = None
+    registration.calendar_sequence += 1
+    notifications.cancelled(registration)
+    db.session.flush()
+    return promote_waitlist(gathering, now=now) if was_confirmed else []
+
+
+def promote_waitlist(gathering: Gathering, *, now: datetime) -> list[Registration]:
+    """Confirm people from the front of the waitlist while there is room."""
+    lock_gathering(gathering)
+    promoted: list[Registration] = []
+    while has_room(gathering):
+        nxt = db.session.scalar(
+            select(Registration)
+            .where(
+                Registration.gathering_id == gathering.id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+            )
+            .order_by(Registration.waitlisted_at, Registration.id)
+            .limit(1)
+        )
+        if nxt is None:
+            break
+        nxt.status = RegistrationStatus.CONFIRMED
+        nxt.waitlisted_at = None
+        nxt.calendar_sequence += 1
+        db.session.flush()
+        notifications.promoted(nxt)
+        promoted.append(nxt)
+    return promoted
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    ahead = db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.gathering_id == registration.gathering_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            (Registration.waitlisted_at < registration.waitlisted_at)
+            | (
+                (Registration.waitlisted_at == registration.waitlisted_at)
+                & (Registration.id < registration.id)
+            ),
+        )
+    )
+    return ahead + 1
+
+
+def resend_manage_link(registration: Registration) -> None:
+    notifications.manage_link(registration)

@@ -1,0 +1,28 @@
+"""Jinja filters and globals shared by every page and email."""
+
+from flask import Flask
+from flask_login import current_user
+
+from app import choices, timefmt
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        clock=timefmt.clock,
+        long_date=timefmt.long_date,
+        time_range=timefmt.time_range,
+        zone_short=timefmt.zone_short,
+    )
+    from app.auth.routes import home_for
+
+    app.jinja_env.globals.update(
+        home_url=lambda: home_for(current_user),
+        choices=choices,
+        zone_name=timefmt.zone_name,
+        HealthRegion=choices.HealthRegion,
+        OrganisationType=choices.OrganisationType,
+        Role=choices.Role,
+        PriorityArea=choices.PriorityArea,
+        PRIORITY_AREA_SHORT=choices.PRIORITY_AREA_SHORT,
+        UserRole=choices.UserRole,
+    )

@@ -1,0 +1,200 @@
+"""Organiser pages: gatherings and agenda, the dashboard, the registrant list and exports."""
+
+import csv
+import io
+from dataclasses import fields
+from datetime import UTC, datetime
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AgendaItem, Gathering
+from app.organiser.services import GatheringData
+from tests.conftest import login
+
+
+def gathering_data(gathering: Gathering, **overrides) -> GatheringData:
+    values = {f.name: getattr(gathering, f.name) for f in fields(GatheringData)}
+    values.update(overrides)
+    return GatheringData(**values)
+
+
+GATHERING_FORM = {
+    "title": "Spring Gathering 2024",
+    "slug": "spring-gathering-2024",
+    "description": "Half a day together.",
+    "timezone": "America/Vancouver",
+    "starts_at": "2024-03-10T09:00",
+    "ends_at": "2024-03-10T12:30",
+    "meeting_url": "https://zoom.example/j/555",
+    "registration_opens_at": "",
+    "registration_closes_at": "",
+    "capacity": "120",
+    "waitlist_enabled": "y",
+    "attendance_threshold_minutes": "10",
+    "land_acknowledgement": "On the territories of the xʷməθkʷəy̓əm.",
+    "contact_name": "Coordinator",
+    "contact_title": "",
+    "contact_email": "coord@example.org",
+    "contact_phone": "",
+    "contact_address": "",
+}
+
+
+def test_pages_need_an_organiser(client, make_user, make_gathering):
+    gathering = make_gathering()
+    response = client.get(f"/organiser/g/{gathering.slug}/")
+    assert response.status_code == 302
+    assert "/sign-in?next=" in response.headers["Location"]
+    login(client, make_user("steering"))
+    assert client.get(f"/organiser/g/{gathering.slug}/").status_code == 403
+    assert client.get(f"/organiser/g/{gathering.slug}/registrants.csv").status_code == 403
+
+
+def test_create_gathering_across_a_clock_change(organiser_client):
+    response = organiser_client.post("/organiser/gatherings/new", data=GATHERING_FORM)
+    assert response.status_code == 303
+    gathering = db.session.scalar(select(Gathering))
+    # 10 March 2024 is the day clocks spring forward in BC: 09:00 is PDT, UTC-7.
+    assert gathering.starts_at == datetime(2024, 3, 10, 16, 0, tzinfo=UTC)
+    assert gathering.capacity == 120
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"slug": "Not A Slug"}, "lower-case letters"),
+        ({"ends_at": "2024-03-10T08:00"}, "The end must be after the start."),
+        ({"starts_at": "2024-03-10T02:30"}, "does not exist"),
+        ({"starts_at": "tomorrow"}, "Not a valid datetime"),
+        ({"meeting_url": "javascript:alert(1)"}, "full link"),
+        ({"capacity": "0"}, "Enter a number from 1."),
+        ({"title": ""}, "Enter a title."),
+    ],
+)
+def test_gathering_form_bad_input(organiser_client, overrides, message):
+    response = organiser_client.post("/organiser/gatherings/new", data={**GATHERING_FORM, **overrides})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert message in body
+    assert "Half a day together." in body
+    assert db.session.scalar(select(Gathering)) is None
+
+
+def test_duplicate_slug_is_refused(organiser_client, make_gathering):
+    existing = make_gathering()
+    response = organiser_client.post(
+        "/organiser/gatherings/new", data={**GATHERING_FORM, "slug": existing.slug}
+    )
+    assert response.status_code == 422
+    assert "already uses this web address" in response.get_data(as_text=True)
+
+
+def test_edit_time_raises_calendar_sequence(organiser_client, make_gathering):
+    gathering = make_gathering()
+    page = organiser_client.get(f"/organiser/g/{gathering.slug}/edit")
+    assert page.status_code == 200
+    before = gathering.calendar_sequence
+    form = {**GATHERING_FORM, "slug": gathering.slug, "capacity": ""}
+    response = organiser_client.post(f"/organiser/g/{gathering.slug}/edit", data=form)
+    assert response.status_code == 303
+    db.session.refresh(gathering)
+    assert gathering.calendar_sequence == before + 1
+    assert gathering.capacity is None
+
+
+def test_agenda_add_edit_remove(organiser_client, make_gathering):
+    gathering = make_gathering(breakouts=False)
+    base = f"/organiser/g/{gathering.slug}/agenda"
+    response = organiser_client.post(f"{base}/new", data={
+        "kind": "breakout", "title": "Newborn care path", "priority_area": "newborn_care_path",
+        "starts_at": "2024-03-10T10:00", "ends_at": "2024-03-10T11:00",
+        "room_url": "https://zoom.example/j/room", "capacity": "25",
+    })
+    assert response.status_code == 303
+    item = db.session.scalar(select(AgendaItem).where(AgendaItem.title == "Newborn care path"))
+    uid = item.calendar_uid
+    response = organiser_client.post(f"{base}/{item.id}/edit", data={
+        "kind": "breakout", "title": "Newborn care path", "priority_area": "newborn_care_path",
+        "starts_at": "2024-03-10T10:30", "ends_at": "2024-03-10T11:30",
+        "room_url": "https://zoom.example/j/room", "capacity": "25",
+    })
+    assert response.status_code == 303
+    db.session.refresh(item)
+    assert item.sequence == 1 and item.calendar_uid == uid
+    assert organiser_client.post(f"{base}/{item.id}/remove").status_code == 303
+    db.session.refresh(item)
+    assert item.removed_at is not None and item.sequence == 2
+    assert organiser_client.get(f"{base}/{item.id}/edit").status_code == 404
+
+
+def test_breakout_needs_a_priority_area(organiser_client, make_gathering):
+    gathering = make_gathering()
+    response = organiser_client.post(f"/organiser/g/{gathering.slug}/agenda/new", data={
+        "kind": "breakout", "title": "Room", "priority_area": "",
+        "starts_at": "2024-03-10T10:00", "ends_at": "2024-03-10T11:00",
+    })
+    assert response.status_code == 422
+    assert "Choose the priority area" in response.get_data(as_text=True)
+
+
+def test_dashboard_counts_and_region_table(organiser_client, make_gathering, make_registration):
+    gathering = make_gathering()
+    for region, org in [("fraser", "division"), ("fraser", "division"), ("northern", "pcn")]:
+        make_registration(gathering, health_region=region, organisation_type=org)
+    make_registration(gathering, status="waitlisted")
+    make_registration(gathering, status="cancelled")
+    body = organiser_client.get(f"/organiser/g/{gathering.slug}/").get_data(as_text=True)
+    assert '<span class="stat-number">3</span> <a' in body
+    assert '<span class="stat-number">1</span> <a href="/organiser/g/' in body
+    assert "Northern Health" in body and "Primary Care Network" in body
+
+
+def test_registrant_search_filter_and_paging(organiser_client, app, make_gathering,
+                                             make_registration):
+    gathering = make_gathering()
+    app.config["REGISTRANTS_PER_PAGE"] = 2
+    for i in range(5):
+        make_registration(gathering, name=f"Fraser Person {i}")
+    make_registration(gathering, name="Émilie Côté", health_region="island")
+    url = f"/organiser/g/{gathering.slug}/registrants"
+    body = organiser_client.get(url, query_string={"q": "côté"}).get_data(as_text=True)
+    assert "Émilie Côté" in body and "Fraser Person" not in body
+    body = organiser_client.get(url, query_string={"region": "island"}).get_data(as_text=True)
+    assert "1 registrant." in body
+    body = organiser_client.get(url, query_string={"page": 3}).get_data(as_text=True)
+    assert "Page 3 of 3" in body
+    assert organiser_client.get(url, query_string={"page": "abc", "status": "bogus"}).status_code == 200
+
+
+def test_exports_neutralise_formulas(organiser_client, make_gathering, make_registration):
+    gathering = make_gathering()
+    make_registration(gathering, name="=HYPERLINK(\"http://evil.example\")",
+                      organisation_name="+SUM(A1)", accessibility_needs="@cmd")
+    make_registration(gathering, name="Émilie Côté")
+    response = organiser_client.get(f"/organiser/g/{gathering.slug}/registrants.csv")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert rows[0][0] == "Name"
+    assert rows[1][0].startswith("'=") and rows[1][4] == "'+SUM(A1)" and rows[1][11] == "'@cmd"
+    assert rows[2][0] == "Émilie Côté"
+
+    response = organiser_client.get(f"/organiser/g/{gathering.slug}/registrants.xlsx")
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values[1][0].startswith("'=") and values[2][0] == "Émilie Côté"
+    assert len(values) == 3
+
+
+def test_export_respects_filters(organiser_client, make_gathering, make_registration):
+    gathering = make_gathering()
+    make_registration(gathering, name="Kept", status="waitlisted")
+    make_registration(gathering, name="Left out")
+    response = organiser_client.get(
+        f"/organiser/g/{gathering.slug}/registrants.csv", query_string={"status": "waitlisted"}
+    )
+    text = response.get_data().decode("utf-8-sig")
+    assert "Kept" in text and "Left out" not in text
