@@ -58,7 +58,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.config["REMEMBER_COOKIE_SECURE"] = True
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
     csrf.init_app(app)
     login_manager.init_app(app)
 
