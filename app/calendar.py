@@ -484,6 +484,7 @@ def _vevent(
     tzid: str,
     description: str,
     link: str,
+    page_url: str,
     cancelled: bool,
     organizer: Person | None,
     attendee: tuple[Person, Method] | None = None,
@@ -504,6 +505,10 @@ def _vevent(
     if link:
         lines.append(f"LOCATION:{escape_text(link)}")
         lines.append(f"URL:{link}")
+    else:
+        lines.append("LOCATION:Online")
+        if safe_uri(page_url):
+            lines.append(f"URL:{safe_uri(page_url)}")
     if organizer is not None:
         lines.append(_organizer(organizer))
     if attendee is not None:
@@ -544,6 +549,7 @@ def _item_event(gathering: CalendarGathering, event: CalendarEvent, now: datetim
         tzid=gathering.timezone,
         description=event_description(event),
         link=event.link,
+        page_url=gathering.page_url,
         cancelled=event.cancelled,
         organizer=gathering.organizer,
     )
@@ -600,6 +606,7 @@ def personal_invite(invite: PersonalInvite, *, method: Method, now: datetime) ->
         tzid=gathering.timezone,
         description=personal_description(invite),
         link=gathering.meeting_url,
+        page_url=gathering.page_url,
         cancelled=cancelled,
         organizer=gathering.organizer,
         attendee=None if method is Method.PUBLISH else (invite.attendee, method),

@@ -7,6 +7,7 @@ cancel); every message that carries an invite or a link gets a fresh manage toke
 the link in the calendar entry always works.
 """
 
+import re
 from datetime import datetime
 
 from flask import render_template
@@ -20,6 +21,9 @@ from app.invites.services import InviteFactory, external_url
 from app.mail import Attachment, queue_email
 from app.models import AgendaItem, Gathering, Registration, utcnow
 from app.registration.tokens import issue_manage_token
+
+_TRAILING_SPACE = re.compile(r"[ \t]+\n")
+_BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 def _agenda_rows(invite: PersonalInvite, zone: str) -> list[dict]:
@@ -82,10 +86,12 @@ def _queue(
         "contact_phone": gathering.contact_phone,
         **extra,
     }
+    text = render_template(f"email/{kind}.txt", **context)
+    text = _BLANK_RUNS.sub("\n\n", _TRAILING_SPACE.sub("\n", text)).strip() + "\n"
     queue_email(
         to=registration.email,
         subject=f"{subject}: {gathering.title}",
-        text=render_template(f"email/{kind}.txt", **context),
+        text=text,
         html=render_template(f"email/{kind}.html", **context),
         attachments=attachments,
         kind=kind,

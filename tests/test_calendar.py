@@ -378,7 +378,11 @@ def test_unsafe_links_are_left_out():
     event = make_event(start, link="https://zoom.example/with space")
     data = agenda_calendar(gathering, [event], now=NOW)
     assert b"javascript" not in data
-    assert b"URL:" not in data and b"LOCATION:" not in data
+    ical, vcal = parse_both(data)
+    (parsed,) = ical.walk("VEVENT")
+    assert str(parsed["LOCATION"]) == "Online"
+    assert str(parsed["URL"]) == "https://gathering.example/g/gathering"
+    assert vcal.vevent.url.value == "https://gathering.example/g/gathering"
     personal = personal_invite(make_invite(gathering), method=Method.PUBLISH, now=NOW)
     assert b"javascript" not in personal
 

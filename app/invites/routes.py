@@ -1,0 +1,184 @@
+"""Calendar files (public feed, personal invite, organiser downloads) and the outbox."""
+
+from datetime import UTC, datetime
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from app.auth.access import participant, public, roles_required
+from app.calendar import Method, file_stem
+from app.choices import RegistrationStatus, UserRole
+from app.extensions import db
+from app.invites import bp, services
+from app.mail import retry
+from app.models import AgendaItem, Gathering, MailStatus, OutboundEmail, Registration
+
+organiser_only = roles_required(UserRole.ORGANISER)
+organiser_or_facilitator = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)
+
+
+def gathering_or_404(slug: str) -> Gathering:
+    gathering = db.session.scalar(select(Gathering).where(Gathering.slug == slug))
+    if gathering is None:
+        abort(404)
+    return gathering
+
+
+def _ics(data: bytes, filename: str, *, method: Method = Method.PUBLISH) -> Response:
+    response = Response(data, mimetype="text/calendar")
+    response.headers["Content-Type"] = f"text/calendar; charset=utf-8; method={method}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/g/<slug>/calendar.ics")
+@public
+def gathering_calendar(slug: str):
+    """The public feed: agenda times and titles, no personal data, no meeting links."""
+    gathering = gathering_or_404(slug)
+    data = services.gathering_feed(gathering, now=datetime.now(UTC), links=False)
+    response = _ics(data, f"{file_stem(gathering.slug)}.ics")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.route("/r/<token>/invite.ics")
+@participant
+def personal_invite(registration: Registration, token: str):
+    """The person's own invite; a cancelled registration downloads as a CANCEL."""
+    if registration.status == RegistrationStatus.WAITLISTED:
+        page = render_template(
+            "errors/error.html",
+            code=404,
+            title="No calendar invitation yet",
+            text="You are on the waitlist. Your invitation comes by email when a place opens.",
+        )
+        return page, 404
+    method = (
+        Method.CANCEL if registration.status == RegistrationStatus.CANCELLED else Method.PUBLISH
+    )
+    manage_url = services.external_url("registration.manage", token=token)
+    data = services.invite_file(
+        registration, method=method, now=datetime.now(UTC), manage_url=manage_url
+    )
+    stem = file_stem(registration.gathering.slug)
+    return _ics(data, f"{stem}-invite.ics", method=method)
+
+
+@bp.route("/organiser/g/<slug>/calendar.ics")
+@organiser_or_facilitator
+def organiser_calendar(slug: str):
+    """The full agenda with meeting and room links, for organisers to pass on."""
+    gathering = gathering_or_404(slug)
+    data = services.gathering_feed(gathering, now=datetime.now(UTC), links=True)
+    return _ics(data, f"{file_stem(gathering.slug)}-agenda.ics")
+
+
+@bp.route("/organiser/g/<slug>/agenda/<int:item_id>.ics")
+@organiser_or_facilitator
+def item_calendar(slug: str, item_id: int):
+    gathering = gathering_or_404(slug)
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.gathering_id != gathering.id:
+        abort(404)
+    data = services.breakout_file(item, now=datetime.now(UTC))
+    method = Method.CANCEL if item.removed_at is not None else Method.PUBLISH
+    return _ics(data, f"{file_stem(gathering.slug)}-{file_stem(item.title)}.ics", method=method)
+
+
+@bp.route("/organiser/g/<slug>/invites.zip")
+@organiser_only
+def invites_zip(slug: str):
+    gathering = gathering_or_404(slug)
+    data = services.invites_archive(gathering, now=datetime.now(UTC))
+    response = Response(data, mimetype="application/zip")
+    name = f"{file_stem(gathering.slug)}-invites.zip"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.route("/organiser/g/<slug>/calendar")
+@organiser_only
+def calendar_page(slug: str):
+    """Downloads for one gathering and its email outbox at a glance."""
+    gathering = gathering_or_404(slug)
+    counts = dict(
+        db.session.execute(
+            select(OutboundEmail.status, func.count(OutboundEmail.id))
+            .join(Registration, OutboundEmail.registration_id == Registration.id)
+            .where(Registration.gathering_id == gathering.id)
+            .group_by(OutboundEmail.status)
+        ).all()
+    )
+    confirmed = db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.gathering_id == gathering.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    )
+    feed_url = url_for("invites.gathering_calendar", slug=gathering.slug, _external=True)
+    return render_template(
+        "invites/calendar.html",
+        gathering=gathering,
+        counts=counts,
+        confirmed=confirmed,
+        feed_url=feed_url,
+        webcal_url=webcal(feed_url),
+        MailStatus=MailStatus,
+    )
+
+
+def webcal(url: str) -> str:
+    """Subscription link: the same feed with the webcal scheme calendar apps claim."""
+    return "webcal://" + url.split("://", 1)[1] if "://" in url else url
+
+
+@bp.route("/organiser/outbox")
+@organiser_only
+def outbox():
+    """Messages that failed, newest first; sent ones are counted, not listed."""
+    show = request.args.get("show", "failed")
+    statuses = [MailStatus.FAILED] if show == "failed" else [MailStatus.QUEUED, MailStatus.SENDING]
+    messages = db.session.scalars(
+        select(OutboundEmail)
+        .where(OutboundEmail.status.in_(statuses))
+        .order_by(OutboundEmail.created_at.desc(), OutboundEmail.id.desc())
+        .limit(500)
+    ).all()
+    counts = dict(
+        db.session.execute(
+            select(OutboundEmail.status, func.count(OutboundEmail.id)).group_by(
+                OutboundEmail.status
+            )
+        ).all()
+    )
+    return render_template(
+        "invites/outbox.html", messages=messages, counts=counts, show=show, MailStatus=MailStatus
+    )
+
+
+@bp.route("/organiser/outbox/<int:email_id>/retry", methods=["POST"])
+@organiser_only
+def retry_email(email_id: int):
+    email = db.get_or_404(OutboundEmail, email_id)
+    if email.status == MailStatus.SENT:
+        flash("That message was already sent.", "info")
+    else:
+        retry(email, now=datetime.now(UTC))
+        db.session.commit()
+        flash(f"The message to {email.to_address} will be sent again shortly.", "success")
+    return redirect(url_for("invites.outbox"), 303)
+
+
+@bp.route("/organiser/outbox/retry-all", methods=["POST"])
+@organiser_only
+def retry_all():
+    now = datetime.now(UTC)
+    failed = db.session.scalars(
+        select(OutboundEmail).where(OutboundEmail.status == MailStatus.FAILED)
+    ).all()
+    for email in failed:
+        retry(email, now=now)
+    db.session.commit()
+    flash(f"{len(failed)} failed message(s) will be sent again shortly.", "success")
+    return redirect(url_for("invites.outbox"), 303)

@@ -1,0 +1,432 @@
+"""Outbox and delivery.
+
+`queue_email` only adds a row to the session; the caller's commit saves the email with
+the change that caused it. Delivery (`deliver_due`) happens later: right after the
+response in a background thread, or from `flask --app wsgi send-mail`. Each message is
+claimed with a conditional UPDATE before sending and marked sent straight after, so two
+workers never send the same row; a worker that dies mid-send leaves a claim that lapses
+after MAIL_CLAIM_SECONDS, and the stable Message-ID lets receivers spot the rare repeat.
+
+Without MAIL_SERVER, messages are written to instance/outbox/*.eml instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import smtplib
+import ssl
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+
+from flask import Flask, current_app, g, has_request_context
+from sqlalchemy import and_, or_, select, update
+
+from app.extensions import db
+from app.models.core import utcnow
+from app.models.mail import Attachment, MailStatus, OutboundEmail
+
+__all__ = [
+    "Attachment",
+    "DeliveryReport",
+    "deliver_due",
+    "init_app",
+    "queue_email",
+    "retry",
+    "retry_failed_now",
+    "wait_for_background_delivery",
+]
+
+log = logging.getLogger(__name__)
+
+MAIL_DEFAULTS: dict[str, object] = {
+    "MAIL_DELIVER_AFTER_REQUEST": True,
+    "MAIL_AFTER_REQUEST_LIMIT": 20,
+    "MAIL_TIMEOUT": 15,
+    "MAIL_MAX_ATTEMPTS": 10,
+    "MAIL_RETRY_BASE_SECONDS": 60,
+    "MAIL_RETRY_MAX_SECONDS": 6 * 3600,
+    "MAIL_CLAIM_SECONDS": 300,
+}
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+class PermanentFailure(Exception):
+    """The server refused the message for good (5xx); retrying cannot help."""
+
+
+def _one_line(value: str, limit: int) -> str:
+    return _WHITESPACE.sub(" ", value).strip()[:limit]
+
+
+def queue_email(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    attachments: Sequence[Attachment] = (),
+    kind: str,
+    registration_id: int | None = None,
+    reply_to: str = "",
+    now: datetime | None = None,
+) -> OutboundEmail:
+    """Add an email to the outbox in the current session. Never commits."""
+    address = to.strip()
+    if not address or "@" not in address or _WHITESPACE.search(address):
+        raise ValueError(f"not an email address: {to!r}")
+    moment = now or utcnow()
+    domain = address.rsplit("@", 1)[1] if "@" in address else "gathering.invalid"
+    sender_domain = parseaddr(str(current_app.config.get("MAIL_DEFAULT_SENDER") or ""))[1]
+    domain = sender_domain.rsplit("@", 1)[1] if "@" in sender_domain else domain
+    email = OutboundEmail(
+        message_id=make_msgid(idstring=secrets.token_hex(6), domain=domain),
+        to_address=address,
+        reply_to=_one_line(reply_to, 254),
+        subject=_one_line(subject, 300),
+        text_body=text,
+        html_body=html,
+        kind=kind,
+        registration_id=registration_id,
+        status=MailStatus.QUEUED.value,
+        attempts=0,
+        next_attempt_at=moment,
+        created_at=moment,
+    )
+    email.attachments = list(attachments)
+    db.session.add(email)
+    request_delivery()
+    return email
+
+
+def request_delivery() -> None:
+    """Ask for a delivery run once the current response has gone out."""
+    if has_request_context():
+        g._outbox_pending = True
+
+
+def retry(email: OutboundEmail, *, now: datetime) -> None:
+    """An organiser's "retry": due now, with a fresh allowance of attempts."""
+    if email.status == MailStatus.SENT:
+        return
+    email.status = MailStatus.QUEUED.value
+    email.next_attempt_at = now
+    email.attempts = 0
+    email.claim_token = None
+    email.claimed_until = None
+    request_delivery()
+
+
+# --- building the MIME message -------------------------------------------------------
+
+
+def _split_mimetype(mimetype: str) -> tuple[str, str, dict[str, str]]:
+    kind, *raw_params = [part.strip() for part in mimetype.split(";")]
+    maintype, _, subtype = kind.partition("/")
+    params = {}
+    for raw in raw_params:
+        name, _, value = raw.partition("=")
+        if name:
+            params[name.strip().lower()] = value.strip().strip('"')
+    return maintype or "application", subtype or "octet-stream", params
+
+
+def build_message(email: OutboundEmail, *, sender: str) -> EmailMessage:
+    """multipart/mixed[alternative[text, html, text/calendar], invite.ics]: the shape
+    Outlook, Gmail and Apple Mail all recognise as an invitation."""
+    message = EmailMessage(policy=SMTP)
+    message["From"] = sender
+    message["To"] = Address(addr_spec=email.to_address)
+    if email.reply_to:
+        message["Reply-To"] = email.reply_to
+    message["Subject"] = email.subject
+    message["Date"] = format_datetime(email.created_at)
+    message["Message-ID"] = email.message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(email.text_body, cte="quoted-printable")
+    message.add_alternative(email.html_body, subtype="html", cte="quoted-printable")
+    attachments = email.attachments
+    for attachment in attachments:
+        maintype, subtype, params = _split_mimetype(attachment.mimetype)
+        if (maintype, subtype) == ("text", "calendar"):
+            params.setdefault("charset", "UTF-8")
+            message.add_alternative(
+                attachment.content, maintype, subtype, params=params, cte="base64"
+            )
+    for attachment in attachments:
+        maintype, subtype, params = _split_mimetype(attachment.mimetype)
+        if (maintype, subtype) == ("text", "calendar"):
+            maintype, subtype, params = "application", "ics", {}
+        message.add_attachment(
+            attachment.content,
+            maintype,
+            subtype,
+            filename=attachment.filename,
+            params=params,
+        )
+    return message
+
+
+# --- delivery ------------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    gave_up: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"sent {self.sent}, failed {self.failed} (will retry), gave up {self.gave_up}"
+
+
+def _due(now: datetime):
+    waiting = MailStatus.QUEUED, MailStatus.FAILED
+    return or_(
+        and_(OutboundEmail.status.in_(waiting), OutboundEmail.next_attempt_at <= now),
+        and_(OutboundEmail.status == MailStatus.SENDING, OutboundEmail.claimed_until < now),
+    )
+
+
+def _claim(now: datetime, limit: int) -> tuple[str, list[int]]:
+    """Claim up to `limit` due messages for this worker, committed before any is sent."""
+    config = current_app.config
+    token = secrets.token_hex(16)
+    # The lease runs on the real clock: a long run must not hold claims that look stale.
+    lease = max(now, utcnow()) + timedelta(seconds=int(config["MAIL_CLAIM_SECONDS"]))
+    candidates = db.session.scalars(
+        select(OutboundEmail.id)
+        .where(_due(now))
+        .order_by(OutboundEmail.next_attempt_at, OutboundEmail.id)
+        .limit(limit)
+    ).all()
+    claimed = []
+    for email_id in candidates:
+        result = db.session.execute(
+            update(OutboundEmail)
+            .where(OutboundEmail.id == email_id, _due(now))
+            .values(
+                status=MailStatus.SENDING.value,
+                claim_token=token,
+                claimed_until=lease,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            claimed.append(email_id)
+    db.session.commit()
+    return token, claimed
+
+
+def _backoff(attempts: int) -> timedelta:
+    config = current_app.config
+    base = int(config["MAIL_RETRY_BASE_SECONDS"])
+    ceiling = int(config["MAIL_RETRY_MAX_SECONDS"])
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), ceiling))
+
+
+def _finish(email_id: int, token: str, values: dict) -> None:
+    db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id == email_id, OutboundEmail.claim_token == token)
+        .values(claim_token=None, claimed_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+class _Transport:
+    """One SMTP connection per delivery run, opened on first use; or the .eml folder."""
+
+    def __init__(self, app: Flask) -> None:
+        self.config = app.config
+        self.outbox = Path(app.instance_path) / "outbox"
+        self.connection: smtplib.SMTP | None = None
+
+    def send(self, email: OutboundEmail, message: EmailMessage) -> None:
+        if not self.config.get("MAIL_SERVER"):
+            self._write_eml(email, message)
+            return
+        if self.connection is None:
+            self.connection = self._connect()
+        try:
+            self.connection.send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            if codes and all(code >= 500 for code in codes):
+                raise PermanentFailure(str(error)) from error
+            raise
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+            if error.smtp_code >= 500:
+                raise PermanentFailure(str(error)) from error
+            raise
+        except (smtplib.SMTPServerDisconnected, OSError):
+            self.close()
+            raise
+
+    def _connect(self) -> smtplib.SMTP:
+        host = str(self.config["MAIL_SERVER"])
+        port = int(self.config.get("MAIL_PORT") or 25)
+        timeout = float(self.config["MAIL_TIMEOUT"])
+        context = ssl.create_default_context()
+        if self.config.get("MAIL_USE_SSL"):
+            connection: smtplib.SMTP = smtplib.SMTP_SSL(
+                host, port, timeout=timeout, context=context
+            )
+        else:
+            connection = smtplib.SMTP(host, port, timeout=timeout)
+            if self.config.get("MAIL_USE_TLS"):
+                connection.starttls(context=context)
+        if self.config.get("MAIL_USERNAME"):
+            connection.login(
+                str(self.config["MAIL_USERNAME"]), str(self.config.get("MAIL_PASSWORD") or "")
+            )
+        return connection
+
+    def _write_eml(self, email: OutboundEmail, message: EmailMessage) -> None:
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        stamp = email.created_at.strftime("%Y%m%dT%H%M%S")
+        kind = re.sub(r"[^a-z0-9_-]+", "-", email.kind.lower())
+        target = self.outbox / f"{stamp}-{email.id:06d}-{kind}.eml"
+        partial = target.with_suffix(".eml.part")
+        partial.write_bytes(message.as_bytes())
+        partial.replace(target)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.quit()
+            except (smtplib.SMTPException, OSError):
+                self.connection.close()
+            self.connection = None
+
+
+def retry_failed_now(*, now: datetime) -> int:
+    """Make every failed message that is still being retried due at once (after SMTP
+    was fixed). Messages that gave up stay for an organiser to retry one by one."""
+    result = db.session.execute(
+        update(OutboundEmail)
+        .where(
+            OutboundEmail.status == MailStatus.FAILED,
+            OutboundEmail.next_attempt_at.is_not(None),
+            OutboundEmail.next_attempt_at > now,
+        )
+        .values(next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def deliver_due(*, now: datetime, limit: int = 100) -> DeliveryReport:
+    """Send messages that are due at `now`. Returns what happened; never raises for
+    delivery problems, which are recorded on the rows instead."""
+    app = current_app._get_current_object()
+    config = app.config
+    report = DeliveryReport()
+    token, claimed = _claim(now, limit)
+    if not claimed:
+        return report
+    sender = str(config.get("MAIL_DEFAULT_SENDER") or "no-reply@gathering.invalid")
+    transport = _Transport(app)
+    try:
+        for email_id in claimed:
+            email = db.session.get(OutboundEmail, email_id)
+            if email is None or email.claim_token != token:
+                continue
+            try:
+                transport.send(email, build_message(email, sender=sender))
+            except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
+                attempts = email.attempts + 1
+                permanent = isinstance(error, PermanentFailure)
+                give_up = permanent or attempts >= int(config["MAIL_MAX_ATTEMPTS"])
+                message = f"{type(error).__name__}: {error}"[:1000]
+                _finish(
+                    email_id,
+                    token,
+                    {
+                        "status": MailStatus.FAILED.value,
+                        "attempts": attempts,
+                        "last_error": message,
+                        "next_attempt_at": None if give_up else now + _backoff(attempts),
+                    },
+                )
+                report.errors.append(f"#{email_id} to {email.to_address}: {message}")
+                if give_up:
+                    report.gave_up += 1
+                else:
+                    report.failed += 1
+                log.warning("email %s failed: %s", email_id, message)
+            else:
+                _finish(
+                    email_id,
+                    token,
+                    {
+                        "status": MailStatus.SENT.value,
+                        "attempts": email.attempts + 1,
+                        "sent_at": now,
+                        "last_error": "",
+                        "next_attempt_at": None,
+                    },
+                )
+                report.sent += 1
+    finally:
+        transport.close()
+    return report
+
+
+# --- delivery after the response -----------------------------------------------------
+
+_threads: set[threading.Thread] = set()
+_threads_lock = threading.Lock()
+
+
+def _deliver_in_background(app: Flask) -> None:
+    try:
+        with app.app_context():
+            deliver_due(now=utcnow(), limit=int(app.config["MAIL_AFTER_REQUEST_LIMIT"]))
+    except Exception:
+        log.exception("background email delivery failed; send-mail will retry")
+    finally:
+        with _threads_lock:
+            _threads.discard(threading.current_thread())
+
+
+def _start_background_delivery(app: Flask) -> None:
+    thread = threading.Thread(
+        target=_deliver_in_background, args=(app,), name="outbox-delivery", daemon=True
+    )
+    with _threads_lock:
+        _threads.add(thread)
+    thread.start()
+
+
+def _after_request(response):
+    if g.pop("_outbox_pending", False) and current_app.config["MAIL_DELIVER_AFTER_REQUEST"]:
+        app = current_app._get_current_object()
+        response.call_on_close(lambda: _start_background_delivery(app))
+    return response
+
+
+def wait_for_background_delivery(timeout: float = 10.0) -> None:
+    """Join delivery threads started so far (tests, and a tidy shutdown)."""
+    with _threads_lock:
+        pending = list(_threads)
+    for thread in pending:
+        thread.join(timeout)
+
+
+def init_app(app: Flask) -> None:
+    for name, value in MAIL_DEFAULTS.items():
+        app.config.setdefault(name, value)
+    app.after_request(_after_request)
