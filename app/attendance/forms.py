@@ -1,0 +1,72 @@
+"""Forms for attendance import, the threshold, and live check-in."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+
+from app.attendance.services import MAX_THRESHOLD_MINUTES
+from app.forms_common import select_options, strip
+from app.models import AgendaItem, Gathering
+from app.timefmt import time_range
+
+WHOLE_GATHERING = "all"
+
+
+def item_label(item: AgendaItem, zone: str) -> str:
+    return f"{item.title} ({item.kind}, {time_range(item.starts_at, item.ends_at, zone)})"
+
+
+class ImportForm(FlaskForm):
+    item = SelectField(
+        "Which part of the gathering is this report for?",
+        validators=[InputRequired("Choose the agenda item the report is for.")],
+        description="Choose the plenary or the breakout whose Zoom or Teams meeting "
+        "produced this report.",
+    )
+    report = FileField(
+        "Attendance report",
+        validators=[FileRequired("Choose the report file to upload.")],
+        description="The participants report from Zoom (.csv) or the attendance report "
+        "from Microsoft Teams (.csv), exactly as downloaded.",
+    )
+
+    def fill_items(self, gathering: Gathering) -> None:
+        pairs = [(WHOLE_GATHERING, "The whole gathering (one meeting for the day)")]
+        pairs += [(str(i.id), item_label(i, gathering.timezone)) for i in gathering.active_agenda]
+        self.item.choices = select_options(pairs)
+
+
+class ThresholdForm(FlaskForm):
+    minutes = IntegerField(
+        "Minimum minutes to count as attended",
+        validators=[
+            InputRequired("Enter a number of minutes."),
+            NumberRange(0, MAX_THRESHOLD_MINUTES, "Enter between 0 and %(max)s minutes."),
+        ],
+        description="People present for at least this long in any one agenda item count "
+        "as attended. Checked-in people always count.",
+    )
+
+
+class CheckInForm(FlaskForm):
+    registration_id = HiddenField(validators=[InputRequired()])
+    q = HiddenField()
+
+
+class WalkInForm(FlaskForm):
+    name = StringField(
+        "Name",
+        filters=[strip],
+        validators=[InputRequired("Enter the person's name."), Length(max=200)],
+    )
+    email = EmailField(
+        "Email (optional)",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Email("Enter an email address like name@example.org."),
+            Length(max=254),
+        ],
+    )
+    q = HiddenField()

@@ -1,0 +1,329 @@
+"""Organiser pages for importing attendance reports, and the live check-in page."""
+
+from datetime import UTC, datetime
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.attendance import bp, services
+from app.attendance.forms import (
+    WHOLE_GATHERING,
+    CheckInForm,
+    ImportForm,
+    ThresholdForm,
+    WalkInForm,
+)
+from app.attendance.importers import DEFAULT_MAX_BYTES, AttendanceFileError
+from app.auth.access import roles_required
+from app.choices import RegistrationStatus, UserRole
+from app.extensions import db
+from app.models import AgendaItem, Gathering, ImportBatch, ImportStatus, Registration
+from app.registration.routes import gathering_or_404
+
+organiser_only = roles_required(UserRole.ORGANISER)
+staff = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)
+MAX_LINK_OPTIONS = 2000
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _item_or_404(gathering: Gathering, item_id: int) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.gathering_id != gathering.id or item.removed_at is not None:
+        abort(404)
+    return item
+
+
+def _batch_or_404(gathering: Gathering, batch_id: int) -> ImportBatch:
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None or batch.gathering_id != gathering.id:
+        abort(404)
+    return batch
+
+
+def _recent_batches(gathering: Gathering) -> list[ImportBatch]:
+    return list(
+        db.session.scalars(
+            select(ImportBatch)
+            .where(ImportBatch.gathering_id == gathering.id)
+            .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
+            .limit(30)
+        )
+    )
+
+
+def _import_page(gathering, form, threshold_form, status=200):
+    return (
+        render_template(
+            "attendance/import.html",
+            gathering=gathering,
+            form=form,
+            threshold_form=threshold_form,
+            batches=_recent_batches(gathering),
+            attended=len(services.attended_registration_ids(gathering)),
+            walk_ins=services.walk_in_count(gathering),
+        ),
+        status,
+    )
+
+
+@bp.route("/organiser/g/<slug>/attendance/import", methods=["GET", "POST"])
+@organiser_only
+def upload(slug: str):
+    gathering = gathering_or_404(slug)
+    form = ImportForm()
+    form.fill_items(gathering)
+    threshold_form = ThresholdForm(minutes=gathering.attendance_threshold_minutes)
+    if request.method == "GET" and request.args.get("item"):
+        form.item.data = request.args["item"]
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return _import_page(gathering, form, threshold_form, status)
+    item = None
+    if form.item.data != WHOLE_GATHERING:
+        item = _item_or_404(gathering, int(form.item.data))
+    upload_file = form.report.data
+    limit = min(
+        DEFAULT_MAX_BYTES, current_app.config.get("MAX_CONTENT_LENGTH") or DEFAULT_MAX_BYTES
+    )
+    data = upload_file.stream.read(limit + 1)
+    try:
+        batch = services.prepare_import(
+            gathering,
+            data=data,
+            filename=upload_file.filename or "report.csv",
+            agenda_item=item,
+            user=current_user,
+            now=_now(),
+            max_bytes=limit,
+        )
+        db.session.commit()
+    except AttendanceFileError as error:
+        db.session.rollback()
+        form.report.errors = [f"{upload_file.filename or 'The file'}: {error}"]
+        return _import_page(gathering, form, threshold_form, 400)
+    return redirect(url_for("attendance.review", slug=slug, batch_id=batch.id), 303)
+
+
+@bp.route("/organiser/g/<slug>/attendance/threshold", methods=["POST"])
+@organiser_only
+def threshold(slug: str):
+    gathering = gathering_or_404(slug)
+    threshold_form = ThresholdForm()
+    if not threshold_form.validate_on_submit():
+        form = ImportForm()
+        form.fill_items(gathering)
+        return _import_page(gathering, form, threshold_form, 400)
+    services.set_attendance_threshold(gathering, threshold_form.minutes.data)
+    db.session.commit()
+    flash(
+        f"People now count as attended after {gathering.attendance_threshold_minutes} minutes.",
+        "success",
+    )
+    return redirect(url_for("attendance.upload", slug=slug), 303)
+
+
+def _review_context(gathering: Gathering, batch: ImportBatch) -> dict:
+    people = list((batch.payload or {}).get("people", []))
+    registrations = {
+        r.id: r
+        for r in db.session.scalars(
+            select(Registration).where(Registration.gathering_id == gathering.id)
+        )
+    }
+    matched_ids = {p["registration_id"] for p in people if p["status"] == "matched"}
+    link_options = sorted(
+        (r for r in registrations.values() if r.id not in matched_ids),
+        key=lambda r: (r.name.casefold(), r.id),
+    )[:MAX_LINK_OPTIONS]
+    return {
+        "gathering": gathering,
+        "batch": batch,
+        "matched": [p for p in people if p["status"] == "matched"],
+        "ambiguous": [(i, p) for i, p in enumerate(people) if p["status"] == "ambiguous"],
+        "unmatched": [(i, p) for i, p in enumerate(people) if p["status"] == "unmatched"],
+        "registrations": registrations,
+        "link_options": link_options,
+        "earlier": services.earlier_import(batch),
+        "threshold": gathering.attendance_threshold_minutes,
+        "meeting": (batch.payload or {}).get("meeting", {}),
+        "date_order_guessed": (batch.payload or {}).get("date_order_guessed", False),
+        "parse_time": datetime.fromisoformat,
+    }
+
+
+@bp.route("/organiser/g/<slug>/attendance/import/<int:batch_id>", methods=["GET", "POST"])
+@organiser_only
+def review(slug: str, batch_id: int):
+    gathering = gathering_or_404(slug)
+    batch = _batch_or_404(gathering, batch_id)
+    if batch.status != ImportStatus.PENDING:
+        if request.method == "POST":
+            flash("This upload was already imported or discarded; nothing changed.", "warning")
+        return render_template("attendance/batch.html", gathering=gathering, batch=batch)
+    if request.method == "POST":
+        people = list((batch.payload or {}).get("people", []))
+        decisions = {}
+        for index, person in enumerate(people):
+            value = request.form.get(f"d{index}")
+            if value:
+                decisions[person["key"]] = value
+        try:
+            summary = services.confirm_import(
+                batch, decisions=decisions, user=current_user, now=_now()
+            )
+            db.session.commit()
+        except services.AttendanceError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return render_template(
+                "attendance/review.html", **_review_context(gathering, batch)
+            ), 400
+        flash(
+            f"Attendance imported: {summary.matched} matched, {summary.linked} linked by you, "
+            f"{summary.walk_ins} walk-ins, {summary.skipped} left out.",
+            "success",
+        )
+        return redirect(url_for("attendance.upload", slug=slug), 303)
+    return render_template("attendance/review.html", **_review_context(gathering, batch))
+
+
+@bp.route("/organiser/g/<slug>/attendance/import/<int:batch_id>/discard", methods=["POST"])
+@organiser_only
+def discard(slug: str, batch_id: int):
+    gathering = gathering_or_404(slug)
+    batch = _batch_or_404(gathering, batch_id)
+    try:
+        services.discard_import(batch)
+        db.session.commit()
+        flash("The upload was discarded; nothing was imported.", "success")
+    except services.AttendanceError as error:
+        flash(str(error), "warning")
+    return redirect(url_for("attendance.upload", slug=slug), 303)
+
+
+# --- live check-in ----------------------------------------------------------------------
+
+
+def _checkin_target(slug: str, item_id: int) -> tuple[Gathering, AgendaItem]:
+    gathering = gathering_or_404(slug)
+    item = _item_or_404(gathering, item_id)
+    if not services.can_check_in(current_user, item):
+        abort(403)
+    return gathering, item
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _back(slug: str, item_id: int, query: str | None):
+    return redirect(url_for("attendance.checkin", slug=slug, item_id=item_id, q=query or None), 303)
+
+
+@bp.route("/g/<slug>/checkin/<int:item_id>")
+@staff
+def checkin(slug: str, item_id: int):
+    gathering, item = _checkin_target(slug, item_id)
+    query = request.args.get("q", "").strip()[:100]
+    records = services.checkin_records(gathering, item)
+    present = {r.registration_id for r in records if r.registration_id is not None}
+    walk_ins = [r for r in records if r.registration_id is None]
+    expected = services.expected_people(gathering, item)
+    if query:
+        people = services.search_registrations(gathering, query)
+    else:
+        people = expected
+        expected_ids = {r.id for r in expected}
+        missing = present - expected_ids
+        if missing:
+            people = people + list(
+                db.session.scalars(select(Registration).where(Registration.id.in_(missing)))
+            )
+    return render_template(
+        "attendance/checkin.html",
+        gathering=gathering,
+        item=item,
+        people=people,
+        present=present,
+        walk_ins=walk_ins,
+        query=query,
+        expected_count=len(expected),
+        search_text=services.search_text,
+        form=CheckInForm(),
+        walk_in_form=WalkInForm(q=query),
+        cancelled=RegistrationStatus.CANCELLED.value,
+    )
+
+
+@bp.route("/g/<slug>/checkin/<int:item_id>/present", methods=["POST"])
+@staff
+def mark_present(slug: str, item_id: int):
+    gathering, item = _checkin_target(slug, item_id)
+    form = CheckInForm()
+    undo = request.form.get("action") == "undo"
+    registration = None
+    if form.validate_on_submit() and form.registration_id.data.isdigit():
+        registration = db.session.get(Registration, int(form.registration_id.data))
+    if registration is None or registration.gathering_id != gathering.id:
+        if _wants_json():
+            return jsonify(error="That person is not registered for this gathering."), 400
+        flash("That person is not registered for this gathering.", "error")
+        return _back(slug, item_id, form.q.data)
+    if undo:
+        services.undo_check_in(gathering, item, registration)
+        message = f"{registration.name} is no longer marked present."
+    else:
+        services.check_in(gathering, item, registration, user=current_user, now=_now())
+        message = f"{registration.name} is marked present."
+    db.session.commit()
+    if _wants_json():
+        count = len(services.checkin_records(gathering, item))
+        return jsonify(present=not undo, message=message, count=count)
+    flash(message, "success")
+    return _back(slug, item_id, form.q.data)
+
+
+@bp.route("/g/<slug>/checkin/<int:item_id>/walk-in", methods=["POST"])
+@staff
+def walk_in(slug: str, item_id: int):
+    gathering, item = _checkin_target(slug, item_id)
+    form = WalkInForm()
+    if not form.validate_on_submit():
+        message = " ".join(e for errors in form.errors.values() for e in errors)
+        flash(message or "Enter the person's name.", "error")
+        return _back(slug, item_id, form.q.data)
+    try:
+        record = services.add_walk_in(
+            gathering,
+            item,
+            name=form.name.data,
+            email=form.email.data or "",
+            user=current_user,
+            now=_now(),
+        )
+        db.session.commit()
+    except services.AttendanceError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _back(slug, item_id, form.q.data)
+    flash(f"{record.walk_in_name} is recorded as a walk-in.", "success")
+    return _back(slug, item_id, form.q.data)
+
+
+@bp.route("/g/<slug>/checkin/<int:item_id>/walk-in/<int:record_id>/remove", methods=["POST"])
+@staff
+def remove_walk_in(slug: str, item_id: int, record_id: int):
+    gathering, item = _checkin_target(slug, item_id)
+    if services.remove_walk_in(gathering, item, record_id):
+        db.session.commit()
+        flash("The walk-in was removed.", "success")
+    return _back(slug, item_id, request.form.get("q"))
+
+
+@bp.context_processor
+def _attendance_names() -> dict:
+    return {"ImportStatus": ImportStatus}

@@ -1,0 +1,286 @@
+"""Attendance pages over HTTP: upload, review, threshold, live check-in, CLI."""
+
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from app.attendance import services
+from app.extensions import db
+from app.models import AttendanceRecord, ImportBatch, ImportStatus
+from tests.conftest import login
+
+pytest_plugins = ["tests.fixtures_attendance"]
+
+
+def record_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(AttendanceRecord))
+
+
+def upload(client, gathering, data: bytes, *, item="all", filename="report.csv"):
+    return client.post(
+        f"/organiser/g/{gathering.slug}/attendance/import",
+        data={"item": item, "report": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_upload_review_confirm(organiser_client, gathering_2022, sample_people, sample_bytes):
+    page = organiser_client.get(f"/organiser/g/{gathering_2022.slug}/attendance/import")
+    assert page.status_code == 200
+    assert "Import a Zoom or Teams attendance report" in page.get_data(as_text=True)
+
+    plenary = gathering_2022.active_agenda[0]
+    response = upload(
+        organiser_client, gathering_2022, sample_bytes("zoom_participants.csv"), item=plenary.id
+    )
+    assert response.status_code == 303
+    review_url = response.headers["Location"]
+    assert record_count() == 0
+
+    review = organiser_client.get(review_url)
+    html = review.get_data(as_text=True)
+    assert review.status_code == 200
+    assert "Nothing is saved until" in html
+    assert "iPhone (2)" in html and "Jordan O&#39;Neill" in html
+    assert "Émilie Côté" in html
+    index = re.search(r'name="d(\d+)"', html).group(1)
+
+    confirmed = organiser_client.post(review_url, data={f"d{index}": "walk_in"})
+    assert confirmed.status_code == 303
+    assert record_count() == 7
+    batch = db.session.scalar(select(ImportBatch))
+    assert batch.status == ImportStatus.CONFIRMED and batch.walk_ins == 1
+
+    again = organiser_client.post(review_url, data={})
+    assert again.status_code == 200
+    assert record_count() == 7
+    overview = organiser_client.get(f"/organiser/g/{gathering_2022.slug}/attendance/import")
+    assert "zoom_participants.csv" not in overview.get_data(as_text=True)
+    assert "report.csv" in overview.get_data(as_text=True)
+
+
+def test_reupload_of_the_same_file_warns_and_does_not_double_count(
+    organiser_client, gathering_2022, sample_people, sample_bytes
+):
+    data = sample_bytes("teams_attendance.csv", variant=False)
+    for attempt in range(2):
+        response = upload(organiser_client, gathering_2022, data)
+        review = organiser_client.get(response.headers["Location"])
+        warned = "This same file was already imported" in review.get_data(as_text=True)
+        assert warned == (attempt == 1)
+        organiser_client.post(response.headers["Location"], data={})
+    assert record_count() == 4
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"", "The file is empty."),
+        (b"%PDF-1.7 stuff", "PDF"),
+        (b"Name,Email\nAna,a@x.example\n", "not a Zoom or Teams attendance report"),
+        (
+            b"Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes)\n"
+            b"Ana,a@x.example,10/20/2022 9:00,10/20/2022 9:30,abc\n",
+            "Line 2",
+        ),
+    ],
+)
+def test_bad_files_get_a_clear_message_and_nothing_saved(
+    organiser_client, gathering_2022, data, words
+):
+    response = upload(organiser_client, gathering_2022, data, filename="bad.csv")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert words in html
+    assert "bad.csv" in html
+    assert 'selected value="all"' in html or 'value="all" selected' in html
+    assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
+
+
+def test_upload_without_file_or_item(organiser_client, gathering_2022):
+    response = organiser_client.post(
+        f"/organiser/g/{gathering_2022.slug}/attendance/import",
+        data={"item": "999999"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Choose the report file to upload." in html
+
+
+def test_discard(organiser_client, gathering_2022, sample_people, sample_bytes):
+    response = upload(organiser_client, gathering_2022, sample_bytes("zoom_participants.csv"))
+    batch_url = response.headers["Location"]
+    discarded = organiser_client.post(batch_url + "/discard")
+    assert discarded.status_code == 303
+    assert db.session.scalar(select(ImportBatch)).status == ImportStatus.DISCARDED
+    assert organiser_client.post(batch_url, data={}).status_code == 200
+    assert record_count() == 0
+
+
+def test_threshold_form(organiser_client, gathering_2022):
+    url = f"/organiser/g/{gathering_2022.slug}/attendance/threshold"
+    assert organiser_client.post(url, data={"minutes": "25"}).status_code == 303
+    db.session.refresh(gathering_2022)
+    assert gathering_2022.attendance_threshold_minutes == 25
+    bad = organiser_client.post(url, data={"minutes": "-3"})
+    assert bad.status_code == 400
+    assert "Enter between 0 and 600 minutes." in bad.get_data(as_text=True)
+    assert organiser_client.post(url, data={"minutes": "lots"}).status_code == 400
+    db.session.refresh(gathering_2022)
+    assert gathering_2022.attendance_threshold_minutes == 25
+
+
+def test_review_of_another_gathering_is_not_found(
+    organiser_client, gathering_2022, make_gathering, sample_bytes
+):
+    response = upload(organiser_client, gathering_2022, sample_bytes("zoom_participants.csv"))
+    batch_id = response.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    other = make_gathering()
+    assert (
+        organiser_client.get(f"/organiser/g/{other.slug}/attendance/import/{batch_id}").status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize("role", ["facilitator", "steering"])
+def test_only_organisers_import(client, make_user, gathering_2022, role, sample_bytes):
+    login(client, make_user(role))
+    assert client.get(f"/organiser/g/{gathering_2022.slug}/attendance/import").status_code == 403
+    response = upload(client, gathering_2022, sample_bytes("zoom_participants.csv"))
+    assert response.status_code == 403
+
+
+def test_anonymous_is_sent_to_sign_in(client, gathering_2022):
+    response = client.get(f"/organiser/g/{gathering_2022.slug}/attendance/import")
+    assert response.status_code in (302, 303)
+    item = gathering_2022.active_agenda[0]
+    response = client.get(f"/g/{gathering_2022.slug}/checkin/{item.id}")
+    assert response.status_code in (302, 303)
+
+
+# --- check-in ---------------------------------------------------------------------------
+
+
+def checkin_url(gathering, item, suffix=""):
+    return f"/g/{gathering.slug}/checkin/{item.id}{suffix}"
+
+
+def test_checkin_without_javascript(organiser_client, gathering_2022, sample_people):
+    item = gathering_2022.active_agenda[0]
+    page = organiser_client.get(checkin_url(gathering_2022, item))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Amara Singh" in html and "Mark present" in html
+    assert 'data-search="emilie cote emilie.cote@divisionsbc.example"' in html
+
+    found = organiser_client.get(checkin_url(gathering_2022, item) + "?q=emilie")
+    assert "Émilie Côté" in found.get_data(as_text=True)
+    assert "Amara Singh" not in found.get_data(as_text=True)
+
+    emilie = sample_people["Émilie"]
+    response = organiser_client.post(
+        checkin_url(gathering_2022, item, "/present"),
+        data={"registration_id": emilie.id, "q": "emilie"},
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("?q=emilie")
+    assert services.attended_registration_ids(gathering_2022) == {emilie.id}
+    page = organiser_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Émilie Côté is marked present." in page and "Undo" in page
+
+    organiser_client.post(
+        checkin_url(gathering_2022, item, "/present"),
+        data={"registration_id": emilie.id, "action": "undo"},
+    )
+    assert services.attended_registration_ids(gathering_2022) == set()
+
+
+def test_checkin_with_javascript_gets_json(organiser_client, gathering_2022, sample_people):
+    item = gathering_2022.active_agenda[0]
+    sam = sample_people["Sam"]
+    response = organiser_client.post(
+        checkin_url(gathering_2022, item, "/present"),
+        data={"registration_id": sam.id},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 200
+    assert response.json == {"present": True, "message": "Sam Wu is marked present.", "count": 1}
+    bad = organiser_client.post(
+        checkin_url(gathering_2022, item, "/present"),
+        data={"registration_id": "999999"},
+        headers={"Accept": "application/json"},
+    )
+    assert bad.status_code == 400 and "not registered" in bad.json["error"]
+
+
+def test_walk_in_through_the_page(organiser_client, gathering_2022):
+    item = gathering_2022.active_agenda[0]
+    response = organiser_client.post(
+        checkin_url(gathering_2022, item, "/walk-in"),
+        data={"name": "<b>Aroha</b> Te Whare", "email": ""},
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert "&lt;b&gt;Aroha&lt;/b&gt; Te Whare" in html
+    assert "<b>Aroha</b>" not in html
+    assert services.walk_in_count(gathering_2022) == 1
+    bad = organiser_client.post(
+        checkin_url(gathering_2022, item, "/walk-in"),
+        data={"name": "Lee", "email": "not an email"},
+        follow_redirects=True,
+    )
+    assert "Enter an email address" in bad.get_data(as_text=True)
+    assert services.walk_in_count(gathering_2022) == 1
+    record = db.session.scalar(select(AttendanceRecord))
+    organiser_client.post(checkin_url(gathering_2022, item, f"/walk-in/{record.id}/remove"))
+    assert services.walk_in_count(gathering_2022) == 0
+
+
+def test_checkin_for_an_item_of_another_gathering_is_not_found(
+    organiser_client, gathering_2022, make_gathering
+):
+    other_item = make_gathering().active_agenda[0]
+    url = f"/g/{gathering_2022.slug}/checkin/{other_item.id}"
+    assert organiser_client.get(url).status_code == 404
+
+
+def test_facilitator_without_a_room_cannot_check_in(client, make_user, gathering_2022):
+    login(client, make_user("facilitator"))
+    breakout = gathering_2022.breakouts[0]
+    assert client.get(checkin_url(gathering_2022, breakout)).status_code == 403
+    plenary = gathering_2022.active_agenda[0]
+    assert client.get(checkin_url(gathering_2022, plenary)).status_code == 403
+
+
+def test_cli_import(runner, gathering_2022, sample_people, sample_bytes, tmp_path):
+    path = tmp_path / "zoom.csv"
+    path.write_bytes(sample_bytes("zoom_participants_with_meeting.csv"))
+    dry = runner.invoke(args=["import-attendance", gathering_2022.slug, str(path), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert dry.output.strip() == (
+        "Dry run, nothing saved: matched 3, ambiguous 0, unmatched 1, walk-ins 1"
+    )
+    assert record_count() == 0
+    item = gathering_2022.active_agenda[0]
+    real = runner.invoke(
+        args=["import-attendance", gathering_2022.slug, str(path), "--item", str(item.id)]
+    )
+    assert real.exit_code == 0, real.output
+    assert real.output.strip() == "matched 3, ambiguous 0, unmatched 1, walk-ins 1"
+    assert record_count() == 4
+
+
+def test_cli_errors(runner, gathering_2022, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"Name,Email\nA,b\n")
+    result = runner.invoke(args=["import-attendance", gathering_2022.slug, str(bad)])
+    assert result.exit_code != 0 and "not a Zoom or Teams attendance report" in result.output
+    result = runner.invoke(args=["import-attendance", "no-such-gathering", str(bad)])
+    assert result.exit_code != 0 and "no gathering" in result.output
+    result = runner.invoke(
+        args=["import-attendance", gathering_2022.slug, str(bad), "--item", "99999"]
+    )
+    assert result.exit_code != 0 and "not part of" in result.output
