@@ -327,3 +327,12 @@ def remove_walk_in(slug: str, item_id: int, record_id: int):
 @bp.context_processor
 def _attendance_names() -> dict:
     return {"ImportStatus": ImportStatus}
+
+
+@bp.app_context_processor
+def _dashboard_helpers() -> dict:
+    """Lets the organiser dashboard include templates/attendance/_dashboard_attendance.html
+    without its route knowing about attendance."""
+    from app.attendance.tables import dashboard_attendance
+
+    return {"attendance_dashboard": dashboard_attendance}
