@@ -1,0 +1,147 @@
+"""Demo attendance for seed-demo: a generated Zoom report imported the real way, plus
+breakout check-ins, so the dashboard and the report have plausible figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from app.attendance import services
+from app.choices import RegistrationStatus
+from app.extensions import db
+from app.models import AttendanceRecord, Gathering, Registration
+
+ZOOM_HEADER = [
+    "Name (Original Name)",
+    "User Email",
+    "Join Time",
+    "Leave Time",
+    "Duration (Minutes)",
+    "Guest",
+    "Recording Consent",
+]
+WALK_INS = ["Guest (Prince George)", "Ashley T. (Kamloops)", "Dr. R. Bains", "Mireille"]
+DEVICES = ["iPhone", "Galaxy S22", "Call-in user 1"]
+
+
+def _zoom_time(moment: datetime) -> str:
+    hour = moment.hour % 12 or 12
+    return f"{moment:%m/%d/%Y} {hour:02d}:{moment:%M:%S} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def _row(name: str, email: str, join: datetime, leave: datetime, guest: bool) -> list[str]:
+    minutes = max(1, -(-int((leave - join).total_seconds()) // 60))
+    return [
+        name,
+        email,
+        _zoom_time(join),
+        _zoom_time(leave),
+        str(minutes),
+        "Yes" if guest else "No",
+        "Y",
+    ]
+
+
+def demo_zoom_report(
+    gathering: Gathering, registrations: list[Registration], *, rng: random.Random
+) -> tuple[bytes, dict[int, int]]:
+    """A Zoom participants report for the day: about 85% of confirmed registrants,
+    some rejoining, a few guests and devices. Returns the CSV and each included
+    registration's minutes."""
+    zone = ZoneInfo(gathering.timezone)
+    start = gathering.starts_at.astimezone(zone).replace(tzinfo=None)
+    end = gathering.ends_at.astimezone(zone).replace(tzinfo=None)
+    rows: list[list[str]] = []
+    present: dict[int, int] = {}
+    for registration in registrations:
+        if rng.random() >= 0.85:
+            continue
+        join = start + timedelta(seconds=rng.randint(-12 * 60, 20 * 60))
+        roll = rng.random()
+        if roll < 0.70:
+            leave = end + timedelta(seconds=rng.randint(-20 * 60, 6 * 60))
+        elif roll < 0.95:
+            leave = join + timedelta(minutes=rng.randint(45, 150))
+        else:
+            leave = join + timedelta(minutes=rng.randint(2, 9))
+        present[registration.id] = int((leave - join).total_seconds() // 60)
+        name = registration.name
+        if rng.random() < 0.15:
+            name = f"{name} ({rng.choice(['she/her', 'he/him', 'they/them'])})"
+        email = registration.email if rng.random() < 0.9 else ""
+        if rng.random() < 0.12 and (leave - join) > timedelta(minutes=60):
+            drop = join + (leave - join) / 3
+            back = drop + timedelta(seconds=rng.randint(30, 240))
+            rows.append(_row(name, email, join, drop, not email))
+            rows.append(_row(name, email, back, leave, not email))
+        else:
+            rows.append(_row(name, email, join, leave, not email))
+    for name in WALK_INS:
+        join = start + timedelta(minutes=rng.randint(0, 40))
+        rows.append(_row(name, "", join, join + timedelta(minutes=rng.randint(40, 180)), True))
+    for name in DEVICES:
+        join = start + timedelta(minutes=rng.randint(0, 120))
+        rows.append(_row(name, "", join, join + timedelta(minutes=rng.randint(1, 5)), True))
+    rows.sort(key=lambda r: datetime.strptime(r[2], "%m/%d/%Y %I:%M:%S %p"))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(ZOOM_HEADER)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8"), present
+
+
+def seed_demo_attendance(gathering: Gathering, *, rng: random.Random, now: datetime) -> int:
+    """Import a generated Zoom report for the whole day and check people in to their
+    breakout rooms. Does nothing when the gathering already has attendance; returns
+    the number of records added."""
+    existing = db.session.scalar(
+        select(func.count())
+        .select_from(AttendanceRecord)
+        .where(AttendanceRecord.gathering_id == gathering.id)
+    )
+    if existing:
+        return 0
+    registrations = list(
+        db.session.scalars(
+            select(Registration)
+            .where(
+                Registration.gathering_id == gathering.id,
+                Registration.status == RegistrationStatus.CONFIRMED.value,
+            )
+            .order_by(Registration.id)
+        )
+    )
+    data, present = demo_zoom_report(gathering, registrations, rng=rng)
+    services.import_file(
+        gathering,
+        data=data,
+        filename=f"zoom_participants_{gathering.starts_at:%Y-%m-%d}.csv",
+        agenda_item=None,
+        now=now,
+    )
+    breakouts = {item.id: item for item in gathering.breakouts}
+    checkin_time = (
+        min(breakouts.values(), key=lambda i: i.starts_at).starts_at if breakouts else now
+    )
+    for registration in registrations:
+        room_id = registration.assigned_breakout_id or registration.first_choice_id
+        stayed = present.get(registration.id, 0) >= 60
+        if stayed and room_id in breakouts and rng.random() < 0.93:
+            services.check_in(
+                gathering,
+                breakouts[room_id],
+                registration,
+                user=None,
+                now=checkin_time + timedelta(seconds=rng.randint(0, 300)),
+            )
+    db.session.flush()
+    return db.session.scalar(
+        select(func.count())
+        .select_from(AttendanceRecord)
+        .where(AttendanceRecord.gathering_id == gathering.id)
+    )

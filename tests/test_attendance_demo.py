@@ -1,0 +1,47 @@
+"""seed_demo_attendance: plausible figures through the real import, and idempotent."""
+
+import random
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from app.attendance import services
+from app.attendance.demo import demo_zoom_report, seed_demo_attendance
+from app.attendance.importers import parse_report
+from app.extensions import db
+from app.models import AttendanceRecord, ImportBatch, ImportStatus
+
+pytest_plugins = ["tests.fixtures_attendance"]
+
+NOW = datetime(2022, 10, 21, 18, 0, tzinfo=UTC)
+
+
+def test_demo_report_parses_as_zoom(gathering_2022, make_registration):
+    people = [make_registration(gathering_2022, name=f"Demo Person{i}") for i in range(30)]
+    data, present = demo_zoom_report(gathering_2022, people, rng=random.Random(1))
+    report = parse_report(data)
+    assert report.format == "zoom" and not report.date_order_guessed
+    assert len(report.rows) >= len(present) + 7
+
+
+def test_seed_demo_attendance(gathering_2022, make_registration):
+    people = [
+        make_registration(gathering_2022, name=f"Demo Person{i}", email=f"demo{i}@example.org")
+        for i in range(120)
+    ]
+    make_registration(gathering_2022, name="Gone", status="cancelled")
+    added = seed_demo_attendance(gathering_2022, rng=random.Random(7), now=NOW)
+    db.session.commit()
+    assert added > 100
+    attended = services.attended_registration_ids(gathering_2022)
+    assert 0.70 * len(people) <= len(attended) <= 0.92 * len(people)
+    assert services.walk_in_count(gathering_2022) == 4
+    batch = db.session.scalar(select(ImportBatch))
+    assert batch.status == ImportStatus.CONFIRMED and batch.ambiguous == 0
+    checkins = services.attended_by_item(gathering_2022)
+    assert sum(len(ids) for key, ids in checkins.items() if key is not None) > 50
+
+    again = seed_demo_attendance(gathering_2022, rng=random.Random(7), now=NOW)
+    db.session.commit()
+    assert again == 0
+    assert db.session.scalar(select(func.count()).select_from(AttendanceRecord)) == added
