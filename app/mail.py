@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, parseaddr
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context
@@ -68,6 +68,11 @@ def _one_line(value: str, limit: int) -> str:
     return _WHITESPACE.sub(" ", value).strip()[:limit]
 
 
+def _single_address(value: str) -> str:
+    address = parseaddr(value or "")[1]
+    return address if "@" in address and not _WHITESPACE.search(address) else ""
+
+
 def queue_email(
     *,
     to: str,
@@ -89,9 +94,9 @@ def queue_email(
     sender_domain = parseaddr(str(current_app.config.get("MAIL_DEFAULT_SENDER") or ""))[1]
     domain = sender_domain.rsplit("@", 1)[1] if "@" in sender_domain else domain
     email = OutboundEmail(
-        message_id=make_msgid(idstring=secrets.token_hex(6), domain=domain),
+        message_id=f"<{secrets.token_hex(16)}@{domain}>",
         to_address=address,
-        reply_to=_one_line(reply_to, 254),
+        reply_to=_single_address(reply_to),
         subject=_one_line(subject, 300),
         text_body=text,
         html_body=html,
