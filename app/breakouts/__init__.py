@@ -1,3 +1,7 @@
+"""Breakout rooms: assignment, facilitators and note-takers, and structured notes."""
+
 from flask import Blueprint
 
 bp = Blueprint("breakouts", __name__, cli_group=None)
+
+from app.breakouts import routes  # noqa: E402,F401  (routes attach themselves to bp)
