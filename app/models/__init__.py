@@ -1,6 +1,13 @@
 """All models, importable from one place. Each area keeps its own module."""
 
 from app.models.attendance import AttendanceRecord, AttendanceSource, ImportBatch, ImportStatus
+from app.models.breakouts import (
+    BreakoutNote,
+    BreakoutNoteVersion,
+    BreakoutStaff,
+    NoteStatus,
+    StaffRole,
+)
 from app.models.core import (
     AgendaItem,
     Gathering,
@@ -18,15 +25,20 @@ __all__ = [
     "AgendaItem",
     "AttendanceRecord",
     "AttendanceSource",
+    "BreakoutNote",
+    "BreakoutNoteVersion",
+    "BreakoutStaff",
     "ImportBatch",
     "ImportStatus",
     "Gathering",
     "MailStatus",
+    "NoteStatus",
     "ManageToken",
     "OutboundEmail",
     "Registration",
     "ReportRun",
     "ReportStatus",
+    "StaffRole",
     "UTCDateTime",
     "User",
     "new_uid",
