@@ -436,3 +436,75 @@ def test_manage_link_email_has_a_new_working_link(app, client, make_gathering, s
     assert client.get(path).status_code == 200
     registration = db.session.scalars(select(Registration)).one()
     assert len(registration.manage_tokens) == 2
+
+
+@pytest.mark.parametrize(
+    ("day", "offset_hours"),
+    [((2023, 11, 5), -8), ((2023, 3, 12), -7)],
+)
+def test_gathering_on_a_daylight_saving_day_keeps_its_wall_clock_time(
+    app, client, make_gathering, make_registration, day, offset_hours
+):
+    from tests.conftest import pacific
+
+    starts = pacific(*day, hour=9)
+    gathering = make_gathering(
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3, minutes=30),
+        registration_opens_at=starts - timedelta(days=60),
+        registration_closes_at=starts - timedelta(hours=1),
+    )
+    person = make_registration(gathering)
+    local = f"{day[0]}{day[1]:02d}{day[2]:02d}T090000"
+    for url in (f"/g/{gathering.slug}/calendar.ics", f"/r/{person.token}/invite.ics"):
+        body = client.get(url).get_data()
+        assert f"DTSTART;TZID=America/Vancouver:{local}".encode() in body
+        ical, vcal = parse(body)
+        first = ical.walk("VEVENT")[0].decoded("DTSTART")
+        assert first == starts
+        assert first.utcoffset() == timedelta(hours=offset_hours)
+        assert vcal.vevent_list[0].dtstart.value == starts
+
+
+def test_changing_breakout_sends_a_higher_sequence(app, make_gathering, smtp_server):
+    from app.registration.services import update_registration
+
+    gathering = make_gathering()
+    rooms = gathering.breakouts
+    outcome = register(
+        gathering, registration_data(first_choice_id=rooms[0].id), now=datetime.now(UTC)
+    )
+    db.session.commit()
+    update_registration(
+        outcome.registration,
+        registration_data(first_choice_id=rooms[4].id),
+        now=datetime.now(UTC),
+    )
+    db.session.commit()
+    deliver_due(now=datetime.now(UTC))
+    confirmation, changed = smtp_server.inbox.messages
+    assert changed["Subject"].startswith("Your registration was updated")
+    _, (before, _) = invite_in(confirmation)
+    _, (after, _) = invite_in(changed)
+    old, new = before.walk("VEVENT")[0], after.walk("VEVENT")[0]
+    assert str(old["UID"]) == str(new["UID"])
+    assert int(new["SEQUENCE"]) > int(old["SEQUENCE"])
+    assert rooms[4].room_url in str(new["DESCRIPTION"])
+    assert rooms[0].room_url not in str(new["DESCRIPTION"])
+
+
+def test_cancelling_from_the_waitlist_sends_no_calendar_cancel(app, make_gathering, smtp_server):
+    gathering = make_gathering(capacity=1)
+    register(gathering, registration_data(email="first@example.org"), now=datetime.now(UTC))
+    db.session.commit()
+    waiting = register(
+        gathering, registration_data(email="second@example.org"), now=datetime.now(UTC)
+    )
+    db.session.commit()
+    cancel(waiting.registration, now=datetime.now(UTC))
+    db.session.commit()
+    deliver_due(now=datetime.now(UTC))
+    cancellation = smtp_server.inbox.messages[-1]
+    assert cancellation["To"] == "second@example.org"
+    assert cancellation["Subject"].startswith("Your registration is cancelled")
+    assert not calendar_parts(cancellation)
