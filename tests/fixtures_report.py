@@ -1,0 +1,76 @@
+"""A gathering with people, attendance and (where the models exist) notes, for the
+report tests."""
+
+import random
+
+import pytest
+
+from app.choices import HealthRegion, OrganisationType, Role
+from app.extensions import db
+from app.models import AttendanceRecord
+from app.models.attendance import dedupe_key
+
+
+@pytest.fixture
+def report_gathering(make_gathering, make_registration):
+    """42 confirmed people spread over regions and organisation types, 3 waitlisted, 2
+    cancelled; 30 of the confirmed attended (over the 10-minute threshold), 2 stayed
+    only 5 minutes; rooms attended by the people who came."""
+    rng = random.Random(7)
+    gathering = make_gathering(title="Provincial Perinatal Gathering")
+    rooms = gathering.breakouts
+    regions = [r.value for r in HealthRegion]
+    org_types = [o.value for o in OrganisationType]
+    roles = [r.value for r in Role]
+    confirmed = []
+    for n in range(42):
+        confirmed.append(
+            make_registration(
+                gathering,
+                health_region=regions[n % 6] if n < 36 else rng.choice(regions),
+                organisation_type=org_types[n % 5] if n < 30 else rng.choice(org_types),
+                role=rng.choice(roles),
+                indigenous_identity=["", "first_nations", "not_indigenous", "metis inuit"][n % 4],
+                assigned_breakout_id=rooms[n % len(rooms)].id,
+                name=f"Secret Person{n}",
+                email=f"secret.person{n}@example.org",
+            )
+        )
+    for n in range(3):
+        make_registration(gathering, status="waitlisted", email=f"wait{n}@example.org")
+    for n in range(2):
+        make_registration(gathering, status="cancelled", email=f"gone{n}@example.org")
+    for index, person in enumerate(confirmed[:32]):
+        minutes = 5 if index >= 30 else 90
+        db.session.add(
+            AttendanceRecord(
+                gathering_id=gathering.id,
+                registration_id=person.id,
+                source="zoom",
+                minutes=minutes,
+                dedupe_key=dedupe_key(
+                    gathering_id=gathering.id,
+                    agenda_item_id=None,
+                    source="zoom",
+                    registration_id=person.id,
+                ),
+            )
+        )
+        if minutes > 10:
+            db.session.add(
+                AttendanceRecord(
+                    gathering_id=gathering.id,
+                    registration_id=person.id,
+                    source="zoom",
+                    agenda_item_id=person.assigned_breakout_id,
+                    minutes=50,
+                    dedupe_key=dedupe_key(
+                        gathering_id=gathering.id,
+                        agenda_item_id=person.assigned_breakout_id,
+                        source="zoom",
+                        registration_id=person.id,
+                    ),
+                )
+            )
+    db.session.commit()
+    return gathering
