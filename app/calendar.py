@@ -454,11 +454,10 @@ def _organizer(person: Person) -> str:
     return f"ORGANIZER{name}:{_mailto(person.email)}"
 
 
-def _attendee(person: Person, method: Method) -> str:
-    partstat = "DECLINED" if method is Method.CANCEL else "NEEDS-ACTION"
+def _attendee(person: Person) -> str:
     name = f";CN={_param(person.name)}" if person.name else ""
     return (
-        f"ATTENDEE{name};CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT={partstat}"
+        f"ATTENDEE{name};CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION"
         f";RSVP=FALSE:{_mailto(person.email)}"
     )
 
@@ -487,7 +486,7 @@ def _vevent(
     page_url: str,
     cancelled: bool,
     organizer: Person | None,
-    attendee: tuple[Person, Method] | None = None,
+    attendee: Person | None = None,
 ) -> list[str]:
     zone = ZoneInfo(tzid)
     lines = [
@@ -512,7 +511,7 @@ def _vevent(
     if organizer is not None:
         lines.append(_organizer(organizer))
     if attendee is not None:
-        lines.append(_attendee(*attendee))
+        lines.append(_attendee(attendee))
     lines.append("STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED")
     lines.append("TRANSP:TRANSPARENT" if cancelled else "TRANSP:OPAQUE")
     if not cancelled:
@@ -609,7 +608,7 @@ def personal_invite(invite: PersonalInvite, *, method: Method, now: datetime) ->
         page_url=gathering.page_url,
         cancelled=cancelled,
         organizer=gathering.organizer,
-        attendee=None if method is Method.PUBLISH else (invite.attendee, method),
+        attendee=None if method is Method.PUBLISH else invite.attendee,
     )
     head = _calendar_head(method)
     years = _years((gathering.starts_at, gathering.ends_at), gathering.timezone)
