@@ -16,7 +16,6 @@ from app.extensions import db
 from app.models import OutboundEmail
 from app.models.evaluation import (
     QuestionKind,
-    SurveyAnswer,
     SurveyInvitation,
     SurveyResponse,
     SurveyStatus,
@@ -484,7 +483,7 @@ def test_results_data_and_report_loader(
         4,
         5,
     ]
-    assert ("What worked well?",) == tuple(p for p, _ in report.open_answers)
+    assert tuple(p for p, _ in report.open_answers) == ("What worked well?",)
     assert len(report.all_questions) == len(open_survey.questions)
 
     headers, rows = services.export_table(open_survey)
