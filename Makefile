@@ -35,7 +35,7 @@ test: setup browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/[!_]*.py; do name=$$(basename $$script .py); echo "== bench/$$name.py"; $(BIN)/python -m bench.$$name || exit 1; done
 
 lint: setup
 	$(BIN)/ruff check app tests bench

@@ -13,6 +13,7 @@ from app import notifications
 from app.choices import RegistrationStatus
 from app.extensions import db
 from app.models import Gathering, Registration
+from app.registration import writer_lock
 from app.registration.tokens import issue_manage_token
 
 
@@ -63,6 +64,12 @@ def normalise_email(email: str) -> str:
 
 
 def lock_gathering(gathering: Gathering) -> None:
+    """Hold the gathering's write lock until the transaction ends.
+
+    On SQLite, a file lock taken first makes waiting writers queue and wake as soon as the
+    lock is free, instead of SQLite's busy handler polling with growing sleeps."""
+    if db.engine.dialect.name == "sqlite":
+        writer_lock.acquire(db.session(), db.engine.url.database)
     db.session.execute(
         update(Gathering).where(Gathering.id == gathering.id).values(id=Gathering.id)
     )
