@@ -114,13 +114,15 @@ def remove_item(item: AgendaItem, *, now: datetime) -> None:
     item.removed_at = now
     item.sequence += 1
     item.gathering.calendar_sequence += 1
+    db.session.flush()
+    # Before the assignments are cleared, so that everyone who was in the room hears of it.
+    notifications.item_removed(item.gathering, item)
     for registration in db.session.scalars(
         select(Registration).where(Registration.assigned_breakout_id == item.id)
     ):
         registration.assigned_breakout_id = None
         registration.calendar_sequence += 1
     db.session.flush()
-    notifications.item_removed(item.gathering, item)
 
 
 def _item_values(data: AgendaItemData) -> dict:
