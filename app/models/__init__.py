@@ -18,6 +18,13 @@ from app.models.core import (
     new_uid,
     utcnow,
 )
+from app.models.evaluation import (
+    Survey,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyQuestion,
+    SurveyResponse,
+)
 from app.models.mail import MailStatus, OutboundEmail
 from app.models.reports import ReportRun, ReportStatus
 
@@ -39,6 +46,11 @@ __all__ = [
     "ReportRun",
     "ReportStatus",
     "StaffRole",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyInvitation",
+    "SurveyQuestion",
+    "SurveyResponse",
     "UTCDateTime",
     "User",
     "new_uid",
