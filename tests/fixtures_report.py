@@ -74,3 +74,83 @@ def report_gathering(make_gathering, make_registration):
             )
     db.session.commit()
     return gathering
+
+
+def add_note(room, *, status="submitted", **content):
+    """A breakout note stored the way the breakouts feature stores it."""
+    from datetime import UTC, datetime
+
+    from app.models.breakouts import BreakoutNote
+
+    values = {
+        "summary": "The room discussed **attachment** to a family physician.",
+        "themes": ["Continuity of care", "Rural access"],
+        "actions": [
+            {"text": "Map the newborn care path", "owner": "Working group", "for_steering": True},
+            {"text": "Share the clinic toolkit", "owner": "", "for_steering": False},
+        ],
+        "quotes": [{"text": "One place to find who takes new patients.", "consent": True}],
+        "head_count": 12,
+    }
+    values.update(content)
+    note = BreakoutNote(
+        agenda_item_id=room.id,
+        status=status,
+        questions=[],
+        submitted_at=datetime.now(UTC) if status == "submitted" else None,
+        **values,
+    )
+    db.session.add(note)
+    db.session.commit()
+    return note
+
+
+SCALE_QUESTIONS = [
+    ("worthwhile", "The gathering was a good use of my time"),
+    ("breakouts", "The breakout discussions were useful to my work"),
+]
+
+
+def add_survey(gathering, scores: list[tuple[int, int]], comments: list[str]):
+    """A survey with two rating questions and one open question; one response per pair
+    of scores, the first responses carrying the comments."""
+    import secrets
+    from datetime import date
+
+    from app.models.evaluation import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
+
+    survey = Survey(gathering_id=gathering.id, title="Evaluation", status="closed")
+    db.session.add(survey)
+    db.session.flush()
+    questions = []
+    for position, (key, prompt) in enumerate(SCALE_QUESTIONS):
+        questions.append(
+            SurveyQuestion(
+                survey_id=survey.id, key=key, position=position, kind="scale", prompt=prompt
+            )
+        )
+    open_question = SurveyQuestion(
+        survey_id=survey.id, key="worked", position=9, kind="text", prompt="What worked well?"
+    )
+    db.session.add_all([*questions, open_question])
+    db.session.flush()
+    for index, pair in enumerate(scores):
+        response = SurveyResponse(
+            survey_id=survey.id,
+            edit_key_hash=secrets.token_hex(32),
+            submitted_on=date(2026, 11, 20),
+        )
+        db.session.add(response)
+        db.session.flush()
+        for question, score in zip(questions, pair, strict=True):
+            db.session.add(
+                SurveyAnswer(response_id=response.id, question_id=question.id, value=str(score))
+            )
+        if index < len(comments):
+            db.session.add(
+                SurveyAnswer(
+                    response_id=response.id, question_id=open_question.id, value=comments[index]
+                )
+            )
+    db.session.commit()
+    return survey

@@ -270,3 +270,78 @@ def test_locked_fetcher_refuses_everything_outside_reports(listener):
         fetcher.fetch("http://127.0.0.1:1/")
     served = fetcher.fetch((REPORTS_DIR / "summary.css").as_uri())
     assert b"@page" in served.read()
+
+
+def test_breakout_notes_and_evaluation_reach_the_report(report_gathering):
+    from tests.fixtures_report import add_note, add_survey
+
+    gathering = report_gathering
+    rooms = gathering.breakouts
+    add_note(rooms[0])
+    add_note(
+        rooms[1],
+        themes=["continuity  of CARE", "Data sharing"],
+        actions=[{"text": "Fund a navigator role", "owner": "", "for_steering": True}],
+    )
+    add_note(rooms[2], status="draft", summary="Not ready", themes=["Draft only"])
+    scores = [(5, 4)] * 12 + [(4, 4)] * 9 + [(2, 3)] * 3 + [(1, 5)]
+    add_survey(gathering, scores, ["The breakouts", "Hearing patients' stories"])
+
+    committee = services.build_report(gathering, variant="committee", now=NOW)
+    _, text = pdf_text(committee.pdf)
+    assert "<strong>attachment</strong>" in committee.html
+    assert "One place to find who takes new patients." in text
+    assert "Draft only" not in text and "Not ready" not in text
+    assert "No data yet: notes for this breakout have not been submitted" in text
+    # Themes across breakouts: "Continuity of care" in two rooms despite the spelling.
+    themes = committee.html[committee.html.index('id="themes-across"') :]
+    assert re.search(r"Continuity of care</th><td class=\"num\">2</td>", themes)
+    # Steering actions compiled from the flagged ones only.
+    actions = committee.html[committee.html.index('id="steering-actions"') :]
+    actions = actions[: actions.index("</section>")]
+    assert "Map the newborn care path" in actions and "Fund a navigator role" in actions
+    assert "Share the clinic toolkit" not in actions
+    # Evaluation: n of N against attendees, counts per scale point.
+    assert "Response rate: 25 of 30 (83%)" in text
+    assert "What worked well?" in text and "Hearing patients" in text
+    ratings = committee.html[committee.html.index('id="evaluation-ratings"') :]
+    assert re.search(
+        r"good use of my time</th><td class=\"num\">1</td><td class=\"num\">3</td>"
+        r"<td class=\"num\">0</td><td class=\"num\">9</td><td class=\"num\">12</td>"
+        r"<td class=\"num\">25</td>",
+        ratings,
+    )
+
+    shareable = services.build_report(gathering, variant="shareable", now=NOW)
+    ratings = shareable.html[shareable.html.index('id="evaluation-ratings"') :]
+    row = re.search(r"good use of my time</th>(.*?)</tr>", ratings).group(1)
+    cells = re.findall(r'<td class="num">(.*?)</td>', row)
+    assert cells[0] == "&lt;5" and cells[1] == "&lt;5"
+    assert "1" not in cells[:2] and "3" not in cells[:2]
+
+
+def test_note_with_markup_fetches_nothing_and_reads_no_file(report_gathering, listener):
+    from tests.fixtures_report import add_note
+
+    port = listener.port
+    payload = (
+        f'<img src="http://127.0.0.1:{port}/x"> '
+        '[passwd](file:///etc/passwd) <a href="file:///etc/passwd">file</a> '
+        f"![pic](http://127.0.0.1:{port}/pic.png)"
+    )
+    add_note(
+        report_gathering.breakouts[0],
+        summary=payload,
+        themes=[payload[:120]],
+        actions=[{"text": payload, "owner": "", "for_steering": True}],
+        quotes=[{"text": payload, "consent": True}],
+    )
+    for variant in ("committee", "shareable"):
+        built = services.build_report(report_gathering, variant=variant, now=NOW)
+        _, text = pdf_text(built.pdf)
+        assert listener.connections == 0
+        assert passwd_line() not in text
+        assert b"root:x:0:0" not in built.pdf
+        assert f'<img src="http://127.0.0.1:{port}' not in built.html
+        assert "&lt;img src=" in built.html  # shown as text, never an element
+        assert '<a href="file:' not in built.html

@@ -137,7 +137,7 @@ def load_notes(gathering_id: int, breakout_ids: list[int]) -> tuple[pd.DataFrame
 
 
 def load_evaluation(gathering_id: int) -> EvaluationData | None:
-    loader = _optional_model("app.evaluation.services", "evaluation_for_report")
+    loader = _optional_model("app.evaluation.data", "evaluation_for_report")
     if loader is None:
         return None
     return loader(gathering_id)
