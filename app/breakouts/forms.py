@@ -12,7 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
 from app.breakouts.services import NoteContent
 from app.breakouts.themes import themes_for
@@ -37,6 +37,12 @@ class ActionEntry(Form):
 class QuoteEntry(Form):
     text = TextAreaField("Quote", filters=[strip], validators=[Length(max=1000)])
     consent = BooleanField("The speaker agreed to be quoted, without their name")
+
+
+def _stop_if_unreadable(form, field) -> None:
+    """One message for "lots" in a number field, not a second one about its range."""
+    if field.process_errors:
+        raise StopValidation()
 
 
 def split_tags(text: str | None) -> list[str]:
@@ -82,7 +88,11 @@ class NotesForm(FlaskForm):
     quotes = FieldList(FormField(QuoteEntry), min_entries=0, max_entries=MAX_QUOTES)
     head_count = IntegerField(
         "How many people were in the room",
-        validators=[Optional(), NumberRange(0, 2000, "Enter a number from 0 to 2000.")],
+        validators=[
+            Optional(),
+            _stop_if_unreadable,
+            NumberRange(0, 2000, "Enter a number from 0 to 2000."),
+        ],
     )
 
     def __init__(self, *args, priority_area: str | None = None, **kwargs) -> None:
