@@ -63,6 +63,7 @@ def test_full_flow_submit_edit_and_no_second_response(client, open_survey, link)
     assert edit_page.status_code == 200 and edit_page.headers["Cache-Control"] == "no-store"
     assert "Your answers are saved" in body and "The care stories" in body
     assert 'value="4" checked' in body
+    assert "http://gathering.test" + edit_url.split("?")[0] in body
 
     changed = client.post(edit_url.split("?")[0], data={overall: "5", worked: "Stories, again"})
     assert changed.status_code == 303
@@ -214,7 +215,9 @@ def test_organiser_creates_edits_opens_invites_and_reminds(
         attend(past_gathering, person)
     invited = client.post(base + "/invite", data={"audience": "attendees", "consented_only": "y"})
     assert invited.status_code == 303
-    assert "2 invitations queued" in page(client.get(base))
+    overview = page(client.get(base))
+    assert "2 invitations queued" in overview
+    assert "2 people invited by email have not answered" in overview
     assert db.session.query(OutboundEmail).count() == 2
     assert client.post(base + "/remind").status_code == 303
     assert db.session.query(OutboundEmail).filter_by(kind="survey_reminder").count() == 2

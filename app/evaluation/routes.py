@@ -75,7 +75,9 @@ def _message(key: str, survey: Survey | None = None, *, status: int | None = Non
     return page, status or code
 
 
-def _survey_page(survey: Survey, *, values, errors, action: str, editing: bool, status=200):
+def _survey_page(
+    survey: Survey, *, values, errors, action: str, editing: bool, edit_url: str = "", status=200
+):
     return (
         render_template(
             "evaluation/survey.html",
@@ -85,6 +87,7 @@ def _survey_page(survey: Survey, *, values, errors, action: str, editing: bool, 
             errors=errors,
             action=action,
             editing=editing,
+            edit_url=edit_url,
             field_name=services.field_name,
             scale_labels=SCALE_LABELS,
             not_applicable=NOT_APPLICABLE,
@@ -172,6 +175,7 @@ def edit(key: str):
         errors=errors,
         action=url_for("evaluation.edit", key=key),
         editing=True,
+        edit_url=url_for("evaluation.edit", key=key, _external=True),
         status=422 if errors else 200,
     )
 
@@ -239,6 +243,7 @@ def overview(slug: str):
             responses=services.response_count(survey),
             invited=invited,
             emailed=services.emailed_count(survey),
+            awaiting=services.awaiting_reminder_count(survey),
             responded=responded,
             attended=len(attended_registration_ids(gathering)),
             invite_form=InviteForm(),

@@ -664,6 +664,20 @@ def emailed_count(survey: Survey) -> int:
     )
 
 
+def awaiting_reminder_count(survey: Survey) -> int:
+    """Invited by email and not answered: who a reminder would go to."""
+    return (
+        db.session.scalar(
+            select(func.count(SurveyInvitation.id)).where(
+                SurveyInvitation.survey_id == survey.id,
+                SurveyInvitation.invited_at.is_not(None),
+                SurveyInvitation.responded.is_(False),
+            )
+        )
+        or 0
+    )
+
+
 def results(survey: Survey) -> SurveyResults:
     invited, responded = invitation_counts(survey)
     rows = db.session.execute(
