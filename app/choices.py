@@ -40,6 +40,18 @@ class HealthRegion(Choice):
     PREFER_NOT = "prefer_not", "Prefer not to say"
 
 
+HEALTH_REGION_SHORT = {
+    HealthRegion.FRASER: "Fraser",
+    HealthRegion.INTERIOR: "Interior",
+    HealthRegion.ISLAND: "Island",
+    HealthRegion.NORTHERN: "Northern",
+    HealthRegion.VANCOUVER_COASTAL: "Vancouver Coastal",
+    HealthRegion.PROVINCIAL: "Province-wide",
+    HealthRegion.OUTSIDE_BC: "Outside BC",
+    HealthRegion.PREFER_NOT: "Not said",
+}
+
+
 class HSDA(Choice):
     """Health Service Delivery Areas; the first digit of the code names the region."""
 

@@ -71,7 +71,7 @@ def dashboard(slug: str):
         "organiser/dashboard.html",
         gathering=gathering,
         counts=tables.status_counts(frame),
-        cross=tables.region_by_organisation(frame),
+        cross=tables.organisation_by_region(frame),
     )
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import select
 
-from app.choices import HealthRegion, OrganisationType, RegistrationStatus
+from app.choices import HEALTH_REGION_SHORT, HealthRegion, OrganisationType, RegistrationStatus
 from app.extensions import db
 from app.models import Gathering, Registration
 
@@ -46,20 +46,20 @@ def status_counts(frame: pd.DataFrame) -> dict[str, int]:
     return {status.value: int(counts.get(status.value, 0)) for status in RegistrationStatus}
 
 
-def region_by_organisation(frame: pd.DataFrame) -> CrossTable:
-    """Confirmed registrations: health region down, organisation type across, with totals.
-    Every choice appears, so a missing region shows as a 0 rather than vanishing."""
+def organisation_by_region(frame: pd.DataFrame) -> CrossTable:
+    """Confirmed registrations: organisation type down, health region across, with totals.
+    Every choice appears, so a region nobody came from shows as 0 rather than vanishing."""
     confirmed = frame[frame["status"] == RegistrationStatus.CONFIRMED.value]
-    table = pd.crosstab(confirmed["health_region"], confirmed["organisation_type"])
+    table = pd.crosstab(confirmed["organisation_type"], confirmed["health_region"])
     table = table.reindex(
-        index=[r.value for r in HealthRegion],
-        columns=[o.value for o in OrganisationType],
+        index=[o.value for o in OrganisationType],
+        columns=[r.value for r in HealthRegion],
         fill_value=0,
     )
     table["total"] = table.sum(axis=1)
     table.loc["total"] = table.sum(axis=0)
     return CrossTable(
-        row_labels=[r.label for r in HealthRegion] + ["Total"],
-        column_labels=[o.label for o in OrganisationType] + ["Total"],
+        row_labels=[o.label for o in OrganisationType] + ["Total"],
+        column_labels=[HEALTH_REGION_SHORT[r] for r in HealthRegion] + ["Total"],
         cells=table.astype(int).values.tolist(),
     )
