@@ -3,12 +3,15 @@
 from flask_wtf import FlaskForm
 from wtforms import RadioField
 
+from app.forms_common import select_options
 from app.reporting.context import COMMITTEE, SHAREABLE
 
-VARIANT_CHOICES = [
-    (COMMITTEE, "Committee version (internal, exact counts)"),
-    (SHAREABLE, "Shareable version (small counts suppressed)"),
-]
+VARIANT_CHOICES = select_options(
+    [
+        (COMMITTEE, "Committee version (internal, exact counts)"),
+        (SHAREABLE, "Shareable version (small counts suppressed)"),
+    ]
+)
 
 
 class GenerateForm(FlaskForm):

@@ -12,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from sqlalchemy import select
@@ -168,4 +167,6 @@ def view(slug: str):
 @public
 def stylesheet():
     """The report's own stylesheet, for its web view (the design is not secret)."""
-    return send_file(REPORTS_DIR / "summary.css", mimetype="text/css", max_age=300)
+    response = Response((REPORTS_DIR / "summary.css").read_bytes(), mimetype="text/css")
+    response.cache_control.max_age = 300
+    return response
