@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from app.breakouts.demo import seed_demo_breakouts
 from app.choices import (
     AgendaKind,
     HealthRegion,
@@ -320,4 +321,5 @@ def seed_demo(
     )
     db.session.flush()
     # Feature seeders (breakout assignment and notes, attendance, evaluation) run here.
+    seed_demo_breakouts(past, rng=random.Random(f"{DEMO_SLUG}-breakouts"), now=now)
     return {"past_registrations": added_past, "upcoming_registrations": added_upcoming}
