@@ -149,7 +149,14 @@ def test_dashboard_counts_and_region_table(organiser_client, make_gathering, mak
     body = organiser_client.get(f"/organiser/g/{gathering.slug}/").get_data(as_text=True)
     assert '<span class="stat-number">3</span> <a' in body
     assert '<span class="stat-number">1</span> <a href="/organiser/g/' in body
-    assert "Northern Health" in body and "Primary Care Network" in body
+    assert "Vancouver Coastal" in body and "Primary Care Network" in body
+
+    from app.organiser import tables
+
+    cross = tables.organisation_by_region(tables.registrations_frame(gathering))
+    division = cross.cells[cross.row_labels.index("Division of Family Practice")]
+    assert division[cross.column_labels.index("Fraser")] == 2
+    assert cross.cells[-1][-1] == 3  # grand total counts confirmed only
 
 
 def test_registrant_search_filter_and_paging(organiser_client, app, make_gathering,
