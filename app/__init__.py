@@ -32,9 +32,7 @@ FEATURE_BLUEPRINTS = (
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     overrides = dict(overrides or {})
     instance_path = str(
-        overrides.pop("INSTANCE_PATH", None)
-        or os.environ.get("INSTANCE_PATH")
-        or ROOT / "instance"
+        overrides.pop("INSTANCE_PATH", None) or os.environ.get("INSTANCE_PATH") or ROOT / "instance"
     )
     app = Flask(
         __name__,

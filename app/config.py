@@ -71,7 +71,7 @@ def database_uri(url: str | None, instance_path: str) -> str:
         return "sqlite:///" + str(Path(instance_path) / "gathering.sqlite3")
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

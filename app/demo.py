@@ -50,9 +50,14 @@ AGENDA_2022 = [
     ("09:00", "09:10", "Welcome from the co-chairs", "CoP co-chairs", "Purpose of the day."),
     ("09:10", "09:20", "Opening prayer", "A Coast Salish Elder", "Ceremony is not recorded."),
     ("09:20", "09:35", "Ministry of Health update", "BC Ministry of Health", ""),
-    ("09:35", "09:55", "Patients' care stories (video)", "Two patient partners",
-     "Two families share their perinatal care journeys. Content note: these stories touch on "
-     "difficult experiences."),
+    (
+        "09:35",
+        "09:55",
+        "Patients' care stories (video)",
+        "Two patient partners",
+        "Two families share their perinatal care journeys. Content note: these stories touch on "
+        "difficult experiences.",
+    ),
     ("09:55", "10:15", "Perinatal Services BC", "Perinatal Services BC", ""),
     ("10:15", "10:35", "The CoP strategic plan", "CoP working group", ""),
     ("10:35", "10:45", "Break", "", ""),
@@ -61,9 +66,14 @@ AGENDA_2022 = [
 BREAKOUT_TIME_2022 = ("10:45", "11:50")
 
 REGION_WEIGHTS = {
-    HealthRegion.FRASER: 22, HealthRegion.VANCOUVER_COASTAL: 17, HealthRegion.ISLAND: 15,
-    HealthRegion.INTERIOR: 15, HealthRegion.NORTHERN: 11, HealthRegion.PROVINCIAL: 15,
-    HealthRegion.OUTSIDE_BC: 2, HealthRegion.PREFER_NOT: 3,
+    HealthRegion.FRASER: 22,
+    HealthRegion.VANCOUVER_COASTAL: 17,
+    HealthRegion.ISLAND: 15,
+    HealthRegion.INTERIOR: 15,
+    HealthRegion.NORTHERN: 11,
+    HealthRegion.PROVINCIAL: 15,
+    HealthRegion.OUTSIDE_BC: 2,
+    HealthRegion.PREFER_NOT: 3,
 }
 REGION_HSDAS = {
     HealthRegion.INTERIOR: ["11", "12", "13", "14"],
@@ -73,16 +83,28 @@ REGION_HSDAS = {
     HealthRegion.NORTHERN: ["51", "52", "53"],
 }
 ORGANISATION_WEIGHTS = {
-    OrganisationType.DIVISION: 30, OrganisationType.HEALTH_AUTHORITY: 20,
-    OrganisationType.PHSA: 9, OrganisationType.FNHA: 5, OrganisationType.MINISTRY: 5,
-    OrganisationType.DOCTORS_OF_BC: 6, OrganisationType.PCN: 6,
-    OrganisationType.INDIGENOUS_ORGANISATION: 3, OrganisationType.COMMUNITY: 5,
-    OrganisationType.PATIENT_PARTNER: 5, OrganisationType.ACADEMIC: 4, OrganisationType.OTHER: 2,
+    OrganisationType.DIVISION: 30,
+    OrganisationType.HEALTH_AUTHORITY: 20,
+    OrganisationType.PHSA: 9,
+    OrganisationType.FNHA: 5,
+    OrganisationType.MINISTRY: 5,
+    OrganisationType.DOCTORS_OF_BC: 6,
+    OrganisationType.PCN: 6,
+    OrganisationType.INDIGENOUS_ORGANISATION: 3,
+    OrganisationType.COMMUNITY: 5,
+    OrganisationType.PATIENT_PARTNER: 5,
+    OrganisationType.ACADEMIC: 4,
+    OrganisationType.OTHER: 2,
 }
 ROLES_BY_ORGANISATION = {
     OrganisationType.DIVISION: [Role.FAMILY_PHYSICIAN] * 5 + [Role.ADMINISTRATOR] * 3,
-    OrganisationType.HEALTH_AUTHORITY: [Role.NURSE, Role.ADMINISTRATOR, Role.MIDWIFE,
-                                        Role.SPECIALIST, Role.ALLIED_HEALTH],
+    OrganisationType.HEALTH_AUTHORITY: [
+        Role.NURSE,
+        Role.ADMINISTRATOR,
+        Role.MIDWIFE,
+        Role.SPECIALIST,
+        Role.ALLIED_HEALTH,
+    ],
     OrganisationType.PHSA: [Role.ADMINISTRATOR, Role.NURSE, Role.SPECIALIST],
     OrganisationType.FNHA: [Role.NURSE, Role.ADMINISTRATOR, Role.ALLIED_HEALTH],
     OrganisationType.MINISTRY: [Role.ADMINISTRATOR],
@@ -103,7 +125,10 @@ ORGANISATION_NAMES = {
     OrganisationType.DOCTORS_OF_BC: ["Shared Care Committee", "Doctors of BC"],
     OrganisationType.PCN: ["{place} Primary Care Network"],
     OrganisationType.INDIGENOUS_ORGANISATION: ["Métis Nation BC", "{place} Friendship Centre"],
-    OrganisationType.COMMUNITY: ["{place} Pregnancy Outreach Program", "Doula Services Association"],
+    OrganisationType.COMMUNITY: [
+        "{place} Pregnancy Outreach Program",
+        "Doula Services Association",
+    ],
     OrganisationType.PATIENT_PARTNER: ["Patient Voices Network"],
     OrganisationType.ACADEMIC: ["University of British Columbia", "University of Victoria"],
     OrganisationType.OTHER: ["Midwives Association of BC", "Independent practice"],
@@ -112,26 +137,102 @@ PLACES = {
     HealthRegion.FRASER: ["Fraser Northwest", "Surrey-North Delta", "Chilliwack", "Abbotsford"],
     HealthRegion.VANCOUVER_COASTAL: ["Vancouver", "Richmond", "North Shore", "Sea to Sky"],
     HealthRegion.ISLAND: ["South Island", "Cowichan Valley", "Comox Valley", "Nanaimo"],
-    HealthRegion.INTERIOR: ["Thompson Region", "Central Okanagan", "Kootenay Boundary",
-                            "East Kootenay"],
-    HealthRegion.NORTHERN: ["Northern Interior Rural", "Prince George", "Pacific Northwest",
-                            "Northeast"],
+    HealthRegion.INTERIOR: [
+        "Thompson Region",
+        "Central Okanagan",
+        "Kootenay Boundary",
+        "East Kootenay",
+    ],
+    HealthRegion.NORTHERN: [
+        "Northern Interior Rural",
+        "Prince George",
+        "Pacific Northwest",
+        "Northeast",
+    ],
 }
 FIRST_NAMES = [
-    "Amara", "Émilie", "Thi", "Jordan", "Kalani", "Priya", "Sam", "David", "Harpreet", "Mei",
-    "Siobhan", "Aiyana", "Lucas", "Fatima", "Noah", "Chloé", "Rajinder", "Hana", "Owen",
-    "Mariana", "Tseten", "Grace", "Sunita", "Liam", "Jasmine", "Kwame", "Naomi", "Mateo",
-    "Ingrid", "Yuki", "Rosa", "Ezra", "Leilani", "Andrés", "Beth", "Dawn", "Tanvir", "Élodie",
+    "Amara",
+    "Émilie",
+    "Thi",
+    "Jordan",
+    "Kalani",
+    "Priya",
+    "Sam",
+    "David",
+    "Harpreet",
+    "Mei",
+    "Siobhan",
+    "Aiyana",
+    "Lucas",
+    "Fatima",
+    "Noah",
+    "Chloé",
+    "Rajinder",
+    "Hana",
+    "Owen",
+    "Mariana",
+    "Tseten",
+    "Grace",
+    "Sunita",
+    "Liam",
+    "Jasmine",
+    "Kwame",
+    "Naomi",
+    "Mateo",
+    "Ingrid",
+    "Yuki",
+    "Rosa",
+    "Ezra",
+    "Leilani",
+    "Andrés",
+    "Beth",
+    "Dawn",
+    "Tanvir",
+    "Élodie",
 ]
 LAST_NAMES = [
-    "Singh", "Côté", "Nguyen", "O'Neill", "Morningstar", "Dhaliwal", "Wu", "Goliath", "Sandhu",
-    "Chen", "MacLeod", "Joe", "Tremblay", "Rahman", "Wilson", "Gagnon", "Gill", "Kim", "Brown",
-    "Silva", "Dorje", "Thomas", "Patel", "Martin", "Li", "Mensah", "Jack", "Hernández",
-    "Larsen", "Tanaka", "Alvarez", "Cohen", "Kahale", "García", "Campbell", "Paul", "Ahmed",
+    "Singh",
+    "Côté",
+    "Nguyen",
+    "O'Neill",
+    "Morningstar",
+    "Dhaliwal",
+    "Wu",
+    "Goliath",
+    "Sandhu",
+    "Chen",
+    "MacLeod",
+    "Joe",
+    "Tremblay",
+    "Rahman",
+    "Wilson",
+    "Gagnon",
+    "Gill",
+    "Kim",
+    "Brown",
+    "Silva",
+    "Dorje",
+    "Thomas",
+    "Patel",
+    "Martin",
+    "Li",
+    "Mensah",
+    "Jack",
+    "Hernández",
+    "Larsen",
+    "Tanaka",
+    "Alvarez",
+    "Cohen",
+    "Kahale",
+    "García",
+    "Campbell",
+    "Paul",
+    "Ahmed",
     "Lefebvre",
 ]
 NEEDS = [
-    "Live captions, please.", "I will join by phone for part of the morning.",
+    "Live captions, please.",
+    "I will join by phone for part of the morning.",
     "Please share slides ahead of time; I use a screen reader.",
     "ASL interpretation would help me take part fully.",
 ]
@@ -162,8 +263,12 @@ def person(index: int, *, seed: str) -> Person:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     organisation_type = _weighted(rng, ORGANISATION_WEIGHTS)
     region = _weighted(rng, REGION_WEIGHTS)
-    if organisation_type in (OrganisationType.PHSA, OrganisationType.FNHA, OrganisationType.MINISTRY,
-                             OrganisationType.DOCTORS_OF_BC):
+    if organisation_type in (
+        OrganisationType.PHSA,
+        OrganisationType.FNHA,
+        OrganisationType.MINISTRY,
+        OrganisationType.DOCTORS_OF_BC,
+    ):
         region = HealthRegion.PROVINCIAL
     if organisation_type == OrganisationType.HEALTH_AUTHORITY and region not in REGION_HSDAS:
         region = HealthRegion.FRASER
@@ -172,7 +277,9 @@ def person(index: int, *, seed: str) -> Person:
         place=place, region=region.label.split(" (")[0]
     )
     role = rng.choice(ROLES_BY_ORGANISATION[organisation_type])
-    hsda = rng.choice(REGION_HSDAS[region]) if region in REGION_HSDAS and rng.random() < 0.6 else None
+    hsda = (
+        rng.choice(REGION_HSDAS[region]) if region in REGION_HSDAS and rng.random() < 0.6 else None
+    )
     roll = rng.random()
     if roll < 0.07:
         identity = IndigenousIdentity.FIRST_NATIONS.value
@@ -223,17 +330,31 @@ def _gathering(slug: str, **values) -> tuple[Gathering, bool]:
 
 def _agenda(gathering: Gathering, day: datetime, plenary: list, breakout_time: tuple) -> None:
     for start, end, title, presenter, description in plenary:
-        db.session.add(AgendaItem(
-            gathering=gathering, kind=AgendaKind.PLENARY.value, title=title, presenter=presenter,
-            description=description, starts_at=_at(day, start), ends_at=_at(day, end),
-        ))
+        db.session.add(
+            AgendaItem(
+                gathering=gathering,
+                kind=AgendaKind.PLENARY.value,
+                title=title,
+                presenter=presenter,
+                description=description,
+                starts_at=_at(day, start),
+                ends_at=_at(day, end),
+            )
+        )
     for number, area in enumerate(PriorityArea, start=1):
-        db.session.add(AgendaItem(
-            gathering=gathering, kind=AgendaKind.BREAKOUT.value, title=BREAKOUT_TITLES[area],
-            priority_area=area.value, description=area.label,
-            starts_at=_at(day, breakout_time[0]), ends_at=_at(day, breakout_time[1]),
-            room_url=f"https://zoom.example/j/8123456{number:04d}", capacity=30,
-        ))
+        db.session.add(
+            AgendaItem(
+                gathering=gathering,
+                kind=AgendaKind.BREAKOUT.value,
+                title=BREAKOUT_TITLES[area],
+                priority_area=area.value,
+                description=area.label,
+                starts_at=_at(day, breakout_time[0]),
+                ends_at=_at(day, breakout_time[1]),
+                room_url=f"https://zoom.example/j/8123456{number:04d}",
+                capacity=30,
+            )
+        )
     db.session.flush()
 
 
@@ -241,25 +362,40 @@ def _registrations(
     gathering: Gathering, people: Iterable[Person], *, registered_at: Callable[[int], datetime]
 ) -> int:
     breakouts = [item for item in gathering.breakouts]
-    known = set(db.session.scalars(
-        select(Registration.email).where(Registration.gathering_id == gathering.id)
-    ))
+    known = set(
+        db.session.scalars(
+            select(Registration.email).where(Registration.gathering_id == gathering.id)
+        )
+    )
     added = 0
     for index, p in enumerate(people):
         if p.email in known:
             continue
         when = registered_at(index)
-        db.session.add(Registration(
-            gathering=gathering, name=p.name, email=p.email, role=p.role,
-            organisation_name=p.organisation_name, organisation_type=p.organisation_type,
-            health_region=p.health_region, hsda=p.hsda, indigenous_identity=p.identity,
-            accessibility_needs=p.needs, first_choice_id=breakouts[p.choices[0]].id,
-            second_choice_id=breakouts[p.choices[1]].id, consent_collection_at=when,
-            consent_followup_at=when if p.followup else None,
-            status=(RegistrationStatus.CANCELLED if p.cancelled else RegistrationStatus.CONFIRMED).value,
-            cancelled_at=when + timedelta(days=3) if p.cancelled else None,
-            created_at=when, updated_at=when,
-        ))
+        db.session.add(
+            Registration(
+                gathering=gathering,
+                name=p.name,
+                email=p.email,
+                role=p.role,
+                organisation_name=p.organisation_name,
+                organisation_type=p.organisation_type,
+                health_region=p.health_region,
+                hsda=p.hsda,
+                indigenous_identity=p.identity,
+                accessibility_needs=p.needs,
+                first_choice_id=breakouts[p.choices[0]].id,
+                second_choice_id=breakouts[p.choices[1]].id,
+                consent_collection_at=when,
+                consent_followup_at=when if p.followup else None,
+                status=(
+                    RegistrationStatus.CANCELLED if p.cancelled else RegistrationStatus.CONFIRMED
+                ).value,
+                cancelled_at=when + timedelta(days=3) if p.cancelled else None,
+                created_at=when,
+                updated_at=when,
+            )
+        )
         added += 1
     return added
 
@@ -279,13 +415,18 @@ def seed_demo(
             "A half-day virtual gathering of the Perinatal Community of Practice: partners "
             "from every health region share progress and discuss the seven priority areas."
         ),
-        starts_at=_at(day, "09:00"), ends_at=_at(day, "12:30"),
+        starts_at=_at(day, "09:00"),
+        ends_at=_at(day, "12:30"),
         meeting_url="https://zoom.example/j/81234567890?pwd=DemoGathering2022",
         registration_opens_at=datetime(2022, 9, 1, 16, tzinfo=UTC),
         registration_closes_at=datetime(2022, 10, 19, 7, tzinfo=UTC),
-        capacity=150, waitlist_enabled=True, land_acknowledgement=LAND_ACKNOWLEDGEMENT,
-        contact_name="Perinatal CoP coordinator", contact_title="Project coordinator, Shared Care",
-        contact_email="perinatal.cop@sharedcare.example", contact_phone="604-555-0142",
+        capacity=150,
+        waitlist_enabled=True,
+        land_acknowledgement=LAND_ACKNOWLEDGEMENT,
+        contact_name="Perinatal CoP coordinator",
+        contact_title="Project coordinator, Shared Care",
+        contact_email="perinatal.cop@sharedcare.example",
+        contact_phone="604-555-0142",
         contact_address="115 - 1665 West Broadway, Vancouver BC V6J 5A4",
     )
     if created:
@@ -293,23 +434,31 @@ def seed_demo(
     start = datetime(2022, 9, 1, 17, tzinfo=UTC)
     people = [person(i, seed=DEMO_SLUG) for i in range(participants)]
     added_past = _registrations(
-        past, progress(people), registered_at=lambda i: start + timedelta(minutes=37 * i % (45 * 24 * 60))
+        past,
+        progress(people),
+        registered_at=lambda i: start + timedelta(minutes=37 * i % (45 * 24 * 60)),
     )
 
     local_now = now.astimezone(PACIFIC)
-    upcoming_day = (local_now + timedelta(weeks=8)).replace(hour=0, minute=0, second=0,
-                                                            microsecond=0)
+    upcoming_day = (local_now + timedelta(weeks=8)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
     upcoming, created = _gathering(
         UPCOMING_SLUG,
         title="Perinatal Community of Practice: Winter Gathering",
         description="Our next virtual gathering. Register to join the breakout of your choice.",
-        starts_at=_at(upcoming_day, "09:00"), ends_at=_at(upcoming_day, "12:30"),
+        starts_at=_at(upcoming_day, "09:00"),
+        ends_at=_at(upcoming_day, "12:30"),
         meeting_url="https://zoom.example/j/89876543210",
         registration_opens_at=now - timedelta(days=7),
         registration_closes_at=_at(upcoming_day, "09:00") - timedelta(days=1),
-        capacity=150, waitlist_enabled=True, land_acknowledgement=LAND_ACKNOWLEDGEMENT,
-        contact_name="Perinatal CoP coordinator", contact_title="Project coordinator, Shared Care",
-        contact_email="perinatal.cop@sharedcare.example", contact_phone="604-555-0142",
+        capacity=150,
+        waitlist_enabled=True,
+        land_acknowledgement=LAND_ACKNOWLEDGEMENT,
+        contact_name="Perinatal CoP coordinator",
+        contact_title="Project coordinator, Shared Care",
+        contact_email="perinatal.cop@sharedcare.example",
+        contact_phone="604-555-0142",
         contact_address="115 - 1665 West Broadway, Vancouver BC V6J 5A4",
     )
     if created:
@@ -322,4 +471,7 @@ def seed_demo(
     db.session.flush()
     # Feature seeders (breakout assignment and notes, attendance, evaluation) run here.
     seed_demo_breakouts(past, rng=random.Random(f"{DEMO_SLUG}-breakouts"), now=now)
+    from app.attendance.demo import seed_demo_attendance  # keep after breakout assignment
+
+    seed_demo_attendance(past, rng=random.Random(f"{DEMO_SLUG}-attendance"), now=now)
     return {"past_registrations": added_past, "upcoming_registrations": added_upcoming}

@@ -7,7 +7,10 @@ from werkzeug.exceptions import HTTPException
 from app.extensions import db
 
 MESSAGES = {
-    400: ("Something was wrong with that request", "Please go back, reload the page and try again."),
+    400: (
+        "Something was wrong with that request",
+        "Please go back, reload the page and try again.",
+    ),
     403: ("You do not have access to this page", "Your account cannot open this page."),
     404: ("Page not found", "The address may be mistyped, or the link may have expired."),
     405: ("That action is not allowed here", "Please go back and use the buttons on the page."),

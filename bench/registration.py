@@ -41,27 +41,47 @@ def free_port() -> int:
 
 def start_server(workdir: Path) -> tuple[subprocess.Popen, str]:
     database = workdir / "bench.sqlite3"
-    env = {**os.environ, "INSTANCE_PATH": str(workdir / "instance"),
-           "DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "bench", "MAIL_SERVER": ""}
+    env = {
+        **os.environ,
+        "INSTANCE_PATH": str(workdir / "instance"),
+        "DATABASE_URL": f"sqlite:///{database}",
+        "SECRET_KEY": "bench",
+        "MAIL_SERVER": "",
+    }
     (workdir / "instance").mkdir()
     (workdir / "instance" / "config.py").write_text(os.environ.get("BENCH_INSTANCE_CONFIG", ""))
-    subprocess.run([BIN / "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [BIN / "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     now = datetime.now(UTC).replace(tzinfo=None)
     with create_engine(f"sqlite:///{database}").begin() as conn:
-        conn.execute(text(
-            "INSERT INTO gatherings (slug, title, description, timezone, starts_at, ends_at, "
-            "meeting_url, waitlist_enabled, land_acknowledgement, contact_name, contact_title, "
-            "contact_email, contact_phone, contact_address, attendance_threshold_minutes, "
-            "calendar_sequence, created_at, updated_at) VALUES ('bench', 'Bench', '', "
-            "'America/Vancouver', :start, :end, 'https://zoom.example/j/1', 1, '', '', '', '', "
-            "'', '', 10, 0, :now, :now)"),
-            {"start": now + timedelta(days=20), "end": now + timedelta(days=20, hours=3),
-             "now": now})
+        conn.execute(
+            text(
+                "INSERT INTO gatherings (slug, title, description, timezone, starts_at, ends_at, "
+                "meeting_url, waitlist_enabled, land_acknowledgement, contact_name, contact_title, "
+                "contact_email, contact_phone, contact_address, attendance_threshold_minutes, "
+                "calendar_sequence, created_at, updated_at) VALUES ('bench', 'Bench', '', "
+                "'America/Vancouver', :start, :end, 'https://zoom.example/j/1', 1, '', '', '', '', "
+                "'', '', 10, 0, :now, :now)"
+            ),
+            {
+                "start": now + timedelta(days=20),
+                "end": now + timedelta(days=20, hours=3),
+                "now": now,
+            },
+        )
     port = free_port()
     process = subprocess.Popen(
         [BIN / "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
@@ -118,14 +138,19 @@ def main() -> None:
 
             def registration(i):
                 opener, token = sessions[i % CLIENTS]
-                form = urllib.parse.urlencode({
-                    "csrf_token": token, "name": f"Bench Person {i}",
-                    "email": f"bench{i}@example.org", "role": "nurse",
-                    "organisation_name": "Northern Health",
-                    "organisation_type": "health_authority", "health_region": "northern",
-                    "consent_collection": "y"}).encode()
-                return lambda: opener.open(f"{base}/g/bench/register", data=form,
-                                           timeout=30).status
+                form = urllib.parse.urlencode(
+                    {
+                        "csrf_token": token,
+                        "name": f"Bench Person {i}",
+                        "email": f"bench{i}@example.org",
+                        "role": "nurse",
+                        "organisation_name": "Northern Health",
+                        "organisation_type": "health_authority",
+                        "health_region": "northern",
+                        "consent_collection": "y",
+                    }
+                ).encode()
+                return lambda: opener.open(f"{base}/g/bench/register", data=form, timeout=30).status
 
             run("warm-up", trivial)
             results = [run("trivial /healthz", trivial), run("registration POST", registration)]
@@ -134,11 +159,15 @@ def main() -> None:
             process.wait(timeout=20)
     print(f"gunicorn 2 workers, SQLite, {CLIENTS} concurrent clients, {REQUESTS} requests each")
     for r in results:
-        print(f"  {r['label']:<20} {r['rate']:7.1f} req/s   p50 {r['p50']:6.1f} ms   "
-              f"p95 {r['p95']:6.1f} ms   errors {r['errors']}")
+        print(
+            f"  {r['label']:<20} {r['rate']:7.1f} req/s   p50 {r['p50']:6.1f} ms   "
+            f"p95 {r['p95']:6.1f} ms   errors {r['errors']}"
+        )
     ratio = results[1]["rate"] / results[0]["rate"]
-    print(f"  registration / trivial rate: {ratio:.0%} (target >= 25%); "
-          f"registration p95 {results[1]['p95']:.1f} ms (target < 100 ms)")
+    print(
+        f"  registration / trivial rate: {ratio:.0%} (target >= 25%); "
+        f"registration p95 {results[1]['p95']:.1f} ms (target < 100 ms)"
+    )
 
 
 if __name__ == "__main__":

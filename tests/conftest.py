@@ -26,8 +26,7 @@ def base_config(tmp_path, **overrides) -> dict:
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "INSTANCE_PATH": str(tmp_path / "instance"),
-        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL
-        or f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
         "WTF_CSRF_ENABLED": False,
         "MAIL_DELIVER_AFTER_REQUEST": False,
         "MAIL_SERVER": None,
@@ -108,8 +107,10 @@ def make_gathering(app):
     def factory(**overrides) -> Gathering:
         n = next(_counter)
         now = datetime.now(UTC)
-        day = (now + timedelta(days=30)).astimezone(PACIFIC).replace(
-            hour=9, minute=0, second=0, microsecond=0
+        day = (
+            (now + timedelta(days=30))
+            .astimezone(PACIFIC)
+            .replace(hour=9, minute=0, second=0, microsecond=0)
         )
         values = {
             "slug": f"test-gathering-{n}",
@@ -132,23 +133,38 @@ def make_gathering(app):
         gathering = Gathering(**values)
         db.session.add(gathering)
         start = gathering.starts_at
-        db.session.add(AgendaItem(
-            gathering=gathering, kind=AgendaKind.PLENARY.value, title="Welcome",
-            starts_at=start, ends_at=start + timedelta(minutes=30),
-        ))
+        db.session.add(
+            AgendaItem(
+                gathering=gathering,
+                kind=AgendaKind.PLENARY.value,
+                title="Welcome",
+                starts_at=start,
+                ends_at=start + timedelta(minutes=30),
+            )
+        )
         if breakouts:
             for number, area in enumerate(PriorityArea, start=1):
-                db.session.add(AgendaItem(
-                    gathering=gathering, kind=AgendaKind.BREAKOUT.value,
-                    title=f"Breakout {number}", priority_area=area.value,
-                    starts_at=start + timedelta(minutes=30),
-                    ends_at=start + timedelta(minutes=90),
-                    room_url=f"https://zoom.example/j/room{number}", capacity=20,
-                ))
-        db.session.add(AgendaItem(
-            gathering=gathering, kind=AgendaKind.PLENARY.value, title="Next steps",
-            starts_at=start + timedelta(minutes=90), ends_at=start + timedelta(minutes=120),
-        ))
+                db.session.add(
+                    AgendaItem(
+                        gathering=gathering,
+                        kind=AgendaKind.BREAKOUT.value,
+                        title=f"Breakout {number}",
+                        priority_area=area.value,
+                        starts_at=start + timedelta(minutes=30),
+                        ends_at=start + timedelta(minutes=90),
+                        room_url=f"https://zoom.example/j/room{number}",
+                        capacity=20,
+                    )
+                )
+        db.session.add(
+            AgendaItem(
+                gathering=gathering,
+                kind=AgendaKind.PLENARY.value,
+                title="Next steps",
+                starts_at=start + timedelta(minutes=90),
+                ends_at=start + timedelta(minutes=120),
+            )
+        )
         db.session.commit()
         return gathering
 

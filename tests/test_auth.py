@@ -29,9 +29,10 @@ def test_wrong_password_is_refused_plainly(client, make_user):
 def test_repeated_failures_lock_the_account(client, app, make_user):
     user = make_user("organiser", email="org@example.org")
     for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
-        assert client.post(
-            "/sign-in", data={"email": user.email, "password": "wrong"}
-        ).status_code == 401
+        assert (
+            client.post("/sign-in", data={"email": user.email, "password": "wrong"}).status_code
+            == 401
+        )
     locked = client.post("/sign-in", data={"email": user.email, "password": "wrong"})
     assert locked.status_code == 429
     # Even the right password is refused while the lock lasts.
@@ -55,7 +56,8 @@ def test_repeated_failures_lock_the_account(client, app, make_user):
 def test_next_only_redirects_on_this_site(client, make_user, next_url, expected):
     user = make_user("organiser")
     response = client.post(
-        "/sign-in", query_string={"next": next_url},
+        "/sign-in",
+        query_string={"next": next_url},
         data={"email": user.email, "password": PASSWORD},
     )
     assert response.status_code == 303
@@ -72,8 +74,10 @@ def test_roles_land_on_their_own_pages(client, make_user):
 def test_secret_key_is_generated_once_into_instance(tmp_path):
     from app import create_app
 
-    config = {"INSTANCE_PATH": str(tmp_path / "inst"),
-              "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    config = {
+        "INSTANCE_PATH": str(tmp_path / "inst"),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
     first = create_app(dict(config))
     second = create_app(dict(config))
     key_file = tmp_path / "inst" / "secret_key"

@@ -45,26 +45,39 @@ def server(tmp_path):
         "MAIL_SERVER": "",
     }
     env.pop("TEST_DATABASE_URL", None)
-    subprocess.run([FLASK, "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [FLASK, "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     engine = create_engine(f"sqlite:///{database}")
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO gatherings (slug, title, description, timezone, starts_at, ends_at, "
-            "meeting_url, registration_opens_at, capacity, waitlist_enabled, "
-            "land_acknowledgement, contact_name, contact_title, contact_email, contact_phone, "
-            "contact_address, attendance_threshold_minutes, calendar_sequence, created_at, "
-            "updated_at) VALUES ('race', 'Race', '', 'America/Vancouver', :start, :end, '', "
-            ":opens, 10, 1, '', '', '', '', '', '', 10, 0, :now, :now)"),
-            {"start": (now + timedelta(days=9)).replace(tzinfo=None),
-             "end": (now + timedelta(days=9, hours=3)).replace(tzinfo=None),
-             "opens": (now - timedelta(days=1)).replace(tzinfo=None),
-             "now": now.replace(tzinfo=None)})
+        conn.execute(
+            text(
+                "INSERT INTO gatherings (slug, title, description, timezone, starts_at, ends_at, "
+                "meeting_url, registration_opens_at, capacity, waitlist_enabled, "
+                "land_acknowledgement, contact_name, contact_title, contact_email, contact_phone, "
+                "contact_address, attendance_threshold_minutes, calendar_sequence, created_at, "
+                "updated_at) VALUES ('race', 'Race', '', 'America/Vancouver', :start, :end, '', "
+                ":opens, 10, 1, '', '', '', '', '', '', 10, 0, :now, :now)"
+            ),
+            {
+                "start": (now + timedelta(days=9)).replace(tzinfo=None),
+                "end": (now + timedelta(days=9, hours=3)).replace(tzinfo=None),
+                "opens": (now - timedelta(days=1)).replace(tzinfo=None),
+                "now": now.replace(tzinfo=None),
+            },
+        )
     port = free_port()
     process = subprocess.Popen(
         [GUNICORN, "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "60", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -88,12 +101,18 @@ def register(base: str, n: int) -> int:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
     page = opener.open(f"{base}/g/race/register", timeout=30).read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode({
-        "csrf_token": token, "name": f"Racer {n}", "email": f"racer{n}@example.org",
-        "role": "nurse", "organisation_name": "Island Health",
-        "organisation_type": "health_authority", "health_region": "island",
-        "consent_collection": "y",
-    }).encode()
+    form = urllib.parse.urlencode(
+        {
+            "csrf_token": token,
+            "name": f"Racer {n}",
+            "email": f"racer{n}@example.org",
+            "role": "nurse",
+            "organisation_name": "Island Health",
+            "organisation_type": "health_authority",
+            "health_region": "island",
+            "consent_collection": "y",
+        }
+    ).encode()
     try:
         return opener.open(f"{base}/g/race/register", data=form, timeout=60).status
     except urllib.error.HTTPError as exc:
@@ -106,8 +125,9 @@ def test_simultaneous_registrations_never_overbook(server):
         statuses = list(pool.map(lambda n: register(base, n), range(40)))
     assert statuses == [303] * 40  # every person got a confirmation page, no 5xx
     with engine.connect() as conn:
-        counts = dict(conn.execute(text(
-            "SELECT status, count(*) FROM registrations GROUP BY status")).all())
+        counts = dict(
+            conn.execute(text("SELECT status, count(*) FROM registrations GROUP BY status")).all()
+        )
         emails = conn.execute(text("SELECT count(DISTINCT email) FROM registrations")).scalar()
     assert counts == {"confirmed": 10, "waitlisted": 30}
     assert emails == 40

@@ -9,26 +9,43 @@ from app.models import AgendaItem, Gathering, Registration, User
 
 
 def test_create_user_with_and_without_password(runner):
-    result = runner.invoke(args=["create-user", "Lead@Example.org", "--role", "organiser",
-                                 "--password", "a long enough password"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "Lead@Example.org",
+            "--role",
+            "organiser",
+            "--password",
+            "a long enough password",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(User.email)) == "lead@example.org"
-    prompted = runner.invoke(args=["create-user", "f@example.org", "--role", "facilitator"],
-                             input="another long password\nanother long password\n")
+    prompted = runner.invoke(
+        args=["create-user", "f@example.org", "--role", "facilitator"],
+        input="another long password\nanother long password\n",
+    )
     assert prompted.exit_code == 0, prompted.output
     assert db.session.scalar(select(func.count(User.id))) == 2
 
 
 def test_create_user_bad_input(runner):
-    assert runner.invoke(args=["create-user", "x@example.org", "--role", "boss",
-                               "--password", "long enough pw"]).exit_code == 2
-    short = runner.invoke(args=["create-user", "x@example.org", "--role", "steering",
-                                "--password", "short"])
+    assert (
+        runner.invoke(
+            args=["create-user", "x@example.org", "--role", "boss", "--password", "long enough pw"]
+        ).exit_code
+        == 2
+    )
+    short = runner.invoke(
+        args=["create-user", "x@example.org", "--role", "steering", "--password", "short"]
+    )
     assert short.exit_code == 2 and "at least 10" in short.output
-    runner.invoke(args=["create-user", "x@example.org", "--role", "steering",
-                        "--password", "long enough pw"])
-    again = runner.invoke(args=["create-user", "x@example.org", "--role", "steering",
-                                "--password", "long enough pw"])
+    runner.invoke(
+        args=["create-user", "x@example.org", "--role", "steering", "--password", "long enough pw"]
+    )
+    again = runner.invoke(
+        args=["create-user", "x@example.org", "--role", "steering", "--password", "long enough pw"]
+    )
     assert again.exit_code == 2 and "already exists" in again.output
 
 
@@ -40,15 +57,25 @@ def test_seed_demo_is_realistic_and_does_not_duplicate(runner):
     assert past.ends_at.isoformat() == "2022-10-20T19:30:00+00:00"
     assert len(past.breakouts) == 7
     assert {b.priority_area for b in past.breakouts} == {
-        "primary_care_access", "closer_to_home", "newborn_care_path", "postpartum_transition",
-        "seamless_transitions", "sharing_practices", "education"}
+        "primary_care_access",
+        "closer_to_home",
+        "newborn_care_path",
+        "postpartum_transition",
+        "seamless_transitions",
+        "sharing_practices",
+        "education",
+    }
     titles = [item.title for item in past.active_agenda]
     assert "Opening prayer" in titles and "Next steps and closing" in titles
-    count = db.session.scalar(select(func.count(Registration.id)).where(
-        Registration.gathering_id == past.id))
+    count = db.session.scalar(
+        select(func.count(Registration.id)).where(Registration.gathering_id == past.id)
+    )
     assert count == 60
-    regions = set(db.session.scalars(select(Registration.health_region).where(
-        Registration.gathering_id == past.id)))
+    regions = set(
+        db.session.scalars(
+            select(Registration.health_region).where(Registration.gathering_id == past.id)
+        )
+    )
     assert len(regions) >= 5
 
     upcoming = db.session.scalar(select(Gathering).where(Gathering.slug == UPCOMING_SLUG))
@@ -60,7 +87,8 @@ def test_seed_demo_is_realistic_and_does_not_duplicate(runner):
     assert "0 registrations added to the 2022 gathering" in again.output
     assert db.session.scalar(select(func.count(Gathering.id))) == 2
     assert db.session.scalar(select(func.count(AgendaItem.id))) == len(past.agenda_items) + len(
-        upcoming.agenda_items)
+        upcoming.agenda_items
+    )
 
     more = runner.invoke(args=["seed-demo", "--participants", "70"])
     assert "10 registrations added" in more.output
@@ -74,11 +102,15 @@ def test_demo_people_are_deterministic():
 def test_default_seed_has_126_participants(runner):
     runner.invoke(args=["seed-demo"])
     past = db.session.scalar(select(Gathering).where(Gathering.slug == DEMO_SLUG))
-    confirmed = db.session.scalar(select(func.count(Registration.id)).where(
-        Registration.gathering_id == past.id,
-        Registration.status == RegistrationStatus.CONFIRMED))
-    total = db.session.scalar(select(func.count(Registration.id)).where(
-        Registration.gathering_id == past.id))
+    confirmed = db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.gathering_id == past.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    )
+    total = db.session.scalar(
+        select(func.count(Registration.id)).where(Registration.gathering_id == past.id)
+    )
     assert total == 126 and 115 <= confirmed <= 126
 
 

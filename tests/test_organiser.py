@@ -75,7 +75,9 @@ def test_create_gathering_across_a_clock_change(organiser_client):
     ],
 )
 def test_gathering_form_bad_input(organiser_client, overrides, message):
-    response = organiser_client.post("/organiser/gatherings/new", data={**GATHERING_FORM, **overrides})
+    response = organiser_client.post(
+        "/organiser/gatherings/new", data={**GATHERING_FORM, **overrides}
+    )
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert message in body
@@ -108,19 +110,33 @@ def test_edit_time_raises_calendar_sequence(organiser_client, make_gathering):
 def test_agenda_add_edit_remove(organiser_client, make_gathering):
     gathering = make_gathering(breakouts=False)
     base = f"/organiser/g/{gathering.slug}/agenda"
-    response = organiser_client.post(f"{base}/new", data={
-        "kind": "breakout", "title": "Newborn care path", "priority_area": "newborn_care_path",
-        "starts_at": "2024-03-10T10:00", "ends_at": "2024-03-10T11:00",
-        "room_url": "https://zoom.example/j/room", "capacity": "25",
-    })
+    response = organiser_client.post(
+        f"{base}/new",
+        data={
+            "kind": "breakout",
+            "title": "Newborn care path",
+            "priority_area": "newborn_care_path",
+            "starts_at": "2024-03-10T10:00",
+            "ends_at": "2024-03-10T11:00",
+            "room_url": "https://zoom.example/j/room",
+            "capacity": "25",
+        },
+    )
     assert response.status_code == 303
     item = db.session.scalar(select(AgendaItem).where(AgendaItem.title == "Newborn care path"))
     uid = item.calendar_uid
-    response = organiser_client.post(f"{base}/{item.id}/edit", data={
-        "kind": "breakout", "title": "Newborn care path", "priority_area": "newborn_care_path",
-        "starts_at": "2024-03-10T10:30", "ends_at": "2024-03-10T11:30",
-        "room_url": "https://zoom.example/j/room", "capacity": "25",
-    })
+    response = organiser_client.post(
+        f"{base}/{item.id}/edit",
+        data={
+            "kind": "breakout",
+            "title": "Newborn care path",
+            "priority_area": "newborn_care_path",
+            "starts_at": "2024-03-10T10:30",
+            "ends_at": "2024-03-10T11:30",
+            "room_url": "https://zoom.example/j/room",
+            "capacity": "25",
+        },
+    )
     assert response.status_code == 303
     db.session.refresh(item)
     assert item.sequence == 1 and item.calendar_uid == uid
@@ -132,10 +148,16 @@ def test_agenda_add_edit_remove(organiser_client, make_gathering):
 
 def test_breakout_needs_a_priority_area(organiser_client, make_gathering):
     gathering = make_gathering()
-    response = organiser_client.post(f"/organiser/g/{gathering.slug}/agenda/new", data={
-        "kind": "breakout", "title": "Room", "priority_area": "",
-        "starts_at": "2024-03-10T10:00", "ends_at": "2024-03-10T11:00",
-    })
+    response = organiser_client.post(
+        f"/organiser/g/{gathering.slug}/agenda/new",
+        data={
+            "kind": "breakout",
+            "title": "Room",
+            "priority_area": "",
+            "starts_at": "2024-03-10T10:00",
+            "ends_at": "2024-03-10T11:00",
+        },
+    )
     assert response.status_code == 422
     assert "Choose the priority area" in response.get_data(as_text=True)
 
@@ -159,8 +181,9 @@ def test_dashboard_counts_and_region_table(organiser_client, make_gathering, mak
     assert cross.cells[-1][-1] == 3  # grand total counts confirmed only
 
 
-def test_registrant_search_filter_and_paging(organiser_client, app, make_gathering,
-                                             make_registration):
+def test_registrant_search_filter_and_paging(
+    organiser_client, app, make_gathering, make_registration
+):
     gathering = make_gathering()
     app.config["REGISTRANTS_PER_PAGE"] = 2
     for i in range(5):
@@ -173,13 +196,20 @@ def test_registrant_search_filter_and_paging(organiser_client, app, make_gatheri
     assert "1 registrant." in body
     body = organiser_client.get(url, query_string={"page": 3}).get_data(as_text=True)
     assert "Page 3 of 3" in body
-    assert organiser_client.get(url, query_string={"page": "abc", "status": "bogus"}).status_code == 200
+    assert (
+        organiser_client.get(url, query_string={"page": "abc", "status": "bogus"}).status_code
+        == 200
+    )
 
 
 def test_exports_neutralise_formulas(organiser_client, make_gathering, make_registration):
     gathering = make_gathering()
-    make_registration(gathering, name="=HYPERLINK(\"http://evil.example\")",
-                      organisation_name="+SUM(A1)", accessibility_needs="@cmd")
+    make_registration(
+        gathering,
+        name='=HYPERLINK("http://evil.example")',
+        organisation_name="+SUM(A1)",
+        accessibility_needs="@cmd",
+    )
     make_registration(gathering, name="Émilie Côté")
     response = organiser_client.get(f"/organiser/g/{gathering.slug}/registrants.csv")
     assert response.status_code == 200

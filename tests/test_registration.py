@@ -103,8 +103,9 @@ def test_capacity_increase_promotes_as_many_as_fit(app, make_gathering, make_reg
     gathering = make_gathering(capacity=1)
     make_registration(gathering)
     waiting = [
-        make_registration(gathering, status="waitlisted",
-                          waitlisted_at=datetime.now(UTC) + timedelta(seconds=i))
+        make_registration(
+            gathering, status="waitlisted", waitlisted_at=datetime.now(UTC) + timedelta(seconds=i)
+        )
         for i in range(3)
     ]
     from app.organiser import services as organiser_services
@@ -241,8 +242,9 @@ def test_manage_page_edits_and_reissues_on_new_room(client, make_gathering):
     new_room = str(gathering.breakouts[3].id)
     response = client.post(
         f"/r/{token}",
-        data=form_data(gathering, name="Amara K. Singh", first_choice=new_room,
-                       consent_collection=None),
+        data=form_data(
+            gathering, name="Amara K. Singh", first_choice=new_room, consent_collection=None
+        ),
     )
     assert response.status_code == 303
     db.session.refresh(registration)
@@ -307,8 +309,12 @@ def test_csrf_is_required(csrf_app, make_gathering):
 def test_services_refuse_without_consent(app, make_gathering):
     gathering = make_gathering()
     data = services.RegistrationData(
-        name="A", email="a@example.org", role="nurse", organisation_name="X",
-        organisation_type="other", health_region="fraser",
+        name="A",
+        email="a@example.org",
+        role="nurse",
+        organisation_name="X",
+        organisation_type="other",
+        health_region="fraser",
     )
     with pytest.raises(ValueError, match="consent"):
         services.register(gathering, data, now=datetime.now(UTC))

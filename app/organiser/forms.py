@@ -15,12 +15,12 @@ from wtforms import (
     URLField,
 )
 from wtforms.validators import (
+    URL,
     Email,
     InputRequired,
     Length,
     NumberRange,
     Optional,
-    URL,
     ValidationError,
 )
 
@@ -60,7 +60,9 @@ class ZonedTimesMixin:
         """Show the stored instants as wall-clock times in the gathering's zone."""
         for name in self.time_fields:
             moment = getattr(obj, name)
-            getattr(self, name).data = to_local(moment, zone).replace(tzinfo=None) if moment else None
+            getattr(self, name).data = (
+                to_local(moment, zone).replace(tzinfo=None) if moment else None
+            )
 
 
 class GatheringForm(ZonedTimesMixin, FlaskForm):
@@ -76,7 +78,9 @@ class GatheringForm(ZonedTimesMixin, FlaskForm):
         validators=[InputRequired("Enter a web address name."), Length(max=80)],
     )
     description = TextAreaField("Description", filters=[strip], validators=[Length(max=5000)])
-    timezone = SelectField("Time zone", choices=select_options((z, z) for z in ZONES), default="America/Vancouver")
+    timezone = SelectField(
+        "Time zone", choices=select_options((z, z) for z in ZONES), default="America/Vancouver"
+    )
     starts_at = DateTimeLocalField(
         "Starts", format=TIME_FORMAT, validators=[InputRequired("Enter the start date and time.")]
     )
@@ -150,7 +154,9 @@ class GatheringForm(ZonedTimesMixin, FlaskForm):
 class AgendaItemForm(ZonedTimesMixin, FlaskForm):
     time_fields = ("starts_at", "ends_at")
 
-    kind = SelectField("Kind", choices=select_options(AgendaKind.choices()), default=AgendaKind.PLENARY.value)
+    kind = SelectField(
+        "Kind", choices=select_options(AgendaKind.choices()), default=AgendaKind.PLENARY.value
+    )
     title = StringField(
         "Title", filters=[strip], validators=[InputRequired("Enter a title."), Length(max=200)]
     )

@@ -119,9 +119,7 @@ def export_registrants(slug: str, fmt: str):
 @organiser_only
 def agenda(slug: str):
     gathering = gathering_or_404(slug)
-    return render_template(
-        "organiser/agenda.html", gathering=gathering, remove_form=ConfirmForm()
-    )
+    return render_template("organiser/agenda.html", gathering=gathering, remove_form=ConfirmForm())
 
 
 @bp.route("/g/<slug>/agenda/new", methods=["GET", "POST"])

@@ -76,7 +76,9 @@ def update_gathering(gathering: Gathering, data: GatheringData, *, now: datetime
     if slug_taken(data.slug, except_id=gathering.id):
         raise SlugTaken(data.slug)
     changed = [
-        name for name in GATHERING_CALENDAR_FIELDS if getattr(gathering, name) != getattr(data, name)
+        name
+        for name in GATHERING_CALENDAR_FIELDS
+        if getattr(gathering, name) != getattr(data, name)
     ]
     old_capacity = gathering.capacity
     for f in fields(data):

@@ -44,9 +44,7 @@ def register(slug: str):
             db.session.rollback()
             already = services.find_by_email(gathering, form.email.data)
         else:
-            return redirect(
-                url_for("registration.confirmation", token=outcome.token), code=303
-            )
+            return redirect(url_for("registration.confirmation", token=outcome.token), code=303)
     status = 200
     if request.method == "POST" and (form.errors or already or refused):
         status = 409 if already or refused else 422
@@ -107,9 +105,7 @@ def manage(registration: Registration, token: str):
             abort(409)
         if form.validate_on_submit():
             try:
-                services.update_registration(
-                    registration, form.to_data(), now=datetime.now(UTC)
-                )
+                services.update_registration(registration, form.to_data(), now=datetime.now(UTC))
                 db.session.commit()
             except (services.EmailInUse, IntegrityError):
                 db.session.rollback()
