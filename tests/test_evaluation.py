@@ -495,3 +495,18 @@ def test_report_loader_without_a_survey(past_gathering):
     assert services.evaluation_for_report(past_gathering.id) is None
     assert data.answers(past_gathering.id) == []
     assert json.dumps(data.questions(past_gathering.id)) == "[]"
+
+
+def test_survey_links_are_redacted_from_access_logs(app):
+    import logging
+
+    from app.evaluation import RedactSurveyLinks
+
+    token = "A" * 43
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, '"%s" 200', (f"GET /s/{token} HTTP/1.1",), None
+    )
+    RedactSurveyLinks().filter(record)
+    assert token not in record.getMessage() and "/s/[redacted]" in record.getMessage()
+    assert services.redact(f"POST /s/edit/{token}?saved=1") == "POST /s/[redacted]?saved=1"
+    assert any(isinstance(f, RedactSurveyLinks) for f in logging.getLogger("werkzeug").filters)

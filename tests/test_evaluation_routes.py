@@ -293,3 +293,16 @@ def test_invitation_reaches_a_real_smtp_server_and_its_link_works(
     url = re.search(r"https?://\S+/s/[A-Za-z0-9_-]{43}", text).group(0)
     path = url.split("gathering.test", 1)[-1]
     assert app.test_client().get(path).status_code == 200
+
+
+def test_questions_of_another_gathering_are_not_found(
+    organiser_client, survey, make_gathering, now
+):
+    other = make_gathering()
+    services.create_survey(other, now=now)
+    db.session.commit()
+    foreign = services.survey_for(other).questions[0]
+    base = f"/organiser/g/{survey.gathering.slug}/survey"
+    assert organiser_client.get(base + f"/questions/{foreign.id}/edit").status_code == 404
+    assert organiser_client.post(base + f"/questions/{foreign.id}/remove").status_code == 404
+    assert organiser_client.get("/organiser/g/nope/survey/results").status_code == 404
