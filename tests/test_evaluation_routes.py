@@ -178,6 +178,12 @@ def test_organiser_creates_edits_opens_invites_and_reminds(
     assert client.post(base + "/create").status_code == 303
     survey = services.survey_for(past_gathering)
     assert len(survey.questions) == 9
+    draft = page(client.get(base))
+    assert "The survey is a draft" in draft and "Add a question" in draft
+    breakout = next(q for q in survey.questions if q.key == "breakout")
+    edit_form = page(client.get(base + f"/questions/{breakout.id}/edit"))
+    assert "I did not join a breakout" in edit_form
+    assert client.get(base + "/settings").status_code == 200
 
     bad = client.post(
         base + "/questions/new", data={"kind": "single", "prompt": "Pick", "options": "only one"}
@@ -204,6 +210,20 @@ def test_organiser_creates_edits_opens_invites_and_reminds(
 
     settings = client.post(base + "/settings", data={"title": "", "closes_at": "2000-01-01T10:00"})
     assert settings.status_code == 422 and "Enter a title." in page(settings)
+    saved = client.post(
+        base + "/settings",
+        data={
+            "title": "How was it?",
+            "opens_at": "2099-01-02T09:00",
+            "closes_at": "2099-01-01T17:00",
+        },
+    )
+    assert saved.status_code == 422 and "must close after it opens" in page(saved)
+    saved = client.post(
+        base + "/settings", data={"title": "How was it?", "closes_at": "2099-01-01T17:00"}
+    )
+    assert saved.status_code == 303 and survey.title == "How was it?"
+    assert survey.closes_at.isoformat() == "2099-01-02T01:00:00+00:00"
 
     assert client.post(base + "/open").status_code == 303
     assert "The survey is open." in page(client.get(base))
