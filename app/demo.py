@@ -474,4 +474,7 @@ def seed_demo(
     from app.attendance.demo import seed_demo_attendance  # keep after breakout assignment
 
     seed_demo_attendance(past, rng=random.Random(f"{DEMO_SLUG}-attendance"), now=now)
+    from app.evaluation.demo import seed_demo_evaluation  # after attendance: invites attendees
+
+    seed_demo_evaluation(past, rng=random.Random(f"{DEMO_SLUG}-evaluation"), now=now)
     return {"past_registrations": added_past, "upcoming_registrations": added_upcoming}

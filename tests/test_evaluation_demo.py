@@ -41,3 +41,22 @@ def test_demo_survey_is_closed_with_about_forty_percent_of_attendees(
     assert report.respondents == 10 and len(report.ratings) >= 10
 
     assert seed_demo_evaluation(past_gathering, rng=random.Random(7), now=now) == 0
+
+
+def test_seed_demo_includes_the_evaluation(app, now):
+    from app.attendance.services import attended_registration_ids
+    from app.demo import DEMO_SLUG, seed_demo
+    from app.models import Gathering
+
+    seed_demo(126, now=now)
+    db.session.commit()
+    gathering = db.session.scalar(select(Gathering).where(Gathering.slug == DEMO_SLUG))
+    attendees = len(attended_registration_ids(gathering))
+    responses = data.responded_count(gathering.id)
+    assert attendees > 50
+    assert 0.35 <= responses / attendees <= 0.45
+    assert services.survey_for(gathering).state(now) == "closed"
+
+    seed_demo(126, now=now)  # running it again adds nothing
+    db.session.commit()
+    assert data.responded_count(gathering.id) == responses
