@@ -179,3 +179,12 @@ def test_charts_are_small_text_svgs_with_titles():
 def test_role_labels_come_from_choices():
     table = aggregate.registered_vs_attended(PEOPLE, "role", Role)
     assert "Family physician" in table.index
+
+
+def test_open_answers_grouped_by_wording_most_frequent_first():
+    grouped = aggregate.group_answers(
+        ["More time", "Fewer slides", "more  time", "", "More time", "Fewer slides", "Food"]
+    )
+    assert grouped == [
+        "More time (said by 3 people)", "Fewer slides (said by 2 people)", "Food"
+    ]

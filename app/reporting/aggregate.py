@@ -292,3 +292,15 @@ def response_rate(respondents: int, attended_count: int | None, registered_count
     if not base:
         return f"{respondents} responses"
     return f"{respondents} of {base} ({100 * respondents / base:.0f}%)"
+
+
+def group_answers(answers: Sequence[str]) -> list[str]:
+    """Open answers with identical wording grouped, most frequent first, so that a
+    point many people made reads as such ("... (said by 4 people)")."""
+    seen: dict[str, list] = {}
+    for answer in answers:
+        text = " ".join(str(answer).split())
+        if text:
+            seen.setdefault(text.casefold(), [text, 0])[1] += 1
+    ranked = sorted(seen.values(), key=lambda item: -item[1])  # stable: first seen first
+    return [text + (f" (said by {n} people)" if n > 1 else "") for text, n in ranked]

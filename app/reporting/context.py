@@ -5,8 +5,10 @@ ever enters this dict."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 import pandas as pd
 from markupsafe import Markup
@@ -81,8 +83,10 @@ def build_context(
     threshold: int,
     page_size: str,
     now: datetime,
-    timings: dict[str, float] | None = None,
+    draw: bool = True,
 ) -> dict:
+    """Everything the templates print. With draw=False the charts stay PendingChart
+    objects, so that the caller can time drawing them (see `draw_charts`)."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown report variant {variant!r}")
     threshold = check_threshold(threshold)
@@ -133,7 +137,7 @@ def build_context(
     agenda = _agenda(data.agenda, zone)
     presentations = [item for item in agenda if item["kind"] == "plenary"]
     content_note = _has_patient_stories(data)
-    return {
+    context = {
         "report": {
             "title": f"Summary report: {g['title']}",
             "gathering_title": g["title"],
@@ -179,6 +183,27 @@ def build_context(
         "agenda": agenda,
         "method": _method(g, threshold, suppress, data.has_attendance),
     }
+    if draw:
+        draw_charts(context)
+    return context
+
+
+@dataclass
+class PendingChart:
+    """A chart to draw later: drawing is its own stage of the pipeline."""
+
+    draw: Callable[[], str]
+
+
+def draw_charts(context: dict) -> None:
+    """Replace every PendingChart in the context by its SVG as a data: URI."""
+    holders = list(context["participation"].get("blocks", []))
+    if context["evaluation"]:
+        holders.append(context["evaluation"])
+    for holder in holders:
+        chart = holder.get("chart")
+        if isinstance(chart, PendingChart):
+            holder["chart"] = charts.data_uri(chart.draw())
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -328,11 +353,13 @@ def _participation(data: ReportData, glance: aggregate.Glance, threshold: int | 
         table = aggregate.registered_vs_attended(regs, column, choices)
         series = []
         totals = []
+        hidden_any = False
         columns = [aggregate.REGISTERED] + ([aggregate.ATTENDED] if show_attended else [])
         for name in columns:
             values, texts, total = _suppressed_column(table[name], threshold)
             series.append((name, values, texts))
             totals.append(total)
+            hidden_any = hidden_any or any(v is None for v in values)
         chart_title = f"{title[3:].capitalize()}: " + (
             "registered and attended" if show_attended else "registered"
         )
@@ -346,13 +373,14 @@ def _participation(data: ReportData, glance: aggregate.Glance, threshold: int | 
                 "title": title,
                 "heading": heading,
                 "columns": columns,
-                "chart": charts.data_uri(
-                    charts.paired_bars(list(table.index), series, chart_title)
+                "chart": PendingChart(
+                    partial(charts.paired_bars, list(table.index), series, chart_title)
                 ),
                 "alt": _bars_alt(chart_title, list(table.index), series),
                 "caption": "Bar chart; the table below gives the same counts.",
                 "rows": rows,
                 "total": totals,
+                "legend": _legend(threshold) if threshold and hidden_any else None,
             }
         )
     cross = aggregate.crosstab(
@@ -498,7 +526,7 @@ def _evaluation(data: ReportData, glance: aggregate.Glance, threshold: int | Non
         ),
         "scale": evaluation.scale,
         "ratings": [],
-        "open": [{"question": q, "answers": answers} for q, answers in evaluation.open_answers],
+        "open": [_open_group(q, answers) for q, answers in evaluation.open_answers],
         "questions": evaluation.all_questions,
         "legend": None,
     }
@@ -534,8 +562,14 @@ def _evaluation(data: ReportData, glance: aggregate.Glance, threshold: int | Non
             context["legend"] = _legend(threshold)
     title = "How participants rated the gathering"
     context.update(
-        chart=charts.data_uri(
-            charts.likert_stacked([r.question for r in results], evaluation.scale, percents, title)
+        chart=PendingChart(
+            partial(
+                charts.likert_stacked,
+                [r.question for r in results],
+                evaluation.scale,
+                percents,
+                title,
+            )
         ),
         alt=title
         + ". "
@@ -555,6 +589,20 @@ def _evaluation(data: ReportData, glance: aggregate.Glance, threshold: int | Non
         ],
     )
     return context
+
+
+MAX_OPEN_ANSWERS = 30
+
+
+def _open_group(question: str, answers: list[str]) -> dict:
+    """At most MAX_OPEN_ANSWERS grouped answers per question: a report for 10,000
+    people must stay a report; the rest are in the evaluation export."""
+    grouped = aggregate.group_answers(answers)
+    return {
+        "question": question,
+        "answers": grouped[:MAX_OPEN_ANSWERS],
+        "more": max(0, len(grouped) - MAX_OPEN_ANSWERS),
+    }
 
 
 def _agenda(agenda: pd.DataFrame, zone: str) -> list[dict]:
