@@ -510,3 +510,25 @@ def test_survey_links_are_redacted_from_access_logs(app):
     assert token not in record.getMessage() and "/s/[redacted]" in record.getMessage()
     assert services.redact(f"POST /s/edit/{token}?saved=1") == "POST /s/[redacted]?saved=1"
     assert any(isinstance(f, RedactSurveyLinks) for f in logging.getLogger("werkzeug").filters)
+
+
+def test_postgresql_row_versions_do_not_pair_invitations_with_responses(
+    open_survey, past_gathering, make_registration, now, respond
+):
+    """On PostgreSQL every row carries the id of the transaction that wrote it (xmin);
+    a submission rewrites all responded flags so the flags share one xmin."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("xmin is a PostgreSQL system column")
+    for value in ("3", "4", "5"):
+        respond(open_survey, make_registration(past_gathering), now, overall_value=value)
+    flags = (
+        db.session.execute(
+            text("SELECT DISTINCT xmin::text FROM survey_invitations WHERE responded")
+        )
+        .scalars()
+        .all()
+    )
+    responses = (
+        db.session.execute(text("SELECT DISTINCT xmin::text FROM survey_responses")).scalars().all()
+    )
+    assert len(flags) == 1 and len(responses) == 3

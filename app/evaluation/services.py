@@ -446,6 +446,14 @@ def submit_response(
     )
     if claimed.rowcount != 1:
         raise AlreadyResponded("You have already answered this survey.")
+    # Rewrite every responded flag in this transaction, so that no storage detail of the
+    # invitation row (PostgreSQL's xmin, say) is shared with the new response alone.
+    db.session.execute(
+        update(SurveyInvitation)
+        .where(SurveyInvitation.survey_id == survey.id, SurveyInvitation.responded.is_(True))
+        .values(responded=True)
+        .execution_options(synchronize_session=False)
+    )
     edit_key = secrets.token_urlsafe(32)
     response = SurveyResponse(
         survey_id=survey.id,
