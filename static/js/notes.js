@@ -8,6 +8,8 @@
 
   var DEBOUNCE_MS = 2000;
   var RETRY_MS = 15000;
+  // form.action would be the buttons named "action"; read the attribute instead.
+  var endpoint = form.getAttribute("action") || window.location.pathname;
   var versionInput = form.querySelector("[data-note-version]");
   var csrfInput = form.querySelector("input[name=csrf_token]");
   var statusBox = form.querySelector("[data-autosave-status]");
@@ -60,7 +62,7 @@
     var data = new FormData(form);
     data.set("action", "autosave");
     say("Saving…");
-    fetch(form.action, {
+    fetch(endpoint, {
       method: "POST",
       body: data,
       credentials: "same-origin",
