@@ -114,6 +114,14 @@ def test_unknown_closed_and_draft_links(client, open_survey, survey, link, now):
     db.session.commit()
     assert client.get(f"/s/{link}").status_code == 403
 
+    open_survey.status = "open"
+    open_survey.opens_at = datetime(2099, 3, 1, 17, tzinfo=UTC)
+    open_survey.closes_at = datetime(2099, 4, 1, 17, tzinfo=UTC)
+    db.session.commit()
+    scheduled = client.get(f"/s/{link}")
+    assert scheduled.status_code == 403
+    assert "opens on Sunday, 1 March 2099 at 9:00 a.m. PT" in page(scheduled)
+
 
 def test_edit_link_stops_working_when_the_survey_closes(client, open_survey, link, now):
     overall = field(open_survey, "overall_value")

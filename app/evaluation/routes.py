@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
+from app import timefmt
 from app.attendance.services import attended_registration_ids
 from app.auth.access import participant, public, roles_required
 from app.choices import UserRole
@@ -65,6 +66,13 @@ MESSAGES = {
 
 def _message(key: str, survey: Survey | None = None, *, status: int | None = None):
     code, title, text = MESSAGES[key]
+    if key == "scheduled" and survey is not None and survey.opens_at is not None:
+        zone = survey.gathering.timezone
+        text = (
+            f"It opens on {timefmt.long_date(survey.opens_at, zone)} at "
+            f"{timefmt.clock(survey.opens_at, zone)} {timefmt.zone_short(zone, survey.opens_at)}."
+            " Please come back then; this link will work."
+        )
     page = render_template(
         "evaluation/message.html",
         title=title,
