@@ -334,3 +334,34 @@ def test_questions_of_another_gathering_are_not_found(
     assert organiser_client.get(base + f"/questions/{foreign.id}/edit").status_code == 404
     assert organiser_client.post(base + f"/questions/{foreign.id}/remove").status_code == 404
     assert organiser_client.get("/organiser/g/nope/survey/results").status_code == 404
+
+
+def test_every_survey_view_declares_who_may_open_it(app):
+    views = {
+        rule.endpoint: app.view_functions[rule.endpoint]
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("evaluation.")
+    }
+    assert len(views) >= 15
+    for endpoint, view in views.items():
+        assert getattr(view, "access", None), endpoint
+    assert views["evaluation.survey"].access == "anonymous"
+    assert views["evaluation.from_manage"].access == "participant"
+    assert views["evaluation.export"].access == {"organiser"}
+
+
+def test_survey_form_works_with_csrf_protection(csrf_app, make_gathering, make_registration, now):
+    start = now - timedelta(days=1)
+    gathering = make_gathering(starts_at=start, ends_at=start + timedelta(hours=3))
+    survey = services.create_survey(gathering, now=now)
+    services.open_survey(survey, now=now)
+    invitation = services.ensure_invitation(survey, make_registration(gathering))
+    db.session.commit()
+    client = csrf_app.test_client()
+    url = f"/s/{services.invitation_token(invitation)}"
+    overall = field(survey, "overall_value")
+    assert client.post(url, data={overall: "4"}).status_code == 400
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page(client.get(url))).group(1)
+    response = client.post(url, data={overall: "4", "csrf_token": token})
+    assert response.status_code == 303
+    assert db.session.query(SurveyResponse).count() == 1
