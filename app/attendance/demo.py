@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.attendance import services
 from app.choices import RegistrationStatus
 from app.extensions import db
-from app.models import AttendanceRecord, Gathering, Registration
+from app.models import AttendanceRecord, AttendanceSource, Gathering, Registration
 
 ZOOM_HEADER = [
     "Name (Original Name)",
@@ -123,22 +123,27 @@ def seed_demo_attendance(gathering: Gathering, *, rng: random.Random, now: datet
         filename=f"zoom_participants_{gathering.starts_at:%Y-%m-%d}.csv",
         agenda_item=None,
         now=now,
+        max_bytes=len(data) + 1,
     )
     breakouts = {item.id: item for item in gathering.breakouts}
-    checkin_time = (
-        min(breakouts.values(), key=lambda i: i.starts_at).starts_at if breakouts else now
-    )
+    rooms: dict[int, list[services.RecordEntry]] = {}
     for registration in registrations:
         room_id = registration.assigned_breakout_id or registration.first_choice_id
         stayed = present.get(registration.id, 0) >= 60
         if stayed and room_id in breakouts and rng.random() < 0.93:
-            services.check_in(
-                gathering,
-                breakouts[room_id],
-                registration,
-                user=None,
-                now=checkin_time + timedelta(seconds=rng.randint(0, 300)),
-            )
+            when = breakouts[room_id].starts_at + timedelta(seconds=rng.randint(0, 300))
+            entry = services.RecordEntry(registration.id, "", "", 0, when, None)
+            rooms.setdefault(room_id, []).append(entry)
+    for room_id, entries in rooms.items():
+        services.save_records(
+            gathering,
+            room_id,
+            AttendanceSource.CHECKIN,
+            entries,
+            batch=None,
+            user=None,
+            now=now,
+        )
     db.session.flush()
     return db.session.scalar(
         select(func.count())

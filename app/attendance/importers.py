@@ -14,10 +14,12 @@ exporting account's zone is not in the file, so the caller applies the gathering
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -53,7 +55,7 @@ class AttendanceFileError(ValueError):
         super().__init__(text)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AttendanceRow:
     """One join-to-leave interval of one person, as the report lists it."""
 
@@ -81,6 +83,20 @@ class ParsedReport:
     date_order: Literal["mdy", "dmy", "ymd"] = "mdy"
     date_order_guessed: bool = False
     header_line: int = 0
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Parsing and matching a large report allocates tens of thousands of small objects
+    that all stay alive; the cyclic collector would rescan them again and again (it
+    tripled the import time in the benchmark), so it waits until the work is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # --- decoding -------------------------------------------------------------------------
@@ -226,6 +242,10 @@ _DATETIME = re.compile(
 )
 
 
+_DATE_ONLY = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4}),?$")
+_TIME_ONLY = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp]\.?\s?[Mm]\.?)?$")
+
+
 @dataclass(slots=True)
 class _DateParts:
     a: int
@@ -262,12 +282,69 @@ class _TimeParser:
 
     def __init__(self, order: Literal["mdy", "dmy", "ymd"]) -> None:
         self.order = order
-        self.cache: dict[str, datetime] = {}
+        self.dates: dict[str, date | None] = {}
+        self.times: dict[str, time | None] = {}
+        self.minutes: dict[str, time | None] = {}
 
     def __call__(self, value: str, line: int, column: str) -> datetime:
-        cached = self.cache.get(value)
-        if cached is not None:
-            return cached
+        head, _, tail = value.partition(" ")
+        day = self.dates.get(head, False)
+        if day is False:
+            day = self.dates[head] = self._date(head)
+        clock = self.times.get(tail, False)
+        if clock is False:
+            clock = self.times[tail] = self._time(tail)
+        if day is not None and clock is not None:
+            return datetime.combine(day, clock)
+        return self._slow(value, line, column)
+
+    def _date(self, text: str) -> date | None:
+        """The date half of "10/20/2022 08:52:11 AM" (or "10/20/22,"); None if unsure."""
+        match = _DATE_ONLY.match(text)
+        if match is None:
+            return None
+        a, b, c = int(match[1]), int(match[2]), int(match[3])
+        try:
+            if a > 31:
+                return date(a, b, c)
+            if self.order == "dmy":
+                return date(_year(c), b, a)
+            return date(_year(c), a, b)
+        except ValueError:
+            return None
+
+    def _time(self, text: str) -> time | None:
+        """Clock times; "08:52:11 AM" reuses the parse of "08:52 AM", so a file
+        with a different second on every row parses each minute once."""
+        colon = text.find(":")
+        if 0 < colon < 3 and len(text) >= colon + 6 and text[colon + 3] == ":":
+            seconds = text[colon + 4 : colon + 6]
+            if seconds.isdigit() and seconds.isascii():
+                key = text[: colon + 3] + text[colon + 6 :]
+                base = self.minutes.get(key, False)
+                if base is False:
+                    base = self.minutes[key] = self._clock(key)
+                if base is not None and int(seconds) < 60:
+                    return base.replace(second=int(seconds))
+        return self._clock(text)
+
+    @staticmethod
+    def _clock(text: str) -> time | None:
+        match = _TIME_ONLY.match(text)
+        if match is None:
+            return None
+        hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
+        ampm = (match[4] or "").replace(".", "").replace(" ", "").upper()
+        try:
+            if ampm:
+                if not 1 <= hour <= 12:
+                    return None
+                hour = hour % 12 + (12 if ampm == "PM" else 0)
+            return time(hour, minute, second)
+        except ValueError:
+            return None
+
+    def _slow(self, value: str, line: int, column: str) -> datetime:
         parts = _split_datetime(value)
         if parts is None:
             raise AttendanceFileError(
@@ -290,7 +367,6 @@ class _TimeParser:
             raise AttendanceFileError(
                 Problem.BAD_TIME, f"the {column} time {value!r} is not a valid date.", line=line
             ) from None
-        self.cache[value] = result
         return result
 
 
@@ -307,8 +383,13 @@ def decide_date_order(
     day_first = month_first = iso = False
     samples: list[_DateParts] = []
     line_numbers = iter(lines)
+    seen: set[str] = set()
     for value in values:
         line = next(line_numbers, None)
+        head = value.partition(" ")[0]
+        if head in seen:
+            continue
+        seen.add(head)
         parts = _split_datetime(value)
         if parts is None:
             continue
@@ -444,10 +525,14 @@ def _split_tables(records: list[_Record]) -> tuple[list[_Table], list[_Record]]:
     current: _Table | None = None
     after_blank = False
     for record in records:
+        cells = record.cells
+        if current is not None and not after_blank and cells.count("") < len(cells) - 1:
+            current.records.append(record)
+            continue
         if record.blank:
             after_blank = True
             continue
-        nonblank = [cell for cell in record.cells if cell.strip()]
+        nonblank = [cell for cell in cells if cell.strip()]
         is_title = len(nonblank) == 1 and (
             _SECTION_TITLE.match(nonblank[0]) or (after_blank and record.cells[0].strip())
         )
@@ -519,6 +604,15 @@ def parse_report(
     ``prefer_date`` (the gathering's day) settles dates such as 03/04/2022 that read
     either way; ``date_order`` forces the order when the organiser knows it.
     """
+    with gc_paused():
+        return _parse_report(
+            data, max_bytes=max_bytes, date_order=date_order, prefer_date=prefer_date
+        )
+
+
+def _parse_report(
+    data: bytes, *, max_bytes: int, date_order: DateOrder, prefer_date: date | None
+) -> ParsedReport:
     text, encoding = decode_report(data, max_bytes=max_bytes)
     delimiter = _choose_delimiter(text)
     records = _read_records(text, delimiter)
@@ -527,17 +621,14 @@ def parse_report(
     table = _pick_table(tables)
     _check_columns(table)
 
-    pairs = [
-        (record.cells[index], record.line)
-        for record in table.records
-        for key in ("join", "leave", "timestamp")
-        if (index := table.mapping.get(key)) is not None and index < len(record.cells)
-    ]
+    lines, columns = _columns(table)
     if date_order == "auto":
+        first_line: dict[str, int] = {}
+        for key in ("join", "leave", "timestamp"):
+            if key in columns:
+                first_line.update(zip(reversed(columns[key]), reversed(lines), strict=True))
         order, guessed = decide_date_order(
-            [value for value, _ in pairs],
-            prefer_date=prefer_date,
-            lines=[line for _, line in pairs],
+            list(first_line), prefer_date=prefer_date, lines=list(first_line.values())
         )
     else:
         order, guessed = date_order, False
@@ -547,7 +638,7 @@ def parse_report(
     if "action" in table.mapping:
         rows = _rows_from_events(table, parse_time)
     else:
-        rows = _rows_from_intervals(table, parse_time, identities)
+        rows = _rows_from_columns(lines, columns, parse_time, identities)
     if not rows:
         raise AttendanceFileError(
             Problem.NO_ROWS,
@@ -621,56 +712,120 @@ def _identities_from_other_tables(
 _TRUE = {"yes", "y", "true", "1", "oui", "si", "ja"}
 
 
-def _rows_from_intervals(
-    table: _Table, parse_time: _TimeParser, upns: dict[tuple[str, str], str]
-) -> list[AttendanceRow]:
+def _columns(table: _Table) -> tuple[list[int], dict[str, list[str]]]:
+    """The table turned column-wise (stripped text per field), with each row's line.
+
+    Working on whole columns keeps the per-row Python work small, which matters for
+    reports of tens of thousands of rows.
+    """
     mapping = table.mapping
-    rows: list[AttendanceRow] = []
-    has_join, has_leave, has_duration = "join" in mapping, "leave" in mapping, "duration" in mapping
-    for record in table.records:
-        cells = record.cells
-        line = record.line
-        name = _cell(cells, mapping, "name")
-        email = _cell(cells, mapping, "email")
-        upn = _cell(cells, mapping, "upn")
-        if not name and not email and not upn:
-            continue
-        join_text = _cell(cells, mapping, "join") if has_join else ""
-        leave_text = _cell(cells, mapping, "leave") if has_leave else ""
-        duration_text = _cell(cells, mapping, "duration") if has_duration else ""
-        join = parse_time(join_text, line, "join") if join_text else None
-        leave = parse_time(leave_text, line, "leave") if leave_text else None
-        if has_join and join is None:
-            raise AttendanceFileError(Problem.BAD_TIME, "the join time is empty.", line=line)
-        if duration_text:
-            seconds = parse_duration(duration_text, line=line)
-        elif join is not None and leave is not None:
-            seconds = int((leave - join).total_seconds())
-        else:
-            raise AttendanceFileError(
-                Problem.BAD_TIME, "neither a leave time nor a duration is given.", line=line
-            )
-        if join is not None and leave is None:
-            leave = join + timedelta(seconds=seconds)
+    width = max(mapping.values()) + 1
+    records = table.records
+    lines = [record.line for record in records]
+    cells = [record.cells for record in records]
+    if cells and min(map(len, cells)) < width:
+        cells = [row if len(row) >= width else row + [""] * (width - len(row)) for row in cells]
+    transposed = list(zip(*cells, strict=False)) if cells else [()] * width
+    columns = {key: list(map(str.strip, transposed[index])) for key, index in mapping.items()}
+    return lines, columns
+
+
+def _first_line(column: list[str], lines: list[int], value: str) -> int:
+    return lines[column.index(value)]
+
+
+def _rows_from_columns(
+    lines: list[int],
+    columns: dict[str, list[str]],
+    parse_time: _TimeParser,
+    upns: dict[tuple[str, str], str],
+) -> list[AttendanceRow]:
+    count = len(lines)
+    blank = [""] * count
+    names = columns.get("name", blank)
+    emails = columns.get("email", blank)
+    upn_column = columns.get("upn", blank)
+    keep = [i for i in range(count) if names[i] or emails[i] or upn_column[i]]
+    if len(keep) != count:
+        lines = [lines[i] for i in keep]
+        columns = {key: [column[i] for i in keep] for key, column in columns.items()}
+        count = len(lines)
+        blank = [""] * count
+        names = columns.get("name", blank)
+        emails = columns.get("email", blank)
+        upn_column = columns.get("upn", blank)
+
+    joins = _parse_times(columns.get("join"), lines, parse_time, "join") or [None] * count
+    leaves = _parse_times(columns.get("leave"), lines, parse_time, "leave") or [None] * count
+    if "join" in columns and None in joins:
+        line = lines[joins.index(None)]
+        raise AttendanceFileError(Problem.BAD_TIME, "the join time is empty.", line=line)
+
+    durations_text = columns.get("duration")
+    if durations_text is not None:
+        known: dict[str, int | None] = dict.fromkeys(durations_text)
+        value = ""
+        try:
+            for value in known:
+                if value:
+                    known[value] = parse_duration(value, line=0)
+        except AttendanceFileError as error:
+            line = _first_line(durations_text, lines, value)
+            raise AttendanceFileError(error.problem, error.detail, line=line) from None
+        durations = list(map(known.__getitem__, durations_text))
+    else:
+        durations = [None] * count
+
+    seconds: list[int] = []
+    for index in range(count):
+        duration = durations[index]
+        join, leave = joins[index], leaves[index]
+        if duration is None:
+            if join is None or leave is None:
+                raise AttendanceFileError(
+                    Problem.BAD_TIME,
+                    "neither a leave time nor a duration is given.",
+                    line=lines[index],
+                )
+            duration = int((leave - join).total_seconds())
+        elif join is not None and leave is None:
+            leaves[index] = join + timedelta(seconds=duration)
+        seconds.append(duration if duration > 0 else 0)
         if join is not None and leave is not None and leave < join:
             raise AttendanceFileError(
-                Problem.BAD_TIME, "the leave time is before the join time.", line=line
+                Problem.BAD_TIME, "the leave time is before the join time.", line=lines[index]
             )
-        if not upn and upns:
-            upn = upns.get((name, email.casefold()), "")
-        rows.append(
-            AttendanceRow(
-                line=line,
-                name=name,
-                email=email,
-                upn=upn,
-                join=join,
-                leave=leave,
-                seconds=max(seconds, 0),
-                guest=_cell(cells, mapping, "guest").casefold() in _TRUE,
-            )
-        )
-    return rows
+
+    if upns:
+        upn_column = [
+            upn or upns.get((name, email.casefold()), "")
+            for name, email, upn in zip(names, emails, upn_column, strict=True)
+        ]
+    guest_text = columns.get("guest", blank)
+    guest_values = {value: value.casefold() in _TRUE for value in dict.fromkeys(guest_text)}
+    guests = list(map(guest_values.__getitem__, guest_text))
+    return list(
+        map(AttendanceRow, lines, names, emails, upn_column, joins, leaves, seconds, guests)
+    )
+
+
+def _parse_times(
+    column: list[str] | None, lines: list[int], parse_time: _TimeParser, label: str
+) -> list[datetime | None] | None:
+    """Parse each distinct value once; errors name the first line showing the value."""
+    if column is None:
+        return None
+    parsed: dict[str, datetime | None] = dict.fromkeys(column)
+    value = ""
+    try:
+        for value in parsed:
+            if value:
+                parsed[value] = parse_time(value, 0, label)
+    except AttendanceFileError as error:
+        raise AttendanceFileError(
+            error.problem, error.detail, line=_first_line(column, lines, value)
+        ) from None
+    return list(map(parsed.__getitem__, column))
 
 
 def _rows_from_events(table: _Table, parse_time: _TimeParser) -> list[AttendanceRow]:

@@ -16,12 +16,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
-from app.attendance.importers import AttendanceRow
+from app.attendance.importers import AttendanceRow, gc_paused
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A registration as the matcher sees it: no ORM object, just what matching needs."""
 
     id: int
@@ -118,6 +118,8 @@ _NON_LETTERS = re.compile(r"[^\w\s]|_")
 
 
 def _strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
     text = unicodedata.normalize("NFKD", text.translate(_SPECIAL_LETTERS))
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
@@ -162,8 +164,16 @@ def normalise_name(name: str) -> str:
     return " ".join(_drop_trailing_credentials(tokens))
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*")
+
+
 def name_key(name: str) -> str:
     """Order-free name key, so "Nguyen Thi" and "Thi Nguyen" meet."""
+    plain = name.strip()
+    if _PLAIN_NAME.fullmatch(plain):
+        tokens = plain.lower().split()
+        if tokens[0] not in _TITLES and tokens[-1] not in _CREDENTIALS:
+            return " ".join(sorted(tokens))
     return " ".join(sorted(normalise_name(name).split()))
 
 
@@ -239,10 +249,18 @@ def reconcile(
     rows: Sequence[AttendanceRow], candidates: Iterable[Candidate] | Matcher
 ) -> Reconciliation:
     """Match every row, then merge rows that belong to the same person."""
+    with gc_paused():
+        return _reconcile(rows, candidates)
+
+
+def _reconcile(
+    rows: Sequence[AttendanceRow], candidates: Iterable[Candidate] | Matcher
+) -> Reconciliation:
     matcher = candidates if isinstance(candidates, Matcher) else Matcher(candidates)
     cache: dict[tuple[str, str, str], tuple[MatchStatus, MatchedBy | None, tuple[int, ...]]] = {}
     groups: dict[str, list[AttendanceRow]] = {}
     outcome: dict[str, tuple[MatchStatus, MatchedBy | None, tuple[int, ...]]] = {}
+    keys: dict[tuple[str, str, str], str] = {}
     for row in rows:
         identity = (row.name, row.email, row.upn)
         result = cache.get(identity)
@@ -250,10 +268,13 @@ def reconcile(
             result = matcher.match(name=row.name, email=row.email, upn=row.upn)
             cache[identity] = result
         status, how, ids = result
-        if status is MatchStatus.MATCHED:
-            key = f"r:{ids[0]}"
+        key = keys.get(identity)
+        if key is not None:
+            pass
+        elif status is MatchStatus.MATCHED:
+            key = keys[identity] = f"r:{ids[0]}"
         elif status is MatchStatus.AMBIGUOUS:
-            key = (
+            key = keys[identity] = (
                 "a:"
                 + ",".join(map(str, ids))
                 + ":"
@@ -266,6 +287,7 @@ def reconcile(
                 or name_key(row.name)
                 or f"line{row.line}"
             )
+            keys[identity] = key
         group = groups.get(key)
         if group is None:
             groups[key] = [row]
@@ -276,23 +298,39 @@ def reconcile(
                 outcome[key] = result
 
     reconciliation = Reconciliation()
+    lists = {
+        MatchStatus.MATCHED: reconciliation.matched,
+        MatchStatus.AMBIGUOUS: reconciliation.ambiguous,
+        MatchStatus.UNMATCHED: reconciliation.unmatched,
+    }
     for key, group in groups.items():
         status, how, ids = outcome[key]
-        joins = [row.join for row in group if row.join]
-        leaves = [row.leave for row in group if row.leave]
-        merged = MergedAttendance(
-            key=key,
-            status=status,
-            name=group[0].name,
-            email=next((row.email for row in group if row.email), ""),
-            upn=next((row.upn for row in group if row.upn), ""),
-            seconds=merged_seconds(group),
-            first_join=min(joins) if joins else None,
-            last_leave=max(leaves) if leaves else None,
-            lines=[row.line for row in group],
-            registration_id=ids[0] if status is MatchStatus.MATCHED else None,
-            matched_by=how,
-            candidate_ids=ids if status is MatchStatus.AMBIGUOUS else (),
+        first = group[0]
+        if len(group) == 1:
+            email, upn, seconds = first.email, first.upn, first.seconds
+            first_join, last_leave = first.join, first.leave
+        else:
+            joins = [row.join for row in group if row.join]
+            leaves = [row.leave for row in group if row.leave]
+            email = next((row.email for row in group if row.email), "")
+            upn = next((row.upn for row in group if row.upn), "")
+            seconds = merged_seconds(group)
+            first_join = min(joins) if joins else None
+            last_leave = max(leaves) if leaves else None
+        lists[status].append(
+            MergedAttendance(
+                key,
+                status,
+                first.name,
+                email,
+                upn,
+                seconds,
+                first_join,
+                last_leave,
+                [row.line for row in group],
+                ids[0] if status is MatchStatus.MATCHED else None,
+                how,
+                ids if status is MatchStatus.AMBIGUOUS else (),
+            )
         )
-        getattr(reconciliation, status.value).append(merged)
     return reconciliation

@@ -14,12 +14,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import delete, or_, select
 
 from app.attendance.importers import (
     DEFAULT_MAX_BYTES,
     DateOrder,
     ParsedReport,
+    gc_paused,
     parse_report,
 )
 from app.attendance.matching import (
@@ -153,10 +154,25 @@ def _local_day(moment: datetime, timezone: str) -> date:
     return moment.astimezone(ZoneInfo(timezone)).date()
 
 
-def _to_utc(value: datetime | None, zone: ZoneInfo) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=zone).astimezone(UTC)
+class _LocalToUTC:
+    """Converts a report's naive wall-clock times to UTC; one fixed offset when the
+    report does not span a clock change, which is nearly always and much faster."""
+
+    def __init__(self, zone: ZoneInfo, earliest: datetime | None, latest: datetime | None):
+        self.zone = zone
+        self.offset = None
+        if earliest is not None and latest is not None:
+            first = earliest.replace(tzinfo=zone).utcoffset()
+            last = latest.replace(tzinfo=zone).utcoffset()
+            if first == last:
+                self.offset = first
+
+    def __call__(self, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if self.offset is not None:
+            return (value - self.offset).replace(tzinfo=UTC)
+        return value.replace(tzinfo=self.zone).astimezone(UTC)
 
 
 def parse_for(
@@ -176,9 +192,7 @@ def parse_for(
     )
 
 
-def _person_payload(person: MergedAttendance, zone: ZoneInfo) -> dict[str, Any]:
-    first = _to_utc(person.first_join, zone)
-    last = _to_utc(person.last_leave, zone)
+def _person(person: MergedAttendance, to_utc: _LocalToUTC) -> dict[str, Any]:
     return {
         "key": person.key,
         "status": person.status.value,
@@ -186,8 +200,8 @@ def _person_payload(person: MergedAttendance, zone: ZoneInfo) -> dict[str, Any]:
         "email": person.email,
         "upn": person.upn,
         "seconds": person.seconds,
-        "first_join": first.isoformat() if first else None,
-        "last_leave": last.isoformat() if last else None,
+        "first_join": to_utc(person.first_join),
+        "last_leave": to_utc(person.last_leave),
         "lines": person.lines[:20],
         "rows": len(person.lines),
         "registration_id": person.registration_id,
@@ -196,9 +210,108 @@ def _person_payload(person: MergedAttendance, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
+def _to_payload(person: dict[str, Any]) -> dict[str, Any]:
+    first, last = person["first_join"], person["last_leave"]
+    return {
+        **person,
+        "first_join": first.isoformat() if first else None,
+        "last_leave": last.isoformat() if last else None,
+    }
+
+
+def _from_payload(person: dict[str, Any]) -> dict[str, Any]:
+    first, last = person["first_join"], person["last_leave"]
+    return {
+        **person,
+        "first_join": datetime.fromisoformat(first) if first else None,
+        "last_leave": datetime.fromisoformat(last) if last else None,
+    }
+
+
 def check_item(gathering: Gathering, item: AgendaItem | None) -> None:
     if item is not None and item.gathering_id != gathering.id:
         raise AttendanceError("That agenda item belongs to another gathering.")
+
+
+@dataclass(slots=True)
+class _Prepared:
+    batch: ImportBatch
+    people: list[dict[str, Any]]
+    registration_ids: set[int]
+    meeting: dict[str, str]
+    date_order: str
+    date_order_guessed: bool
+
+
+def _prepare(
+    gathering: Gathering,
+    *,
+    data: bytes,
+    filename: str,
+    agenda_item: AgendaItem | None,
+    user: User | None,
+    now: datetime,
+    max_bytes: int,
+    date_order: DateOrder,
+) -> _Prepared:
+    check_item(gathering, agenda_item)
+    with gc_paused():
+        return _prepare_unpaused(
+            gathering,
+            data=data,
+            filename=filename,
+            agenda_item=agenda_item,
+            user=user,
+            now=now,
+            max_bytes=max_bytes,
+            date_order=date_order,
+        )
+
+
+def _prepare_unpaused(
+    gathering: Gathering,
+    *,
+    data: bytes,
+    filename: str,
+    agenda_item: AgendaItem | None,
+    user: User | None,
+    now: datetime,
+    max_bytes: int,
+    date_order: DateOrder,
+) -> _Prepared:
+    report = parse_for(gathering, agenda_item, data, max_bytes=max_bytes, date_order=date_order)
+    candidates = registration_candidates(gathering)
+    result = reconcile(report.rows, candidates)
+    joins = [row.join for row in report.rows if row.join is not None]
+    leaves = [row.leave for row in report.rows if row.leave is not None]
+    to_utc = _LocalToUTC(
+        ZoneInfo(gathering.timezone),
+        min(joins, default=None),
+        max(leaves, default=None),
+    )
+    batch = ImportBatch(
+        gathering=gathering,
+        agenda_item=agenda_item,
+        filename=filename[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        format=report.format,
+        encoding=report.encoding,
+        rows=len(report.rows),
+        status=ImportStatus.PENDING.value,
+        matched=len(result.matched),
+        ambiguous=len(result.ambiguous),
+        unmatched=len(result.unmatched),
+        created_by=user,
+        created_at=now,
+    )
+    return _Prepared(
+        batch=batch,
+        people=[_person(person, to_utc) for person in result.people],
+        registration_ids={candidate.id for candidate in candidates},
+        meeting=report.meeting,
+        date_order=report.date_order,
+        date_order_guessed=report.date_order_guessed,
+    )
 
 
 def prepare_import(
@@ -214,33 +327,26 @@ def prepare_import(
 ) -> ImportBatch:
     """Parse and match a report into a pending batch; nothing counts until confirmed.
 
+    The matched rows wait in the batch's payload (server-side) for the review page.
     Raises :class:`~app.attendance.importers.AttendanceFileError` for unreadable files.
     """
-    check_item(gathering, agenda_item)
-    report = parse_for(gathering, agenda_item, data, max_bytes=max_bytes, date_order=date_order)
-    result = reconcile(report.rows, registration_candidates(gathering))
-    zone = ZoneInfo(gathering.timezone)
-    batch = ImportBatch(
-        gathering=gathering,
+    prepared = _prepare(
+        gathering,
+        data=data,
+        filename=filename,
         agenda_item=agenda_item,
-        filename=filename[:255],
-        sha256=hashlib.sha256(data).hexdigest(),
-        format=report.format,
-        encoding=report.encoding,
-        rows=len(report.rows),
-        status=ImportStatus.PENDING.value,
-        payload={
-            "meeting": report.meeting,
-            "date_order": report.date_order,
-            "date_order_guessed": report.date_order_guessed,
-            "people": [_person_payload(person, zone) for person in result.people],
-        },
-        matched=len(result.matched),
-        ambiguous=len(result.ambiguous),
-        unmatched=len(result.unmatched),
-        created_by=user,
-        created_at=now,
+        user=user,
+        now=now,
+        max_bytes=max_bytes,
+        date_order=date_order,
     )
+    batch = prepared.batch
+    batch.payload = {
+        "meeting": prepared.meeting,
+        "date_order": prepared.date_order,
+        "date_order_guessed": prepared.date_order_guessed,
+        "people": [_to_payload(person) for person in prepared.people],
+    }
     db.session.add(batch)
     return batch
 
@@ -272,8 +378,14 @@ def default_decisions(
     """Matched people are linked; ambiguous and unmatched are skipped, unless
     ``walk_in_unmatched_from`` is given: unmatched people with at least that many
     minutes are then recorded as walk-ins (what the CLI does)."""
+    return _default_decisions(_people(batch), walk_in_unmatched_from=walk_in_unmatched_from)
+
+
+def _default_decisions(
+    people: Iterable[dict[str, Any]], *, walk_in_unmatched_from: int | None = None
+) -> dict[str, str]:
     decisions: dict[str, str] = {}
-    for person in _people(batch):
+    for person in people:
         if person["status"] == MatchStatus.MATCHED:
             decisions[person["key"]] = f"reg:{person['registration_id']}"
         elif (
@@ -292,7 +404,7 @@ def _people(batch: ImportBatch) -> list[dict[str, Any]]:
 
 
 @dataclass(slots=True)
-class _Entry:
+class RecordEntry:
     registration_id: int | None
     walk_in_name: str
     walk_in_email: str
@@ -319,31 +431,67 @@ def confirm_import(
     """
     if batch.status != ImportStatus.PENDING:
         raise AttendanceError("This upload was already imported or discarded.")
-    gathering = batch.gathering
-    valid_ids = {c.id for c in registration_candidates(gathering)}
-    chosen = {**default_decisions(batch), **decisions}
+    people = [_from_payload(person) for person in _people(batch)]
+    registration_ids = set(
+        db.session.scalars(
+            select(Registration.id).where(Registration.gathering_id == batch.gathering_id)
+        )
+    )
+    return _write(
+        batch,
+        people,
+        {**_default_decisions(people), **decisions},
+        registration_ids=registration_ids,
+        user=user,
+        now=now,
+    )
+
+
+def _write(
+    batch: ImportBatch,
+    people: list[dict[str, Any]],
+    chosen: Mapping[str, str],
+    *,
+    registration_ids: set[int],
+    user: User | None,
+    now: datetime,
+) -> ImportSummary:
+    with gc_paused():
+        return _write_unpaused(
+            batch, people, chosen, registration_ids=registration_ids, user=user, now=now
+        )
+
+
+def _write_unpaused(
+    batch: ImportBatch,
+    people: list[dict[str, Any]],
+    chosen: Mapping[str, str],
+    *,
+    registration_ids: set[int],
+    user: User | None,
+    now: datetime,
+) -> ImportSummary:
     summary = ImportSummary(rows=batch.rows)
-    entries: dict[str, _Entry] = {}
-    for person in _people(batch):
+    entries: dict[str, RecordEntry] = {}
+    for person in people:
         decision = chosen.get(person["key"], SKIP)
-        first = datetime.fromisoformat(person["first_join"]) if person["first_join"] else None
-        last = datetime.fromisoformat(person["last_leave"]) if person["last_leave"] else None
+        first, last = person["first_join"], person["last_leave"]
         if decision.startswith("reg:"):
             try:
                 registration_id = int(decision.removeprefix("reg:"))
             except ValueError:
                 raise AttendanceError("An unknown registration was chosen.") from None
-            if registration_id not in valid_ids:
+            if registration_id not in registration_ids:
                 raise AttendanceError("A chosen registration is not part of this gathering.")
             key = f"r{registration_id}"
-            entry = _Entry(registration_id, "", "", person["seconds"], first, last)
+            entry = RecordEntry(registration_id, "", "", person["seconds"], first, last)
             if person["status"] == MatchStatus.MATCHED:
                 summary.matched += 1
             else:
                 summary.linked += 1
         elif decision == WALK_IN:
             key = "w" + _walk_in_key(person["name"], person["email"])
-            entry = _Entry(
+            entry = RecordEntry(
                 None, person["name"][:200], person["email"][:254], person["seconds"], first, last
             )
             summary.walk_ins += 1
@@ -358,9 +506,12 @@ def confirm_import(
             entries[key] = entry
     summary.ambiguous = batch.ambiguous
     summary.unmatched = batch.unmatched
-    summary.saved = _upsert_records(
-        gathering,
-        batch.agenda_item_id,
+    if batch.id is None:
+        db.session.add(batch)
+        db.session.flush()
+    summary.saved = save_records(
+        batch.gathering,
+        batch.agenda_item_id if batch.agenda_item is None else batch.agenda_item.id,
         AttendanceSource(batch.format),
         entries.values(),
         batch=batch,
@@ -374,7 +525,7 @@ def confirm_import(
     return summary
 
 
-def _merge_entry(into: _Entry, other: _Entry) -> None:
+def _merge_entry(into: RecordEntry, other: RecordEntry) -> None:
     """Two reviewed rows linked to one person: add their time, bounded by their span."""
     into.seconds += other.seconds
     joins = [t for t in (into.first_join, other.first_join) if t]
@@ -386,16 +537,20 @@ def _merge_entry(into: _Entry, other: _Entry) -> None:
         into.seconds = min(into.seconds, max(span, 0))
 
 
-def _upsert_records(
+def save_records(
     gathering: Gathering,
     agenda_item_id: int | None,
     source: AttendanceSource,
-    entries: Iterable[_Entry],
+    entries: Iterable[RecordEntry],
     *,
     batch: ImportBatch | None,
     user: User | None,
     now: datetime,
 ) -> int:
+    """Insert or update one record per person for an item and source; returns how many.
+
+    Existing records are read with one query and new ones written in one bulk insert,
+    so a 10,000-person import is a handful of statements."""
     item_filter = (
         AttendanceRecord.agenda_item_id.is_(None)
         if agenda_item_id is None
@@ -461,7 +616,7 @@ def _upsert_records(
             }
         )
     if new_rows:
-        db.session.execute(insert(AttendanceRecord), new_rows)
+        db.session.execute(AttendanceRecord.__table__.insert(), new_rows)
     return count
 
 
@@ -485,8 +640,33 @@ def import_file(
 ) -> ImportSummary:
     """Import without review (the CLI): matched rows are saved; unmatched people who
     stayed at least the attendance threshold are recorded as walk-ins; ambiguous rows
-    and short unmatched visits (phones dialling in, people who left at once) are not."""
-    batch = prepare_import(
+    and short unmatched visits (phones dialling in, people who left at once) are not.
+    The batch is recorded as confirmed straight away; no payload is stored."""
+    with gc_paused():
+        return _import_file_unpaused(
+            gathering,
+            data=data,
+            filename=filename,
+            agenda_item=agenda_item,
+            now=now,
+            user=user,
+            dry_run=dry_run,
+            max_bytes=max_bytes,
+        )
+
+
+def _import_file_unpaused(
+    gathering: Gathering,
+    *,
+    data: bytes,
+    filename: str,
+    agenda_item: AgendaItem | None,
+    now: datetime,
+    user: User | None,
+    dry_run: bool,
+    max_bytes: int,
+) -> ImportSummary:
+    prepared = _prepare(
         gathering,
         data=data,
         filename=filename,
@@ -494,21 +674,30 @@ def import_file(
         user=user,
         now=now,
         max_bytes=max_bytes,
+        date_order="auto",
     )
-    decisions = default_decisions(
-        batch, walk_in_unmatched_from=gathering.attendance_threshold_minutes
+    batch = prepared.batch
+    decisions = _default_decisions(
+        prepared.people, walk_in_unmatched_from=gathering.attendance_threshold_minutes
     )
     if dry_run:
-        summary = ImportSummary(
+        if batch in db.session:
+            db.session.expunge(batch)
+        return ImportSummary(
             matched=batch.matched,
             ambiguous=batch.ambiguous,
             unmatched=batch.unmatched,
             walk_ins=sum(1 for d in decisions.values() if d == WALK_IN),
             rows=batch.rows,
         )
-        db.session.expunge(batch)
-        return summary
-    return confirm_import(batch, decisions=decisions, user=user, now=now)
+    return _write(
+        batch,
+        prepared.people,
+        decisions,
+        registration_ids=prepared.registration_ids,
+        user=user,
+        now=now,
+    )
 
 
 # --- live check-in ----------------------------------------------------------------------

@@ -1,0 +1,443 @@
+"""Benchmark: importing a 20,000-row Zoom report against 10,000 registrations.
+
+The whole import (read, parse, match, merge, save into a real SQLite file) is timed
+against a bare ``pandas.read_csv`` of the same file; the target is under 10x.
+Run: .venv/bin/python bench/attendance.py
+"""
+
+import sys
+from pathlib import Path
+
+# Run as a script, bench/ itself would come first on sys.path and bench/calendar.py
+# would shadow the standard library's calendar module.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+import csv  # noqa: E402
+import io  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+
+import pandas as pd  # noqa: E402
+from sqlalchemy import delete, insert  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.attendance import services  # noqa: E402
+from app.attendance.importers import parse_report  # noqa: E402
+from app.attendance.matching import reconcile  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.models import (  # noqa: E402
+    AgendaItem,
+    AttendanceRecord,
+    Gathering,
+    ImportBatch,
+    Registration,
+)
+
+REGISTRATIONS = 10_000
+ROWS = 20_000
+RUNS = int(__import__("os").environ.get("BENCH_RUNS", "5"))
+FIRST = [
+    "Amara",
+    "Émilie",
+    "Thi",
+    "Jordan",
+    "Kalani",
+    "Priya",
+    "Sam",
+    "Noor",
+    "Zoë",
+    "Siobhán",
+    "David",
+    "Mary",
+    "Jasmine",
+    "Harpreet",
+    "Olivia",
+    "Liam",
+    "Chloé",
+    "Mateo",
+    "Aiyana",
+    "Wei",
+    "Fatima",
+    "Grace",
+    "Ravi",
+    "Hannah",
+    "Nathan",
+    "Sofia",
+    "Ethan",
+    "Leah",
+    "Omar",
+    "Isla",
+    "Tara",
+    "Ben",
+    "Maya",
+    "Jonah",
+    "Anika",
+    "Lucas",
+    "Rosa",
+    "Kai",
+    "Elena",
+    "Marcus",
+    "Nadia",
+    "Owen",
+    "Yuki",
+    "Paul",
+    "Ingrid",
+    "Tomás",
+    "Ruth",
+    "Arjun",
+    "Clara",
+    "Sean",
+]
+LAST = [
+    "Singh",
+    "Côté",
+    "Nguyen",
+    "O'Neill",
+    "Morningstar",
+    "Dhaliwal",
+    "Wu",
+    "Ahmed",
+    "Ng",
+    "Tremblay",
+    "Smith",
+    "Brown",
+    "Wilson",
+    "MacDonald",
+    "Gill",
+    "Sandhu",
+    "Chen",
+    "Li",
+    "Lee",
+    "Wong",
+    "Thomas",
+    "Martin",
+    "Roy",
+    "Gagnon",
+    "Campbell",
+    "Anderson",
+    "Taylor",
+    "Jack",
+    "Paul",
+    "George",
+    "Joe",
+    "Williams",
+    "Johnson",
+    "Kim",
+    "Park",
+    "Sharma",
+    "Patel",
+    "Khan",
+    "Ali",
+    "Friesen",
+    "Dueck",
+    "Klassen",
+    "Bergen",
+    "Olsen",
+    "Larsen",
+    "Müller",
+    "Schmidt",
+    "Fraser",
+    "Grant",
+    "Reid",
+    "Stewart",
+    "Murray",
+    "Bell",
+    "Ross",
+    "Young",
+    "Hall",
+    "Wright",
+    "King",
+    "Scott",
+    "Green",
+    "Baker",
+    "Adams",
+    "Nelson",
+    "Hill",
+    "Moore",
+    "Clark",
+    "Lewis",
+    "Walker",
+    "Allen",
+    "Harris",
+    "Ward",
+    "Wood",
+    "Ellis",
+    "Hunt",
+    "Lam",
+    "Chan",
+    "Ho",
+    "Yip",
+    "Tse",
+    "Fung",
+    "Sidhu",
+    "Grewal",
+    "Bains",
+    "Brar",
+    "Johal",
+    "Mann",
+    "Sekhon",
+    "Toor",
+    "Bassi",
+    "Dosanjh",
+    "Lavoie",
+    "Bouchard",
+    "Gauthier",
+    "Morin",
+    "Pelletier",
+    "Bélanger",
+    "Lévesque",
+    "Bergeron",
+    "Leblanc",
+    "Paquette",
+    "Girard",
+    "Simard",
+    "Boucher",
+    "Caron",
+    "Beaulieu",
+    "Cloutier",
+    "Dubé",
+    "Poirier",
+    "Fortin",
+    "Ouellet",
+    "Richard",
+    "Mercier",
+    "Lefebvre",
+    "Grenier",
+    "Hébert",
+    "Nadeau",
+    "Bérubé",
+    "Cyr",
+    "Martel",
+    "Roussel",
+    "Gosselin",
+    "Vachon",
+    "Charron",
+    "Thibault",
+    "Desjardins",
+    "Langlois",
+    "Ménard",
+    "Duval",
+    "Proulx",
+    "Jolicoeur",
+    "Aubin",
+    "Ferland",
+    "Quintal",
+    "Savard",
+    "Vézina",
+    "Whitehead",
+    "Redcrow",
+    "Manuel",
+    "Wilson-Raybould",
+    "Alec",
+    "Charlie",
+    "Sam",
+    "Dick",
+    "Louie",
+    "Harry",
+    "Jules",
+    "Antoine",
+    "Pierre",
+    "Baptiste",
+    "Michel",
+    "Laboucan",
+    "Cardinal",
+    "Auger",
+    "Gladue",
+    "Desjarlais",
+    "Delorme",
+    "Lafrance",
+    "Bird",
+    "Eagle",
+    "Raven",
+    "Swan",
+    "Crane",
+    "Fox",
+    "Wolf",
+    "Bear",
+    "Moose",
+    "Beaver",
+    "Stone",
+    "Rivers",
+    "Lake",
+    "Hills",
+    "Field",
+    "Woods",
+    "Brook",
+    "Marsh",
+    "Dale",
+    "Glen",
+    "Vale",
+    "Ford",
+    "Shore",
+    "Banks",
+    "Cliff",
+    "Heath",
+    "Moor",
+    "Meadows",
+    "Groves",
+    "Rowe",
+    "Ashby",
+    "Barlow",
+    "Carver",
+    "Dalton",
+    "Easton",
+    "Fenwick",
+    "Garland",
+    "Hadley",
+    "Ingram",
+    "Jarvis",
+    "Kendall",
+    "Lowry",
+    "Mayhew",
+]
+
+
+def people() -> list[tuple[str, str]]:
+    """10,000 distinct names, about a quarter with accents or apostrophes."""
+    result = []
+    for i in range(REGISTRATIONS):
+        first, last = FIRST[i % len(FIRST)], LAST[i // len(FIRST) % len(LAST)]
+        result.append((f"{first} {last}", f"person{i}@health.example"))
+    return result
+
+
+def zoom_time(moment: datetime) -> str:
+    hour = moment.hour % 12 or 12
+    return f"{moment:%m/%d/%Y} {hour:02d}:{moment:%M:%S} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def zoom_report(registered: list[tuple[str, str]], rng: random.Random) -> bytes:
+    """20,000 rows: most people once, many rejoining, some without email, some guests."""
+    start = datetime(2022, 10, 20, 8, 45)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        [
+            "Name (Original Name)",
+            "User Email",
+            "Join Time",
+            "Leave Time",
+            "Duration (Minutes)",
+            "Guest",
+            "Recording Consent",
+        ]
+    )
+    for line in range(ROWS):
+        if line % 25 == 0:
+            name, email, guest = f"Guest {line}", "", "Yes"
+        else:
+            name, email = registered[rng.randrange(REGISTRATIONS)]
+            if rng.random() < 0.1:
+                email = ""
+            if rng.random() < 0.1:
+                email = email.upper()
+            guest = "No" if email else "Yes"
+        join = start + timedelta(seconds=rng.randrange(4 * 3600))
+        leave = join + timedelta(seconds=rng.randrange(60, 3 * 3600))
+        minutes = -(-int((leave - join).total_seconds()) // 60)
+        writer.writerow([name, email, zoom_time(join), zoom_time(leave), minutes, guest, "Y"])
+    return out.getvalue().encode("utf-8")
+
+
+def main() -> None:
+    rng = random.Random(2022)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
+                "SECRET_KEY": "bench",
+                "INSTANCE_PATH": str(folder / "instance"),
+            }
+        )
+        registered = people()
+        report = folder / "zoom_participants.csv"
+        report.write_bytes(zoom_report(registered, rng))
+        with app.app_context():
+            db.create_all()
+            start = datetime(2022, 10, 20, 15, 45, tzinfo=UTC)
+            gathering = Gathering(
+                slug="bench", title="Bench", starts_at=start, ends_at=start + timedelta(hours=4)
+            )
+            db.session.add(gathering)
+            db.session.add(
+                AgendaItem(
+                    gathering=gathering,
+                    title="Plenary",
+                    starts_at=start,
+                    ends_at=start + timedelta(hours=4),
+                )
+            )
+            db.session.flush()
+            now = datetime.now(UTC)
+            db.session.execute(
+                insert(Registration),
+                [
+                    {
+                        "gathering_id": gathering.id,
+                        "name": name,
+                        "email": email,
+                        "role": "nurse",
+                        "organisation_name": "Health",
+                        "organisation_type": "health_authority",
+                        "health_region": "fraser",
+                        "consent_collection_at": now,
+                    }
+                    for name, email in registered
+                ],
+            )
+            db.session.commit()
+
+            read_times, import_times, parse_times, match_times = [], [], [], []
+            summary = None
+            plenary = gathering.agenda_items[0]
+            for _ in range(RUNS):
+                began = time.perf_counter()
+                pd.read_csv(report)
+                read_times.append(time.perf_counter() - began)
+
+                began = time.perf_counter()
+                parsed = parse_report(report.read_bytes())
+                parse_times.append(time.perf_counter() - began)
+                candidates = services.registration_candidates(gathering)
+                began = time.perf_counter()
+                reconcile(parsed.rows, candidates)
+                match_times.append(time.perf_counter() - began)
+                del parsed, candidates
+
+                db.session.execute(delete(AttendanceRecord))
+                db.session.execute(delete(ImportBatch))
+                db.session.commit()
+                db.session.expire_all()
+                began = time.perf_counter()
+                summary = services.import_file(
+                    gathering,
+                    data=report.read_bytes(),
+                    filename=report.name,
+                    agenda_item=plenary,
+                    now=now,
+                )
+                db.session.commit()
+                import_times.append(time.perf_counter() - began)
+
+            bare = statistics.median(read_times)
+            whole = statistics.median(import_times)
+            parse = statistics.median(parse_times)
+            match = statistics.median(match_times)
+            print(f"rows: {ROWS:,} against {REGISTRATIONS:,} registrations ({summary.line()})")
+            print(f"pandas.read_csv:                          {bare * 1000:8.1f} ms")
+            print(f"whole import (parse, match, merge, save): {whole * 1000:8.1f} ms")
+            print(f"ratio: {whole / bare:.1f}x (target < 10x); medians of {RUNS} runs")
+            print(
+                f"of which parse alone {parse * 1000:.1f} ms ({parse / bare:.1f}x), "
+                f"match and merge {match * 1000:.1f} ms ({match / bare:.1f}x), "
+                f"the rest (loading registrations, saving {summary.saved:,} records) "
+                f"{(whole - parse - match) * 1000:.1f} ms"
+            )
+
+
+if __name__ == "__main__":
+    main()
