@@ -284,3 +284,63 @@ def test_cli_errors(runner, gathering_2022, tmp_path):
         args=["import-attendance", gathering_2022.slug, str(bad), "--item", "99999"]
     )
     assert result.exit_code != 0 and "not part of" in result.output
+
+
+def test_facilitator_checks_in_only_their_room_and_sees_only_names(
+    client, make_user, gathering_2022, sample_people, make_registration
+):
+    from app.models import BreakoutStaff
+
+    facilitator = make_user("facilitator")
+    room, other_room = gathering_2022.breakouts[0], gathering_2022.breakouts[1]
+    db.session.add(BreakoutStaff(agenda_item_id=room.id, user_id=facilitator.id))
+    amara, sam = sample_people["Amara"], sample_people["Sam"]
+    amara.assigned_breakout_id = room.id
+    sam.assigned_breakout_id = other_room.id
+    db.session.commit()
+    login(client, facilitator)
+
+    page = client.get(checkin_url(gathering_2022, room))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Amara Singh" in html and "Sam Wu" not in html
+    assert "amara.singh@fraserhealth.example" not in html
+    assert "Fraser Health" not in html
+    assert 'data-search="amara singh"' in html
+    searched = client.get(checkin_url(gathering_2022, room) + "?q=sam").get_data(as_text=True)
+    assert "Sam Wu" not in searched and "sam.wu@" not in searched
+
+    ok = client.post(
+        checkin_url(gathering_2022, room, "/present"),
+        data={"registration_id": amara.id},
+        headers={"Accept": "application/json"},
+    )
+    assert ok.status_code == 200 and ok.json["present"] is True
+    refused = client.post(
+        checkin_url(gathering_2022, room, "/present"),
+        data={"registration_id": sam.id},
+        headers={"Accept": "application/json"},
+    )
+    assert refused.status_code == 400
+    assert services.attended_registration_ids(gathering_2022) == {amara.id}
+
+    assert client.get(checkin_url(gathering_2022, other_room)).status_code == 403
+    assert (
+        client.post(
+            checkin_url(gathering_2022, other_room, "/present"), data={"registration_id": sam.id}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            checkin_url(gathering_2022, other_room, "/walk-in"), data={"name": "X"}
+        ).status_code
+        == 403
+    )
+    walk_in = client.post(
+        checkin_url(gathering_2022, room, "/walk-in"),
+        data={"name": "Mere Ngata", "email": "mere@x.example"},
+        follow_redirects=True,
+    )
+    assert "Mere Ngata" in walk_in.get_data(as_text=True)
+    assert "mere@x.example" not in walk_in.get_data(as_text=True)

@@ -229,17 +229,21 @@ def _back(slug: str, item_id: int, query: str | None):
 def checkin(slug: str, item_id: int):
     gathering, item = _checkin_target(slug, item_id)
     query = request.args.get("q", "").strip()[:100]
+    everyone = services.sees_everyone(current_user)
     records = services.checkin_records(gathering, item)
     present = {r.registration_id for r in records if r.registration_id is not None}
     walk_ins = [r for r in records if r.registration_id is None]
     expected = services.expected_people(gathering, item)
-    if query:
+    if query and everyone:
         people = services.search_registrations(gathering, query)
+    elif query:
+        words = services.search_text(query).split()
+        people = [r for r in expected if all(w in services.search_text(r.name) for w in words)]
     else:
         people = expected
         expected_ids = {r.id for r in expected}
         missing = present - expected_ids
-        if missing:
+        if missing and everyone:
             people = people + list(
                 db.session.scalars(select(Registration).where(Registration.id.in_(missing)))
             )
@@ -252,6 +256,7 @@ def checkin(slug: str, item_id: int):
         walk_ins=walk_ins,
         query=query,
         expected_count=len(expected),
+        everyone=everyone,
         search_text=services.search_text,
         form=CheckInForm(),
         walk_in_form=WalkInForm(q=query),
@@ -268,10 +273,14 @@ def mark_present(slug: str, item_id: int):
     registration = None
     if form.validate_on_submit() and form.registration_id.data.isdigit():
         registration = db.session.get(Registration, int(form.registration_id.data))
+    outside_room = registration is not None and registration.assigned_breakout_id != item.id
+    if outside_room and not services.sees_everyone(current_user):
+        registration = None
     if registration is None or registration.gathering_id != gathering.id:
+        message = "That person is not registered for this room."
         if _wants_json():
-            return jsonify(error="That person is not registered for this gathering."), 400
-        flash("That person is not registered for this gathering.", "error")
+            return jsonify(error=message), 400
+        flash(message, "error")
         return _back(slug, item_id, form.q.data)
     if undo:
         services.undo_check_in(gathering, item, registration)

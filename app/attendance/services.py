@@ -704,16 +704,17 @@ def _import_file_unpaused(
 
 
 def can_check_in(user: User, item: AgendaItem) -> bool:
-    """Organisers check in anyone anywhere; facilitators only in breakouts they staff."""
-    if user.role == UserRole.ORGANISER:
-        return True
-    if user.role != UserRole.FACILITATOR or item.kind != AgendaKind.BREAKOUT:
-        return False
-    try:
-        from app.breakouts.access import can_staff
-    except ImportError:
-        return False
+    """Organisers check in anyone anywhere; facilitators only in breakouts they staff
+    (the breakouts area's rule, shared with breakout notes)."""
+    from app.breakouts.access import can_staff
+
     return bool(can_staff(user, item))
+
+
+def sees_everyone(user: User) -> bool:
+    """Organisers search all registrations and see organisations and emails; a
+    facilitator sees only the names of the people assigned to their room."""
+    return user.role == UserRole.ORGANISER
 
 
 def expected_people(gathering: Gathering, item: AgendaItem) -> list[Registration]:
