@@ -1,6 +1,7 @@
 """Two people saving the same notes at the same moment: a real threaded HTTP server on
-127.0.0.1 and a real SQLite file. Exactly one save wins each time; the other is refused
-with a conflict that shows the winner's text, and no saved update is ever lost."""
+127.0.0.1 and the real test database (a SQLite file, or PostgreSQL when configured).
+Exactly one save wins each time; the other is refused with a conflict that shows the
+winner's text, and no saved update is ever lost."""
 
 import http.cookiejar
 import threading
@@ -85,8 +86,6 @@ def server(tmp_path):
 
 def test_two_simultaneous_saves_never_lose_an_update(server, notes_post):
     base, room_id, database = server
-    if not database.startswith("sqlite"):
-        pytest.skip("this test drives its own SQLite file")
     clients = {}
     for name in ("one", "two"):
         clients[name] = opener()

@@ -91,8 +91,8 @@ DEMO_NOTES: dict[PriorityArea, dict[str, Any]] = {
         ],
         "actions": [
             {
-                "text": "Invite First Nations and Métis partners to co-design the next phase of the "
-                "closer-to-home work.",
+                "text": "Invite First Nations and Métis partners to co-design the next phase "
+                "of the closer-to-home work.",
                 "owner": "Steering committee",
                 "for_steering": True,
             },

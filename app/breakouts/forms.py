@@ -77,7 +77,7 @@ class NotesForm(FlaskForm):
         filters=[strip],
         validators=[Length(max=20000)],
     )
-    themes = CheckboxesField("Key themes", choices=[])
+    themes = CheckboxesField("Suggested themes", choices=[])
     other_themes = StringField(
         "Other themes",
         description="Your own tags, separated by commas.",
