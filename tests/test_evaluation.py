@@ -408,7 +408,7 @@ def test_reminders_only_to_invited_people_who_have_not_answered(
         select(OutboundEmail).where(OutboundEmail.kind == "survey_reminder")
     ).all()
     assert sorted(e.registration_id for e in reminders) == sorted(p.id for p in people[1:])
-    assert all(e.subject.startswith("A reminder") for e in reminders)
+    assert all(e.subject.startswith("Reminder: tell us how it went – ") for e in reminders)
     invitation = services.ensure_invitation(open_survey, people[1])
     assert invitation.reminded_at == later and invitation.reminder_count == 1
 

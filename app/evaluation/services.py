@@ -564,7 +564,7 @@ def _queue_survey_email(
     text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
     queue_email(
         to=registration.email,
-        subject=f"{subject}: {gathering.title}",
+        subject=f"{subject} – {gathering.title}",
         text=text,
         html=render_template(f"evaluation/email/{kind}.html", **context),
         kind=f"survey_{kind}",
@@ -621,7 +621,9 @@ def send_reminders(survey: Survey, *, now: datetime) -> MailingOutcome:
         .order_by(SurveyInvitation.id)
     ).all()
     for invitation in pending:
-        _queue_survey_email(invitation, kind="reminder", subject="A reminder", now=now)
+        _queue_survey_email(
+            invitation, kind="reminder", subject="Reminder: tell us how it went", now=now
+        )
         invitation.reminded_at = now
         invitation.reminder_count += 1
         outcome.sent += 1
