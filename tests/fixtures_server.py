@@ -230,6 +230,8 @@ class LiveServer:
                 "5",
                 "--timeout",
                 "60",
+                "--no-control-socket",  # servers of parallel test runs share no socket
+                "--preload",  # import the app once, then fork: starts in half the time
                 "wsgi:app",
             ],
             cwd=ROOT,

@@ -1,0 +1,235 @@
+"""Load and faults against a real gunicorn server on loopback (bounded, a few seconds each).
+
+- Many people registering at once, some pressing Register twice: no 5xx, nobody lost,
+  nobody twice, capacity held and the rest waitlisted in order.
+- The server SIGKILLed mid-burst and restarted: everyone who got a confirmation is there.
+- The SMTP server down during a burst: every email goes out exactly once after it comes
+  back and `flask --app wsgi send-mail --retry-now` runs.
+
+Figures (registrants, concurrency, seconds, errors) are printed; run with -s to see them.
+"""
+
+import itertools
+import re
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from http.client import HTTPException
+
+from sqlalchemy import func, select
+
+pytest_plugins = ["tests.fixtures_server", "tests.fixtures_mail"]
+LIVE_MARK = "load"
+
+REGISTRANTS = 60
+DUPLICATES = 10  # of them press Register twice, at the same moment, from two tabs
+CONCURRENCY = 12
+CAPACITY = 25
+CONFIRMATION = re.compile(r"^/r/([A-Za-z0-9_-]{43})/confirmation$")
+
+
+def _location_token(headers: dict[str, str]) -> str | None:
+    location = headers.get("location", "")
+    path = re.sub(r"^https?://[^/]+", "", location)
+    found = CONFIRMATION.match(path)
+    return found.group(1) if found else None
+
+
+def _register(server, slug: str, n: int, breakout: str) -> dict:
+    """One person: open the form, submit it, open the confirmation page."""
+    session = server.session(timeout=60)
+    fields = session.registration_fields(
+        slug,
+        name=f"Registrant {n}",
+        email=f"registrant{n}@example.org",
+        breakout_id=breakout,
+    )
+    status, headers, body = session.post(f"/g/{slug}/register", fields)
+    outcome = {"n": n, "post": status, "token": _location_token(headers), "page": None}
+    if outcome["token"]:
+        page_status, _, page = session.get(f"/r/{outcome['token']}/confirmation")
+        outcome["page"] = page_status
+        outcome["waitlisted"] = b"You are on the waitlist" in page
+    return outcome
+
+
+def test_concurrent_registrants_hold_capacity_without_loss_or_duplicates(make_live_server):
+    server = make_live_server()
+    server.start()
+    seeded = server.seed(capacity=CAPACITY)
+    rooms = [str(i) for i in server.breakout_ids(seeded.gathering_id)]
+    people = list(range(REGISTRANTS)) + list(range(DUPLICATES))
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+        outcomes = list(
+            pool.map(lambda n: _register(server, seeded.slug, n, rooms[n % len(rooms)]), people)
+        )
+    elapsed = time.monotonic() - started
+
+    statuses = Counter(o["post"] for o in outcomes)
+    server_errors = [o for o in outcomes if o["post"] >= 500 or (o["page"] or 0) >= 500]
+    print(
+        f"\nload: {len(people)} submissions ({REGISTRANTS} people, {DUPLICATES} double "
+        f"submits), concurrency {CONCURRENCY}, {elapsed:.1f}s, statuses {dict(statuses)}, "
+        f"5xx {len(server_errors)}"
+    )
+    assert not server_errors
+    assert set(statuses) <= {303, 409}
+    # A double submit gets one registration and one "you are already registered".
+    assert statuses[409] == DUPLICATES
+    assert statuses[303] == REGISTRANTS
+    assert all(o["page"] == 200 for o in outcomes if o["post"] == 303)
+    log = server.log_text()
+    assert "Unhandled error" not in log and "WORKER TIMEOUT" not in log
+
+    from app.extensions import db
+    from app.models import ManageToken, Registration
+
+    with server.app_context():
+        rows = db.session.execute(
+            select(Registration.email, Registration.status, Registration.waitlisted_at).where(
+                Registration.gathering_id == seeded.gathering_id
+            )
+        ).all()
+        tokenless = db.session.scalar(
+            select(func.count(Registration.id)).where(
+                ~Registration.id.in_(select(ManageToken.registration_id))
+            )
+        )
+    emails = [row.email for row in rows]
+    assert len(emails) == len(set(emails)) == REGISTRANTS
+    assert set(emails) == {f"registrant{n}@example.org" for n in range(REGISTRANTS)}
+    by_status = Counter(row.status for row in rows)
+    assert by_status == {"confirmed": CAPACITY, "waitlisted": REGISTRANTS - CAPACITY}
+    assert tokenless == 0
+    # What people were shown agrees with what was stored.
+    shown_waitlisted = sum(1 for o in outcomes if o["post"] == 303 and o["waitlisted"])
+    assert shown_waitlisted == REGISTRANTS - CAPACITY
+
+
+def test_sigkill_mid_burst_loses_no_confirmed_registration(make_live_server):
+    server = make_live_server()
+    server.start()
+    seeded = server.seed()
+    rooms = [str(i) for i in server.breakout_ids(seeded.gathering_id)]
+    confirmed: list[tuple[int, str]] = []
+    failed = Counter()
+    stop = threading.Event()
+    numbers = itertools.count()
+    lock = threading.Lock()
+
+    def keep_registering() -> None:
+        while not stop.is_set():
+            with lock:
+                n = next(numbers)
+            try:
+                outcome = _register(server, seeded.slug, n, rooms[n % len(rooms)])
+            except (OSError, HTTPException, AssertionError) as error:  # the server died
+                failed[type(error).__name__] += 1
+                continue
+            if outcome["post"] >= 500 or (outcome["page"] or 0) >= 500:
+                failed["5xx"] += 1
+            if outcome["token"] and outcome["page"] == 200:
+                with lock:
+                    confirmed.append((n, outcome["token"]))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(keep_registering) for _ in range(8)]
+        deadline = time.monotonic() + 30
+        while len(confirmed) < 30 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        server.kill()
+        stop.set()
+        for future in futures:
+            future.result()
+    assert len(confirmed) >= 30, "the burst never got going"
+    assert failed["5xx"] == 0
+
+    server.start()
+    print(
+        f"\nkill: {len(confirmed)} confirmations before SIGKILL, "
+        f"{sum(failed.values())} requests cut off ({dict(failed)})"
+    )
+    from app.extensions import db
+    from app.models import Registration
+
+    with server.app_context():
+        stored = set(
+            db.session.scalars(
+                select(Registration.email).where(Registration.gathering_id == seeded.gathering_id)
+            )
+        )
+    missing = [n for n, _ in confirmed if f"registrant{n}@example.org" not in stored]
+    assert missing == []
+    # And their private links still open after the restart.
+    for _, token in confirmed[:: max(1, len(confirmed) // 10)]:
+        status, _, _ = server.session().get(f"/r/{token}")
+        assert status == 200
+
+
+def test_smtp_outage_every_email_delivered_exactly_once_afterwards(make_live_server, smtp_server):
+    smtp = smtp_server
+    smtp.stop()  # its port stays chosen but nothing listens: SMTP is down
+    server = make_live_server(
+        extra_env={
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(smtp.port),
+            "MAIL_DEFAULT_SENDER": "Perinatal CoP <cop@gathering.test>",
+        },
+    )
+    server.start()
+    seeded = server.seed(capacity=10)
+    rooms = [str(i) for i in server.breakout_ids(seeded.gathering_id)]
+    count = 24
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(
+            pool.map(
+                lambda n: _register(server, seeded.slug, n, rooms[n % len(rooms)]),
+                range(count),
+            )
+        )
+    assert [o["post"] for o in outcomes] == [303] * count
+
+    from app.extensions import db
+    from app.models import MailStatus, OutboundEmail
+
+    def statuses() -> Counter:
+        with server.app_context():
+            return Counter(db.session.scalars(select(OutboundEmail.status)))
+
+    # Background delivery after each response tries and fails; wait until it settles.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        current = statuses()
+        if current[MailStatus.QUEUED] == 0 and current[MailStatus.SENDING] == 0:
+            break
+        time.sleep(0.2)
+    down = statuses()
+    assert down[MailStatus.SENT] == 0
+    assert down[MailStatus.FAILED] >= count  # at least one message per registrant
+
+    smtp.start()
+    try:
+        output = server.flask("send-mail", "--retry-now")
+        assert "gave up 0" in output
+        again = server.flask("send-mail", "--retry-now")
+        assert "Sent 0" in again
+        time.sleep(0.5)
+        received = [message["Message-ID"] for message in smtp.inbox.messages]
+    finally:
+        smtp.stop()
+
+    with server.app_context():
+        rows = db.session.execute(
+            select(OutboundEmail.message_id, OutboundEmail.to_address, OutboundEmail.status)
+        ).all()
+    print(
+        f"\nsmtp outage: {count} registrants, {len(rows)} emails queued, "
+        f"{len(received)} delivered after recovery"
+    )
+    assert {row.status for row in rows} == {MailStatus.SENT}
+    assert len(received) == len(set(received)) == len(rows)
+    assert set(received) == {row.message_id for row in rows}
+    recipients = {row.to_address for row in rows}
+    assert recipients == {f"registrant{n}@example.org" for n in range(count)}
