@@ -38,10 +38,20 @@ def base_config(tmp_path, **overrides) -> dict:
     return config
 
 
+_postgres_schema_ready = False
+
+
 def reset_database() -> None:
-    """Empty every table: create the schema on a new SQLite file, truncate on PostgreSQL."""
+    """Empty every table: a new schema on a new SQLite file; on PostgreSQL the schema is
+    created once per run (dropping what an earlier run left) and truncated before each test."""
+    global _postgres_schema_ready
     if db.engine.dialect.name == "postgresql":
-        db.create_all()
+        if not _postgres_schema_ready:
+            db.drop_all()
+            db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            db.session.commit()
+            db.create_all()
+            _postgres_schema_ready = True
         names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         db.session.commit()
