@@ -346,3 +346,24 @@ def test_steering_and_anonymous_cannot_assign(client, make_user, rooms):
     login(client, make_user("steering"))
     assert client.get(url).status_code == 403
     assert client.post(url + "/assign", data={"mode": "all"}).status_code == 403
+
+
+def test_cli_assigns_and_reports(runner, rooms, make_registration):
+    gathering, (r0, r1, *_) = rooms
+    a, b, c = people(make_registration, gathering, [(r0, r1)] * 3)
+
+    result = runner.invoke(args=["assign-breakouts", gathering.slug, "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "First choice 2, second choice 1" in result.output and "3 would change" in result.output
+    db.session.expire_all()
+    assert a.assigned_breakout_id is None
+    assert db.session.scalar(select(func.count()).select_from(OutboundEmail)) == 0
+
+    result = runner.invoke(args=["assign-breakouts", gathering.slug])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert [p.assigned_breakout_id for p in (a, b, c)] == [r0.id, r0.id, r1.id]
+    assert invites_sent(c) == 1
+
+    result = runner.invoke(args=["assign-breakouts", "no-such-gathering"])
+    assert result.exit_code != 0 and "No gathering" in result.output

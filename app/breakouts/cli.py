@@ -1,0 +1,34 @@
+"""`flask --app wsgi assign-breakouts SLUG`: the organiser page's assignment, from a shell."""
+
+import click
+from sqlalchemy import select
+
+from app.breakouts import bp, services
+from app.extensions import db
+from app.models import Gathering, utcnow
+
+
+@bp.cli.command("assign-breakouts")
+@click.argument("slug")
+@click.option("--new-only", is_flag=True, help="Place only confirmed people without a room.")
+@click.option("--dry-run", is_flag=True, help="Show the outcome without saving or emailing.")
+def assign_breakouts_command(slug: str, new_only: bool, dry_run: bool) -> None:
+    """Assign confirmed people to breakout rooms (first, then second choices, balanced)."""
+    gathering = db.session.scalar(select(Gathering).where(Gathering.slug == slug))
+    if gathering is None:
+        raise click.ClickException(f"No gathering with the web address name {slug!r}.")
+    result = services.assign_automatically(
+        gathering, now=utcnow(), keep_existing=new_only, notify=not dry_run
+    )
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    click.echo(
+        f"First choice {result.first_choice}, second choice {result.second_choice}, "
+        f"other room {result.other_room}, no room {result.no_room}, kept {result.kept}, "
+        f"kept in locked rooms {result.kept_locked}; "
+        f"{result.changed} {'would change' if dry_run else 'changed'}."
+    )
+    if result.no_room:
+        raise SystemExit(1)
