@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 5b083b150cfa
+Revision ID: a49444880c1d
 Revises: 
-Create Date: 2026-11-26 19:11:50.309874
+Create Date: 2026-11-26 19:28:42.258313
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '5b083b150cfa'
+revision = 'a49444880c1d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -104,6 +104,20 @@ def upgrade():
     with op.batch_alter_table('report_runs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_report_runs_gathering_id'), ['gathering_id'], unique=False)
 
+    op.create_table('surveys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('gathering_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('intro', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('opens_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closes_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['gathering_id'], ['gatherings.id'], name=op.f('fk_surveys_gathering_id_gatherings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_surveys')),
+    sa.UniqueConstraint('gathering_id', name=op.f('uq_surveys_gathering_id'))
+    )
     op.create_table('attendance_import_batches',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('gathering_id', sa.Integer(), nullable=False),
@@ -130,6 +144,41 @@ def upgrade():
     with op.batch_alter_table('attendance_import_batches', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attendance_import_batches_gathering_id'), ['gathering_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attendance_import_batches_sha256'), ['sha256'], unique=False)
+
+    op.create_table('breakout_notes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('agenda_item_id', sa.Integer(), nullable=False),
+    sa.Column('questions', sa.JSON(), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('themes', sa.JSON(), nullable=False),
+    sa.Column('actions', sa.JSON(), nullable=False),
+    sa.Column('quotes', sa.JSON(), nullable=False),
+    sa.Column('head_count', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agenda_item_id'], ['agenda_items.id'], name=op.f('fk_breakout_notes_agenda_item_id_agenda_items'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_breakout_notes_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_breakout_notes')),
+    sa.UniqueConstraint('agenda_item_id', name=op.f('uq_breakout_notes_agenda_item_id'))
+    )
+    op.create_table('breakout_staff',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('agenda_item_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agenda_item_id'], ['agenda_items.id'], name=op.f('fk_breakout_staff_agenda_item_id_agenda_items'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_breakout_staff_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_breakout_staff')),
+    sa.UniqueConstraint('agenda_item_id', 'user_id', name=op.f('uq_breakout_staff_agenda_item_id'))
+    )
+    with op.batch_alter_table('breakout_staff', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_breakout_staff_agenda_item_id'), ['agenda_item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_breakout_staff_user_id'), ['user_id'], unique=False)
 
     op.create_table('registrations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -168,6 +217,37 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_registrations_assigned_breakout_id'), ['assigned_breakout_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrations_gathering_id'), ['gathering_id'], unique=False)
 
+    op.create_table('survey_questions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=40), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('prompt', sa.String(length=500), nullable=False),
+    sa.Column('help_text', sa.String(length=500), nullable=False),
+    sa.Column('options_json', sa.Text(), nullable=False),
+    sa.Column('required', sa.Boolean(), nullable=False),
+    sa.Column('allow_not_applicable', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], name=op.f('fk_survey_questions_survey_id_surveys'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_questions')),
+    sa.UniqueConstraint('survey_id', 'key', name=op.f('uq_survey_questions_survey_id'))
+    )
+    with op.batch_alter_table('survey_questions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_questions_survey_id'), ['survey_id'], unique=False)
+
+    op.create_table('survey_responses',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('edit_key_hash', sa.String(length=64), nullable=False),
+    sa.Column('submitted_on', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], name=op.f('fk_survey_responses_survey_id_surveys'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_responses')),
+    sa.UniqueConstraint('edit_key_hash', name=op.f('uq_survey_responses_edit_key_hash')),
+    sqlite_with_rowid=False
+    )
+    with op.batch_alter_table('survey_responses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_responses_survey_id'), ['survey_id'], unique=False)
+
     op.create_table('attendance_records',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('gathering_id', sa.Integer(), nullable=False),
@@ -196,6 +276,23 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_attendance_records_agenda_item_id'), ['agenda_item_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attendance_records_gathering_id'), ['gathering_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attendance_records_registration_id'), ['registration_id'], unique=False)
+
+    op.create_table('breakout_note_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('note_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('content', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('autosave', sa.Boolean(), nullable=False),
+    sa.Column('saved_by_id', sa.Integer(), nullable=True),
+    sa.Column('saved_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['note_id'], ['breakout_notes.id'], name=op.f('fk_breakout_note_versions_note_id_breakout_notes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['saved_by_id'], ['users.id'], name=op.f('fk_breakout_note_versions_saved_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_breakout_note_versions')),
+    sa.UniqueConstraint('note_id', 'version', name=op.f('uq_breakout_note_versions_note_id'))
+    )
+    with op.batch_alter_table('breakout_note_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_breakout_note_versions_note_id'), ['note_id'], unique=False)
 
     op.create_table('manage_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -236,11 +333,52 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_outbound_emails_registration_id'), ['registration_id'], unique=False)
         batch_op.create_index('ix_outbound_emails_status_next', ['status', 'next_attempt_at'], unique=False)
 
+    op.create_table('survey_answers',
+    sa.Column('response_id', sa.String(length=32), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('value', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['question_id'], ['survey_questions.id'], name=op.f('fk_survey_answers_question_id_survey_questions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['response_id'], ['survey_responses.id'], name=op.f('fk_survey_answers_response_id_survey_responses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('response_id', 'question_id', name=op.f('pk_survey_answers')),
+    sqlite_with_rowid=False
+    )
+    with op.batch_alter_table('survey_answers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_answers_question_id'), ['question_id'], unique=False)
+
+    op.create_table('survey_invitations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('registration_id', sa.Integer(), nullable=False),
+    sa.Column('token_nonce', sa.String(length=32), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('invited_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reminder_count', sa.Integer(), nullable=False),
+    sa.Column('responded', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['registration_id'], ['registrations.id'], name=op.f('fk_survey_invitations_registration_id_registrations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], name=op.f('fk_survey_invitations_survey_id_surveys'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_invitations')),
+    sa.UniqueConstraint('survey_id', 'registration_id', name=op.f('uq_survey_invitations_survey_id')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_survey_invitations_token_hash'))
+    )
+    with op.batch_alter_table('survey_invitations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_invitations_registration_id'), ['registration_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_invitations_survey_id'), ['survey_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('survey_invitations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_invitations_survey_id'))
+        batch_op.drop_index(batch_op.f('ix_survey_invitations_registration_id'))
+
+    op.drop_table('survey_invitations')
+    with op.batch_alter_table('survey_answers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_answers_question_id'))
+
+    op.drop_table('survey_answers')
     with op.batch_alter_table('outbound_emails', schema=None) as batch_op:
         batch_op.drop_index('ix_outbound_emails_status_next')
         batch_op.drop_index(batch_op.f('ix_outbound_emails_registration_id'))
@@ -250,22 +388,41 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_manage_tokens_registration_id'))
 
     op.drop_table('manage_tokens')
+    with op.batch_alter_table('breakout_note_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_breakout_note_versions_note_id'))
+
+    op.drop_table('breakout_note_versions')
     with op.batch_alter_table('attendance_records', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attendance_records_registration_id'))
         batch_op.drop_index(batch_op.f('ix_attendance_records_gathering_id'))
         batch_op.drop_index(batch_op.f('ix_attendance_records_agenda_item_id'))
 
     op.drop_table('attendance_records')
+    with op.batch_alter_table('survey_responses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_responses_survey_id'))
+
+    op.drop_table('survey_responses')
+    with op.batch_alter_table('survey_questions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_survey_questions_survey_id'))
+
+    op.drop_table('survey_questions')
     with op.batch_alter_table('registrations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_registrations_gathering_id'))
         batch_op.drop_index(batch_op.f('ix_registrations_assigned_breakout_id'))
 
     op.drop_table('registrations')
+    with op.batch_alter_table('breakout_staff', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_breakout_staff_user_id'))
+        batch_op.drop_index(batch_op.f('ix_breakout_staff_agenda_item_id'))
+
+    op.drop_table('breakout_staff')
+    op.drop_table('breakout_notes')
     with op.batch_alter_table('attendance_import_batches', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attendance_import_batches_sha256'))
         batch_op.drop_index(batch_op.f('ix_attendance_import_batches_gathering_id'))
 
     op.drop_table('attendance_import_batches')
+    op.drop_table('surveys')
     with op.batch_alter_table('report_runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_runs_gathering_id'))
 
