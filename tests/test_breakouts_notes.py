@@ -265,6 +265,7 @@ def test_notes_page_saves_and_submits_without_javascript(fac_client, staffed, no
     assert (note.version, note.status) == (2, "submitted")
     page = fac_client.get(notes_url(room)).get_data(as_text=True)
     assert "Notes submitted" in page and "Submitted" in page
+    assert "<strong>attachment</strong>" in page  # the preview of the saved summary
 
 
 @pytest.mark.parametrize(
@@ -418,3 +419,35 @@ def test_notes_history_rows_match_versions(staffed, facilitator):
     db.session.commit()
     rows = db.session.scalars(select(BreakoutNoteVersion.version)).all()
     assert sorted(rows) == [1, 2, 3]
+
+
+def test_what_people_type_is_escaped_on_every_page(fac_client, staffed, notes_post, note_taker):
+    _, room = staffed
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    data = notes_post(
+        0,
+        questions=evil,
+        summary=evil,
+        other_themes=evil,
+        **{"actions-0-text": evil, "actions-0-owner": evil, "quotes-0-text": evil},
+    )
+    assert fac_client.post(notes_url(room), data=data).status_code == 303
+    services.save_note(
+        room,
+        services.NoteContent.from_note(services.note_for(room)),
+        based_on=1,
+        user=note_taker,
+        now=NOW,
+    )
+    db.session.commit()
+    pages = [
+        fac_client.get(notes_url(room)),
+        fac_client.get(f"/breakouts/{room.id}/notes/versions/1"),
+        fac_client.post(notes_url(room), data=notes_post(1, summary=evil)),  # conflict page
+    ]
+    assert pages[2].status_code == 409
+    for response in pages:
+        html = response.get_data(as_text=True)
+        assert "<script>alert" not in html
+        assert "<img src=x" not in html
+        assert "&lt;script&gt;" in html
