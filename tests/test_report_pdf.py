@@ -345,3 +345,22 @@ def test_note_with_markup_fetches_nothing_and_reads_no_file(report_gathering, li
         assert f'<img src="http://127.0.0.1:{port}' not in built.html
         assert "&lt;img src=" in built.html  # shown as text, never an element
         assert '<a href="file:' not in built.html
+
+
+def test_change_against_the_previous_gathering(make_gathering, make_registration):
+    from datetime import timedelta
+
+    earlier = make_gathering(title="Inaugural engagement event")
+    for _ in range(3):
+        make_registration(earlier)
+    later = make_gathering(
+        title="Provincial gathering",
+        starts_at=earlier.starts_at + timedelta(days=300),
+        ends_at=earlier.ends_at + timedelta(days=300),
+    )
+    for _ in range(5):
+        make_registration(later)
+    _, text = pdf_text(services.build_report(later, variant="committee", now=NOW).pdf)
+    assert "Compared with Inaugural engagement event: registrations +2." in text
+    _, text = pdf_text(services.build_report(earlier, variant="committee", now=NOW).pdf)
+    assert "Compared with" not in text

@@ -152,3 +152,56 @@ def test_cli_writes_pdf_and_html(runner, report_gathering, tmp_path):
     assert "Committee version (internal)" in html.read_text()
     result = runner.invoke(args=["report", "nope", "-o", str(html)])
     assert result.exit_code != 0 and "No gathering" in result.output
+
+
+def test_steering_home_lists_gatherings_with_their_latest_report(
+    app, steering_client, report_gathering
+):
+    sync(app)
+    page = steering_client.get("/reports/").get_data(as_text=True)
+    assert report_gathering.title in page and "None yet" in page
+    steering_client.post(
+        f"/reports/g/{report_gathering.slug}/generate", data={"variant": "shareable"}
+    )
+    page = steering_client.get("/reports/").get_data(as_text=True)
+    assert "Shareable version" in page
+
+
+def test_organiser_sees_the_gathering_navigation(app, client, make_user, report_gathering):
+    login(client, make_user("organiser"))
+    page = client.get(f"/reports/g/{report_gathering.slug}/").get_data(as_text=True)
+    assert 'aria-current="page">Report</a>' in page
+
+
+def test_interrupted_runs_are_marked_failed(app, steering_client, report_gathering):
+    from datetime import UTC, datetime, timedelta
+
+    run = ReportRun(
+        gathering_id=report_gathering.id,
+        variant="committee",
+        status="running",
+        created_at=datetime.now(UTC) - timedelta(hours=1),
+        progress=60,
+    )
+    db.session.add(run)
+    db.session.commit()
+    page = steering_client.get(f"/reports/g/{report_gathering.slug}/").get_data(as_text=True)
+    assert "Generation was interrupted" in page
+    assert "report-progress" not in page
+    db.session.expire_all()
+    assert db.session.get(ReportRun, run.id).status == "failed"
+
+
+def test_progress_moves_through_every_stage(app, report_gathering):
+    from datetime import UTC, datetime
+
+    from app.reporting import services
+
+    seen = []
+    services.build_report(
+        report_gathering,
+        variant="committee",
+        now=datetime.now(UTC),
+        progress=lambda percent, stage: seen.append(percent),
+    )
+    assert seen == [10, 30, 55, 60, 90]

@@ -8,6 +8,7 @@ server open a URL or read a file, even if escaping were ever bypassed.
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -87,15 +88,25 @@ def render_html(context: dict, *, for_web: bool = False) -> str:
     return _ENV.get_template("summary.html").render(**context, for_web=for_web)
 
 
-def render_pdf(html: str, *, fetcher: LockedURLFetcher | None = None) -> bytes:
-    """Tagged PDF/UA-1 with title, author and language taken from the HTML head."""
+def render_pdf(
+    html: str,
+    *,
+    fetcher: LockedURLFetcher | None = None,
+    laid_out: Callable[[], None] | None = None,
+) -> bytes:
+    """Tagged PDF/UA-1 with title, author and language taken from the HTML head.
+
+    Layout and writing are two steps so that a progress bar can move between them."""
     fetcher = fetcher or LockedURLFetcher()
+    options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
     document = HTML(
         string=html,
         base_url=REPORTS_DIR.as_uri() + "/",
         url_fetcher=fetcher,
-    )
-    return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+    ).render(**options)
+    if laid_out is not None:
+        laid_out()
+    return document.write_pdf(**options)
 
 
 def page_size(value: str | None) -> str:

@@ -8,11 +8,12 @@ import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
 from markupsafe import Markup
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Gathering, ReportRun, ReportStatus, User
@@ -28,6 +29,7 @@ STAGES = (
     (30, "Counting and drawing charts"),
     (55, "Writing the report"),
     (60, "Laying out the PDF pages"),
+    (90, "Writing the PDF file"),
     (100, "Done"),
 )
 
@@ -90,9 +92,44 @@ def build_report(
     if pdf:
         step(*STAGES[3])
         start = time.perf_counter()
-        document = render_pdf(html)
+        document = render_pdf(html, laid_out=lambda: step(*STAGES[4]))
         timings["pdf"] = time.perf_counter() - start
     return BuiltReport(html=html, pdf=document, timings=timings)
+
+
+STALE_AFTER = timedelta(minutes=15)
+
+
+def mark_interrupted_runs(gathering_id: int, *, now: datetime) -> int:
+    """Runs still queued or running long after they started were cut off (a restart,
+    a killed worker): say so instead of showing a progress bar forever."""
+    stale = db.session.scalars(
+        select(ReportRun).where(
+            ReportRun.gathering_id == gathering_id,
+            ReportRun.status.in_([ReportStatus.QUEUED.value, ReportStatus.RUNNING.value]),
+            ReportRun.created_at < now - STALE_AFTER,
+        )
+    ).all()
+    for run in stale:
+        run.status = ReportStatus.FAILED.value
+        run.stage = "Interrupted"
+        run.error = "Generation was interrupted; generate the report again."
+    return len(stale)
+
+
+def latest_runs(gathering_ids: list[int]) -> dict[int, ReportRun]:
+    """The newest finished run of each gathering, in one query."""
+    if not gathering_ids:
+        return {}
+    runs = db.session.scalars(
+        select(ReportRun)
+        .where(
+            ReportRun.gathering_id.in_(gathering_ids),
+            ReportRun.status == ReportStatus.DONE.value,
+        )
+        .order_by(ReportRun.created_at, ReportRun.id)
+    ).all()
+    return {run.gathering_id: run for run in runs}
 
 
 def reports_dir() -> Path:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from app.auth.access import public, roles_required
 from app.choices import UserRole
 from app.extensions import db
-from app.models import ReportRun, ReportStatus
+from app.models import Gathering, ReportRun, ReportStatus
 from app.registration.routes import gathering_or_404
 from app.reporting import services
 from app.reporting.context import VARIANTS
@@ -37,10 +37,21 @@ def _run_or_404(gathering, run_id: int) -> ReportRun:
     return run
 
 
+@bp.route("/reports/")
+@report_readers
+def home():
+    """The steering committee's landing page: every gathering and its latest report."""
+    gatherings = db.session.scalars(select(Gathering).order_by(Gathering.starts_at.desc())).all()
+    latest = services.latest_runs([g.id for g in gatherings])
+    return render_template("reports/home.html", gatherings=gatherings, latest=latest)
+
+
 @bp.route("/reports/g/<slug>/")
 @report_readers
 def index(slug: str):
     gathering = gathering_or_404(slug)
+    if services.mark_interrupted_runs(gathering.id, now=datetime.now(UTC)):
+        db.session.commit()
     runs = db.session.scalars(
         select(ReportRun)
         .where(ReportRun.gathering_id == gathering.id)
