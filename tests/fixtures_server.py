@@ -459,6 +459,12 @@ def seed(
             if find_user(email) is None:
                 create_user(email, PASSWORD, role=role.value, name=f"{role.label} person")
             users[role.value] = email
+        db.session.flush()
+        if breakouts:
+            from app.breakouts.services import add_staff
+
+            first_room = min(gathering.breakouts, key=lambda item: item.id)
+            add_staff(first_room, find_user(users["facilitator"]), "facilitator")
         db.session.commit()
         return Seeded(gathering.slug, gathering.id, titles, users)
 

@@ -1,0 +1,189 @@
+"""Chromium through Playwright, against a live gunicorn server (tests/fixtures_server.py).
+
+Test modules here add `pytest_plugins = ["tests.fixtures_server"]` for the server
+fixtures. Without Chromium the tests skip with the reason, except in CI (CI=true), where
+a missing browser fails the run. A failing test leaves a screenshot and the page's HTML
+in tests/browser/artifacts/.
+"""
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 740}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: drives a real Chromium against a live server")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[object]:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        _unavailable(f"Chromium not found at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is not installed")
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)  # a shared 2-core machine can be slow
+    manager = sync_playwright()
+    playwright = manager.start()
+    yield playwright
+    playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_instance) -> Iterator[object]:
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+class PageProblems:
+    """Console errors and CSP refusals seen while a page was open."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def watch(self, page) -> None:
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.messages.append(f"script error: {error}"))
+
+    def _console(self, message) -> None:
+        text = message.text
+        if message.type == "error" and "favicon" not in (message.location or {}).get("url", ""):
+            if "status of 404" in text and "favicon" in text:
+                return
+            self.messages.append(text)
+        elif "Content Security Policy" in text:
+            self.messages.append(text)
+
+    def csp_violations(self) -> list[str]:
+        return [m for m in self.messages if "Content Security Policy" in m]
+
+
+def _new_page(request, chromium, viewport: dict, **options):
+    context = chromium.new_context(
+        viewport=viewport, accept_downloads=True, locale="en-CA", **options
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    problems = PageProblems()
+    problems.watch(page)
+    page.problems = problems
+    return context, page
+
+
+def _keep_evidence(request, page) -> None:
+    failed = any(
+        getattr(getattr(request.node, f"report_{when}", None), "failed", False)
+        for when in ("setup", "call")
+    )
+    if not failed:
+        return
+    ARTIFACTS.mkdir(exist_ok=True)
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{stem}.png"), full_page=True)
+        (ARTIFACTS / f"{stem}.html").write_text(page.content())
+    except Exception as error:  # noqa: BLE001 - evidence is best effort
+        (ARTIFACTS / f"{stem}.txt").write_text(f"no screenshot: {error}")
+
+
+@pytest.fixture
+def page(request, chromium):
+    context, page = _new_page(request, chromium, DESKTOP)
+    yield page
+    _keep_evidence(request, page)
+    context.close()
+
+
+@pytest.fixture
+def phone_page(request, chromium):
+    context, page = _new_page(
+        request, chromium, PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+    yield page
+    _keep_evidence(request, page)
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE.exists():
+        _unavailable(f"axe-core is missing ({AXE}); `make browser-deps` installs it")
+    return AXE.read_text()
+
+
+AXE_RUN = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)
+  }));
+}"""
+
+AXE_RESULTS: dict[str, list] = {}
+
+
+@pytest.fixture
+def axe(axe_source):
+    """`axe(page, name)`: WCAG 2.1 A/AA violations on the page as it is now (a list)."""
+
+    def run(page, name: str) -> list[dict]:
+        page.evaluate(axe_source)  # evaluated, not a <script>: the page's CSP stays on
+        violations = page.evaluate(AXE_RUN, WCAG_TAGS)
+        AXE_RESULTS[name] = violations
+        return violations
+
+    return run
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if AXE_RESULTS:
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "axe-results.json").write_text(json.dumps(AXE_RESULTS, indent=2))
+
+
+def describe(violations: list[dict]) -> str:
+    return "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"])
+        for v in violations
+    )
