@@ -54,7 +54,8 @@
   function submit(form) {
     var button = form.querySelector("button");
     button.disabled = true;
-    fetch(form.action, {
+    // getAttribute: the form has a field named "action", which shadows form.action.
+    fetch(form.getAttribute("action"), {
       method: "POST",
       body: new FormData(form),
       headers: { "Accept": "application/json" },

@@ -1,0 +1,141 @@
+"""checkin.js in a real Chromium against a live gunicorn server: filter as you type,
+Enter marks the only match present without a reload, arrow keys move, undo works."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AgendaItem, AttendanceRecord, Registration
+
+pytest_plugins = ["tests.fixtures_server"]
+LIVE_MARK = "browser"
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "correct horse battery"
+PEOPLE = [
+    ("Émilie Côté", "emilie.cote@divisionsbc.example"),
+    ("Jordan O'Neill", "jordan.oneill@northernhealth.example"),
+    ("Amara Singh", "amara.singh@fraserhealth.example"),
+    ("Sam Wu", "sam.wu@gov.bc.example"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def checkin_page(live_server, browser):
+    seeded = live_server.seed()
+    with live_server.app_context():
+        item = db.session.scalars(
+            select(AgendaItem)
+            .where(AgendaItem.gathering_id == seeded.gathering_id, AgendaItem.kind == "plenary")
+            .order_by(AgendaItem.starts_at)
+        ).first()
+        for name, email in PEOPLE:
+            db.session.add(
+                Registration(
+                    gathering_id=seeded.gathering_id,
+                    name=name,
+                    email=email,
+                    role="nurse",
+                    organisation_name="Fraser Health",
+                    organisation_type="health_authority",
+                    health_region="fraser",
+                    consent_collection_at=datetime.now(UTC),
+                )
+            )
+        db.session.commit()
+        item_id = item.id
+    context = browser.new_context()
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+    page.goto(f"{live_server.url}/sign-in")
+    page.fill("#email", seeded.users["organiser"])
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit] >> text=Sign in")
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/g/{seeded.slug}/checkin/{item_id}")
+    yield page, item_id, problems
+    context.close()
+
+
+def present_names(live_server, item_id) -> set[str]:
+    with live_server.app_context():
+        records = db.session.scalars(
+            select(AttendanceRecord).where(AttendanceRecord.agenda_item_id == item_id)
+        )
+        return {record.display_name for record in records}
+
+
+def test_type_enter_arrows_and_undo(live_server, checkin_page):
+    page, item_id, problems = checkin_page
+    expect = pytest.importorskip("playwright.sync_api").expect
+    people = page.locator("li.checkin-person")
+    expect(people).to_have_count(4)
+
+    page.focus("#q")
+    page.keyboard.type("emilie")
+    expect(people.filter(has_text="Émilie Côté")).to_be_visible()
+    expect(people.filter(has_text="Sam Wu")).to_be_hidden()
+    expect(page.locator("[data-checkin-status]")).to_have_text("1 match")
+
+    url_before = page.url
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-checkin-status]")).to_have_text("Émilie Côté is marked present.")
+    expect(page.locator("[data-checkin-count]")).to_have_text("1")
+    assert page.url == url_before
+    assert present_names(live_server, item_id) == {"Émilie Côté"}
+    assert page.evaluate("document.activeElement.id") == "q"
+
+    page.keyboard.press("Escape")
+    expect(people.filter(has_text="Sam Wu")).to_be_visible()
+    page.keyboard.type("o'neill")
+    expect(people.filter(has_text="Jordan O'Neill")).to_be_visible()
+    page.keyboard.press("Escape")
+
+    page.keyboard.press("ArrowDown")
+    first_button = people.nth(0).locator("button")
+    expect(first_button).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(people.nth(1).locator("button")).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    expect(page.locator("#q")).to_be_focused()
+
+    emilie = people.filter(has_text="Émilie Côté")
+    emilie.locator("button").click()
+    expect(emilie.locator("button")).to_contain_text("Mark present")
+    assert present_names(live_server, item_id) == set()
+
+    page.fill("#q", "nobody like this")
+    expect(page.locator("[data-checkin-empty]")).to_be_visible()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/checkin/*?q=nobody*")
+    assert "Nobody matches" in page.content()
+    assert problems == []
