@@ -81,8 +81,13 @@
       .then(function (result) {
         if (result.status === 200 && result.body.saved) {
           versionInput.value = String(result.body.version);
-          if (noteStatus) noteStatus.textContent = "Draft";
           var message = "Draft saved at " + result.body.saved_at + ".";
+          if (noteStatus) {
+            if (noteStatus.textContent === "Submitted") {
+              message += " Submit the notes again when you are ready; until then the report keeps the submitted version.";
+            }
+            noteStatus.textContent = "Draft";
+          }
           if (result.body.held_back) {
             message += " A quote is not saved until you tick that the speaker agreed.";
           }
