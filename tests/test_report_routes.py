@@ -57,7 +57,7 @@ def test_generate_store_list_and_download(app, steering_client, report_gathering
     assert run.pages == len(PdfReader(io.BytesIO(stored.read_bytes())).pages)
 
     page = steering_client.get(f"/reports/g/{slug}/").get_data(as_text=True)
-    assert run.sha256[:16] in page
+    assert run.sha256 in page
     assert "Steering Chair" in page and "Shareable" in page
 
     download = steering_client.get(f"/reports/g/{slug}/runs/{run.id}.pdf")

@@ -16,6 +16,7 @@ from flask import (
 )
 from sqlalchemy import select
 
+from app import timefmt
 from app.auth.access import public, roles_required
 from app.choices import UserRole
 from app.extensions import db
@@ -67,6 +68,7 @@ def index(slug: str):
         form=GenerateForm(),
         email_form=EmailForm(),
         recipients=services.steering_recipients(current_app.config),
+        zone=timefmt.zone_short(gathering.timezone),
     )
 
 
