@@ -360,3 +360,25 @@ def test_search_and_expected_people(gathering_2022, sample_people, make_registra
     ]
     assert services.search_registrations(gathering_2022, "gone") == []
     assert services.search_registrations(gathering_2022, "100%_") == []
+
+
+def test_unreviewed_uploads_are_discarded_after_two_days(sample_bytes, gathering_2022):
+    def upload(now):
+        return services.prepare_import(
+            gathering_2022,
+            data=sample_bytes("zoom_participants.csv"),
+            filename="z.csv",
+            agenda_item=None,
+            user=None,
+            now=now,
+        )
+
+    old = upload(NOW)
+    db.session.commit()
+    recent = upload(NOW + timedelta(days=1))
+    db.session.commit()
+    assert old.status == recent.status == ImportStatus.PENDING
+    upload(NOW + timedelta(days=2, minutes=1))
+    db.session.commit()
+    assert old.status == ImportStatus.DISCARDED and old.payload is None
+    assert recent.status == ImportStatus.PENDING and recent.payload

@@ -116,8 +116,8 @@ def decode_report(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[s
     if len(data) > max_bytes:
         raise AttendanceFileError(
             Problem.TOO_LARGE,
-            f"The file is {len(data) / 1_048_576:.1f} MB; the limit is "
-            f"{max_bytes / 1_048_576:.0f} MB.",
+            f"The file is larger than the limit of {max_bytes / 1_048_576:.0f} MB; "
+            "export the report for one meeting at a time.",
         )
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise AttendanceFileError(Problem.EMPTY, "The file is empty.")

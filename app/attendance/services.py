@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -340,6 +340,7 @@ def prepare_import(
         max_bytes=max_bytes,
         date_order=date_order,
     )
+    _discard_stale_uploads(gathering, now=now)
     batch = prepared.batch
     batch.payload = {
         "meeting": prepared.meeting,
@@ -349,6 +350,21 @@ def prepare_import(
     }
     db.session.add(batch)
     return batch
+
+
+STALE_UPLOAD = timedelta(days=2)
+
+
+def _discard_stale_uploads(gathering: Gathering, *, now: datetime) -> None:
+    """Uploads left unreviewed hold names and emails; keep them no longer than needed."""
+    for stale in db.session.scalars(
+        select(ImportBatch).where(
+            ImportBatch.gathering_id == gathering.id,
+            ImportBatch.status == ImportStatus.PENDING.value,
+            ImportBatch.created_at < now - STALE_UPLOAD,
+        )
+    ):
+        discard_import(stale)
 
 
 def earlier_import(batch: ImportBatch) -> ImportBatch | None:
