@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import textwrap
+import threading
 from collections.abc import Sequence
 
 import matplotlib
@@ -38,6 +39,11 @@ _STYLE = {
     "ytick.color": INK,
     "text.color": INK,
 }
+
+
+# rc_context swaps matplotlib's global settings; two threads drawing at once (a report
+# in the background and a dashboard request) must not see each other's.
+_DRAWING = threading.Lock()
 
 
 def _svg(figure: Figure) -> str:
@@ -74,6 +80,11 @@ def paired_bars(
     it is drawn as no bar, with the same mark the table prints ("<5" or "x"), so the
     chart never shows more than the table does.
     """
+    with _DRAWING:
+        return _paired_bars(labels, series, title)
+
+
+def _paired_bars(labels, series, title: str) -> str:
     rows = len(labels)
     wrapped = [_wrap(label) for label in labels]
     colours = [REGISTERED_COLOUR, ATTENDED_COLOUR][-len(series) :] if len(series) < 3 else None
@@ -136,6 +147,11 @@ def likert_stacked(
     can work out anyway from the visible ones) is drawn as one pale "not shown" block
     at the end. A whole row given as None gets no bar.
     """
+    with _DRAWING:
+        return _likert_stacked(questions, scale, percents, title)
+
+
+def _likert_stacked(questions, scale, percents, title: str) -> str:
     rows = len(questions)
     labels = [_wrap(question, 40) for question in questions]
     colours = _likert_palette(len(scale))
