@@ -1,7 +1,6 @@
 """The gathering manager: create_app() wires configuration, extensions, blueprints and CLI."""
 
 import importlib
-import logging
 import os
 import sqlite3
 from pathlib import Path
@@ -11,6 +10,7 @@ from flask import Flask, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from app import privacy_log
 from app.config import DEFAULTS, database_uri, from_environment, secret_key
 from app.extensions import csrf, db, login_manager, migrate
 
@@ -74,7 +74,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     mail.init_app(app)
 
     app.after_request(_security_headers)
-    _redact_tokens_in_logs()
+    privacy_log.install()
     return app
 
 
@@ -105,23 +105,3 @@ def _security_headers(response):
     if request.path.startswith("/r/") or getattr(g, "private_page", False):
         response.headers["Cache-Control"] = "no-store"
     return response
-
-
-class RedactTokens(logging.Filter):
-    """Keep manage tokens out of access logs: /r/<token> becomes /r/[redacted]."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        from app.registration.tokens import redact
-
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if record.args:
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
-        return True
-
-
-def _redact_tokens_in_logs() -> None:
-    for name in ("werkzeug", "gunicorn.access", "gunicorn.error"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactTokens) for f in logger.filters):
-            logger.addFilter(RedactTokens())

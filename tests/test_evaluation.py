@@ -500,16 +500,16 @@ def test_report_loader_without_a_survey(past_gathering):
 def test_survey_links_are_redacted_from_access_logs(app):
     import logging
 
-    from app.evaluation import RedactSurveyLinks
+    from app.privacy_log import RedactPrivateLinks, redact
 
     token = "A" * 43
     record = logging.LogRecord(
         "werkzeug", logging.INFO, __file__, 1, '"%s" 200', (f"GET /s/{token} HTTP/1.1",), None
     )
-    RedactSurveyLinks().filter(record)
+    RedactPrivateLinks().filter(record)
     assert token not in record.getMessage() and "/s/[redacted]" in record.getMessage()
-    assert services.redact(f"POST /s/edit/{token}?saved=1") == "POST /s/[redacted]?saved=1"
-    assert any(isinstance(f, RedactSurveyLinks) for f in logging.getLogger("werkzeug").filters)
+    assert redact(f"POST /s/edit/{token}?saved=1") == "POST /s/[redacted]?saved=1"
+    assert any(isinstance(f, RedactPrivateLinks) for f in logging.getLogger("werkzeug").filters)
 
 
 def test_postgresql_row_versions_do_not_pair_invitations_with_responses(

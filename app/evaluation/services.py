@@ -49,7 +49,6 @@ PROMPT_LIMIT = 500
 OPTION_LIMIT = 200
 MAX_OPTIONS = 20
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
-TOKEN_IN_PATH = re.compile(r"/s/(edit/)?[A-Za-z0-9_-]{16,}")
 NO_BREAKOUT = "I did not join a breakout"
 
 
@@ -359,10 +358,6 @@ def find_invitation(raw: str) -> SurveyInvitation | None:
 def may_take_part(registration: Registration, *, attended: bool) -> bool:
     """From the manage page: confirmed people, and anyone who actually attended."""
     return attended or registration.status == RegistrationStatus.CONFIRMED
-
-
-def redact(text: str) -> str:
-    return TOKEN_IN_PATH.sub("/s/[redacted]", text)
 
 
 # --- answers ---------------------------------------------------------------------------

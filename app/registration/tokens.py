@@ -10,7 +10,6 @@ from app.extensions import db
 from app.models import ManageToken, Registration
 
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
-TOKEN_IN_PATH = re.compile(r"/r/[A-Za-z0-9_-]{16,}")
 
 
 def hash_token(raw: str) -> str:
@@ -32,7 +31,3 @@ def find_registration_by_token(raw: str) -> Registration | None:
         .join(ManageToken, ManageToken.registration_id == Registration.id)
         .where(ManageToken.token_hash == hash_token(raw))
     )
-
-
-def redact(text: str) -> str:
-    return TOKEN_IN_PATH.sub("/r/[redacted]", text)
