@@ -1,0 +1,263 @@
+"""WCAG 2.1 A/AA in Chromium: axe-core on every public page and the main pages of each
+role, the registration form completed by keyboard alone, and focus on the error summary
+after a failed submit. Every page must also load without console errors or CSP refusals.
+"""
+
+from datetime import UTC, datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import describe
+from tests.conftest import PASSWORD
+
+pytest_plugins = ["tests.fixtures_server"]
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def site(live_server):
+    """A gathering with a registrant (for the private pages) and an open survey."""
+    seeded = live_server.seed(capacity=100)
+    visitor = live_server.session()
+    fields = visitor.registration_fields(
+        seeded.slug, name="Ari Access", email="ari.access@example.org"
+    )
+    first = str(live_server.breakout_ids(seeded.gathering_id)[0])
+    fields = [(k, v) for k, v in fields if k != "first_choice"] + [("first_choice", first)]
+    status, headers, _ = visitor.post(f"/g/{seeded.slug}/register", fields)
+    assert status == 303
+    token = headers["location"].rstrip("/").split("/r/")[1].split("/")[0]
+
+    from app.evaluation.services import create_survey, open_survey
+    from app.extensions import db
+    from app.models import Gathering
+
+    with live_server.app_context():
+        now = datetime.now(UTC)
+        survey = create_survey(db.session.get(Gathering, seeded.gathering_id), now=now)
+        open_survey(survey, now=now)
+        db.session.commit()
+    return {"seeded": seeded, "token": token, "room": first}
+
+
+def _paths(site) -> dict[str, tuple[str | None, str]]:
+    slug, token, room = site["seeded"].slug, site["token"], site["room"]
+    return {
+        "home": (None, "/"),
+        "gathering": (None, f"/g/{slug}/"),
+        "register": (None, f"/g/{slug}/register"),
+        "confirmation": (None, f"/r/{token}/confirmation"),
+        "manage": (None, f"/r/{token}"),
+        "survey": (None, f"/r/{token}/survey"),
+        "sign-in": (None, "/sign-in"),
+        "not-found": (None, "/no-such-page"),
+        "organiser-home": ("organiser", "/organiser/"),
+        "organiser-new-gathering": ("organiser", "/organiser/gatherings/new"),
+        "organiser-dashboard": ("organiser", f"/organiser/g/{slug}/"),
+        "organiser-registrants": ("organiser", f"/organiser/g/{slug}/registrants"),
+        "organiser-agenda": ("organiser", f"/organiser/g/{slug}/agenda"),
+        "organiser-agenda-item": ("organiser", f"/organiser/g/{slug}/agenda/new"),
+        "organiser-settings": ("organiser", f"/organiser/g/{slug}/edit"),
+        "organiser-calendar": ("organiser", f"/organiser/g/{slug}/calendar"),
+        "organiser-outbox": ("organiser", "/organiser/outbox"),
+        "organiser-breakouts": ("organiser", f"/organiser/g/{slug}/breakouts"),
+        "organiser-attendance": ("organiser", f"/organiser/g/{slug}/attendance/import"),
+        "organiser-survey": ("organiser", f"/organiser/g/{slug}/survey"),
+        "organiser-survey-results": ("organiser", f"/organiser/g/{slug}/survey/results"),
+        "facilitator-home": ("facilitator", "/breakouts/"),
+        "facilitator-room": ("facilitator", f"/breakouts/{room}"),
+        "facilitator-notes": ("facilitator", f"/breakouts/{room}/notes"),
+        "facilitator-checkin": ("facilitator", f"/g/{slug}/checkin/{room}"),
+        "steering-reports": ("steering", f"/reports/g/{slug}/"),
+        "steering-report-html": ("steering", f"/reports/g/{slug}/view?variant=committee"),
+    }
+
+
+PAGES = [
+    "home",
+    "gathering",
+    "register",
+    "confirmation",
+    "manage",
+    "survey",
+    "sign-in",
+    "not-found",
+    "organiser-home",
+    "organiser-new-gathering",
+    "organiser-dashboard",
+    "organiser-registrants",
+    "organiser-agenda",
+    "organiser-agenda-item",
+    "organiser-settings",
+    "organiser-calendar",
+    "organiser-outbox",
+    "organiser-breakouts",
+    "organiser-attendance",
+    "organiser-survey",
+    "organiser-survey-results",
+    "facilitator-home",
+    "facilitator-room",
+    "facilitator-notes",
+    "facilitator-checkin",
+    "steering-reports",
+    "steering-report-html",
+]
+
+
+@pytest.fixture(scope="module")
+def signed_in_state(chromium, live_server):
+    """Cookies of one signed-in context per role, made once per module."""
+    states: dict[str, dict] = {}
+
+    def for_role(role: str) -> dict:
+        if role not in states:
+            context = chromium.new_context()
+            page = context.new_page()
+            page.goto(live_server.url + "/sign-in")
+            page.get_by_label("Email address").fill(f"{role}@example.org")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_load_state()
+            assert "/sign-in" not in page.url
+            states[role] = context.storage_state()
+            context.close()
+        return states[role]
+
+    return for_role
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_has_no_wcag_violations(
+    name, request, chromium, live_server, site, axe, signed_in_state
+):
+    role, path = _paths(site)[name]
+    options = {"storage_state": signed_in_state(role)} if role else {}
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, **options)
+    page = context.new_page()
+    from tests.browser.conftest import PageProblems, _keep_evidence
+
+    problems = PageProblems()
+    problems.watch(page)
+    try:
+        response = page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        expected = 404 if name == "not-found" else 200
+        assert response.status == expected, (path, response.status)
+        landed = page.url[len(live_server.url) :]
+        if name == "survey":
+            assert landed.startswith("/s/"), f"the survey did not open: {landed}"
+        else:
+            assert landed == path, f"{path} went to {landed}"
+        violations = axe(page, name)
+        assert violations == [], f"{name} ({path}):\n{describe(violations)}"
+        assert problems.csp_violations() == [], problems.csp_violations()
+        unexpected = [m for m in problems.messages if "status of 404" not in m]
+        assert unexpected == [], unexpected
+    finally:
+        _keep_evidence(request, page)
+        context.close()
+
+
+def test_axe_finds_violations_when_there_are_some(page, axe):
+    """The harness itself: a page with known faults must not pass."""
+    page.set_content(
+        "<html><head><title>t</title></head><body><main>"
+        '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+        '<input type="text" id="unlabelled">'
+        '<p style="color:#bbb;background:#fff">faint text</p>'
+        "</main></body></html>"
+    )
+    found = {v["id"] for v in axe(page, "canary")}
+    assert {"image-alt", "label", "color-contrast", "html-has-lang"} <= found, found
+
+
+def test_form_error_page_has_no_wcag_violations(page, live_server, site, axe):
+    page.goto(f"{live_server.url}/g/{site['seeded'].slug}/register")
+    page.get_by_role("button", name="Register").click()
+    expect(page.locator("[data-error-summary]")).to_be_visible()
+    violations = axe(page, "register-with-errors")
+    assert violations == [], describe(violations)
+
+
+def _focused(page) -> dict:
+    return page.evaluate(
+        """() => {
+          const el = document.activeElement;
+          const style = getComputedStyle(el);
+          return {
+            tag: el.tagName.toLowerCase(), id: el.id || '', type: el.type || '',
+            text: (el.innerText || el.value || '').trim().slice(0, 60),
+            summary: el.hasAttribute('data-error-summary'),
+            outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0,
+            shadow: style.boxShadow !== 'none',
+          };
+        }"""
+    )
+
+
+def test_registration_by_keyboard_alone(page, live_server, site):
+    """Tab through the form, type, choose with the arrow keys, tick with Space, send
+    with Enter: no mouse. Every stop shows where focus is."""
+    seeded = site["seeded"]
+    page.goto(f"{live_server.url}/g/{seeded.slug}/register")
+    page.keyboard.press("Tab")
+    first = _focused(page)
+    assert first["text"] == "Skip to main content", first
+    typed = {
+        "name": "Kim Keyboard",
+        "email": "kim.keyboard@example.org",
+        "organisation_name": "Interior Health",
+    }
+    arrows = {"role": 3, "organisation_type": 2, "health_region": 2, "first_choice": 2}
+    done: set[str] = set()
+    no_focus_ring = []
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        here = _focused(page)
+        if not (here["outline"] or here["shadow"]):
+            no_focus_ring.append(here)
+        if here["id"] in typed:
+            page.keyboard.type(typed[here["id"]])
+        elif here["id"] in arrows:
+            for _ in range(arrows[here["id"]]):
+                page.keyboard.press("ArrowDown")
+        elif here["id"] == "consent_collection":
+            page.keyboard.press("Space")
+        elif here["tag"] == "button" and here["text"] == "Register":
+            assert done >= set(typed) | set(arrows) | {"consent_collection"}, done
+            page.keyboard.press("Enter")
+            break
+        done.add(here["id"])
+    else:
+        pytest.fail(f"never reached the Register button; visited {sorted(done)}")
+    expect(page.get_by_role("heading", name="You are registered")).to_be_visible()
+    assert no_focus_ring == [], f"focus not visible on: {no_focus_ring}"
+
+
+def test_focus_lands_on_error_summary_after_a_failed_submit(page, live_server, site):
+    page.goto(f"{live_server.url}/g/{site['seeded'].slug}/register")
+    page.get_by_label("Full name").fill("Only A Name")
+    page.get_by_role("button", name="Register").click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("heading")).to_contain_text("problems")
+    # What the person typed is still there.
+    expect(page.get_by_label("Full name")).to_have_value("Only A Name")
+    # Each message links to its field: following the first one puts focus in the field.
+    page.keyboard.press("Tab")
+    link = _focused(page)
+    assert link["tag"] == "a", link
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(200)
+    target = _focused(page)
+    assert target["tag"] in ("input", "select", "textarea"), target
+    assert target["id"] == "email", target
+
+
+def test_focus_lands_on_error_summary_after_a_failed_sign_in(page, live_server, site):
+    page.goto(live_server.url + "/sign-in")
+    page.get_by_label("Email address").fill("organiser@example.org")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
