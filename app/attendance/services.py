@@ -608,7 +608,6 @@ def save_records(
             record.last_leave = entry.last_leave
             record.import_batch_id = batch_id
             record.recorded_by_id = user_id
-            record.updated_at = now
             if entry.registration_id is None:
                 record.walk_in_name = entry.walk_in_name
                 record.walk_in_email = entry.walk_in_email or record.walk_in_email
@@ -628,7 +627,6 @@ def save_records(
                 "recorded_by_id": user_id,
                 "dedupe_key": key,
                 "created_at": now,
-                "updated_at": now,
             }
         )
     if new_rows:
@@ -824,7 +822,6 @@ def check_in(
             recorded_by_id=user.id if user else None,
             dedupe_key=key,
             created_at=now,
-            updated_at=now,
         )
         db.session.add(record)
     return record
@@ -865,7 +862,6 @@ def add_walk_in(
             recorded_by_id=user.id if user else None,
             dedupe_key=key,
             created_at=now,
-            updated_at=now,
         )
         db.session.add(record)
     return record
