@@ -28,6 +28,22 @@ def pdf_text(pdf: bytes) -> tuple[PdfReader, str]:
     return reader, " ".join(text.split())
 
 
+def structure_elements(node, kind: str) -> list:
+    """Every element of the PDF's tag tree with the structure type `kind`."""
+    found = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        item = item.get_object() if hasattr(item, "get_object") else item
+        if isinstance(item, dict):
+            if item.get("/S") == kind:
+                found.append(item)
+            children = item.get("/K")
+            if children is not None:
+                stack.extend(children if isinstance(children, list) else [children])
+    return found
+
+
 def glance_page(reader: PdfReader) -> str:
     for page in reader.pages:
         text = " ".join((page.extract_text() or "").split())
@@ -79,6 +95,12 @@ def test_pdf_is_tagged_pdf_ua_with_metadata_and_page_furniture(report_gathering)
     assert root["/MarkInfo"]["/Marked"]
     assert "/StructTreeRoot" in root
     assert b"pdfuaid" in root["/Metadata"].get_data()
+    figures = structure_elements(root["/StructTreeRoot"], "/Figure")
+    assert len(figures) == 3  # region, organisation type, role
+    assert all(
+        str(f["/Alt"]).startswith(("Health region", "Organisation type", "Role")) for f in figures
+    )
+    assert structure_elements(root["/StructTreeRoot"], "/TH")
     width, height = (float(v) for v in reader.pages[0].mediabox[2:])
     assert (round(width), round(height)) == (595, 842)  # A4 in points
     total = len(reader.pages)
