@@ -185,6 +185,23 @@ def test_open_answers_grouped_by_wording_most_frequent_first():
     grouped = aggregate.group_answers(
         ["More time", "Fewer slides", "more  time", "", "More time", "Fewer slides", "Food"]
     )
-    assert grouped == [
-        "More time (said by 3 people)", "Fewer slides (said by 2 people)", "Food"
-    ]
+    assert grouped == ["More time (said by 3 people)", "Fewer slides (said by 2 people)", "Food"]
+
+
+def _contrast(a: str, b: str) -> float:
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted([luminance(a), luminance(b)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_palette_meets_wcag_contrast():
+    for colour in (*charts.LIKERT_COLOURS, charts.REGISTERED_COLOUR, charts.ATTENDED_COLOUR):
+        assert _contrast(colour, "#ffffff") >= 3, colour
+        label = "#ffffff" if colour in charts._DARK else charts.INK
+        if colour in charts.LIKERT_COLOURS:
+            assert _contrast(colour, label) >= 4.5, colour
+    assert _contrast(charts.INK, "#ffffff") >= 4.5 and _contrast(charts.MUTED, "#ffffff") >= 4.5

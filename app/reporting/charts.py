@@ -18,13 +18,14 @@ import matplotlib
 from matplotlib.figure import Figure
 
 # One calm palette for report and dashboard. Each colour has at least 3:1 contrast on
-# white (WCAG 1.4.11 for graphics); ink colours have at least 4.5:1.
+# white (WCAG 1.4.11 for graphics); labels drawn on a colour have at least 4.5:1
+# (white on the dark ones, ink on the light ones).
 INK = "#1f2a33"
 MUTED = "#4d5b66"
 GRID = "#d5dde3"
 REGISTERED_COLOUR = "#6f93a8"
 ATTENDED_COLOUR = "#1d5470"
-LIKERT_COLOURS = ("#9a4a3c", "#c98a6b", "#8f8f8f", "#5f8fa6", "#1d5470")
+LIKERT_COLOURS = ("#9a4a3c", "#c0825f", "#939393", "#457690", "#1d5470")
 
 FONT_STACK = ["Liberation Sans", "DejaVu Sans", "sans-serif"]
 
@@ -215,7 +216,8 @@ def _likert_stacked(questions, scale, percents, title: str) -> str:
         return _svg(figure)
 
 
-_DARK = {"#9a4a3c", "#1d5470", "#5f8fa6", "#8f8f8f"}
+# Segments that carry white labels (>= 4.5:1); the others carry ink labels (>= 4.5:1).
+_DARK = {"#9a4a3c", "#457690", "#1d5470"}
 
 
 def _likert_palette(points: int) -> list[str]:
