@@ -358,3 +358,25 @@ def test_blank_rows_and_short_rows_inside_the_table():
     )
     report = parse_report(text.encode())
     assert [(row.name, row.line) for row in report.rows] == [("Ana", 2), ("Bo", 4)]
+
+
+def test_webinar_report_with_several_tables_and_absentees():
+    report = parse_report(variant("zoom_webinar_sections.csv"))
+    assert report.format == "zoom"
+    assert [(row.name, row.line, row.seconds // 60) for row in report.rows] == [
+        ("Perinatal CoP Host", 8, 215),
+        ("Amara Singh", 12, 180),
+        ("Jean-François Lévesque", 14, 30),
+    ]
+    assert report.rows[2].guest
+
+
+def test_teams_activities_section_in_another_language_is_used_alone():
+    text = (
+        sample("teams_attendance.csv")
+        .decode("utf-16")
+        .replace("3. In-Meeting Activities", "3. Aktivitäten in der Besprechung")
+    )
+    report = parse_report(text.encode("utf-16"))
+    assert len(report.rows) == 6
+    assert [row.name for row in report.rows].count("Émilie Côté") == 2

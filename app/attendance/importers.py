@@ -190,6 +190,7 @@ def _fold(text: str) -> str:
 
 # Checked in order; the first field whose pattern fits a column claims it.
 _FIELD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("attended", re.compile(r"^attended$|^a participe$")),
     ("upn", re.compile(r"\bupn\b|participant id|user principal")),
     ("email", re.compile(r"e-?mail|courriel|correo")),
     ("join", re.compile(r"\bjoin|\bjoined|arrivee|entree|rejoint|beitritt|union")),
@@ -618,10 +619,14 @@ def _parse_report(
     records = _read_records(text, delimiter)
     tables, preamble = _split_tables(records)
     report_format = _detect_format(tables, preamble, delimiter)
-    table = _pick_table(tables)
-    _check_columns(table)
+    chosen = _pick_tables(tables)
+    for table in chosen:
+        _check_columns(table)
+    table = chosen[0]
 
     lines, columns = _columns(table)
+    for other in chosen[1:]:
+        lines, columns = _concatenate(lines, columns, *_columns(other))
     if date_order == "auto":
         first_line: dict[str, int] = {}
         for key in ("join", "leave", "timestamp"):
@@ -657,15 +662,40 @@ def _parse_report(
     )
 
 
-def _pick_table(tables: list[_Table]) -> _Table:
-    """Prefer the per-join table (Teams "In-Meeting Activities") over per-person totals."""
-    for table in tables:
-        if "activit" in _fold(table.title) and table.records:
-            return table
-    for table in tables:
-        if table.records:
-            return table
-    return tables[0]
+_ACTIVITIES = re.compile(r"a[ck]tivi")
+
+
+def _pick_tables(tables: list[_Table]) -> list[_Table]:
+    """The tables whose rows to import.
+
+    Teams lists each person once ("Participants") and then each join ("In-Meeting
+    Activities"): the per-join table is used and the other only lends its UPNs.
+    Otherwise every table counts (a webinar report lists hosts, panelists and
+    attendees in separate tables).
+    """
+    with_rows = [table for table in tables if table.records]
+    for table in with_rows:
+        if _ACTIVITIES.search(_fold(table.title)):
+            return [table]
+    if not with_rows:
+        return tables[:1]
+    if "action" in with_rows[0].mapping:
+        return with_rows[:1]
+    return [table for table in with_rows if "action" not in table.mapping]
+
+
+def _concatenate(
+    lines: list[int],
+    columns: dict[str, list[str]],
+    more_lines: list[int],
+    more_columns: dict[str, list[str]],
+) -> tuple[list[int], dict[str, list[str]]]:
+    blank, more_blank = [""] * len(lines), [""] * len(more_lines)
+    joined = {
+        key: columns.get(key, blank) + more_columns.get(key, more_blank)
+        for key in columns.keys() | more_columns.keys()
+    }
+    return lines + more_lines, joined
 
 
 def _check_columns(table: _Table) -> None:
@@ -710,6 +740,8 @@ def _identities_from_other_tables(
 
 
 _TRUE = {"yes", "y", "true", "1", "oui", "si", "ja"}
+_FALSE = {"no", "n", "false", "0", "non", "nein"}
+_EMPTY_MARKS = frozenset({"--", "-", "n/a", "N/A"})
 
 
 def _columns(table: _Table) -> tuple[list[int], dict[str, list[str]]]:
@@ -727,6 +759,14 @@ def _columns(table: _Table) -> tuple[list[int], dict[str, list[str]]]:
         cells = [row if len(row) >= width else row + [""] * (width - len(row)) for row in cells]
     transposed = list(zip(*cells, strict=False)) if cells else [()] * width
     columns = {key: list(map(str.strip, transposed[index])) for key, index in mapping.items()}
+    for key, column in columns.items():
+        if any(mark in column for mark in _EMPTY_MARKS):
+            columns[key] = ["" if value in _EMPTY_MARKS else value for value in column]
+    attended = columns.pop("attended", None)
+    if attended is not None:
+        keep = [i for i, value in enumerate(attended) if value.casefold() not in _FALSE]
+        lines = [lines[i] for i in keep]
+        columns = {key: [column[i] for i in keep] for key, column in columns.items()}
     return lines, columns
 
 
