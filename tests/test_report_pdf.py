@@ -180,6 +180,7 @@ def test_patient_stories_bring_the_content_note_and_crisis_line(make_gathering):
     _, text = pdf_text(services.build_report(gathering, variant="shareable", now=NOW).pdf)
     assert "Content note" in text
     assert "KUU-US Crisis Line Society, 1-800-588-8717" in text
+    assert "Content note: personal stories of care" in text
     plain = make_gathering(title="No stories")
     _, text = pdf_text(services.build_report(plain, variant="shareable", now=NOW).pdf)
     assert "KUU-US" not in text

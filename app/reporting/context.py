@@ -616,6 +616,9 @@ def _agenda(agenda: pd.DataFrame, zone: str) -> list[dict]:
                 "presenter": row.get("presenter") or "",
                 "description": row.get("description") or "",
                 "kind": row["kind"],
+                "story": bool(
+                    PATIENT_STORY.search(f"{row['title']} {row.get('description') or ''}")
+                ),
             }
         )
     return items
