@@ -387,3 +387,26 @@ def test_change_against_the_previous_gathering(make_gathering, make_registration
     assert "Compared with Inaugural engagement event: registrations +2." in text
     _, text = pdf_text(services.build_report(earlier, variant="committee", now=NOW).pdf)
     assert "Compared with" not in text
+
+
+def test_configured_threshold_applies_to_both_suppressed_parts(
+    app, make_gathering, make_registration
+):
+    gathering = make_gathering(title="Threshold")
+    for n in range(18):
+        make_registration(
+            gathering,
+            indigenous_identity="first_nations" if n < 6 else "not_indigenous",
+            health_region="fraser" if n < 12 else "northern",
+        )
+    app.config["SUPPRESSION_THRESHOLD"] = 10
+    shareable = services.build_report(gathering, variant="shareable", now=NOW, pdf=False)
+    assert "&lt;10" in shareable.html and "&lt;5<" not in shareable.html
+    committee = services.build_report(gathering, variant="committee", now=NOW, pdf=False)
+    identity = committee.html[committee.html.index('id="indigenous-identity"') :]
+    identity = identity[: identity.index("</section>")]
+    assert "&lt;10" in identity and ">6<" not in identity
+    assert ">6<" in committee.html  # the committee version shows the exact region count
+    app.config["SUPPRESSION_THRESHOLD"] = 11
+    with pytest.raises(ValueError):
+        services.build_report(gathering, variant="shareable", now=NOW, pdf=False)

@@ -169,7 +169,9 @@ def build_context(
         "contents": contents,
         "content_note": content_note,
         "glance": _glance(glance, g, threshold if suppress else None),
-        "participation": _participation(data, glance, threshold if suppress else None),
+        "participation": _participation(
+            data, glance, threshold if suppress else None, identity_threshold=threshold
+        ),
         "presentations": presentations,
         "breakouts": breakouts,
         "themes": _themes(data, rooms),
@@ -333,7 +335,13 @@ def _suppressed_column(values: pd.Series, threshold: int | None) -> tuple[list, 
     )
 
 
-def _participation(data: ReportData, glance: aggregate.Glance, threshold: int | None) -> dict:
+def _participation(
+    data: ReportData,
+    glance: aggregate.Glance,
+    threshold: int | None,
+    *,
+    identity_threshold: int,
+) -> dict:
     regs = data.registrations
     if not len(aggregate.registered(regs)):
         return {"has_data": False}
@@ -402,7 +410,6 @@ def _participation(data: ReportData, glance: aggregate.Glance, threshold: int | 
         for label in shown.index
     ]
     groups = aggregate.indigenous_identity_groups(regs)
-    identity_threshold = threshold or 5
     values, texts, total = _suppressed_column(groups.rename("Registered"), identity_threshold)
     identity_hidden = any(v is None for v in values)
     return {
