@@ -344,3 +344,18 @@ def test_facilitator_checks_in_only_their_room_and_sees_only_names(
     )
     assert "Mere Ngata" in walk_in.get_data(as_text=True)
     assert "mere@x.example" not in walk_in.get_data(as_text=True)
+
+
+def test_long_lists_are_capped_and_searchable(
+    organiser_client, gathering_2022, sample_people, monkeypatch
+):
+    from app.attendance import routes
+
+    monkeypatch.setattr(routes, "MAX_LISTED", 3)
+    item = gathering_2022.active_agenda[0]
+    html = organiser_client.get(checkin_url(gathering_2022, item)).get_data(as_text=True)
+    assert html.count('class="checkin-person') == 3
+    assert "Showing the first 3 of 9 people" in html
+    found = organiser_client.get(checkin_url(gathering_2022, item) + "?q=wu")
+    assert "Sam Wu" in found.get_data(as_text=True)
+    assert "Showing the first" not in found.get_data(as_text=True)

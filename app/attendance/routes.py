@@ -24,6 +24,7 @@ from app.registration.routes import gathering_or_404
 organiser_only = roles_required(UserRole.ORGANISER)
 staff = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)
 MAX_LINK_OPTIONS = 2000
+MAX_LISTED = 400
 
 
 def _now() -> datetime:
@@ -240,8 +241,8 @@ def checkin(slug: str, item_id: int):
         words = services.search_text(query).split()
         people = [r for r in expected if all(w in services.search_text(r.name) for w in words)]
     else:
-        people = expected
-        expected_ids = {r.id for r in expected}
+        people = expected[:MAX_LISTED]
+        expected_ids = {r.id for r in people}
         missing = present - expected_ids
         if missing and everyone:
             people = people + list(
@@ -256,6 +257,8 @@ def checkin(slug: str, item_id: int):
         walk_ins=walk_ins,
         query=query,
         expected_count=len(expected),
+        listed_all=query != "" or len(expected) <= MAX_LISTED,
+        max_listed=MAX_LISTED,
         everyone=everyone,
         search_text=services.search_text,
         form=CheckInForm(),
