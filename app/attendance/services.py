@@ -608,6 +608,7 @@ def save_records(
             record.last_leave = entry.last_leave
             record.import_batch_id = batch_id
             record.recorded_by_id = user_id
+            record.updated_at = now
             if entry.registration_id is None:
                 record.walk_in_name = entry.walk_in_name
                 record.walk_in_email = entry.walk_in_email or record.walk_in_email
@@ -627,6 +628,7 @@ def save_records(
                 "recorded_by_id": user_id,
                 "dedupe_key": key,
                 "created_at": now,
+                "updated_at": now,
             }
         )
     if new_rows:
@@ -822,6 +824,7 @@ def check_in(
             recorded_by_id=user.id if user else None,
             dedupe_key=key,
             created_at=now,
+            updated_at=now,
         )
         db.session.add(record)
     return record
@@ -862,6 +865,7 @@ def add_walk_in(
             recorded_by_id=user.id if user else None,
             dedupe_key=key,
             created_at=now,
+            updated_at=now,
         )
         db.session.add(record)
     return record

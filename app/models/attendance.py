@@ -64,8 +64,7 @@ class AttendanceRecord(db.Model):
     registration, or a walk-in's email or folded name). A second import of a report
     for the same item updates these records instead of adding to them, so the same
     file imported twice never double counts. Minutes from different sources for the
-    same item are not added together either: readers take the largest. A re-import
-    points the record at its new batch, whose ``confirmed_at`` says when it changed.
+    same item are not added together either: readers take the largest.
     """
 
     __tablename__ = "attendance_records"
@@ -92,6 +91,7 @@ class AttendanceRecord(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     dedupe_key: Mapped[str] = mapped_column(String(400), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     gathering: Mapped[Gathering] = relationship()
     agenda_item: Mapped[AgendaItem | None] = relationship()
