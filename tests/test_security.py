@@ -369,6 +369,7 @@ class _Elements(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.found: list[tuple[str, dict[str, str]]] = []
         self.script_text: list[str] = []
+        self.text: list[str] = []
         self._in_script = False
 
     def handle_starttag(self, tag, attrs):
@@ -381,12 +382,19 @@ class _Elements(HTMLParser):
     def handle_data(self, data):
         if self._in_script:
             self.script_text.append(data)
+        else:
+            self.text.append(data)
 
 
-def _inert(html: str) -> None:
-    """No element, attribute or script that came from typed text."""
+def _inert(html: str) -> bool:
+    """No element, attribute or script that came from typed text. True when the typed
+    markup is on the page as visible text."""
     parser = _Elements()
     parser.feed(html)
+    for _tag, attrs in parser.found:
+        for value in attrs.values():
+            if SCRIPT in value:
+                parser.text.append(value)  # a form field showing what was typed
     for tag, attrs in parser.found:
         assert not (tag == "img" and attrs.get("src") == "x"), "an injected <img> element"
         for name, value in attrs.items():
@@ -400,6 +408,7 @@ def _inert(html: str) -> None:
         for tag, attrs in parser.found
         if tag == "script"
     ), injected
+    return any(SCRIPT in text for text in parser.text)
 
 
 def _register_payload(client, gathering) -> tuple[str, Registration]:
@@ -424,33 +433,158 @@ def _register_payload(client, gathering) -> tuple[str, Registration]:
     return token, registration
 
 
-def test_markup_is_escaped_in_participant_and_organiser_pages(
-    app, client, make_gathering, make_user
-):
-    gathering = make_gathering(title=f"Gathering {SCRIPT}", description=IMAGE)
+def _payload(label: str) -> str:
+    return f"{label} {SCRIPT} {IMAGE}"
+
+
+@pytest.fixture
+def payload_world(app, client, make_gathering, make_registration, make_user):
+    """Markup in every free-text field people can type, across every feature."""
+    from app.attendance.services import add_walk_in
+    from app.breakouts.services import NoteContent, add_staff, save_note
+    from app.evaluation.services import (
+        create_survey,
+        ensure_invitation,
+        open_survey,
+        submit_response,
+    )
+    from app.models import SurveyQuestion
+
+    now = datetime.now(UTC)
+    gathering = make_gathering(
+        title=_payload("Gathering")[:200],
+        description=_payload("Description"),
+        land_acknowledgement=_payload("Land"),
+        contact_name=_payload("Contact")[:200],
+        contact_title=_payload("Title")[:200],
+        contact_address=_payload("Address")[:300],
+    )
+    room = gathering.breakouts[0]
+    room.title = _payload("Room")[:200]
+    room.description = _payload("Room description")
+    room.presenter = _payload("Presenter")[:200]
+    users = {role: make_user(role) for role in ROLES}
+    for user in users.values():
+        user.name = _payload("User")[:200]
+    add_staff(room, users["facilitator"], "facilitator")
+    db.session.commit()
+
     token, registration = _register_payload(client, gathering)
-    assert registration.name.startswith("=HYPERLINK")  # stored exactly as typed
-    pages = [
-        client.get(f"/r/{token}/confirmation"),
-        client.get(f"/r/{token}"),
-        client.get(f"/g/{gathering.slug}/"),
-        client.get(f"/g/{gathering.slug}/register"),
-        client.get("/"),
-    ]
-    login(client, make_user("organiser"))
-    for path in (
-        "/organiser/",
-        f"/organiser/g/{gathering.slug}/",
-        f"/organiser/g/{gathering.slug}/registrants",
-        f"/organiser/g/{gathering.slug}/agenda",
-        f"/organiser/g/{gathering.slug}/breakouts",
+    other = make_registration(
+        gathering,
+        name=_payload("Other")[:200],
+        organisation_name=_payload("Org")[:200],
+        accessibility_needs=_payload("Needs"),
+        territory=_payload("Territory")[:200],
+    )
+    save_note(
+        room,
+        NoteContent(
+            questions=[_payload("Question")],
+            summary=(
+                f"{_payload('Summary')} [link](javascript:alert(3)) <a href='javascript:x'>a</a>"
+            ),
+            themes=[_payload("Theme")],
+            actions=[
+                {"text": _payload("Action"), "owner": _payload("Owner"), "for_steering": True}
+            ],
+            quotes=[{"text": _payload("Quote"), "consent": True}],
+            head_count=9,
+        ),
+        based_on=0,
+        user=users["facilitator"],
+        now=now,
+        submit=True,
+    )
+    add_walk_in(
+        gathering,
+        room,
+        name=_payload("Walk-in")[:200],
+        email="",
+        user=users["facilitator"],
+        now=now,
+    )
+    survey = create_survey(gathering, now=now)
+    open_survey(survey, now=now)
+    invitation = ensure_invitation(survey, other)
+    db.session.flush()
+    answers = {
+        q.id: _payload("Answer")
+        for q in db.session.scalars(
+            select(SurveyQuestion).where(SurveyQuestion.survey_id == survey.id)
+        )
+        if q.kind == "text"
+    }
+    assert answers, "the default survey has open questions"
+    submit_response(invitation, answers, now=now)
+    db.session.commit()
+    fresh_request_globals()
+    return {
+        "gathering": gathering,
+        "users": users,
+        "values": {
+            "slug": gathering.slug,
+            "token": token,
+            "key": FAKE_TOKEN,
+            "item_id": str(room.id),
+            "fmt": "csv",
+            "filename": "css/site.css",
+        },
+        "other_token": other.token,
+    }
+
+
+def _check_body(path: str, response) -> str:
+    kind = response.mimetype or ""
+    body = response.get_data(as_text=kind.startswith("text/"))
+    if kind == "text/html":
+        if _inert(body):
+            kind = "text/html+payload"
+    elif kind == "text/csv":
+        rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+        risky = [c for row in rows for c in row if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+        assert risky == [], (path, risky[:3])
+    elif kind == "text/calendar":
+        calendar = icalendar.Calendar.from_ical(response.data)
+        assert calendar.walk("VEVENT") is not None
+        lines = body.replace("\r\n ", "").split("\r\n")
+        assert not any("<script" in line.lower() and ":" not in line for line in lines)
+    return kind
+
+
+def test_markup_in_every_free_text_field_is_inert_on_every_page(app, payload_world):
+    """Every GET page, as every role that may open it, plus the participant's pages."""
+    clients = signed_in_clients(app, payload_world["users"])
+    anonymous = app.test_client()
+    seen: dict[str, set] = {}
+    for rule in routes(app):
+        if "GET" not in rule.methods:
+            continue
+        access = app.view_functions[rule.endpoint].access
+        path = fill(rule, payload_world["values"])
+        visitors = (
+            [clients[r] for r in sorted(access)] if isinstance(access, frozenset) else [anonymous]
+        )
+        for visitor in visitors:
+            response = send(visitor, "GET", path)
+            assert response.status_code < 500, (path, response.status_code)
+            kind = _check_body(path, response)
+            seen.setdefault(kind, set()).add(rule.endpoint)
+            if kind == "text/html+payload":
+                seen.setdefault("text/html", set()).add(rule.endpoint)
+    # The sweep really looked at the pages that show typed text.
+    for endpoint in (
+        "public.gathering",
+        "registration.manage",
+        "organiser.registrants",
+        "breakouts.notes",
+        "evaluation.results",
+        "reports.view",
+        "attendance.checkin",
     ):
-        pages.append(client.get(path))
-    for page in pages:
-        assert page.status_code == 200, page.request.path
-        _inert(page.get_data(as_text=True))
-    manage = pages[1].get_data(as_text=True)
-    assert "&lt;script&gt;" in manage or "&lt;script>" in manage
+        assert endpoint in seen.get("text/html+payload", set()), endpoint
+    assert {"organiser.export_registrants", "evaluation.export"} <= seen.get("text/csv", set())
+    assert "invites.personal_invite" in seen.get("text/calendar", set())
 
 
 def test_markup_is_inert_in_emails(app, client, make_gathering):
