@@ -78,6 +78,8 @@ def crosstab(
     columns: str,
     row_choices: type[Choice],
     column_choices: type[Choice],
+    *,
+    column_labels: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Confirmed registrations counted by two categories, without totals (suppression
     adds them so that they always agree with the cells)."""
@@ -89,7 +91,8 @@ def crosstab(
     col_order += sorted(set(table.columns) - set(col_order))
     table = table.reindex(index=row_order, columns=col_order, fill_value=0).astype(int)
     table.index = [row_choices.label_for(code) for code in table.index]
-    table.columns = [column_choices.label_for(code) for code in table.columns]
+    short = column_labels or {}
+    table.columns = [short.get(code) or column_choices.label_for(code) for code in table.columns]
     return table
 
 

@@ -27,6 +27,7 @@ from app.reporting.suppression import (
     check_threshold,
     format_count,
     suppress_table,
+    with_totals,
 )
 
 COMMITTEE = "committee"
@@ -392,12 +393,14 @@ def _participation(
             }
         )
     cross = aggregate.crosstab(
-        regs, "organisation_type", "health_region", OrganisationType, HealthRegion
+        regs,
+        "organisation_type",
+        "health_region",
+        OrganisationType,
+        HealthRegion,
+        column_labels=REGION_SHORT,
     )
-    cross.columns = [REGION_SHORT.get(_code_for(HealthRegion, c), c) for c in cross.columns]
     if threshold is None:
-        from app.reporting.suppression import with_totals
-
         values = with_totals(cross)
         shown = values.map(lambda v: f"{int(v):,}")
         legend = None
@@ -426,7 +429,6 @@ def _participation(
             "columns": list(shown.columns),
             "rows": crosstab_rows,
             "legend": legend,
-            "key": None,
         },
         "indigenous": {
             "intro": (
@@ -446,13 +448,6 @@ def _legend(threshold: int) -> str:
         f"<{threshold}: a count from 1 to {threshold - 1}, not shown to protect privacy. "
         "x: hidden so that a small count cannot be worked out from the totals."
     )
-
-
-def _code_for(choices, label: str) -> str:
-    for member in choices:
-        if member.label == label:
-            return member.value
-    return label
 
 
 def _bars_alt(title: str, labels: list[str], series) -> str:
