@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.attendance import services
 from app.extensions import db
 from app.models import AttendanceRecord, ImportBatch, ImportStatus
-from tests.conftest import login
+from tests.conftest import PASSWORD, login
 
 pytest_plugins = ["tests.fixtures_attendance"]
 
@@ -359,3 +359,38 @@ def test_long_lists_are_capped_and_searchable(
     found = organiser_client.get(checkin_url(gathering_2022, item) + "?q=wu")
     assert "Sam Wu" in found.get_data(as_text=True)
     assert "Showing the first" not in found.get_data(as_text=True)
+
+
+def test_forms_work_with_csrf_protection(csrf_app, gathering_2022, sample_people, organiser):
+    client = csrf_app.test_client()
+
+    def token(url):
+        html = client.get(url).get_data(as_text=True)
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+    signed_in = client.post(
+        "/sign-in",
+        data={"email": organiser.email, "password": PASSWORD, "csrf_token": token("/sign-in")},
+    )
+    assert signed_in.status_code == 303
+    item = gathering_2022.active_agenda[0]
+    url = checkin_url(gathering_2022, item)
+    amara = sample_people["Amara"]
+    refused = client.post(url + "/present", data={"registration_id": amara.id})
+    assert refused.status_code == 400
+    assert services.attended_registration_ids(gathering_2022) == set()
+    accepted = client.post(
+        url + "/present",
+        data={"registration_id": amara.id, "csrf_token": token(url)},
+        headers={"Accept": "application/json"},
+    )
+    assert accepted.status_code == 200 and accepted.json["present"]
+
+    import_url = f"/organiser/g/{gathering_2022.slug}/attendance/import"
+    no_token = client.post(
+        import_url,
+        data={"item": "all", "report": (io.BytesIO(b"x"), "x.csv")},
+        content_type="multipart/form-data",
+    )
+    assert no_token.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
