@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from tests.browser.conftest import describe
 from tests.conftest import PASSWORD
 
 pytest_plugins = ["tests.fixtures_server"]
@@ -115,11 +116,13 @@ def seeded_title(live_server, seeded) -> str:
         return db.session.get(Gathering, seeded.gathering_id).title
 
 
-def test_phone_sized_registration(phone_page, live_server, seeded):
+def test_phone_sized_registration(phone_page, live_server, seeded, axe):
     page = phone_page
     page.goto(f"{live_server.url}/g/{seeded.slug}/register")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the form scrolls sideways on a phone ({width}px wide)"
+    violations = axe(page, "register-phone")
+    assert violations == [], describe(violations)
     fill_registration(page, seeded, name="Sam Phone", email="sam.phone@example.org")
     button = page.get_by_role("button", name="Register")
     box = button.bounding_box()
@@ -202,5 +205,9 @@ def test_steering_committee_generates_and_downloads_the_report(page, live_server
 
     reader = PdfReader(io.BytesIO(data))
     assert len(reader.pages) >= 2
-    assert seeded_title(live_server, seeded) in reader.metadata.title or reader.pages[0]
+    assert seeded_title(live_server, seeded) in (reader.metadata.title or "")
+    catalog = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in catalog, "the PDF is not tagged"
+    assert str(catalog.get("/Lang", "")).startswith("en")
+    assert catalog["/MarkInfo"]["/Marked"]
     assert page.problems.messages == []
