@@ -50,8 +50,9 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_instance() -> Iterator[object]:
+    """Per module, so Playwright's event loop is gone before the rest of the suite runs."""
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         _unavailable(f"Chromium not found at {CHROMIUM}")
     try:
@@ -67,7 +68,7 @@ def playwright_instance() -> Iterator[object]:
     playwright.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(playwright_instance) -> Iterator[object]:
     browser = playwright_instance.chromium.launch(
         executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
