@@ -261,3 +261,23 @@ def test_focus_lands_on_error_summary_after_a_failed_sign_in(page, live_server, 
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("[data-error-summary]")).to_be_focused()
+
+
+REFLOW_PAGES = ["home", "gathering", "register", "confirmation", "manage", "sign-in"]
+
+
+def test_public_pages_reflow_at_320_css_pixels(chromium, live_server, site):
+    """WCAG 1.4.10: at 320 CSS px (400% zoom of 1280) nothing needs sideways scrolling."""
+    context = chromium.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    too_wide = {}
+    try:
+        for name in REFLOW_PAGES:
+            _, path = _paths(site)[name]
+            page.goto(live_server.url + path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 320:
+                too_wide[name] = width
+    finally:
+        context.close()
+    assert too_wide == {}, f"pages wider than the 320px screen: {too_wide}"
