@@ -382,3 +382,77 @@ def test_unreviewed_uploads_are_discarded_after_two_days(sample_bytes, gathering
     db.session.commit()
     assert old.status == ImportStatus.DISCARDED and old.payload is None
     assert recent.status == ImportStatus.PENDING and recent.payload
+
+
+def test_two_people_confirming_one_upload_at_once_import_it_once(
+    app, sample_bytes, gathering_2022, sample_people
+):
+    import threading
+
+    batch = services.prepare_import(
+        gathering_2022,
+        data=sample_bytes("zoom_participants.csv"),
+        filename="z.csv",
+        agenda_item=None,
+        user=None,
+        now=NOW,
+    )
+    db.session.commit()
+    batch_id = batch.id
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def confirm() -> None:
+        with app.app_context():
+            mine = db.session.get(ImportBatch, batch_id)
+            barrier.wait()
+            try:
+                services.confirm_import(mine, decisions={}, user=None, now=NOW)
+                db.session.commit()
+                outcomes.append("imported")
+            except services.AttendanceError:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["imported", "refused"]
+    db.session.expire_all()
+    assert record_count() == 6
+    assert db.session.get(ImportBatch, batch_id).status == ImportStatus.CONFIRMED
+
+
+def test_racing_check_ins_of_one_person_both_succeed(app, gathering_2022, sample_people):
+    import threading
+
+    item_id = gathering_2022.breakouts[0].id
+    registration_id = sample_people["Amara"].id
+    gathering_id = gathering_2022.id
+    barrier = threading.Barrier(2)
+    records: list[int] = []
+
+    def check_in() -> None:
+        from app.models import AgendaItem, Gathering, Registration
+
+        with app.app_context():
+            gathering = db.session.get(Gathering, gathering_id)
+            item = db.session.get(AgendaItem, item_id)
+            person = db.session.get(Registration, registration_id)
+            barrier.wait()
+            record = services.check_in(gathering, item, person, user=None, now=NOW)
+            db.session.commit()
+            records.append(record.id)
+            db.session.remove()
+
+    threads = [threading.Thread(target=check_in) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(records) == 2 and records[0] == records[1]
+    assert record_count() == 1

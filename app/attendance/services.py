@@ -8,13 +8,14 @@ imported record for it reaches the gathering's ``attendance_threshold_minutes``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.attendance.importers import (
     DEFAULT_MAX_BYTES,
@@ -445,7 +446,7 @@ def confirm_import(
     ``decisions`` maps each person's key to ``reg:<id>``, ``walk_in`` or ``skip``;
     keys left out take :func:`default_decisions`.
     """
-    if batch.status != ImportStatus.PENDING:
+    if batch.status != ImportStatus.PENDING or not _claim(batch):
         raise AttendanceError("This upload was already imported or discarded.")
     people = [_from_payload(person) for person in _people(batch)]
     registration_ids = set(
@@ -461,6 +462,21 @@ def confirm_import(
         user=user,
         now=now,
     )
+
+
+def _claim(batch: ImportBatch, status: ImportStatus = ImportStatus.CONFIRMED) -> bool:
+    """Move a pending batch on, in the database, so that of two people confirming (or
+    discarding) the same upload at once only one goes on: the other's UPDATE finds
+    no pending row once the first commits."""
+    if batch.id is None:
+        return True
+    result = db.session.execute(
+        update(ImportBatch)
+        .where(ImportBatch.id == batch.id, ImportBatch.status == ImportStatus.PENDING.value)
+        .values(status=status.value)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 def _write(
@@ -637,7 +653,7 @@ def save_records(
 
 
 def discard_import(batch: ImportBatch) -> None:
-    if batch.status != ImportStatus.PENDING:
+    if batch.status != ImportStatus.PENDING or not _claim(batch, ImportStatus.DISCARDED):
         raise AttendanceError("This upload was already imported or discarded.")
     batch.status = ImportStatus.DISCARDED.value
     batch.payload = None
@@ -813,9 +829,9 @@ def check_in(
     if registration.gathering_id != gathering.id:
         raise AttendanceError("That person is registered for another gathering.")
     key = _checkin_key(gathering, item, registration_id=registration.id)
-    record = db.session.scalar(select(AttendanceRecord).where(AttendanceRecord.dedupe_key == key))
-    if record is None:
-        record = AttendanceRecord(
+    return _get_or_add(
+        key,
+        lambda: AttendanceRecord(
             gathering_id=gathering.id,
             agenda_item_id=item.id,
             registration_id=registration.id,
@@ -825,8 +841,25 @@ def check_in(
             dedupe_key=key,
             created_at=now,
             updated_at=now,
-        )
-        db.session.add(record)
+        ),
+    )
+
+
+def _get_or_add(key: str, build: Callable[[], AttendanceRecord]) -> AttendanceRecord:
+    """The record with this key, or a new one. Two devices checking the same person in
+    at the same moment both succeed: the loser of the race gets the winner's record."""
+    query = select(AttendanceRecord).where(AttendanceRecord.dedupe_key == key)
+    record = db.session.scalar(query)
+    if record is not None:
+        return record
+    record = build()
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError:
+        record = db.session.scalar(query)
+        if record is None:
+            raise
     return record
 
 
@@ -853,9 +886,9 @@ def add_walk_in(
     if not name:
         raise AttendanceError("Enter the person's name.")
     key = _checkin_key(gathering, item, walk_in_key=_walk_in_key(name, email))
-    record = db.session.scalar(select(AttendanceRecord).where(AttendanceRecord.dedupe_key == key))
-    if record is None:
-        record = AttendanceRecord(
+    return _get_or_add(
+        key,
+        lambda: AttendanceRecord(
             gathering_id=gathering.id,
             agenda_item_id=item.id,
             walk_in_name=name[:200],
@@ -866,9 +899,8 @@ def add_walk_in(
             dedupe_key=key,
             created_at=now,
             updated_at=now,
-        )
-        db.session.add(record)
-    return record
+        ),
+    )
 
 
 def remove_walk_in(gathering: Gathering, item: AgendaItem, record_id: int) -> bool:
