@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 # One calm palette for report and dashboard. Each colour has at least 3:1 contrast on
 # white (WCAG 1.4.11 for graphics); labels drawn on a colour have at least 4.5:1
@@ -159,40 +160,44 @@ def _likert_stacked(questions, scale, percents, title: str) -> str:
     with matplotlib.rc_context(_STYLE):
         figure = _new_figure(rows, per_row=0.42, extra=1.1)
         axes = figure.add_subplot()
-        lefts = [0.0] * rows
-        for point, (label, colour) in enumerate(zip(scale, colours, strict=True)):
-            widths = [(row[point] or 0.0) if row is not None else 0.0 for row in percents]
-            bars = axes.barh(
-                range(rows), widths, left=lefts, height=0.62, color=colour, label=label
-            )
-            for bar, width in zip(bars, widths, strict=True):
-                if width >= 7:
+        hidden_style = {
+            "facecolor": "#eef1f3",
+            "edgecolor": "#8f8f8f",
+            "hatch": "///",
+            "linewidth": 0.4,
+        }
+        any_hidden = False
+        for index, row in enumerate(percents):
+            if row is None:
+                continue
+            left = 0.0
+            hidden_share = 100.0 - sum(v for v in row if v is not None)
+            hidden_drawn = False
+            for value, colour in zip(row, colours, strict=True):
+                if value is None:
+                    # All hidden segments of a bar become one block where the first of
+                    # them sits: the visible segments keep their order, and no edge
+                    # reveals a hidden count.
+                    if not hidden_drawn and hidden_share > 0:
+                        axes.barh(index, hidden_share, left=left, height=0.62, **hidden_style)
+                        left += hidden_share
+                        hidden_drawn = any_hidden = True
+                    continue
+                axes.barh(index, value, left=left, height=0.62, color=colour)
+                if value >= 7:
                     axes.text(
-                        bar.get_x() + width / 2,
-                        bar.get_y() + bar.get_height() / 2,
-                        f"{width:.0f}%",
+                        left + value / 2,
+                        index,
+                        f"{value:.0f}%",
                         ha="center",
                         va="center",
                         fontsize=7.5,
                         color="#ffffff" if colour in _DARK else INK,
                     )
-            lefts = [left + width for left, width in zip(lefts, widths, strict=True)]
-        hidden = [
-            (100.0 - left) if row is not None and any(v is None for v in row) else 0.0
-            for left, row in zip(lefts, percents, strict=True)
-        ]
-        if any(hidden):
-            axes.barh(
-                range(rows),
-                hidden,
-                left=lefts,
-                height=0.62,
-                color="#eef1f3",
-                edgecolor="#8f8f8f",
-                hatch="///",
-                linewidth=0.4,
-                label="Small numbers, not shown",
-            )
+                left += value
+        handles = [Patch(color=c, label=label) for label, c in zip(scale, colours, strict=True)]
+        if any_hidden:
+            handles.append(Patch(label="Small numbers, not shown", **hidden_style))
         for index, row in enumerate(percents):
             if row is None:
                 axes.text(1, index, "Too few responses to show", va="center", fontsize=7.5)
@@ -203,13 +208,17 @@ def _likert_stacked(questions, scale, percents, title: str) -> str:
         for side in ("top", "right", "left"):
             axes.spines[side].set_visible(False)
         axes.tick_params(axis="both", length=0)
-        axes.set_title(title, loc="left", fontsize=10, fontweight="bold", color=INK, pad=30)
+        axes.set_title(title, loc="left", fontsize=10, fontweight="bold", color=INK, pad=8)
+        entries = len(handles)
         axes.legend(
-            loc="lower left",
-            bbox_to_anchor=(0, 1.0),
-            ncols=3,
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.4, -0.09 - 0.25 / max(rows, 1)),
+            ncols=entries if entries <= 5 else 3,
             frameon=False,
             fontsize=7.5,
+            handlelength=1.2,
+            columnspacing=1.0,
             borderaxespad=0.1,
         )
         figure.tight_layout()
