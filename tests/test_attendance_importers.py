@@ -380,3 +380,16 @@ def test_teams_activities_section_in_another_language_is_used_alone():
     report = parse_report(text.encode("utf-16"))
     assert len(report.rows) == 6
     assert [row.name for row in report.rows].count("Émilie Côté") == 2
+
+
+def test_mixed_date_orders_in_a_file_name_the_line():
+    text = (
+        "Name,Join Time,Leave Time\n"
+        "Ana,13/04/2022 09:00,13/04/2022 10:00\n"
+        "Bo,04/14/2022 09:00,04/14/2022 10:00\n"
+    )
+    with pytest.raises(AttendanceFileError) as caught:
+        parse_report(text.encode())
+    assert caught.value.problem is Problem.BAD_TIME
+    assert caught.value.line == 3
+    assert "04/14/2022" in str(caught.value)

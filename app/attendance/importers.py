@@ -18,7 +18,7 @@ import gc
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -372,7 +372,10 @@ class _TimeParser:
 
 
 def decide_date_order(
-    values: Iterable[str], *, prefer_date: date | None = None, lines: Iterable[int] = ()
+    values: Iterable[str],
+    *,
+    prefer_date: date | None = None,
+    line_of: Callable[[str], int | None] | None = None,
 ) -> tuple[Literal["mdy", "dmy", "ymd"], bool]:
     """Choose month-first or day-first for a whole file; return (order, guessed).
 
@@ -383,10 +386,8 @@ def decide_date_order(
     """
     day_first = month_first = iso = False
     samples: list[_DateParts] = []
-    line_numbers = iter(lines)
     seen: set[str] = set()
     for value in values:
-        line = next(line_numbers, None)
         head = value.partition(" ")[0]
         if head in seen:
             continue
@@ -406,7 +407,7 @@ def decide_date_order(
                 Problem.BAD_TIME,
                 f"the date {value!r} is written in a different order from the dates above "
                 "it (day-first and month-first are mixed); export the report again.",
-                line=line,
+                line=line_of(value) if line_of else None,
             )
         if len(samples) < 50:
             samples.append(parts)
@@ -628,13 +629,16 @@ def _parse_report(
     for other in chosen[1:]:
         lines, columns = _concatenate(lines, columns, *_columns(other))
     if date_order == "auto":
-        first_line: dict[str, int] = {}
-        for key in ("join", "leave", "timestamp"):
-            if key in columns:
-                first_line.update(zip(reversed(columns[key]), reversed(lines), strict=True))
-        order, guessed = decide_date_order(
-            list(first_line), prefer_date=prefer_date, lines=list(first_line.values())
-        )
+        stamps = [columns[key] for key in ("join", "leave", "timestamp") if key in columns]
+        distinct = dict.fromkeys(value for column in stamps for value in column)
+
+        def line_of(value: str) -> int | None:
+            for column in stamps:
+                if value in column:
+                    return _first_line(column, lines, value)
+            return None
+
+        order, guessed = decide_date_order(distinct, prefer_date=prefer_date, line_of=line_of)
     else:
         order, guessed = date_order, False
     parse_time = _TimeParser(order)
