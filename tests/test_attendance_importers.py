@@ -180,6 +180,10 @@ def test_header_capitalisation_and_column_order_do_not_matter():
         ("10/20/2022 9:05 p.m.", datetime(2022, 10, 20, 21, 5)),
         ("2022-10-20T09:05:00", datetime(2022, 10, 20, 9, 5)),
         ("2022-10-20 21:05:07", datetime(2022, 10, 20, 21, 5, 7)),
+        ("Oct 20, 2022 08:52:11 AM", datetime(2022, 10, 20, 8, 52, 11)),
+        ("20 Oct 2022 13:05", datetime(2022, 10, 20, 13, 5)),
+        ("20-oct.-22 13:05:09", datetime(2022, 10, 20, 13, 5, 9)),
+        ("20 octobre 2022 13:05", datetime(2022, 10, 20, 13, 5)),
     ],
 )
 def test_time_formats(value, expected):

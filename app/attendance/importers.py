@@ -274,6 +274,51 @@ def _split_datetime(value: str) -> _DateParts | None:
     )
 
 
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "janv", "january", "janvier"),
+            ("feb", "fev", "february", "fevrier"),
+            ("mar", "march", "mars"),
+            ("apr", "avr", "april", "avril"),
+            ("may", "mai"),
+            ("jun", "june", "juin"),
+            ("jul", "july", "juil", "juillet"),
+            ("aug", "august", "aou", "aout"),
+            ("sep", "sept", "september", "septembre"),
+            ("oct", "october", "octobre"),
+            ("nov", "november", "novembre"),
+            ("dec", "december", "decembre"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_NAMED_DATE = re.compile(
+    r"""^\s*(?:
+        (?P<d1>\d{1,2})[\s\-]+(?P<m1>[^\W\d_]+)\.?[\s\-,]+(?P<y1>\d{2,4})
+      | (?P<m2>[^\W\d_]+)\.?\s+(?P<d2>\d{1,2}),?\s+(?P<y2>\d{2,4})
+    )[\s,T]+(?P<rest>\d{1,2}:\d{2}.*)$""",
+    re.VERBOSE,
+)
+
+
+def _split_named_month(value: str) -> _DateParts | None:
+    """ "Oct 20, 2022 08:52:11 AM" or "20 oct. 2022 08:52": the month is named, so the
+    order is not in doubt; returned as a ymd triple."""
+    match = _NAMED_DATE.match(value)
+    if match is None:
+        return None
+    month = _MONTHS.get(_fold(match["m1"] or match["m2"]))
+    clock = _split_datetime("2000-01-01 " + match["rest"])
+    if month is None or clock is None:
+        return None
+    year = _year(int(match["y1"] or match["y2"]))
+    day = int(match["d1"] or match["d2"])
+    return _DateParts(year, month, day, clock.hour, clock.minute, clock.second, clock.ampm)
+
+
 def _year(value: int) -> int:
     return value + 2000 if value < 100 else value
 
@@ -347,6 +392,8 @@ class _TimeParser:
 
     def _slow(self, value: str, line: int, column: str) -> datetime:
         parts = _split_datetime(value)
+        if parts is None:
+            parts = _split_named_month(value)
         if parts is None:
             raise AttendanceFileError(
                 Problem.BAD_TIME, f"the {column} time {value!r} is not a date and time.", line=line
