@@ -394,3 +394,20 @@ def test_forms_work_with_csrf_protection(csrf_app, gathering_2022, sample_people
     )
     assert no_token.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
+
+
+def test_ambiguous_dates_warned_and_order_can_be_chosen(organiser_client, gathering_2022):
+    text = (
+        b"Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes)\n"
+        b"Ana Silva,ana@x.example,03/04/2022 09:00:00,03/04/2022 10:00:00,60\n"
+    )
+    guessed = upload(organiser_client, gathering_2022, text)
+    page = organiser_client.get(guessed.headers["Location"]).get_data(as_text=True)
+    assert "could be read month-first or day-first" in page
+    chosen = organiser_client.post(
+        f"/organiser/g/{gathering_2022.slug}/attendance/import",
+        data={"item": "all", "date_order": "dmy", "report": (io.BytesIO(text), "r.csv")},
+        content_type="multipart/form-data",
+    )
+    page = organiser_client.get(chosen.headers["Location"]).get_data(as_text=True)
+    assert "could be read month-first or day-first" not in page

@@ -24,6 +24,18 @@ class ImportForm(FlaskForm):
         description="Choose the plenary or the breakout whose Zoom or Teams meeting "
         "produced this report.",
     )
+    date_order = SelectField(
+        "How are dates written in the file?",
+        choices=select_options(
+            [
+                ("auto", "Work it out from the file (usual)"),
+                ("mdy", "Month first, as in 10/20/2022"),
+                ("dmy", "Day first, as in 20/10/2022"),
+            ]
+        ),
+        default="auto",
+        description="Only needed when every date in the report could be read either way.",
+    )
     report = FileField(
         "Attendance report",
         validators=[FileRequired("Choose the report file to upload.")],

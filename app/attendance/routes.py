@@ -100,6 +100,7 @@ def upload(slug: str):
             user=current_user,
             now=_now(),
             max_bytes=limit,
+            date_order=form.date_order.data,
         )
         db.session.commit()
     except AttendanceFileError as error:
