@@ -21,7 +21,7 @@ def kind_of(classname: str) -> str:
     for kind, prefix in KINDS:
         if classname.startswith(prefix):
             return kind
-    return "other"
+    return "browser" if classname.endswith("_browser") else "other"
 
 
 def summarise(path: str) -> tuple[Counter, dict[str, str], list[str], float]:
