@@ -680,3 +680,76 @@ def test_markup_is_shown_as_text_in_the_pdf(app, make_gathering, make_registrati
     flat = re.sub(r"\s+", " ", text)
     assert "<b>bold</b>" in flat  # shown as typed, not turned into bold
     assert "Theme <u>underlined</u>" in flat
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+        "http:/evil.example",
+        "javascript:alert(1)",
+    ],
+)
+def test_sign_in_never_redirects_off_site(client, make_user, target):
+    user = make_user("organiser")
+    response = client.post(
+        "/sign-in",
+        query_string={"next": target},
+        data={"email": user.email, "password": PASSWORD},
+    )
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert "evil" not in location and not location.startswith("javascript")
+
+
+def test_sign_in_returns_to_the_page_asked_for(client, make_user):
+    user = make_user("organiser")
+    response = client.post(
+        "/sign-in",
+        query_string={"next": "/organiser/outbox"},
+        data={"email": user.email, "password": PASSWORD},
+    )
+    assert response.headers["Location"].endswith("/organiser/outbox")
+
+
+def _multipart(name: str, content: bytes, filename: str | None = None) -> tuple[bytes, str]:
+    """A multipart body built by hand: the test client spools big ones to a temporary
+    file that it never closes."""
+    boundary = "qa-boundary-7f3c"
+    disposition = f'form-data; name="{name}"'
+    if filename:
+        disposition += f'; filename="{filename}"\r\nContent-Type: text/csv'
+    head = f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode()
+    return head + content + f"\r\n--{boundary}--\r\n".encode(), (
+        f"multipart/form-data; boundary={boundary}"
+    )
+
+
+def test_oversized_form_gets_a_plain_4xx(app, client, make_gathering):
+    gathering = make_gathering()
+    huge = b"x" * (app.config["MAX_FORM_MEMORY_SIZE"] + 1)
+    body, content_type = _multipart("name", huge)
+    as_multipart = client.post(
+        f"/g/{gathering.slug}/register", data=body, content_type=content_type
+    )
+    assert as_multipart.status_code == 413
+    assert b"larger than we accept" in as_multipart.data
+    as_urlencoded = client.post(
+        f"/g/{gathering.slug}/register", data={"name": huge.decode(), "email": "a@b.org"}
+    )
+    assert 400 <= as_urlencoded.status_code < 500
+
+
+def test_oversized_upload_is_refused_plainly(app, client, make_gathering, make_user):
+    gathering = make_gathering()
+    login(client, make_user("organiser"))
+    body, content_type = _multipart(
+        "file", b"a," * (app.config["MAX_CONTENT_LENGTH"] // 2 + 10), filename="zoom.csv"
+    )
+    response = client.post(
+        f"/organiser/g/{gathering.slug}/attendance/import", data=body, content_type=content_type
+    )
+    assert response.status_code == 413
+    assert b"larger than we accept" in response.data
