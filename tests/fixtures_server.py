@@ -118,49 +118,32 @@ def run_flask(args: list[str], env: dict[str, str], timeout: float = 120) -> str
     return result.stdout + result.stderr
 
 
-PREPARE_SCHEMA = """
-import sys
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from flask_migrate import upgrade
-from sqlalchemy import text
-from app import create_app
-from app.extensions import db
-
-app = create_app()
-with app.app_context():
-    if sys.argv[1] == "migrations":
-        upgrade()
-        with db.engine.connect() as conn:
-            drift = compare_metadata(MigrationContext.configure(conn), db.metadata)
-        if not drift:
-            print("migrations")
-            sys.exit(0)
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    db.create_all()
-    print("create_all")
-"""
-
-
 def prepare_schema(env: dict[str, str]) -> str:
-    """Build the schema the way production does (`flask db upgrade`) while the migrations
-    match the models; fall back to create_all when they have drifted, so one clear test
-    (test_migrations) reports the drift instead of every live-server test."""
-    mode = "migrations" if migrations_exist() else "create_all"
-    result = subprocess.run(
-        [sys.executable, "-c", PREPARE_SCHEMA, mode],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise AssertionError(f"schema set-up failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout.strip().splitlines()[-1]
+    """Build the schema as an operator would, with `flask --app wsgi db upgrade`, while
+    the migrations match the models; fall back to create_all when they have drifted, so
+    one clear test (test_migrations) reports the drift instead of every live-server test."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine, text
+
+    import app.models  # noqa: F401 - every table into the metadata
+    from app.extensions import db
+
+    engine = create_engine(sqlalchemy_url(env["DATABASE_URL"]))
+    try:
+        if migrations_exist():
+            run_flask(["db", "upgrade"], env)
+            with engine.connect() as conn:
+                drift = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            if not drift:
+                return "migrations"
+            db.metadata.drop_all(engine)
+            with engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.metadata.create_all(engine)
+        return "create_all"
+    finally:
+        engine.dispose()
 
 
 # --- the server ----------------------------------------------------------------------
