@@ -41,8 +41,13 @@ AGENDA_COLUMNS = (
 
 
 def _frame(statement, columns) -> pd.DataFrame:
+    """Rows into a frame column by column (pandas inspects every Row object when given
+    rows, which costs more than the query itself for 10,000 people)."""
+    names = [c.key for c in columns]
     rows = db.session.execute(statement).all()
-    return pd.DataFrame.from_records(rows, columns=[c.key for c in columns])
+    if not rows:
+        return pd.DataFrame({name: pd.Series(dtype="object") for name in names})
+    return pd.DataFrame(dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)))
 
 
 def gathering_facts(gathering: Gathering) -> dict:

@@ -3,10 +3,12 @@ generated PDF under instance/reports/, and delivery through the outbox."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -73,13 +75,16 @@ def build_report(
     timings: dict[str, float] = {}
     step(*STAGES[0])
     start = time.perf_counter()
-    data = load_report_data(gathering)
+    with _collector_paused():
+        data = load_report_data(gathering)
     timings["load"] = time.perf_counter() - start
     step(*STAGES[1])
     start = time.perf_counter()
-    ctx = report_context.build_context(
-        data, variant=variant, threshold=threshold, page_size=size, now=now, draw=False
-    )
+    with _collector_paused():
+        ctx = report_context.build_context(
+            data, variant=variant, threshold=threshold, page_size=size, now=now, draw=False
+        )
+    del data
     timings["aggregate"] = time.perf_counter() - start
     start = time.perf_counter()
     report_context.draw_charts(ctx)
@@ -130,6 +135,20 @@ def latest_runs(gathering_ids: list[int]) -> dict[int, ReportRun]:
         .order_by(ReportRun.created_at, ReportRun.id)
     ).all()
     return {run.gathering_id: run for run in runs}
+
+
+@contextmanager
+def _collector_paused():
+    """Reading 10,000 rows creates tens of thousands of short-lived objects; the cyclic
+    garbage collector would rescan the whole heap several times meanwhile (more than
+    half of the load time). None of these objects form cycles, so pause it briefly."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def reports_dir() -> Path:
