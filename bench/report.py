@@ -2,7 +2,7 @@
 for a 10,000-participant gathering, stage by stage, against WeasyPrint alone on the
 same final HTML, in one run.
 
-    .venv/bin/python bench/report.py [--sizes 126 10000] [--repeats 3]
+    .venv/bin/python bench/report.py [--sizes 126 10000] [--repeats 4]
 
 Each gathering is built with the real demo seeder in its own temporary SQLite file (in a
 child process, so seeding does not count toward this process's peak memory). Targets:
@@ -123,7 +123,7 @@ def measure(folder: Path, repeats: int) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[126, 10_000])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=4)
     parser.add_argument("--seed", nargs=2, metavar=("FOLDER", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seed:
