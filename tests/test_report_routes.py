@@ -149,7 +149,9 @@ def test_cli_writes_pdf_and_html(runner, report_gathering, tmp_path):
     html = tmp_path / "out.html"
     result = runner.invoke(args=["report", report_gathering.slug, "-o", str(html), "--html"])
     assert result.exit_code == 0, result.output
-    assert "Committee version (internal)" in html.read_text()
+    text = html.read_text()
+    assert "Committee version (internal)" in text
+    assert "<style>" in text and "@page" in text and 'href="summary.css"' not in text
     result = runner.invoke(args=["report", "nope", "-o", str(html)])
     assert result.exit_code != 0 and "No gathering" in result.output
 

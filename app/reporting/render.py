@@ -79,13 +79,17 @@ def _trusted_html(value) -> Markup:
 _ENV: Environment | None = None
 
 
-def render_html(context: dict, *, for_web: bool = False) -> str:
-    """The report as one HTML document. `for_web` links the stylesheet for a browser;
-    the PDF reads the same stylesheet through the locked fetcher."""
+def render_html(context: dict, *, for_web: bool = False, standalone: bool = False) -> str:
+    """The report as one HTML document. `for_web` links the stylesheet for a browser
+    (or, `standalone`, embeds it so the file can be opened anywhere); the PDF reads the
+    same stylesheet through the locked fetcher."""
     global _ENV
     if _ENV is None:
         _ENV = environment()
-    return _ENV.get_template("summary.html").render(**context, for_web=for_web)
+    css = Markup((REPORTS_DIR / "summary.css").read_text()) if standalone else ""  # noqa: S704
+    return _ENV.get_template("summary.html").render(
+        **context, for_web=for_web or standalone, inline_css=css
+    )
 
 
 def render_pdf(

@@ -64,6 +64,7 @@ def build_report(
     page_size: str | None = None,
     pdf: bool = True,
     for_web: bool = False,
+    standalone: bool = False,
     stylesheet_url: str = "",
     progress: Progress | None = None,
 ) -> BuiltReport:
@@ -92,7 +93,9 @@ def build_report(
     timings["charts"] = time.perf_counter() - start
     step(*STAGES[2])
     start = time.perf_counter()
-    html = render_html({**ctx, "stylesheet_url": stylesheet_url}, for_web=for_web)
+    html = render_html(
+        {**ctx, "stylesheet_url": stylesheet_url}, for_web=for_web, standalone=standalone
+    )
     timings["html"] = time.perf_counter() - start
     document = None
     if pdf:

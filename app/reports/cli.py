@@ -17,7 +17,9 @@ from app.reports import bp
 @click.argument("slug")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--variant", type=click.Choice(VARIANTS), default="committee", show_default=True)
-@click.option("--html", "as_html", is_flag=True, help="Write the HTML instead of the PDF.")
+@click.option(
+    "--html", "as_html", is_flag=True, help="Write the web version (one self-contained HTML file)."
+)
 @click.option("--page-size", type=click.Choice(["A4", "Letter"]), default=None)
 def report_command(slug: str, output: Path, variant: str, as_html: bool, page_size):
     """Write the summary report of a gathering to a file."""
@@ -30,6 +32,7 @@ def report_command(slug: str, output: Path, variant: str, as_html: bool, page_si
         now=datetime.now(UTC),
         page_size=page_size,
         pdf=not as_html,
+        standalone=as_html,
     )
     if as_html:
         output.write_text(built.html, encoding="utf-8")
