@@ -443,9 +443,11 @@ def payload_world(app, client, make_gathering, make_registration, make_user):
     from app.attendance.services import add_walk_in
     from app.breakouts.services import NoteContent, add_staff, save_note
     from app.evaluation.services import (
+        Audience,
         create_survey,
         ensure_invitation,
         open_survey,
+        send_invitations,
         submit_response,
     )
     from app.models import SurveyQuestion
@@ -517,6 +519,8 @@ def payload_world(app, client, make_gathering, make_registration, make_user):
     }
     assert answers, "the default survey has open questions"
     submit_response(invitation, answers, now=now)
+    invited = send_invitations(survey, audience=Audience.CONFIRMED, consented_only=False, now=now)
+    assert invited.sent >= 1
     db.session.commit()
     fresh_request_globals()
     return {
@@ -585,6 +589,12 @@ def test_markup_in_every_free_text_field_is_inert_on_every_page(app, payload_wor
         assert endpoint in seen.get("text/html+payload", set()), endpoint
     assert {"organiser.export_registrants", "evaluation.export"} <= seen.get("text/csv", set())
     assert "invites.personal_invite" in seen.get("text/calendar", set())
+    # And every email the same data caused (confirmations, survey invitations).
+    emails = db.session.scalars(select(OutboundEmail)).all()
+    assert "survey_invitation" in {email.kind for email in emails}
+    for email in emails:
+        _inert(email.html_body)
+        assert "\n" not in email.subject and "\r" not in email.subject
 
 
 def test_markup_is_inert_in_emails(app, client, make_gathering):
