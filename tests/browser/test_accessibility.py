@@ -281,3 +281,66 @@ def test_public_pages_reflow_at_320_css_pixels(chromium, live_server, site):
     finally:
         context.close()
     assert too_wide == {}, f"pages wider than the 320px screen: {too_wide}"
+
+
+def test_page_states_have_no_wcag_violations(page, live_server, site, axe):
+    """The pages people reach by doing things: already registered, the waitlist, a
+    cancelled registration, the survey with errors, its thank-you and edit page."""
+    seeded = site["seeded"]
+    found: dict[str, list] = {}
+
+    def check(name: str) -> None:
+        page.wait_for_load_state("networkidle")
+        found[name] = axe(page, name)
+
+    page.goto(f"{live_server.url}/g/{seeded.slug}/register")
+    fill_basics(page, seeded, "ari.access@example.org")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("heading", name="You are already registered")).to_be_visible()
+    check("register-already-registered")
+
+    full = live_server.seed(capacity=0)
+    page.goto(f"{live_server.url}/g/{full.slug}/")
+    check("gathering-full")
+    page.get_by_role("link", name="Join the waitlist").click()
+    fill_basics(page, full, "wait.list@example.org")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("heading", name="You are on the waitlist")).to_be_visible()
+    check("confirmation-waitlisted")
+    page.locator(".token-link a").click()
+    check("manage-waitlisted")
+    page.get_by_role("button", name="Cancel my registration").click()
+    expect(page.get_by_text("Your registration is cancelled")).to_be_visible()
+    check("manage-cancelled")
+
+    page.goto(f"{live_server.url}/r/{site['token']}/survey")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state("networkidle")
+    check("survey-after-submit")
+    radios = page.locator("fieldset:has(input[type=radio])")
+    if page.locator("[data-error-summary]").count():
+        check("survey-with-errors")
+        for index in range(radios.count()):
+            radios.nth(index).locator("input[type=radio]").first.check()
+        page.locator("form button[type=submit]").last.click()
+        page.wait_for_load_state("networkidle")
+    assert "/s/edit/" in page.url, page.url
+    check("survey-thank-you-and-edit")
+
+    problems = {name: describe(v) for name, v in found.items() if v}
+    assert problems == {}, "\n".join(f"{k}:\n{v}" for k, v in problems.items())
+
+
+def fill_basics(page, seeded, email: str) -> None:
+    page.get_by_label("Full name").fill("Ari Access")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Your role").select_option(label="Nurse")
+    page.get_by_label("Organisation name").fill("Island Health")
+    page.get_by_label("Type of organisation").select_option(label="Regional health authority")
+    page.get_by_label("Health region where you work").select_option(
+        label="Island Health (Vancouver Island)"
+    )
+    page.get_by_label("First choice of breakout discussion").select_option(
+        label=seeded.breakout_titles[0]
+    )
+    page.get_by_label("I have read the collection notice").check()
