@@ -132,7 +132,15 @@ def add_survey(gathering, scores: list[tuple[int, int]], comments: list[str]):
     open_question = SurveyQuestion(
         survey_id=survey.id, key="worked", position=9, kind="text", prompt="What worked well?"
     )
-    db.session.add_all([*questions, open_question])
+    choice_question = SurveyQuestion(
+        survey_id=survey.id,
+        key="room",
+        position=8,
+        kind="single",
+        prompt="Which breakout did you join?",
+    )
+    choice_question.options = ["Newborn care path", "Care closer to home", "Education"]
+    db.session.add_all([*questions, open_question, choice_question])
     db.session.flush()
     for index, pair in enumerate(scores):
         response = SurveyResponse(
@@ -146,6 +154,11 @@ def add_survey(gathering, scores: list[tuple[int, int]], comments: list[str]):
             db.session.add(
                 SurveyAnswer(response_id=response.id, question_id=question.id, value=str(score))
             )
+        rooms = ["Newborn care path", "Care closer to home", "Care closer to home", "Education"]
+        room = rooms[index % 4] if index < 23 else "Education"
+        db.session.add(
+            SurveyAnswer(response_id=response.id, question_id=choice_question.id, value=room)
+        )
         if index < len(comments):
             db.session.add(
                 SurveyAnswer(

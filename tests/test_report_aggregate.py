@@ -205,3 +205,20 @@ def test_palette_meets_wcag_contrast():
         if colour in charts.LIKERT_COLOURS:
             assert _contrast(colour, label) >= 4.5, colour
     assert _contrast(charts.INK, "#ffffff") >= 4.5 and _contrast(charts.MUTED, "#ffffff") >= 4.5
+
+
+def test_choice_tables_suppress_single_choice_with_its_total_and_multiple_alone():
+    from app.reporting.context import _choice_table
+
+    single = {
+        "question": "Room?",
+        "multiple": False,
+        "respondents": 32,
+        "counts": [("A", 3), ("B", 20), ("C", 9)],
+    }
+    table = _choice_table(single, 5)
+    assert [r["count"] for r in table["rows"]] == ["<5", "20", "x"]
+    assert table["total"] == "32" and table["legend"]
+    assert [r["count"] for r in _choice_table(single, None)["rows"]] == ["3", "20", "9"]
+    multiple = {**single, "multiple": True}
+    assert [r["count"] for r in _choice_table(multiple, 5)["rows"]] == ["<5", "20", "9"]

@@ -335,12 +335,22 @@ def test_breakout_notes_and_evaluation_reach_the_report(report_gathering):
         ratings,
     )
 
+    choice = committee.html[committee.html.index("Which breakout did you join?") :]
+    choice = choice[: choice.index("</table>")]
+    assert re.search(r"Newborn care path</th><td class=\"num\">6<", choice)
+    assert re.search(r"Care closer to home</th><td class=\"num\">12<", choice)
+    assert re.search(r"Education</th><td class=\"num\">7<", choice)
+    assert re.search(r"Total</th><td class=\"num\">25<", choice)
+
     shareable = services.build_report(gathering, variant="shareable", now=NOW)
     ratings = shareable.html[shareable.html.index('id="evaluation-ratings"') :]
     row = re.search(r"good use of my time</th>(.*?)</tr>", ratings).group(1)
     cells = re.findall(r'<td class="num">(.*?)</td>', row)
     assert cells[0] == "&lt;5" and cells[1] == "&lt;5"
     assert "1" not in cells[:2] and "3" not in cells[:2]
+    choice = shareable.html[shareable.html.index("Which breakout did you join?") :]
+    choice = choice[: choice.index("</section>")]
+    assert ">6<" in choice and ">12<" in choice and ">7<" in choice  # no small counts here
 
 
 def test_note_with_markup_fetches_nothing_and_reads_no_file(report_gathering, listener):

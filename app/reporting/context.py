@@ -62,6 +62,8 @@ class EvaluationData:
     open_answers: list[tuple[str, list[str]]]
     respondents: int
     all_questions: list[str] = field(default_factory=list)
+    # [{"question", "multiple", "counts": [(option, n)], "respondents"}]
+    choices: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -531,6 +533,7 @@ def _evaluation(data: ReportData, glance: aggregate.Glance, threshold: int | Non
         "open": [_open_group(q, answers) for q, answers in evaluation.open_answers],
         "questions": evaluation.all_questions,
         "legend": None,
+        "choices": [_choice_table(choice, threshold) for choice in evaluation.choices],
     }
     if not results:
         return context
@@ -591,6 +594,28 @@ def _evaluation(data: ReportData, glance: aggregate.Glance, threshold: int | Non
         ],
     )
     return context
+
+
+def _choice_table(choice: dict, threshold: int | None) -> dict:
+    """Counts per option. A single-choice question's counts add up to its respondents,
+    so they are suppressed as a table with a total; a multiple-choice question's do not,
+    so small counts alone are hidden."""
+    options = [option for option, _ in choice["counts"]]
+    counts = pd.Series([n for _, n in choice["counts"]], index=options, name="Answers")
+    respondents = choice["respondents"]
+    if threshold is not None and not choice["multiple"]:
+        _, texts, total = _suppressed_column(counts, threshold)
+    else:
+        texts = [format_count(n, threshold) for n in counts]
+        total = format_count(respondents, threshold)
+    hidden = any(text.startswith("<") or text == "x" for text in texts)
+    return {
+        "question": choice["question"],
+        "multiple": choice["multiple"],
+        "rows": [{"option": o, "count": t} for o, t in zip(options, texts, strict=True)],
+        "total": total,
+        "legend": _legend(threshold) if threshold is not None and hidden else None,
+    }
 
 
 MAX_OPEN_ANSWERS = 30

@@ -142,10 +142,49 @@ def load_notes(gathering_id: int, breakout_ids: list[int]) -> tuple[pd.DataFrame
 
 
 def load_evaluation(gathering_id: int) -> EvaluationData | None:
-    loader = _optional_model("app.evaluation.data", "evaluation_for_report")
-    if loader is None:
+    """The survey through the evaluation feature's record functions (questions, and
+    every answer in long form): ratings, open answers and choice counts from one read
+    of the answers. None when the gathering has no survey."""
+    try:
+        source = importlib.import_module("app.evaluation.data")
+        from app.models.evaluation import SCALE_LABELS
+    except ImportError:
         return None
-    return loader(gathering_id)
+    questions = source.questions(gathering_id)
+    if not questions:
+        return None
+    answers = pd.DataFrame.from_records(
+        source.answers(gathering_id), columns=["response_id", "question", "kind", "value", "score"]
+    )
+    scale = answers[(answers["kind"] == "scale") & answers["score"].notna()]
+    by_question = {key: frame["value"].tolist() for key, frame in answers.groupby("question")}
+    open_answers = []
+    choices = []
+    for q in questions:
+        given = by_question.get(q["key"], [])
+        if q["kind"] == "text" and given:
+            open_answers.append((q["prompt"], given))
+        elif q["kind"] in ("single", "multiple"):
+            counts = pd.Series(given, dtype="object").value_counts()
+            options = list(q["options"]) + sorted(set(counts.index) - set(q["options"]))
+            respondents = answers.loc[answers["question"] == q["key"], "response_id"].nunique()
+            choices.append(
+                {
+                    "question": q["prompt"],
+                    "multiple": q["kind"] == "multiple",
+                    "counts": [(o, int(counts.get(o, 0))) for o in options],
+                    "respondents": int(respondents),
+                }
+            )
+    return EvaluationData(
+        ratings=scale[["question", "score"]].rename(columns={"score": "value"}),
+        questions=[(q["key"], q["prompt"]) for q in questions if q["kind"] == "scale"],
+        scale=list(SCALE_LABELS),
+        open_answers=open_answers,
+        respondents=source.responded_count(gathering_id),
+        all_questions=[q["prompt"] for q in questions],
+        choices=choices,
+    )
 
 
 def previous_gathering(gathering: Gathering) -> Gathering | None:
