@@ -109,7 +109,7 @@ def _paired_bars(labels, series, title: str) -> str:
     colours = [REGISTERED_COLOUR, ATTENDED_COLOUR][-len(series) :] if len(series) < 3 else None
     colours = colours or LIKERT_COLOURS
     with matplotlib.rc_context(_STYLE):
-        figure = _new_figure(rows, per_row=0.1 + 0.14 * len(series), extra=0.8)
+        figure = _new_figure(rows, per_row=0.08 + 0.12 * len(series), extra=0.8)
         axes = figure.add_subplot()
         height = 0.8 / max(1, len(series))
         top = max([v for _, values, _ in series for v in values if v is not None] + [1])
