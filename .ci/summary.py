@@ -1,5 +1,6 @@
 """Print what CI ran: counts per database, the browser, accessibility, load, migration and
-security tests run or skipped (with why), failures, time, and the axe results per page."""
+security tests run or skipped (with why), failures, time, the load figures, and the axe
+results per page."""
 
 import json
 import sys
@@ -24,12 +25,17 @@ def kind_of(classname: str) -> str:
     return "browser" if classname.endswith("_browser") else "other"
 
 
-def summarise(path: str) -> tuple[Counter, dict[str, str], list[str], float]:
+def summarise(path: str) -> tuple[Counter, dict[str, str], list[str], float, list[str]]:
     counts: Counter = Counter()
     skipped: dict[str, str] = {}
     failed: list[str] = []
     root = ET.parse(path).getroot()  # noqa: S314 - our own pytest output
     seconds = sum(float(suite.get("time", 0)) for suite in root.iter("testsuite"))
+    figures = [
+        prop.get("value", "")
+        for prop in root.iter("property")
+        if prop.get("name", "").startswith("figures")
+    ]
     for case in root.iter("testcase"):
         classname = case.get("classname", "")
         name = f"{classname}::{case.get('name', '?')}"
@@ -43,7 +49,7 @@ def summarise(path: str) -> tuple[Counter, dict[str, str], list[str], float]:
         if outcome == "failed":
             failed.append(name)
         counts[(kind_of(classname), outcome)] += 1
-    return counts, skipped, failed, seconds
+    return counts, skipped, failed, seconds, figures
 
 
 def line(counts: Counter, kind: str) -> str:
@@ -55,7 +61,7 @@ def line(counts: Counter, kind: str) -> str:
 
 for path, label in zip(sys.argv[1:], ("SQLite", "PostgreSQL"), strict=False):
     try:
-        counts, skipped, failed, seconds = summarise(path)
+        counts, skipped, failed, seconds, figures = summarise(path)
     except (OSError, ET.ParseError):
         print(f"{label}: no results")
         continue
@@ -69,6 +75,8 @@ for path, label in zip(sys.argv[1:], ("SQLite", "PostgreSQL"), strict=False):
         print(f"  skipped {name}: {why}")
     for name in failed[:15]:
         print(f"  FAILED {name}")
+    for figure in figures:
+        print(f"  {figure}")
 
 try:
     results = json.loads(AXE_RESULTS.read_text())
@@ -80,4 +88,4 @@ else:
     print(f"axe (WCAG 2.1 A/AA, last run): {clean} of {len(pages)} pages without violations")
     for name, violations in sorted(pages.items()):
         if violations:
-            print(f"  {name}: " + ", ".join(sorted({v['id'] for v in violations})))
+            print(f"  {name}: " + ", ".join(sorted({v["id"] for v in violations})))

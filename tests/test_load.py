@@ -6,7 +6,8 @@
 - The SMTP server down during a burst: every email goes out exactly once after it comes
   back and `flask --app wsgi send-mail --retry-now` runs.
 
-Figures (registrants, concurrency, seconds, errors) are printed; run with -s to see them.
+Figures (registrants, concurrency, seconds, errors) are printed with -s and recorded
+in the JUnit XML, where .ci/summary.py shows them.
 """
 
 import itertools
@@ -27,6 +28,12 @@ DUPLICATES = 20  # of them press Register twice, at the same moment, from two ta
 CONCURRENCY = 24
 CAPACITY = 60
 CONFIRMATION = re.compile(r"^/r/([A-Za-z0-9_-]{43})/confirmation$")
+
+
+def figures(record_testsuite_property, text: str) -> None:
+    """Shown with -s, and kept in the JUnit XML for .ci/summary.py to print."""
+    print("\n" + text)
+    record_testsuite_property(f"figures: {text.split(':', 1)[0]}", text)
 
 
 def _location_token(headers: dict[str, str]) -> str | None:
@@ -54,7 +61,9 @@ def _register(server, slug: str, n: int, breakout: str) -> dict:
     return outcome
 
 
-def test_concurrent_registrants_hold_capacity_without_loss_or_duplicates(make_live_server):
+def test_concurrent_registrants_hold_capacity_without_loss_or_duplicates(
+    make_live_server, record_testsuite_property
+):
     server = make_live_server()
     server.start()
     seeded = server.seed(capacity=CAPACITY)
@@ -70,10 +79,11 @@ def test_concurrent_registrants_hold_capacity_without_loss_or_duplicates(make_li
 
     statuses = Counter(o["post"] for o in outcomes)
     server_errors = [o for o in outcomes if o["post"] >= 500 or (o["page"] or 0) >= 500]
-    print(
-        f"\nload: {len(people)} submissions ({REGISTRANTS} people, {DUPLICATES} double "
+    figures(
+        record_testsuite_property,
+        f"load: {len(people)} submissions ({REGISTRANTS} people, {DUPLICATES} double "
         f"submits), concurrency {CONCURRENCY}, {elapsed:.1f}s, statuses {dict(statuses)}, "
-        f"5xx {len(server_errors)}"
+        f"5xx {len(server_errors)}",
     )
     assert not server_errors
     assert set(statuses) <= {303, 409}
@@ -109,7 +119,9 @@ def test_concurrent_registrants_hold_capacity_without_loss_or_duplicates(make_li
     assert shown_waitlisted == REGISTRANTS - CAPACITY
 
 
-def test_sigkill_mid_burst_loses_no_confirmed_registration(make_live_server):
+def test_sigkill_mid_burst_loses_no_confirmed_registration(
+    make_live_server, record_testsuite_property
+):
     server = make_live_server()
     server.start()
     seeded = server.seed()
@@ -148,9 +160,10 @@ def test_sigkill_mid_burst_loses_no_confirmed_registration(make_live_server):
     assert failed["5xx"] == 0
 
     server.start()
-    print(
-        f"\nkill: {len(confirmed)} confirmations before SIGKILL, "
-        f"{sum(failed.values())} requests cut off ({dict(failed)})"
+    figures(
+        record_testsuite_property,
+        f"kill: {len(confirmed)} confirmations before SIGKILL, "
+        f"{sum(failed.values())} requests cut off ({dict(failed)})",
     )
     from app.extensions import db
     from app.models import Registration
@@ -171,7 +184,9 @@ def test_sigkill_mid_burst_loses_no_confirmed_registration(make_live_server):
         assert status == 200
 
 
-def test_smtp_outage_every_email_delivered_exactly_once_afterwards(make_live_server, smtp_server):
+def test_smtp_outage_every_email_delivered_exactly_once_afterwards(
+    make_live_server, smtp_server, record_testsuite_property
+):
     smtp = smtp_server
     smtp.stop()  # its port stays chosen but nothing listens: SMTP is down
     server = make_live_server(
@@ -227,9 +242,10 @@ def test_smtp_outage_every_email_delivered_exactly_once_afterwards(make_live_ser
         rows = db.session.execute(
             select(OutboundEmail.message_id, OutboundEmail.to_address, OutboundEmail.status)
         ).all()
-    print(
-        f"\nsmtp outage: {count} registrants, {len(rows)} emails queued, "
-        f"{len(received)} delivered after recovery"
+    figures(
+        record_testsuite_property,
+        f"smtp outage: {count} registrants, {len(rows)} emails queued, "
+        f"{len(received)} delivered after recovery",
     )
     assert {row.status for row in rows} == {MailStatus.SENT}
     assert len(received) == len(set(received)) == len(rows)
