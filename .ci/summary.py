@@ -86,6 +86,7 @@ else:
     pages = {name: v for name, v in results.items() if name != "canary"}
     clean = sum(1 for v in pages.values() if not v)
     print(f"axe (WCAG 2.1 A/AA, last run): {clean} of {len(pages)} pages without violations")
+    print("  checked: " + ", ".join(sorted(pages)))
     for name, violations in sorted(pages.items()):
         if violations:
             print(f"  {name}: " + ", ".join(sorted({v["id"] for v in violations})))
