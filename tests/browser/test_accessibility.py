@@ -4,6 +4,7 @@ after a failed submit. Every page must also load without console errors or CSP r
 """
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
@@ -62,6 +63,9 @@ def _paths(site) -> dict[str, tuple[str | None, str]]:
         "organiser-calendar": ("organiser", f"/organiser/g/{slug}/calendar"),
         "organiser-outbox": ("organiser", "/organiser/outbox"),
         "organiser-breakouts": ("organiser", f"/organiser/g/{slug}/breakouts"),
+        "organiser-breakout-room": ("organiser", f"/organiser/g/{slug}/breakouts/{room}"),
+        "organiser-unassigned": ("organiser", f"/organiser/g/{slug}/breakouts/unassigned"),
+        "organiser-survey-settings": ("organiser", f"/organiser/g/{slug}/survey/settings"),
         "organiser-attendance": ("organiser", f"/organiser/g/{slug}/attendance/import"),
         "organiser-survey": ("organiser", f"/organiser/g/{slug}/survey"),
         "organiser-survey-results": ("organiser", f"/organiser/g/{slug}/survey/results"),
@@ -69,40 +73,13 @@ def _paths(site) -> dict[str, tuple[str | None, str]]:
         "facilitator-room": ("facilitator", f"/breakouts/{room}"),
         "facilitator-notes": ("facilitator", f"/breakouts/{room}/notes"),
         "facilitator-checkin": ("facilitator", f"/g/{slug}/checkin/{room}"),
+        "steering-home": ("steering", "/reports/"),
         "steering-reports": ("steering", f"/reports/g/{slug}/"),
         "steering-report-html": ("steering", f"/reports/g/{slug}/view?variant=committee"),
     }
 
 
-PAGES = [
-    "home",
-    "gathering",
-    "register",
-    "confirmation",
-    "manage",
-    "survey",
-    "sign-in",
-    "not-found",
-    "organiser-home",
-    "organiser-new-gathering",
-    "organiser-dashboard",
-    "organiser-registrants",
-    "organiser-agenda",
-    "organiser-agenda-item",
-    "organiser-settings",
-    "organiser-calendar",
-    "organiser-outbox",
-    "organiser-breakouts",
-    "organiser-attendance",
-    "organiser-survey",
-    "organiser-survey-results",
-    "facilitator-home",
-    "facilitator-room",
-    "facilitator-notes",
-    "facilitator-checkin",
-    "steering-reports",
-    "steering-report-html",
-]
+PAGES = list(_paths({"seeded": SimpleNamespace(slug="s"), "token": "t", "room": "1"}))
 
 
 @pytest.fixture(scope="module")
