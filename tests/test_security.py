@@ -763,3 +763,12 @@ def test_oversized_upload_is_refused_plainly(app, client, make_gathering, make_u
     )
     assert response.status_code == 413
     assert b"larger than we accept" in response.data
+
+
+@pytest.mark.parametrize("path", [f"/s/{FAKE_TOKEN}", f"/s/edit/{FAKE_TOKEN}", "/s/short"])
+def test_survey_links_are_404_without_a_valid_token(client, path):
+    """Survey links are secrets too: an unknown one reveals nothing and is not cached."""
+    response = send(client, "GET", path)
+    assert response.status_code == 404
+    assert "no-store" in response.headers.get("Cache-Control", "")
+    assert response.headers.get("Referrer-Policy") == "no-referrer"
