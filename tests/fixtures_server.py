@@ -2,9 +2,9 @@
 
 Browser, load, fault and log tests use it. The database is a fresh SQLite file, or a
 scratch PostgreSQL database (created beside TEST_DATABASE_URL's and dropped afterwards)
-when TEST_DATABASE_URL is set. The schema comes from `flask db upgrade` once migrations
-exist, and from create_all until then. Data is seeded in this process through the app's
-own services, against the same database.
+when TEST_DATABASE_URL is set. The schema comes from `flask --app wsgi db upgrade`, or
+from create_all while the migrations lag behind the models (test_migrations reports that).
+Data is seeded in this process through the app's own services, against the same database.
 
 Use it from a test module with `pytest_plugins = ["tests.fixtures_server"]`.
 """
