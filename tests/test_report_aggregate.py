@@ -140,17 +140,18 @@ def test_room_attendance_prefers_records_then_head_count():
     assert aggregate.breakouts_held(agenda, counts) == 2
 
 
-def test_attended_ids_take_the_largest_source_and_add_items():
+def test_attended_means_checked_in_or_long_enough_in_one_session():
     attendance = pd.DataFrame(
         {
             "registration_id": [1, 1, 2, 2, 3, 4],
             "agenda_item_id": [None, None, 10, 11, 10, None],
             "source": ["zoom", "teams", "zoom", "zoom", "zoom", "checkin"],
-            "minutes": [6, 9, 5, 5, 4, 0],
+            "minutes": [6, 9, 5, 5, 12, None],
         }
     )
-    assert attended_ids(attendance, 10) == {2, 4}
-    assert attended_ids(attendance, 9) == {1, 2, 4}
+    # Person 2's two short sessions do not add up: the rule is per session.
+    assert attended_ids(attendance, 10) == {3, 4}
+    assert attended_ids(attendance, 9) == {1, 3, 4}
 
 
 def test_response_rate_against_attendees():
@@ -222,3 +223,43 @@ def test_choice_tables_suppress_single_choice_with_its_total_and_multiple_alone(
     assert [r["count"] for r in _choice_table(single, None)["rows"]] == ["3", "20", "9"]
     multiple = {**single, "multiple": True}
     assert [r["count"] for r in _choice_table(multiple, 5)["rows"]] == ["<5", "20", "9"]
+
+
+def test_report_and_dashboard_agree_on_who_attended(app, make_gathering, make_registration):
+    from app.attendance.services import attended_registration_ids
+    from app.extensions import db
+    from app.models import AttendanceRecord
+    from app.models.attendance import dedupe_key
+    from app.reporting.load import load_attendance
+
+    gathering = make_gathering()
+    people = [make_registration(gathering) for _ in range(4)]
+    item = gathering.breakouts[0]
+    for person, source, minutes, item_id in [
+        (people[0], "zoom", 30, None),
+        (people[1], "zoom", 6, item.id),
+        (people[1], "zoom", 6, None),
+        (people[2], "checkin", None, item.id),
+        (people[3], "zoom", 9, None),
+    ]:
+        db.session.add(
+            AttendanceRecord(
+                gathering_id=gathering.id,
+                registration_id=person.id,
+                agenda_item_id=item_id,
+                source=source,
+                minutes=minutes or 0,
+                dedupe_key=dedupe_key(
+                    gathering_id=gathering.id,
+                    agenda_item_id=item_id,
+                    source=source,
+                    registration_id=person.id,
+                ),
+            )
+        )
+    db.session.commit()
+    expected = attended_registration_ids(gathering)
+    assert expected == {people[0].id, people[2].id}
+    assert attended_ids(load_attendance(gathering.id), gathering.attendance_threshold_minutes) == (
+        expected
+    )

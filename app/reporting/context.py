@@ -668,10 +668,10 @@ def _method(g: dict, threshold: int, suppress: bool, has_attendance: bool) -> li
         (
             "Attended",
             (
-                f"A registered person who was online for at least "
-                f"{g['attendance_threshold_minutes']} minutes in total, from the imported Zoom or "
-                "Teams attendance reports and facilitator check-ins. Unmatched walk-ins are not "
-                "included in the breakdowns."
+                "A registered person checked in by a facilitator, or online for at least "
+                f"{g['attendance_threshold_minutes']} minutes in one session (the whole meeting "
+                "or one agenda item) according to the imported Zoom or Teams attendance "
+                "reports. Unmatched walk-ins are not included in the breakdowns."
                 if has_attendance
                 else "Attendance has not been imported yet, so attended counts are not shown."
             ),

@@ -107,24 +107,14 @@ def load_attendance(gathering_id: int) -> pd.DataFrame:
 
 
 def attended_ids(attendance: pd.DataFrame, threshold_minutes: int) -> set[int]:
-    """People present for at least the threshold: the whole-gathering figure, or the sum
-    of their per-item figures, whichever is larger. A check-in counts as present."""
+    """The same rule as the dashboard and the survey invitations
+    (`app.attendance.services.attended_registration_ids`): checked in for any agenda item,
+    or present for at least the threshold in any one attendance record."""
     if not len(attendance):
         return set()
-    frame = attendance.copy()
-    frame["minutes"] = frame["minutes"].fillna(0).astype(int)
-    checked_in = set(frame.loc[frame["source"] == "checkin", "registration_id"].astype(int))
-    whole = frame[frame["agenda_item_id"].isna()].groupby("registration_id")["minutes"].max()
-    per_item = (
-        frame[frame["agenda_item_id"].notna()]
-        .groupby(["registration_id", "agenda_item_id"])["minutes"]
-        .max()
-        .groupby(level=0)
-        .sum()
-    )
-    total = pd.concat([whole, per_item], axis=1).fillna(0).max(axis=1)
-    present = set(total[total >= threshold_minutes].index.astype(int))
-    return present | checked_in
+    minutes = attendance["minutes"].fillna(0)
+    present = (attendance["source"] == "checkin") | (minutes >= threshold_minutes)
+    return set(attendance.loc[present, "registration_id"].astype(int))
 
 
 def load_notes(gathering_id: int, breakout_ids: list[int]) -> tuple[pd.DataFrame, bool]:
