@@ -28,6 +28,7 @@ DEFAULTS: dict[str, object] = {
     "SUPPRESSION_THRESHOLD": 5,
     "REPORT_PAGE_SIZE": "Letter",
     "STEERING_COMMITTEE_EMAILS": "",
+    "REPORTS_IN_BACKGROUND": True,
 }
 
 ENV_STRINGS = (
