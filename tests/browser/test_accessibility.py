@@ -128,6 +128,11 @@ def test_page_has_no_wcag_violations(
             assert landed == path, f"{path} went to {landed}"
         violations = axe(page, name)
         assert violations == [], f"{name} ({path}):\n{describe(violations)}"
+        # Beyond axe: one main landmark and one top heading, so a screen reader's
+        # "jump to main" and "heading level 1" land where the page starts.
+        assert page.locator("main").count() == 1, f"{name}: landmarks"
+        assert page.locator("h1").count() == 1, f"{name}: h1 count"
+        assert page.title().strip(), f"{name}: empty title"
         assert problems.csp_violations() == [], problems.csp_violations()
         unexpected = [m for m in problems.messages if "status of 404" not in m]
         assert unexpected == [], unexpected
