@@ -211,3 +211,17 @@ def test_steering_committee_generates_and_downloads_the_report(page, live_server
     assert str(catalog.get("/Lang", "")).startswith("en")
     assert catalog["/MarkInfo"]["/Marked"]
     assert page.problems.messages == []
+
+
+def test_registration_works_without_javascript(chromium, live_server, seeded):
+    """Scripts only enhance: with JavaScript off the form still registers people."""
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/g/{seeded.slug}/register")
+        fill_registration(page, seeded, name="Noor Noscript", email="noor@example.org")
+        page.get_by_role("button", name="Register").click()
+        expect(page.get_by_role("heading", name="You are registered")).to_be_visible()
+    finally:
+        context.close()
+    assert registration_row(live_server, "noor@example.org")["hsda"] == "52"
