@@ -38,6 +38,8 @@ DEMO_NOTES: dict[PriorityArea, dict[str, Any]] = {
             "A provider for every mother-baby dyad",
             "Attachment through maternity clinics",
             "Nurse practitioners in perinatal care",
+            "Team-based care",
+            "Workforce capacity",
             "Data and measurement",
         ],
         "actions": [
@@ -88,6 +90,7 @@ DEMO_NOTES: dict[PriorityArea, dict[str, Any]] = {
             "Community doulas and supports",
             "Virtual care",
             "Cultural safety and humility",
+            "Workforce capacity",
         ],
         "actions": [
             {
@@ -133,6 +136,7 @@ DEMO_NOTES: dict[PriorityArea, dict[str, Any]] = {
             "Clear roles between providers",
             "Feeding support",
             "Public health nursing",
+            "Team-based care",
         ],
         "actions": [
             {
@@ -178,6 +182,8 @@ DEMO_NOTES: dict[PriorityArea, dict[str, Any]] = {
             "Six-week visit and beyond",
             "Chronic conditions after pregnancy",
             "Peer and community supports",
+            "Cultural safety and humility",
+            "Patient and family voice",
         ],
         "actions": [
             {
@@ -224,6 +230,8 @@ DEMO_NOTES: dict[PriorityArea, dict[str, Any]] = {
             "A single point of contact",
             "Referral pathways",
             "Shared electronic records",
+            "Team-based care",
+            "Data and measurement",
         ],
         "actions": [
             {
@@ -262,6 +270,8 @@ DEMO_NOTES: dict[PriorityArea, dict[str, Any]] = {
             "Spreading what works",
             "Learning from patient stories",
             "Communities of practice and networks",
+            "Patient and family voice",
+            "Data and measurement",
         ],
         "actions": [
             {
@@ -302,6 +312,9 @@ DEMO_NOTES: dict[PriorityArea, dict[str, Any]] = {
             "Training on cultural safety",
             "Resources for patients and families",
             "Knowledge translation tools",
+            "Cultural safety and humility",
+            "Patient and family voice",
+            "Workforce capacity",
         ],
         "actions": [
             {
