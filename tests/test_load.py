@@ -96,10 +96,11 @@ def test_concurrent_registrants_hold_capacity_without_loss_or_duplicates(
 
     from app.extensions import db
     from app.models import ManageToken, Registration
+    from app.registration.services import waitlist_position
 
     with server.app_context():
         rows = db.session.execute(
-            select(Registration.email, Registration.status, Registration.waitlisted_at).where(
+            select(Registration.email, Registration.status, Registration.id).where(
                 Registration.gathering_id == seeded.gathering_id
             )
         ).all()
@@ -108,6 +109,13 @@ def test_concurrent_registrants_hold_capacity_without_loss_or_duplicates(
                 ~Registration.id.in_(select(ManageToken.registration_id))
             )
         )
+        waiting = db.session.scalars(
+            select(Registration).where(
+                Registration.gathering_id == seeded.gathering_id,
+                Registration.status == "waitlisted",
+            )
+        ).all()
+        positions = {r.id: waitlist_position(r) for r in waiting}
     emails = [row.email for row in rows]
     assert len(emails) == len(set(emails)) == REGISTRANTS
     assert set(emails) == {f"registrant{n}@example.org" for n in range(REGISTRANTS)}
@@ -117,6 +125,19 @@ def test_concurrent_registrants_hold_capacity_without_loss_or_duplicates(
     # What people were shown agrees with what was stored.
     shown_waitlisted = sum(1 for o in outcomes if o["post"] == 303 and o["waitlisted"])
     assert shown_waitlisted == REGISTRANTS - CAPACITY
+    # First come, first served: rows are inserted under the gathering's lock, so ids run
+    # in the order people got in. Nobody confirmed came after anybody waitlisted, and
+    # the waitlist numbers everyone once, 1 to N.
+    confirmed_ids = [row.id for row in rows if row.status == "confirmed"]
+    assert max(confirmed_ids) < min(positions)
+    assert sorted(positions.values()) == list(range(1, len(positions) + 1))
+    by_position = [rid for rid, _ in sorted(positions.items(), key=lambda item: item[1])]
+    out_of_turn = sum(1 for a, b in zip(by_position, by_position[1:], strict=False) if a > b)
+    figures(
+        record_testsuite_property,
+        f"waitlist: {len(positions)} in line, "
+        f"{out_of_turn} neighbours ordered differently by time than by arrival",
+    )
 
 
 def test_sigkill_mid_burst_loses_no_confirmed_registration(
