@@ -58,6 +58,8 @@ def _register(server, slug: str, n: int, breakout: str) -> dict:
         page_status, _, page = session.get(f"/r/{outcome['token']}/confirmation")
         outcome["page"] = page_status
         outcome["waitlisted"] = b"You are on the waitlist" in page
+        shown = re.search(rb"number (\d+) in line", page)
+        outcome["shown_position"] = int(shown.group(1)) if shown else None
     return outcome
 
 
@@ -133,10 +135,18 @@ def test_concurrent_registrants_hold_capacity_without_loss_or_duplicates(
     assert sorted(positions.values()) == list(range(1, len(positions) + 1))
     by_position = [rid for rid, _ in sorted(positions.items(), key=lambda item: item[1])]
     out_of_turn = sum(1 for a, b in zip(by_position, by_position[1:], strict=False) if a > b)
+    id_of = {row.email: row.id for row in rows}
+    shown = {
+        id_of[f"registrant{o['n']}@example.org"]: o["shown_position"]
+        for o in outcomes
+        if o["post"] == 303 and o["waitlisted"]
+    }
+    assert set(shown) == set(positions)
+    moved = sum(1 for rid, number in shown.items() if positions[rid] != number)
     figures(
         record_testsuite_property,
-        f"waitlist: {len(positions)} in line, "
-        f"{out_of_turn} neighbours ordered differently by time than by arrival",
+        f"waitlist: {len(positions)} in line, {out_of_turn} neighbours ordered differently "
+        f"by time than by arrival, {moved} people's number changed after they saw it",
     )
 
 
