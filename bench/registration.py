@@ -2,6 +2,8 @@
 on the same server in the same run, with 20 concurrent clients.
 
 Targets (issue 2): registration at least 25% of the trivial endpoint's rate; p95 under 100 ms.
+BENCH_INSTANCE_CONFIG may hold lines for the server's instance/config.py, e.g.
+"MAIL_DELIVER_AFTER_REQUEST = False" to measure without the email written after each request.
 """
 
 import http.cookiejar
