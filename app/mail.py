@@ -392,46 +392,62 @@ def deliver_due(*, now: datetime, limit: int = 100) -> DeliveryReport:
 
 # --- delivery after the response -----------------------------------------------------
 
-_threads: set[threading.Thread] = set()
-_threads_lock = threading.Lock()
 
+class _BackgroundDelivery:
+    """At most one delivery thread per app and process. A request that queued email while
+    the thread is busy only asks it for one more round, so a burst of registrations costs
+    a few batched delivery runs instead of a thread, a claim and SQLite lock contention
+    per request."""
 
-def _deliver_in_background(app: Flask) -> None:
-    try:
-        with app.app_context():
-            deliver_due(now=utcnow(), limit=int(app.config["MAIL_AFTER_REQUEST_LIMIT"]))
-    except Exception:
-        log.exception("background email delivery failed; send-mail will retry")
-    finally:
-        with _threads_lock:
-            _threads.discard(threading.current_thread())
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+        self.more = False
 
+    def request_round(self) -> None:
+        with self.lock:
+            self.more = True
+            if self.thread is None:
+                self.thread = threading.Thread(
+                    target=self._run, name="outbox-delivery", daemon=True
+                )
+                self.thread.start()
 
-def _start_background_delivery(app: Flask) -> None:
-    thread = threading.Thread(
-        target=_deliver_in_background, args=(app,), name="outbox-delivery", daemon=True
-    )
-    with _threads_lock:
-        _threads.add(thread)
-    thread.start()
+    def _run(self) -> None:
+        while True:
+            with self.lock:
+                if not self.more:
+                    self.thread = None
+                    return
+                self.more = False
+            try:
+                with self.app.app_context():
+                    limit = int(self.app.config["MAIL_AFTER_REQUEST_LIMIT"])
+                    deliver_due(now=utcnow(), limit=limit)
+            except Exception:
+                log.exception("background email delivery failed; send-mail will retry")
+
+    def wait(self, timeout: float) -> None:
+        with self.lock:
+            thread = self.thread
+        if thread is not None:
+            thread.join(timeout)
 
 
 def _after_request(response):
     if g.pop("_outbox_pending", False) and current_app.config["MAIL_DELIVER_AFTER_REQUEST"]:
-        app = current_app._get_current_object()
-        response.call_on_close(lambda: _start_background_delivery(app))
+        response.call_on_close(current_app.extensions["outbox_delivery"].request_round)
     return response
 
 
 def wait_for_background_delivery(timeout: float = 10.0) -> None:
-    """Join delivery threads started so far (tests, and a tidy shutdown)."""
-    with _threads_lock:
-        pending = list(_threads)
-    for thread in pending:
-        thread.join(timeout)
+    """Wait for the current app's delivery thread to finish (tests, and a tidy shutdown)."""
+    current_app.extensions["outbox_delivery"].wait(timeout)
 
 
 def init_app(app: Flask) -> None:
     for name, value in MAIL_DEFAULTS.items():
         app.config.setdefault(name, value)
+    app.extensions["outbox_delivery"] = _BackgroundDelivery(app)
     app.after_request(_after_request)

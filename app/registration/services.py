@@ -13,8 +13,8 @@ from app import notifications
 from app.choices import RegistrationStatus
 from app.extensions import db
 from app.models import Gathering, Registration
-from app.registration import writer_lock
 from app.registration.tokens import issue_manage_token
+from app.writer_lock import serialise_writes
 
 
 @dataclass
@@ -68,8 +68,7 @@ def lock_gathering(gathering: Gathering) -> None:
 
     On SQLite, a file lock taken first makes waiting writers queue and wake as soon as the
     lock is free, instead of SQLite's busy handler polling with growing sleeps."""
-    if db.engine.dialect.name == "sqlite":
-        writer_lock.acquire(db.session(), db.engine.url.database)
+    serialise_writes()
     db.session.execute(
         update(Gathering).where(Gathering.id == gathering.id).values(id=Gathering.id)
     )
