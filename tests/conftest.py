@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import g
 from sqlalchemy import text
 
 from app import create_app
@@ -61,6 +62,13 @@ def reset_database() -> None:
 
 def make_test_app(tmp_path, **overrides):
     app = create_app(base_config(tmp_path, **overrides))
+
+    @app.teardown_request
+    def forget_request_state(_error) -> None:
+        # Tests keep one app context open, which requests then share: clear `g` so that
+        # one request's signed-in user or page flags never reach the next request.
+        g.__dict__.clear()
+
     with app.app_context():
         reset_database()
     return app

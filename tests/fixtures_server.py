@@ -36,25 +36,7 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PACIFIC = ZoneInfo("America/Vancouver")
 SECRET = "live-server-test-secret"
 PASSWORD = "correct horse battery"
-MARKERS = {
-    "browser": "drives a real Chromium against a live server (tests/browser/)",
-    "load": "concurrency and fault tests against a live gunicorn server",
-}
 _names = itertools.count(1)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    for name, text in MARKERS.items():
-        config.addinivalue_line("markers", f"{name}: {text}")
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Modules set LIVE_MARK = "load" (a mark applied at import would be unknown then)."""
-    for item in items:
-        mark = getattr(getattr(item, "module", None), "LIVE_MARK", None)
-        if mark in MARKERS:
-            item.add_marker(mark)
 
 
 def free_port() -> int:

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import AgendaItem, AttendanceRecord, Registration
 
 pytest_plugins = ["tests.fixtures_server"]
-LIVE_MARK = "browser"
+pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct horse battery"

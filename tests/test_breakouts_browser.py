@@ -12,7 +12,7 @@ from app.models import AgendaItem, utcnow
 PASSWORD = "correct horse battery"
 
 pytest_plugins = ["tests.fixtures_server"]
-LIVE_MARK = "browser"
+pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 

@@ -18,10 +18,11 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPException
 
+import pytest
 from sqlalchemy import func, select, text
 
 pytest_plugins = ["tests.fixtures_server", "tests.fixtures_mail"]
-LIVE_MARK = "load"
+pytestmark = pytest.mark.load
 
 REGISTRANTS = 150
 DUPLICATES = 20  # of them press Register twice, at the same moment, from two tabs

@@ -318,3 +318,29 @@ def test_services_refuse_without_consent(app, make_gathering):
     )
     with pytest.raises(ValueError, match="consent"):
         services.register(gathering, data, now=datetime.now(UTC))
+
+
+def test_waitlist_follows_the_order_of_the_lock_not_of_the_clock(app, make_gathering):
+    gathering = make_gathering(capacity=1)
+    now = datetime.now(UTC)
+
+    def data(email):
+        return services.RegistrationData(
+            name="A",
+            email=email,
+            role="nurse",
+            organisation_name="X",
+            organisation_type="other",
+            health_region="fraser",
+            consent_collection=True,
+        )
+
+    services.register(gathering, data("first@example.org"), now=now)
+    late = services.register(gathering, data("second@example.org"), now=now)
+    # This request read the clock earlier but reached the lock later: it goes behind.
+    early_clock = services.register(
+        gathering, data("third@example.org"), now=now - timedelta(seconds=1)
+    )
+    db.session.commit()
+    assert services.waitlist_position(late.registration) == 1
+    assert services.waitlist_position(early_clock.registration) == 2

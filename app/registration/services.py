@@ -5,7 +5,7 @@ write lock (an UPDATE of its row), so concurrent requests are serialised on SQLi
 PostgreSQL alike and capacity is never exceeded."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
@@ -125,11 +125,25 @@ def register(gathering: Gathering, data: RegistrationData, *, now: datetime) -> 
     _apply(registration, data, now=now)
     registration.consent_collection_at = now
     registration.status = status
-    registration.waitlisted_at = now if status == RegistrationStatus.WAITLISTED else None
+    registration.waitlisted_at = (
+        _place_in_line(gathering, now) if status == RegistrationStatus.WAITLISTED else None
+    )
     db.session.flush()
     token = issue_manage_token(registration)
     notifications.registration_received(registration, token)
     return Outcome(registration, token)
+
+
+def _place_in_line(gathering: Gathering, now: datetime) -> datetime:
+    """The waitlist time, after everyone already in line. `now` was read before the lock,
+    so a request that waited for it could otherwise be placed ahead of one that got in first."""
+    last = db.session.scalar(
+        select(func.max(Registration.waitlisted_at)).where(
+            Registration.gathering_id == gathering.id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        )
+    )
+    return max(now, last + timedelta(microseconds=1)) if last else now
 
 
 def _apply(registration: Registration, data: RegistrationData, *, now: datetime) -> None:
