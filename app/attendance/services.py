@@ -244,6 +244,7 @@ class _Prepared:
     date_order_guessed: bool
 
 
+@gc_paused()
 def _prepare(
     gathering: Gathering,
     *,
@@ -256,30 +257,6 @@ def _prepare(
     date_order: DateOrder,
 ) -> _Prepared:
     check_item(gathering, agenda_item)
-    with gc_paused():
-        return _prepare_unpaused(
-            gathering,
-            data=data,
-            filename=filename,
-            agenda_item=agenda_item,
-            user=user,
-            now=now,
-            max_bytes=max_bytes,
-            date_order=date_order,
-        )
-
-
-def _prepare_unpaused(
-    gathering: Gathering,
-    *,
-    data: bytes,
-    filename: str,
-    agenda_item: AgendaItem | None,
-    user: User | None,
-    now: datetime,
-    max_bytes: int,
-    date_order: DateOrder,
-) -> _Prepared:
     report = parse_for(gathering, agenda_item, data, max_bytes=max_bytes, date_order=date_order)
     candidates = registration_candidates(gathering)
     result = reconcile(report.rows, candidates)

@@ -14,27 +14,16 @@ PASSWORD = "correct horse battery"
 pytest_plugins = ["tests.fixtures_server"]
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield browser
-        browser.close()
-
 
 @pytest.fixture
-def notes_page(live_server, browser):
+def notes_page(live_server, chromium):
     seeded = live_server.seed()
     with live_server.app_context():
         room_id = live_server.breakout_ids(seeded.gathering_id)[0]
         room = db.session.get(AgendaItem, room_id)
         services.add_staff(room, find_user(seeded.users["facilitator"]), "facilitator")
         db.session.commit()
-    context = browser.new_context()
+    context = chromium.new_context()
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))

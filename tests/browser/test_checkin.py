@@ -12,7 +12,6 @@ from app.models import AgendaItem, AttendanceRecord, Registration
 pytest_plugins = ["tests.fixtures_server"]
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct horse battery"
 PEOPLE = [
     ("Émilie Côté", "emilie.cote@divisionsbc.example"),
@@ -22,17 +21,8 @@ PEOPLE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def checkin_page(live_server, browser):
+def checkin_page(live_server, chromium):
     seeded = live_server.seed()
     with live_server.app_context():
         item = db.session.scalars(
@@ -55,7 +45,7 @@ def checkin_page(live_server, browser):
             )
         db.session.commit()
         item_id = item.id
-    context = browser.new_context()
+    context = chromium.new_context()
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
