@@ -22,7 +22,7 @@ def kind_of(classname: str) -> str:
     for kind, prefix in KINDS:
         if classname.startswith(prefix):
             return kind
-    return "browser" if classname.endswith("_browser") else "other"
+    return "other"
 
 
 def summarise(path: str) -> tuple[Counter, dict[str, str], list[str], float, list[str]]:
