@@ -7,15 +7,24 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench setup migrate lint browser-deps
+.PHONY: run test bench setup setup-test migrate lint browser-deps
 
+TEST_STAMP := $(VENV)/.installed-test
+
+# `make run` installs what running needs; `make test` adds the test tools.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
 
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
+
 setup: $(STAMP)
+
+setup-test: $(TEST_STAMP)
 
 migrate: setup
 	$(FLASK) db upgrade
@@ -31,11 +40,11 @@ node_modules/axe-core/axe.min.js: package.json
 
 browser-deps: node_modules/axe-core/axe.min.js
 
-test: setup browser-deps
+test: setup-test browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: setup
+bench: setup-test
 	@for script in bench/[!_]*.py; do name=$$(basename $$script .py); echo "== bench/$$name.py"; $(BIN)/python -m bench.$$name || exit 1; done
 
-lint: setup
+lint: setup-test
 	$(BIN)/ruff check app tests bench

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-SAMPLES = Path(__file__).parents[2] / "shared" / "samples"
+SAMPLES = Path(__file__).parent / "data" / "samples"
 DATA = Path(__file__).parent / "data" / "attendance"
 NOW = datetime(2022, 10, 21, 18, 0, tzinfo=UTC)
 
@@ -25,7 +25,7 @@ SAMPLE_PEOPLE = [
 
 @pytest.fixture
 def sample_bytes():
-    """Read a shared sample report (../shared/samples) or, with variant=True, one of ours."""
+    """Read a sample report (tests/data/samples) or, with variant=True, one of ours."""
 
     def read(name: str, *, variant: bool = False) -> bytes:
         return ((DATA if variant else SAMPLES) / name).read_bytes()

@@ -14,7 +14,7 @@ from app.attendance.importers import (
     parse_report,
 )
 
-SAMPLES = Path(__file__).parents[2] / "shared" / "samples"
+SAMPLES = Path(__file__).parent / "data" / "samples"
 DATA = Path(__file__).parent / "data" / "attendance"
 
 

@@ -18,7 +18,7 @@ from app.attendance.matching import (
     reconcile,
 )
 
-SAMPLES = Path(__file__).parents[2] / "shared" / "samples"
+SAMPLES = Path(__file__).parent / "data" / "samples"
 T0 = datetime(2022, 10, 20, 9, 0)
 
 REGISTERED = [
