@@ -22,10 +22,11 @@ FEATURE_BLUEPRINTS = (
     "registration",
     "organiser",
     "invites",
+    "outbox",
     "attendance",
     "breakouts",
     "evaluation",
-    "reports",
+    "report_runs",
 )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ReportRun
-from app.reports import jobs
+from app.report_runs import jobs
 from tests.conftest import login
 
 pytest_plugins = ["tests.fixtures_report"]

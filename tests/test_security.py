@@ -43,7 +43,7 @@ PUBLIC_ENDPOINTS = {
     "invites.gathering_calendar",
     "registration.register",
     "registration.resend_link",
-    "reports.stylesheet",
+    "report_runs.stylesheet",
     "evaluation.survey",
     "evaluation.edit",
     "auth.login",
@@ -579,7 +579,7 @@ def test_markup_in_every_free_text_field_is_inert_on_every_page(app, payload_wor
         "organiser.registrants",
         "breakouts.notes",
         "evaluation.results",
-        "reports.view",
+        "report_runs.view",
         "attendance.checkin",
     ):
         assert endpoint in seen.get("text/html+payload", set()), endpoint

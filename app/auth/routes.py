@@ -36,7 +36,7 @@ def safe_next(target: str | None) -> str | None:
 HOME_ENDPOINTS = {
     UserRole.ORGANISER: "organiser.home",
     UserRole.FACILITATOR: "breakouts.home",
-    UserRole.STEERING: "reports.home",
+    UserRole.STEERING: "report_runs.home",
 }
 
 

@@ -1,7 +1,7 @@
-"""Calendar downloads, the organiser's outbox page and the `send-mail` command."""
+"""Calendar downloads: the public feed, personal invites and the organiser files."""
 
 from flask import Blueprint
 
 bp = Blueprint("invites", __name__, cli_group=None)
 
-from app.invites import cli, routes  # noqa: E402,F401
+from app.invites import routes  # noqa: E402,F401

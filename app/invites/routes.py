@@ -1,8 +1,8 @@
-"""Calendar files (public feed, personal invite, organiser downloads) and the outbox."""
+"""Calendar files: the public feed, the personal invite and the organiser downloads."""
 
 from datetime import UTC, datetime
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, render_template, url_for
 from sqlalchemy import func, select
 
 from app.auth.access import participant, public, roles_required
@@ -10,7 +10,6 @@ from app.calendar import Method, file_stem
 from app.choices import RegistrationStatus, UserRole
 from app.extensions import db
 from app.invites import bp, services
-from app.mail import retry
 from app.models import AgendaItem, Gathering, MailStatus, OutboundEmail, Registration
 
 organiser_only = roles_required(UserRole.ORGANISER)
@@ -131,54 +130,3 @@ def calendar_page(slug: str):
 def webcal(url: str) -> str:
     """Subscription link: the same feed with the webcal scheme calendar apps claim."""
     return "webcal://" + url.split("://", 1)[1] if "://" in url else url
-
-
-@bp.route("/organiser/outbox")
-@organiser_only
-def outbox():
-    """Messages that failed, newest first; sent ones are counted, not listed."""
-    show = request.args.get("show", "failed")
-    statuses = [MailStatus.FAILED] if show == "failed" else [MailStatus.QUEUED, MailStatus.SENDING]
-    messages = db.session.scalars(
-        select(OutboundEmail)
-        .where(OutboundEmail.status.in_(statuses))
-        .order_by(OutboundEmail.created_at.desc(), OutboundEmail.id.desc())
-        .limit(500)
-    ).all()
-    counts = dict(
-        db.session.execute(
-            select(OutboundEmail.status, func.count(OutboundEmail.id)).group_by(
-                OutboundEmail.status
-            )
-        ).all()
-    )
-    return render_template(
-        "invites/outbox.html", messages=messages, counts=counts, show=show, MailStatus=MailStatus
-    )
-
-
-@bp.route("/organiser/outbox/<int:email_id>/retry", methods=["POST"])
-@organiser_only
-def retry_email(email_id: int):
-    email = db.get_or_404(OutboundEmail, email_id)
-    if email.status == MailStatus.SENT:
-        flash("That message was already sent.", "info")
-    else:
-        retry(email, now=datetime.now(UTC))
-        db.session.commit()
-        flash(f"The message to {email.to_address} will be sent again shortly.", "success")
-    return redirect(url_for("invites.outbox"), 303)
-
-
-@bp.route("/organiser/outbox/retry-all", methods=["POST"])
-@organiser_only
-def retry_all():
-    now = datetime.now(UTC)
-    failed = db.session.scalars(
-        select(OutboundEmail).where(OutboundEmail.status == MailStatus.FAILED)
-    ).all()
-    for email in failed:
-        retry(email, now=now)
-    db.session.commit()
-    flash(f"{len(failed)} failed message(s) will be sent again shortly.", "success")
-    return redirect(url_for("invites.outbox"), 303)

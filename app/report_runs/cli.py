@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Gathering
+from app.report_runs import bp
 from app.reporting import services
 from app.reporting.context import VARIANTS
-from app.reports import bp
 
 
 @bp.cli.command("report")

@@ -2,6 +2,6 @@
 
 from flask import Blueprint
 
-bp = Blueprint("reports", __name__, cli_group=None)
+bp = Blueprint("report_runs", __name__, cli_group=None)
 
-from app.reports import cli, routes  # noqa: E402, F401
+from app.report_runs import cli, routes  # noqa: E402, F401

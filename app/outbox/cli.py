@@ -2,9 +2,9 @@
 
 import click
 
-from app.invites import bp
 from app.mail import deliver_due, retry_failed_now
 from app.models import utcnow
+from app.outbox import bp
 
 BATCH = 200
 

@@ -22,11 +22,11 @@ from app.choices import UserRole
 from app.extensions import db
 from app.models import Gathering, ReportRun, ReportStatus
 from app.registration.routes import gathering_or_404
+from app.report_runs import bp, jobs
+from app.report_runs.forms import EmailForm, GenerateForm
 from app.reporting import services
 from app.reporting.context import VARIANTS
 from app.reporting.render import REPORTS_DIR
-from app.reports import bp, jobs
-from app.reports.forms import EmailForm, GenerateForm
 
 report_readers = roles_required(UserRole.STEERING, UserRole.ORGANISER)
 
@@ -44,7 +44,7 @@ def home():
     """The steering committee's landing page: every gathering and its latest report."""
     gatherings = db.session.scalars(select(Gathering).order_by(Gathering.starts_at.desc())).all()
     latest = services.latest_runs([g.id for g in gatherings])
-    return render_template("reports/home.html", gatherings=gatherings, latest=latest)
+    return render_template("report_runs/home.html", gatherings=gatherings, latest=latest)
 
 
 @bp.route("/reports/g/<slug>/")
@@ -60,7 +60,7 @@ def index(slug: str):
     ).all()
     active = [run for run in runs if run.status in (ReportStatus.QUEUED, ReportStatus.RUNNING)]
     return render_template(
-        "reports/index.html",
+        "report_runs/index.html",
         gathering=gathering,
         runs=runs,
         active=active,
@@ -81,14 +81,14 @@ def generate(slug: str):
     form = GenerateForm()
     if not form.validate_on_submit():
         flash("Choose which version of the report to generate.", "error")
-        return redirect(url_for("reports.index", slug=slug), 303)
+        return redirect(url_for("report_runs.index", slug=slug), 303)
     run = services.start_run(
         gathering, variant=form.variant.data, user=current_user, now=datetime.now(UTC)
     )
     db.session.commit()
     jobs.launch(run.id)
     flash("The report is being generated. This page shows its progress.", "success")
-    return redirect(url_for("reports.index", slug=slug, run=run.id), 303)
+    return redirect(url_for("report_runs.index", slug=slug, run=run.id), 303)
 
 
 @bp.route("/reports/g/<slug>/runs/<int:run_id>/status")
@@ -136,7 +136,7 @@ def latest(slug: str):
     ).first()
     if run is None:
         abort(404)
-    return redirect(url_for("reports.download", slug=slug, run_id=run.id))
+    return redirect(url_for("report_runs.download", slug=slug, run_id=run.id))
 
 
 @bp.route("/reports/g/<slug>/runs/<int:run_id>/email", methods=["POST"])
@@ -152,10 +152,10 @@ def email(slug: str, run_id: int):
     except (ValueError, FileNotFoundError) as error:
         db.session.rollback()
         flash(str(error) or "The report file is missing; generate it again.", "error")
-        return redirect(url_for("reports.index", slug=slug), 303)
+        return redirect(url_for("report_runs.index", slug=slug), 303)
     db.session.commit()
     flash(f"The report was queued for {sent} steering committee address(es).", "success")
-    return redirect(url_for("reports.index", slug=slug), 303)
+    return redirect(url_for("report_runs.index", slug=slug), 303)
 
 
 @bp.route("/reports/g/<slug>/view")
@@ -171,7 +171,7 @@ def view(slug: str):
         now=datetime.now(UTC),
         pdf=False,
         for_web=True,
-        stylesheet_url=url_for("reports.stylesheet"),
+        stylesheet_url=url_for("report_runs.stylesheet"),
     )
     return Response(built.html, mimetype="text/html")
 

@@ -1,0 +1,66 @@
+"""The organiser's outbox: failed and waiting messages, and sending them again."""
+
+from datetime import UTC, datetime
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from app.auth.access import roles_required
+from app.choices import UserRole
+from app.extensions import db
+from app.mail import retry
+from app.models import MailStatus, OutboundEmail
+from app.outbox import bp
+
+organiser_only = roles_required(UserRole.ORGANISER)
+
+
+@bp.route("/organiser/outbox")
+@organiser_only
+def index():
+    """Messages that failed, newest first; sent ones are counted, not listed."""
+    show = request.args.get("show", "failed")
+    statuses = [MailStatus.FAILED] if show == "failed" else [MailStatus.QUEUED, MailStatus.SENDING]
+    messages = db.session.scalars(
+        select(OutboundEmail)
+        .where(OutboundEmail.status.in_(statuses))
+        .order_by(OutboundEmail.created_at.desc(), OutboundEmail.id.desc())
+        .limit(500)
+    ).all()
+    counts = dict(
+        db.session.execute(
+            select(OutboundEmail.status, func.count(OutboundEmail.id)).group_by(
+                OutboundEmail.status
+            )
+        ).all()
+    )
+    return render_template(
+        "outbox/index.html", messages=messages, counts=counts, show=show, MailStatus=MailStatus
+    )
+
+
+@bp.route("/organiser/outbox/<int:email_id>/retry", methods=["POST"])
+@organiser_only
+def retry_email(email_id: int):
+    email = db.get_or_404(OutboundEmail, email_id)
+    if email.status == MailStatus.SENT:
+        flash("That message was already sent.", "info")
+    else:
+        retry(email, now=datetime.now(UTC))
+        db.session.commit()
+        flash(f"The message to {email.to_address} will be sent again shortly.", "success")
+    return redirect(url_for("outbox.index"), 303)
+
+
+@bp.route("/organiser/outbox/retry-all", methods=["POST"])
+@organiser_only
+def retry_all():
+    now = datetime.now(UTC)
+    failed = db.session.scalars(
+        select(OutboundEmail).where(OutboundEmail.status == MailStatus.FAILED)
+    ).all()
+    for email in failed:
+        retry(email, now=now)
+    db.session.commit()
+    flash(f"{len(failed)} failed message(s) will be sent again shortly.", "success")
+    return redirect(url_for("outbox.index"), 303)
