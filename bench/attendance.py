@@ -24,7 +24,7 @@ import pandas as pd  # noqa: E402
 from sqlalchemy import delete, insert  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.attendance import services  # noqa: E402
+from app.attendance import review  # noqa: E402
 from app.attendance.importers import parse_report  # noqa: E402
 from app.attendance.matching import reconcile  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -402,7 +402,7 @@ def main() -> None:
                 began = time.perf_counter()
                 parsed = parse_report(report.read_bytes())
                 parse_times.append(time.perf_counter() - began)
-                candidates = services.registration_candidates(gathering)
+                candidates = review.registration_candidates(gathering)
                 began = time.perf_counter()
                 reconcile(parsed.rows, candidates)
                 match_times.append(time.perf_counter() - began)
@@ -413,7 +413,7 @@ def main() -> None:
                 db.session.commit()
                 db.session.expire_all()
                 began = time.perf_counter()
-                summary = services.import_file(
+                summary = review.import_file(
                     gathering,
                     data=report.read_bytes(),
                     filename=report.name,

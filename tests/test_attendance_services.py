@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.attendance import services
+from app.attendance import checkin, review, services
 from app.attendance.importers import AttendanceFileError, Problem
 from app.extensions import db
 from app.models import AttendanceRecord, ImportBatch, ImportStatus
@@ -33,7 +33,7 @@ def plenary(gathering):
 def test_prepare_saves_nothing_until_confirmed(
     sample_bytes, gathering_2022, sample_people, organiser
 ):
-    batch = services.prepare_import(
+    batch = review.prepare_import(
         gathering_2022,
         data=sample_bytes("zoom_participants.csv"),
         filename="zoom_participants.csv",
@@ -48,7 +48,7 @@ def test_prepare_saves_nothing_until_confirmed(
     assert record_count() == 0
     assert services.attended_registration_ids(gathering_2022) == set()
 
-    summary = services.confirm_import(batch, decisions={}, user=organiser, now=NOW)
+    summary = review.confirm_import(batch, decisions={}, user=organiser, now=NOW)
     db.session.commit()
     assert summary.line() == "matched 6, ambiguous 0, unmatched 1, walk-ins 0"
     assert batch.status == ImportStatus.CONFIRMED and batch.payload is None
@@ -75,7 +75,7 @@ def test_same_file_twice_does_not_double_count(
 ):
     item = plenary(gathering_2022)
     for _ in range(2):
-        batch = services.prepare_import(
+        batch = review.prepare_import(
             gathering_2022,
             data=sample_bytes("zoom_participants.csv"),
             filename="z.csv",
@@ -84,8 +84,8 @@ def test_same_file_twice_does_not_double_count(
             now=NOW,
         )
         db.session.flush()
-        earlier = services.earlier_import(batch)
-        services.confirm_import(batch, decisions={}, user=organiser, now=NOW)
+        earlier = review.earlier_import(batch)
+        review.confirm_import(batch, decisions={}, user=organiser, now=NOW)
         db.session.commit()
     assert earlier is not None and earlier.id != batch.id
     assert record_count() == 6
@@ -93,7 +93,7 @@ def test_same_file_twice_does_not_double_count(
 
 
 def test_changing_the_threshold_changes_who_attended(sample_bytes, gathering_2022, sample_people):
-    services.import_file(
+    review.import_file(
         gathering_2022,
         data=sample_bytes("zoom_participants.csv"),
         filename="z.csv",
@@ -124,7 +124,7 @@ def test_review_decisions_link_ambiguous_and_record_walk_ins(
         "Kim Lee,kim.lee@walkin.example,10/20/2022 10:46:00 AM,10/20/2022 11:00:00 AM,14,No\n"
         "iPhone,,10/20/2022 10:50:00 AM,10/20/2022 10:52:00 AM,2,Yes\n"
     )
-    batch = services.prepare_import(
+    batch = review.prepare_import(
         gathering_2022,
         data=text.encode(),
         filename="breakout.csv",
@@ -141,7 +141,7 @@ def test_review_decisions_link_ambiguous_and_record_walk_ins(
         people["Dr. Aroha Te Whare"]["key"]: f"reg:{sample_people['Priya'].id}",
         people["Kim Lee"]["key"]: "walk_in",
     }
-    summary = services.confirm_import(batch, decisions=decisions, user=organiser, now=NOW)
+    summary = review.confirm_import(batch, decisions=decisions, user=organiser, now=NOW)
     db.session.commit()
     assert (summary.linked, summary.walk_ins, summary.skipped) == (2, 1, 1)
     records = records_by_registration(breakout.id)
@@ -160,7 +160,7 @@ def test_decisions_cannot_point_outside_the_gathering(
     sample_bytes, gathering_2022, sample_people, make_gathering, make_registration, organiser
 ):
     other = make_registration(make_gathering(), name="Outsider")
-    batch = services.prepare_import(
+    batch = review.prepare_import(
         gathering_2022,
         data=sample_bytes("zoom_participants.csv"),
         filename="z.csv",
@@ -170,11 +170,11 @@ def test_decisions_cannot_point_outside_the_gathering(
     )
     key = next(p["key"] for p in batch.payload["people"] if p["status"] == "unmatched")
     with pytest.raises(services.AttendanceError):
-        services.confirm_import(batch, decisions={key: f"reg:{other.id}"}, user=None, now=NOW)
+        review.confirm_import(batch, decisions={key: f"reg:{other.id}"}, user=None, now=NOW)
     with pytest.raises(services.AttendanceError):
-        services.confirm_import(batch, decisions={key: "reg:abc"}, user=None, now=NOW)
+        review.confirm_import(batch, decisions={key: "reg:abc"}, user=None, now=NOW)
     with pytest.raises(services.AttendanceError):
-        services.confirm_import(batch, decisions={key: "delete everything"}, user=None, now=NOW)
+        review.confirm_import(batch, decisions={key: "delete everything"}, user=None, now=NOW)
     db.session.rollback()
     assert record_count() == 0
 
@@ -182,7 +182,7 @@ def test_decisions_cannot_point_outside_the_gathering(
 def test_confirmed_or_discarded_batches_cannot_be_confirmed_again(
     sample_bytes, gathering_2022, sample_people
 ):
-    batch = services.prepare_import(
+    batch = review.prepare_import(
         gathering_2022,
         data=sample_bytes("zoom_participants.csv"),
         filename="z.csv",
@@ -190,12 +190,12 @@ def test_confirmed_or_discarded_batches_cannot_be_confirmed_again(
         user=None,
         now=NOW,
     )
-    services.discard_import(batch)
+    review.discard_import(batch)
     db.session.commit()
     with pytest.raises(services.AttendanceError):
-        services.confirm_import(batch, decisions={}, user=None, now=NOW)
+        review.confirm_import(batch, decisions={}, user=None, now=NOW)
     with pytest.raises(services.AttendanceError):
-        services.discard_import(batch)
+        review.discard_import(batch)
     assert record_count() == 0
 
 
@@ -206,7 +206,7 @@ def test_teams_import_matches_by_upn_and_name(
     sam.email = "swu@gov.bc.example"
     db.session.commit()
     breakout = gathering_2022.breakouts[2]
-    summary = services.import_file(
+    summary = review.import_file(
         gathering_2022,
         data=sample_bytes("teams_attendance.csv"),
         filename="teams.csv",
@@ -224,7 +224,7 @@ def test_teams_import_matches_by_upn_and_name(
 def test_cli_style_import_records_long_unmatched_visits_as_walk_ins(
     sample_bytes, gathering_2022, sample_people
 ):
-    summary = services.import_file(
+    summary = review.import_file(
         gathering_2022,
         data=sample_bytes("zoom_participants_with_meeting.csv"),
         filename="z.csv",
@@ -238,7 +238,7 @@ def test_cli_style_import_records_long_unmatched_visits_as_walk_ins(
 
 
 def test_dry_run_saves_nothing(sample_bytes, gathering_2022, sample_people):
-    summary = services.import_file(
+    summary = review.import_file(
         gathering_2022,
         data=sample_bytes("zoom_participants.csv"),
         filename="z.csv",
@@ -254,7 +254,7 @@ def test_dry_run_saves_nothing(sample_bytes, gathering_2022, sample_people):
 
 def test_bad_file_saves_nothing(gathering_2022, sample_people):
     with pytest.raises(AttendanceFileError) as caught:
-        services.prepare_import(
+        review.prepare_import(
             gathering_2022,
             data=b"Name,Email\nA,b\n",
             filename="x.csv",
@@ -268,7 +268,7 @@ def test_bad_file_saves_nothing(gathering_2022, sample_people):
 
 
 def test_day_first_report_for_a_breakout(sample_bytes, gathering_2022, sample_people):
-    summary = services.import_file(
+    summary = review.import_file(
         gathering_2022,
         data=sample_bytes("zoom_dayfirst_24h.csv", variant=True),
         filename="d.csv",
@@ -284,7 +284,7 @@ def test_day_first_report_for_a_breakout(sample_bytes, gathering_2022, sample_pe
 def test_item_of_another_gathering_is_refused(sample_bytes, gathering_2022, make_gathering):
     other = make_gathering()
     with pytest.raises(services.AttendanceError):
-        services.prepare_import(
+        review.prepare_import(
             gathering_2022,
             data=sample_bytes("zoom_participants.csv"),
             filename="z.csv",
@@ -300,18 +300,18 @@ def test_item_of_another_gathering_is_refused(sample_bytes, gathering_2022, make
 def test_check_in_is_idempotent_and_counts_as_attended(gathering_2022, sample_people, organiser):
     item = gathering_2022.breakouts[0]
     amara = sample_people["Amara"]
-    first = services.check_in(gathering_2022, item, amara, user=organiser, now=NOW)
+    first = checkin.check_in(gathering_2022, item, amara, user=organiser, now=NOW)
     db.session.commit()
-    again = services.check_in(
+    again = checkin.check_in(
         gathering_2022, item, amara, user=organiser, now=NOW + timedelta(minutes=5)
     )
     db.session.commit()
     assert first.id == again.id and record_count() == 1
     assert services.attended_registration_ids(gathering_2022) == {amara.id}
-    assert services.undo_check_in(gathering_2022, item, amara)
+    assert checkin.undo_check_in(gathering_2022, item, amara)
     db.session.commit()
     assert services.attended_registration_ids(gathering_2022) == set()
-    assert not services.undo_check_in(gathering_2022, item, amara)
+    assert not checkin.undo_check_in(gathering_2022, item, amara)
 
 
 def test_check_in_refuses_people_of_another_gathering(
@@ -319,18 +319,18 @@ def test_check_in_refuses_people_of_another_gathering(
 ):
     stranger = make_registration(make_gathering())
     with pytest.raises(services.AttendanceError):
-        services.check_in(gathering_2022, gathering_2022.breakouts[0], stranger, user=None, now=NOW)
+        checkin.check_in(gathering_2022, gathering_2022.breakouts[0], stranger, user=None, now=NOW)
 
 
 def test_walk_ins_by_name_and_email(gathering_2022, organiser):
     item = gathering_2022.active_agenda[0]
-    one = services.add_walk_in(
+    one = checkin.add_walk_in(
         gathering_2022, item, name="  Mere   Ngata ", email="", user=organiser, now=NOW
     )
-    same = services.add_walk_in(
+    same = checkin.add_walk_in(
         gathering_2022, item, name="mere ngata", email="", user=organiser, now=NOW
     )
-    other = services.add_walk_in(
+    other = checkin.add_walk_in(
         gathering_2022, item, name="Lee", email="lee@x.example", user=organiser, now=NOW
     )
     db.session.commit()
@@ -339,8 +339,8 @@ def test_walk_ins_by_name_and_email(gathering_2022, organiser):
     assert services.walk_in_count(gathering_2022) == 2
     assert services.attended_registration_ids(gathering_2022) == set()
     with pytest.raises(services.AttendanceError):
-        services.add_walk_in(gathering_2022, item, name="   ", email="", user=None, now=NOW)
-    assert services.remove_walk_in(gathering_2022, item, other.id)
+        checkin.add_walk_in(gathering_2022, item, name="   ", email="", user=None, now=NOW)
+    assert checkin.remove_walk_in(gathering_2022, item, other.id)
     db.session.commit()
     assert services.walk_in_count(gathering_2022) == 1
 
@@ -350,21 +350,21 @@ def test_search_and_expected_people(gathering_2022, sample_people, make_registra
     breakout = gathering_2022.breakouts[1]
     sample_people["Sam"].assigned_breakout_id = breakout.id
     db.session.commit()
-    assert [r.name for r in services.expected_people(gathering_2022, breakout)] == ["Sam Wu"]
-    assert len(services.expected_people(gathering_2022, gathering_2022.active_agenda[0])) == 9
-    assert [r.name for r in services.search_registrations(gathering_2022, "émilie")] == [
+    assert [r.name for r in checkin.expected_people(gathering_2022, breakout)] == ["Sam Wu"]
+    assert len(checkin.expected_people(gathering_2022, gathering_2022.active_agenda[0])) == 9
+    assert [r.name for r in checkin.search_registrations(gathering_2022, "émilie")] == [
         "Émilie Côté"
     ]
-    assert [r.name for r in services.search_registrations(gathering_2022, "SINGH fraser")] == [
+    assert [r.name for r in checkin.search_registrations(gathering_2022, "SINGH fraser")] == [
         "Amara Singh"
     ]
-    assert services.search_registrations(gathering_2022, "gone") == []
-    assert services.search_registrations(gathering_2022, "100%_") == []
+    assert checkin.search_registrations(gathering_2022, "gone") == []
+    assert checkin.search_registrations(gathering_2022, "100%_") == []
 
 
 def test_unreviewed_uploads_are_discarded_after_two_days(sample_bytes, gathering_2022):
     def upload(now):
-        return services.prepare_import(
+        return review.prepare_import(
             gathering_2022,
             data=sample_bytes("zoom_participants.csv"),
             filename="z.csv",
@@ -389,7 +389,7 @@ def test_two_people_confirming_one_upload_at_once_import_it_once(
 ):
     import threading
 
-    batch = services.prepare_import(
+    batch = review.prepare_import(
         gathering_2022,
         data=sample_bytes("zoom_participants.csv"),
         filename="z.csv",
@@ -407,7 +407,7 @@ def test_two_people_confirming_one_upload_at_once_import_it_once(
             mine = db.session.get(ImportBatch, batch_id)
             barrier.wait()
             try:
-                services.confirm_import(mine, decisions={}, user=None, now=NOW)
+                review.confirm_import(mine, decisions={}, user=None, now=NOW)
                 db.session.commit()
                 outcomes.append("imported")
             except services.AttendanceError:
@@ -444,7 +444,7 @@ def test_racing_check_ins_of_one_person_both_succeed(app, gathering_2022, sample
             item = db.session.get(AgendaItem, item_id)
             person = db.session.get(Registration, registration_id)
             barrier.wait()
-            record = services.check_in(gathering, item, person, user=None, now=NOW)
+            record = checkin.check_in(gathering, item, person, user=None, now=NOW)
             db.session.commit()
             records.append(record.id)
             db.session.remove()

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from app.attendance import services
+from app.attendance import checkin
 from app.attendance.tables import attendance_summary, dashboard_attendance
 from app.extensions import db
 
@@ -68,8 +68,8 @@ def test_dashboard_shows_attendance(organiser_client, gathering_2022, sample_peo
     breakout = gathering_2022.breakouts[0]
     for person in ("Amara", "Sam"):
         sample_people[person].assigned_breakout_id = breakout.id
-    services.check_in(gathering_2022, breakout, sample_people["Amara"], user=None, now=NOW)
-    services.add_walk_in(gathering_2022, breakout, name="Walk In", email="", user=None, now=NOW)
+    checkin.check_in(gathering_2022, breakout, sample_people["Amara"], user=None, now=NOW)
+    checkin.add_walk_in(gathering_2022, breakout, name="Walk In", email="", user=None, now=NOW)
     db.session.commit()
     summary = dashboard_attendance(gathering_2022)
     assert (summary.total.registered, summary.total.attended) == (9, 1)

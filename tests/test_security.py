@@ -436,7 +436,7 @@ def _payload(label: str) -> str:
 @pytest.fixture
 def payload_world(app, client, make_gathering, make_registration, make_user):
     """Markup in every free-text field people can type, across every feature."""
-    from app.attendance.services import add_walk_in
+    from app.attendance.checkin import add_walk_in
     from app.breakouts.services import NoteContent, add_staff, save_note
     from app.evaluation.services import (
         Audience,

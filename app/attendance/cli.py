@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from app.attendance import bp, services
+from app.attendance import bp, review
 from app.attendance.importers import DEFAULT_MAX_BYTES, AttendanceFileError
 from app.extensions import db
 from app.models import AgendaItem, Gathering
@@ -39,7 +39,7 @@ def import_attendance_command(slug: str, file: Path, item_id: int | None, dry_ru
             f"{file.name}: the file is larger than {DEFAULT_MAX_BYTES // 1_048_576} MB."
         )
     try:
-        summary = services.import_file(
+        summary = review.import_file(
             gathering,
             data=file.read_bytes(),
             filename=file.name,

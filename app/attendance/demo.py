@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from app.attendance import services
+from app.attendance import review
 from app.choices import RegistrationStatus
 from app.extensions import db
 from app.models import AttendanceRecord, AttendanceSource, Gathering, Registration
@@ -118,7 +118,7 @@ def seed_demo_attendance(gathering: Gathering, *, rng: random.Random, now: datet
         )
     )
     data, present = demo_zoom_report(gathering, registrations, rng=rng)
-    services.import_file(
+    review.import_file(
         gathering,
         data=data,
         filename=f"zoom_participants_{gathering.starts_at:%Y-%m-%d}.csv",
@@ -127,16 +127,16 @@ def seed_demo_attendance(gathering: Gathering, *, rng: random.Random, now: datet
         max_bytes=len(data) + 1,
     )
     breakouts = {item.id: item for item in gathering.breakouts}
-    rooms: dict[int, list[services.RecordEntry]] = {}
+    rooms: dict[int, list[review.RecordEntry]] = {}
     for registration in registrations:
         room_id = registration.assigned_breakout_id or registration.first_choice_id
         stayed = present.get(registration.id, 0) >= 60
         if stayed and room_id in breakouts and rng.random() < 0.93:
             when = breakouts[room_id].starts_at + timedelta(seconds=rng.randint(0, 300))
-            entry = services.RecordEntry(registration.id, "", "", 0, when, None)
+            entry = review.RecordEntry(registration.id, "", "", 0, when, None)
             rooms.setdefault(room_id, []).append(entry)
     for room_id, entries in rooms.items():
-        services.save_records(
+        review.save_records(
             gathering,
             room_id,
             AttendanceSource.CHECKIN,

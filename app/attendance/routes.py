@@ -7,6 +7,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.attendance import bp, services
+from app.attendance import checkin as live
+from app.attendance import review as imports
 from app.attendance.forms import (
     WHOLE_GATHERING,
     CheckInForm,
@@ -92,7 +94,7 @@ def upload(slug: str):
     )
     data = upload_file.stream.read(limit + 1)
     try:
-        batch = services.prepare_import(
+        batch = imports.prepare_import(
             gathering,
             data=data,
             filename=upload_file.filename or "report.csv",
@@ -149,7 +151,7 @@ def _review_context(gathering: Gathering, batch: ImportBatch) -> dict:
         "unmatched": [(i, p) for i, p in enumerate(people) if p["status"] == "unmatched"],
         "registrations": registrations,
         "link_options": link_options,
-        "earlier": services.earlier_import(batch),
+        "earlier": imports.earlier_import(batch),
         "threshold": gathering.attendance_threshold_minutes,
         "meeting": (batch.payload or {}).get("meeting", {}),
         "date_order_guessed": (batch.payload or {}).get("date_order_guessed", False),
@@ -174,7 +176,7 @@ def review(slug: str, batch_id: int):
             if value:
                 decisions[person["key"]] = value
         try:
-            summary = services.confirm_import(
+            summary = imports.confirm_import(
                 batch, decisions=decisions, user=current_user, now=_now()
             )
             db.session.commit()
@@ -199,7 +201,7 @@ def discard(slug: str, batch_id: int):
     gathering = gathering_or_404(slug)
     batch = _batch_or_404(gathering, batch_id)
     try:
-        services.discard_import(batch)
+        imports.discard_import(batch)
         db.session.commit()
         flash("The upload was discarded; nothing was imported.", "success")
     except services.AttendanceError as error:
@@ -213,7 +215,7 @@ def discard(slug: str, batch_id: int):
 def _checkin_target(slug: str, item_id: int) -> tuple[Gathering, AgendaItem]:
     gathering = gathering_or_404(slug)
     item = _item_or_404(gathering, item_id)
-    if not services.can_check_in(current_user, item):
+    if not live.can_check_in(current_user, item):
         abort(403)
     return gathering, item
 
@@ -231,16 +233,16 @@ def _back(slug: str, item_id: int, query: str | None):
 def checkin(slug: str, item_id: int):
     gathering, item = _checkin_target(slug, item_id)
     query = request.args.get("q", "").strip()[:100]
-    everyone = services.sees_everyone(current_user)
-    records = services.checkin_records(gathering, item)
+    everyone = live.sees_everyone(current_user)
+    records = live.checkin_records(gathering, item)
     present = {r.registration_id for r in records if r.registration_id is not None}
     walk_ins = [r for r in records if r.registration_id is None]
-    expected = services.expected_people(gathering, item)
+    expected = live.expected_people(gathering, item)
     if query and everyone:
-        people = services.search_registrations(gathering, query)
+        people = live.search_registrations(gathering, query)
     elif query:
-        words = services.search_text(query).split()
-        people = [r for r in expected if all(w in services.search_text(r.name) for w in words)]
+        words = live.search_text(query).split()
+        people = [r for r in expected if all(w in live.search_text(r.name) for w in words)]
     else:
         people = expected[:MAX_LISTED]
         expected_ids = {r.id for r in people}
@@ -261,7 +263,7 @@ def checkin(slug: str, item_id: int):
         listed_all=query != "" or len(expected) <= MAX_LISTED,
         max_listed=MAX_LISTED,
         everyone=everyone,
-        search_text=services.search_text,
+        search_text=live.search_text,
         form=CheckInForm(),
         walk_in_form=WalkInForm(q=query),
         cancelled=RegistrationStatus.CANCELLED.value,
@@ -278,7 +280,7 @@ def mark_present(slug: str, item_id: int):
     if form.validate_on_submit() and form.registration_id.data.isdigit():
         registration = db.session.get(Registration, int(form.registration_id.data))
     outside_room = registration is not None and registration.assigned_breakout_id != item.id
-    if outside_room and not services.sees_everyone(current_user):
+    if outside_room and not live.sees_everyone(current_user):
         registration = None
     if registration is None or registration.gathering_id != gathering.id:
         message = "That person is not registered for this room."
@@ -287,14 +289,14 @@ def mark_present(slug: str, item_id: int):
         flash(message, "error")
         return _back(slug, item_id, form.q.data)
     if undo:
-        services.undo_check_in(gathering, item, registration)
+        live.undo_check_in(gathering, item, registration)
         message = f"{registration.name} is no longer marked present."
     else:
-        services.check_in(gathering, item, registration, user=current_user, now=_now())
+        live.check_in(gathering, item, registration, user=current_user, now=_now())
         message = f"{registration.name} is marked present."
     db.session.commit()
     if _wants_json():
-        count = len(services.checkin_records(gathering, item))
+        count = len(live.checkin_records(gathering, item))
         return jsonify(present=not undo, message=message, count=count)
     flash(message, "success")
     return _back(slug, item_id, form.q.data)
@@ -310,7 +312,7 @@ def walk_in(slug: str, item_id: int):
         flash(message or "Enter the person's name.", "error")
         return _back(slug, item_id, form.q.data)
     try:
-        record = services.add_walk_in(
+        record = live.add_walk_in(
             gathering,
             item,
             name=form.name.data,
@@ -331,7 +333,7 @@ def walk_in(slug: str, item_id: int):
 @staff
 def remove_walk_in(slug: str, item_id: int, record_id: int):
     gathering, item = _checkin_target(slug, item_id)
-    if services.remove_walk_in(gathering, item, record_id):
+    if live.remove_walk_in(gathering, item, record_id):
         db.session.commit()
         flash("The walk-in was removed.", "success")
     return _back(slug, item_id, request.form.get("q"))

@@ -1,0 +1,109 @@
+"""Report bytes to text: size, binary files, byte order marks and encodings."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class Problem(StrEnum):
+    EMPTY = "empty"
+    TOO_LARGE = "too_large"
+    BINARY = "binary"
+    ENCODING = "encoding"
+    WRONG_FORMAT = "wrong_format"
+    MISSING_COLUMNS = "missing_columns"
+    BAD_TIME = "bad_time"
+    BAD_DURATION = "bad_duration"
+    NO_ROWS = "no_rows"
+
+
+class AttendanceFileError(ValueError):
+    """A report that cannot be imported; ``str()`` is a sentence a person can act on."""
+
+    def __init__(self, problem: Problem, message: str, *, line: int | None = None) -> None:
+        self.problem = problem
+        self.line = line
+        self.detail = message
+        text = f"Line {line}: {message}" if line is not None else message
+        super().__init__(text)
+
+
+_BINARY_MAGIC = {
+    b"PK\x03\x04": "an Excel workbook or ZIP archive (export the report as CSV instead)",
+    b"%PDF": "a PDF document",
+    b"\xd0\xcf\x11\xe0": "an old Excel or Word file (export the report as CSV instead)",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+}
+
+
+def decode_report(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, str]:
+    """Return (text, encoding name) for report bytes, refusing what is not text."""
+    if len(data) > max_bytes:
+        raise AttendanceFileError(
+            Problem.TOO_LARGE,
+            f"The file is larger than the limit of {max_bytes / 1_048_576:.0f} MB; "
+            "export the report for one meeting at a time.",
+        )
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise AttendanceFileError(Problem.EMPTY, "The file is empty.")
+    for magic, what in _BINARY_MAGIC.items():
+        if data.startswith(magic):
+            raise AttendanceFileError(Problem.BINARY, f"This is {what}, not a CSV report.")
+
+    if data.startswith(b"\xef\xbb\xbf"):
+        encoding, body = "utf-8-sig", data[3:]
+    elif data.startswith(b"\xff\xfe"):
+        encoding, body = "utf-16-le", data[2:]
+    elif data.startswith(b"\xfe\xff"):
+        encoding, body = "utf-16-be", data[2:]
+    else:
+        encoding, body = _sniff_bomless(data), data
+    try:
+        text = body.decode(encoding.removesuffix("-sig"))
+    except UnicodeDecodeError as exc:
+        line = body[: exc.start].count(b"\n") + 1 if encoding.startswith("utf-8") else None
+        raise AttendanceFileError(
+            Problem.ENCODING,
+            f"The file is not valid {encoding.upper().removesuffix('-SIG')} text.",
+            line=line,
+        ) from None
+    bad = _first_control_char_line(text)
+    if bad is not None:
+        raise AttendanceFileError(
+            Problem.BINARY, "The file contains binary data, not a CSV report.", line=bad
+        )
+    return text, encoding
+
+
+def _sniff_bomless(data: bytes) -> str:
+    sample = data[:4096]
+    if len(sample) >= 4:
+        even_nuls = sample[0::2].count(0)
+        odd_nuls = sample[1::2].count(0)
+        half = len(sample) // 2
+        if odd_nuls > half * 0.3 and even_nuls < half * 0.05:
+            return "utf-16-le"
+        if even_nuls > half * 0.3 and odd_nuls < half * 0.05:
+            return "utf-16-be"
+    if b"\x00" in sample:
+        raise AttendanceFileError(Problem.BINARY, "The file contains binary data, not a report.")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _first_control_char_line(text: str) -> int | None:
+    match = _CONTROL.search(text)
+    if match is None:
+        return None
+    return text.count("\n", 0, match.start()) + 1

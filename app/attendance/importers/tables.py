@@ -1,0 +1,192 @@
+"""The report's layout: delimiter, CSV records, header rows, tables and preamble."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from app.attendance.importers.decoding import AttendanceFileError, Problem
+
+ReportFormat = Literal["zoom", "teams"]
+HEADER_SCAN_LINES = 200
+
+
+def fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.replace("\ufeff", ""))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.casefold().replace("_", " ").split())
+
+
+# Checked in order; the first field whose pattern fits a column claims it.
+_FIELD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("attended", re.compile(r"^attended$|^a participe$")),
+    ("upn", re.compile(r"\bupn\b|participant id|user principal")),
+    ("email", re.compile(r"e-?mail|courriel|correo")),
+    ("join", re.compile(r"\bjoin|\bjoined|arrivee|entree|rejoint|beitritt|union")),
+    ("leave", re.compile(r"\bleave|\bleft\b|depart|quitt|verlassen|salida")),
+    ("duration", re.compile(r"duration|\bduree|dauer|duracion|\bminutes?\b")),
+    ("action", re.compile(r"user action|\baction\b")),
+    ("timestamp", re.compile(r"timestamp|horodatage")),
+    ("guest", re.compile(r"\bguest\b|\binvite\b|\binvitado\b")),
+    (
+        "name",
+        re.compile(
+            r"^(full |display |participant |user )?name\b|^nom\b|^nombre\b|^name\b"
+            r"|^participant$|^teilnehmer"
+        ),
+    ),
+]
+
+
+def map_header(cells: Iterable[str]) -> dict[str, int]:
+    """Map field names (name, email, upn, join, leave, duration, ...) to column indexes."""
+    mapping: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        folded = fold(cell)
+        if not folded:
+            continue
+        for name, pattern in _FIELD_PATTERNS:
+            if name in mapping:
+                continue
+            if pattern.search(folded):
+                mapping[name] = index
+                break
+    return mapping
+
+
+def is_participant_header(mapping: dict[str, int]) -> bool:
+    has_events = "action" in mapping and "timestamp" in mapping
+    return "name" in mapping and ("join" in mapping or "duration" in mapping or has_events)
+
+
+@dataclass(slots=True)
+class Record:
+    line: int
+    cells: list[str]
+
+    @property
+    def blank(self) -> bool:
+        return not any(cell.strip() for cell in self.cells)
+
+
+@dataclass(slots=True)
+class Table:
+    title: str
+    header_line: int
+    header: list[str]
+    mapping: dict[str, int]
+    records: list[Record]
+
+
+SECTION_TITLE = re.compile(r"^\s*\d+\.\s*\S")
+
+
+def read_records(text: str, delimiter: str, *, limit: int | None = None) -> list[Record]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[Record] = []
+    start = 1
+    try:
+        for cells in reader:
+            records.append(Record(start, cells))
+            start = reader.line_num + 1
+            if limit is not None and len(records) >= limit:
+                break
+    except csv.Error as exc:
+        raise AttendanceFileError(
+            Problem.WRONG_FORMAT, f"the file cannot be read as CSV ({exc}).", line=start
+        ) from None
+    return records
+
+
+def choose_delimiter(text: str) -> str:
+    head = "\n".join(text.splitlines()[:HEADER_SCAN_LINES])
+    for delimiter in ("\t", ",", ";"):
+        for record in read_records(head, delimiter):
+            if is_participant_header(map_header(record.cells)):
+                return delimiter
+    raise AttendanceFileError(
+        Problem.WRONG_FORMAT,
+        "This is not a Zoom or Teams attendance report: no row of column headings "
+        "with a name and join/leave times or a duration was found.",
+    )
+
+
+def split_tables(records: list[Record]) -> tuple[list[Table], list[Record]]:
+    """Cut the records into participant tables; return them and the rows before them.
+
+    Blank rows inside a table are skipped, not taken as its end: only a section title
+    or a new heading row after a blank starts something new, so no row is dropped.
+    """
+    tables: list[Table] = []
+    preamble: list[Record] = []
+    title = ""
+    current: Table | None = None
+    after_blank = False
+    for record in records:
+        cells = record.cells
+        if current is not None and not after_blank and cells.count("") < len(cells) - 1:
+            current.records.append(record)
+            continue
+        if record.blank:
+            after_blank = True
+            continue
+        nonblank = [cell for cell in cells if cell.strip()]
+        is_title = len(nonblank) == 1 and (
+            SECTION_TITLE.match(nonblank[0]) or (after_blank and record.cells[0].strip())
+        )
+        after_blank_now, after_blank = after_blank, False
+        if is_title:
+            title = nonblank[0].strip()
+            current = None
+            if not tables:
+                preamble.append(record)
+            continue
+        if current is None or after_blank_now:
+            mapping = map_header(record.cells)
+            if is_participant_header(mapping):
+                current = Table(title, record.line, record.cells, mapping, [])
+                tables.append(current)
+                continue
+        if current is None:
+            if not tables:
+                preamble.append(record)
+            continue
+        current.records.append(record)
+    return tables, preamble
+
+
+def detect_format(tables: list[Table], preamble: list[Record], delimiter: str) -> ReportFormat:
+    words = " | ".join(
+        [fold(table.title) for table in tables]
+        + [fold(cell) for table in tables for cell in table.header]
+        + [fold(cell) for record in preamble for cell in record.cells[:1]]
+    )
+    zoom = ("original name", "user email", "meeting id", "topic", "guest", "recording consent")
+    teams = ("upn", "first join", "last leave", "in-meeting", "user action", "summary")
+    zoom_score = sum(word in words for word in zoom)
+    teams_score = sum(word in words for word in teams) + (delimiter == "\t")
+    return "teams" if teams_score > zoom_score else "zoom"
+
+
+def meeting_info(preamble: list[Record], report_format: ReportFormat) -> dict[str, str]:
+    info: dict[str, str] = {}
+    rows = [r for r in preamble if not r.blank]
+    if report_format == "zoom":
+        for header, values in zip(rows, rows[1:], strict=False):
+            keys = [fold(c) for c in header.cells]
+            if "meeting id" in keys or "topic" in keys:
+                for key, value in zip(header.cells, values.cells, strict=False):
+                    if key.strip() and value.strip():
+                        info[key.strip().lstrip("\ufeff")] = value.strip()
+                break
+    else:
+        for record in rows:
+            cells = [c.strip() for c in record.cells]
+            if len(cells) >= 2 and cells[0] and cells[1] and not SECTION_TITLE.match(cells[0]):
+                info[cells[0]] = cells[1]
+    return info
