@@ -4,7 +4,7 @@ Register with `pytest_plugins = ["tests.fixtures_breakouts"]`."""
 
 import pytest
 
-from app.breakouts import services
+from app.breakouts import staffing
 from app.extensions import db
 
 
@@ -29,8 +29,8 @@ def staffed(make_gathering, facilitator, note_taker):
     """A gathering whose first breakout has a facilitator and a note-taker."""
     gathering = make_gathering()
     room = gathering.breakouts[0]
-    services.add_staff(room, facilitator, "facilitator")
-    services.add_staff(room, note_taker, "note_taker")
+    staffing.add_staff(room, facilitator, "facilitator")
+    staffing.add_staff(room, note_taker, "note_taker")
     db.session.commit()
     return gathering, room
 

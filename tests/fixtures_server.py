@@ -426,7 +426,7 @@ def seed(
             users[role.value] = email
         db.session.flush()
         if breakouts:
-            from app.breakouts.services import add_staff
+            from app.breakouts.staffing import add_staff
 
             first_room = min(gathering.breakouts, key=lambda item: item.id)
             add_staff(first_room, find_user(users["facilitator"]), "facilitator")

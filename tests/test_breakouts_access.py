@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from app.breakouts import services
+from app.breakouts import note_taking, staffing
 from app.breakouts.access import can_staff
 from app.extensions import db
 from app.models import BreakoutStaff
@@ -90,9 +90,9 @@ def test_facilitator_cannot_open_another_room(
     client, facilitator, note_taker, people_in_room, path
 ):
     gathering, room, other_room, _, _ = people_in_room
-    services.save_note(
+    note_taking.save_note(
         other_room,
-        services.NoteContent(summary="x"),
+        note_taking.NoteContent(summary="x"),
         based_on=0,
         user=None,
         now=gathering.starts_at,
@@ -109,7 +109,7 @@ def test_facilitator_cannot_write_another_rooms_notes(
     login(client, facilitator)
     response = client.post(f"/breakouts/{other_room.id}/notes", data=notes_post(0))
     assert response.status_code == 403
-    assert services.note_for(other_room) is None
+    assert note_taking.note_for(other_room) is None
 
 
 def test_facilitator_cannot_open_organiser_pages(client, facilitator, people_in_room):
@@ -177,22 +177,22 @@ def test_organiser_gives_rooms_to_facilitator_accounts_only(
         f"{base}/staff", data={"user_id": str(facilitator.id), "role": "note_taker"}
     )
     assert response.status_code == 303
-    assert services.staff_role(facilitator, room) == "note_taker"
+    assert staffing.staff_role(facilitator, room) == "note_taker"
     # Giving it again changes the job rather than adding a second row.
     organiser_client.post(
         f"{base}/staff", data={"user_id": str(facilitator.id), "role": "facilitator"}
     )
-    assert [s.role for s in services.room_staff(room)] == ["facilitator"]
+    assert [s.role for s in staffing.room_staff(room)] == ["facilitator"]
 
     response = organiser_client.post(
         f"{base}/staff", data={"user_id": str(organiser.id), "role": "facilitator"}
     )
     assert response.status_code == 422
     assert "Not a valid choice" in response.get_data(as_text=True)
-    with pytest.raises(services.StaffRefused):
-        services.add_staff(room, organiser, "facilitator")
-    with pytest.raises(services.StaffRefused):
-        services.add_staff(room, facilitator, "boss")
+    with pytest.raises(staffing.StaffRefused):
+        staffing.add_staff(room, organiser, "facilitator")
+    with pytest.raises(staffing.StaffRefused):
+        staffing.add_staff(room, facilitator, "boss")
     response = organiser_client.post(f"{base}/staff", data={"user_id": "", "role": "facilitator"})
     assert response.status_code == 422
     assert "Choose an account" in response.get_data(as_text=True)

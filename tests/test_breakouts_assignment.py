@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.breakouts import services
-from app.breakouts.services import AssignmentRefused
+from app.breakouts import assignment
+from app.breakouts.assignment import AssignmentRefused
 from app.extensions import db
 from app.models import OutboundEmail, Registration
 from tests.conftest import login
@@ -58,7 +58,7 @@ def test_everyone_first_choice_before_anyone_second_then_least_full(rooms, make_
         gathering,
         [(r0, r1), (r0, r1), (r0, r1), (r1, r0), (r1, r0), (r0, r1)],
     )
-    result = services.assign_automatically(gathering, now=NOW)
+    result = assignment.assign_automatically(gathering, now=NOW)
     db.session.commit()
 
     placed = {p.id: p.assigned_breakout_id for p in (p1, p2, p3, p4, p5, p6)}
@@ -68,7 +68,7 @@ def test_everyone_first_choice_before_anyone_second_then_least_full(rooms, make_
     # No fitting choice: the least-full open rooms, in agenda order on a tie.
     assert placed[p3.id] == r2.id
     assert placed[p6.id] == r3.id
-    assert result == services.AssignmentResult(
+    assert result == assignment.AssignmentResult(
         first_choice=4,
         second_choice=0,
         other_room=2,
@@ -77,13 +77,13 @@ def test_everyone_first_choice_before_anyone_second_then_least_full(rooms, make_
         kept=0,
         changed=6,
     )
-    assert services.room_counts(gathering) == {r0.id: 2, r1.id: 2, r2.id: 1, r3.id: 1}
+    assert assignment.room_counts(gathering) == {r0.id: 2, r1.id: 2, r2.id: 1, r3.id: 1}
 
 
 def test_second_choice_used_when_first_is_full(rooms, make_registration):
     gathering, (r0, r1, r2, *_) = rooms
     p1, p2, p3 = people(make_registration, gathering, [(r0, r2), (r0, r2), (r0, r1)])
-    result = services.assign_automatically(gathering, now=NOW)
+    result = assignment.assign_automatically(gathering, now=NOW)
     assert [p.assigned_breakout_id for p in (p1, p2, p3)] == [r0.id, r0.id, r1.id]
     assert (result.first_choice, result.second_choice) == (2, 1)
 
@@ -92,7 +92,7 @@ def test_every_change_bumps_the_sequence_and_reissues_the_invite(rooms, make_reg
     gathering, (r0, r1, *_) = rooms
     p1, p2 = people(make_registration, gathering, [(r0, r1), (r1, r0)])
     before = [p1.calendar_sequence, p2.calendar_sequence]
-    services.assign_automatically(gathering, now=NOW)
+    assignment.assign_automatically(gathering, now=NOW)
     db.session.commit()
     assert [p1.calendar_sequence, p2.calendar_sequence] == [before[0] + 1, before[1] + 1]
     assert invites_sent(p1) == invites_sent(p2) == 1
@@ -100,7 +100,7 @@ def test_every_change_bumps_the_sequence_and_reissues_the_invite(rooms, make_reg
     assert "text/calendar" in email.attachments_json
 
     # Same data, same outcome: nothing changes, nobody is mailed again.
-    again = services.assign_automatically(gathering, now=NOW)
+    again = assignment.assign_automatically(gathering, now=NOW)
     db.session.commit()
     assert again.changed == 0
     assert invites_sent(p1) == invites_sent(p2) == 1
@@ -129,7 +129,7 @@ def test_the_outcome_does_not_depend_on_insertion_order(rooms, make_registration
         second_choice_id=r1.id,
         created_at=start + timedelta(minutes=1),
     )
-    services.assign_automatically(gathering, now=NOW)
+    assignment.assign_automatically(gathering, now=NOW)
     assert [a.assigned_breakout_id, b.assigned_breakout_id, c.assigned_breakout_id] == [
         r0.id,
         r0.id,
@@ -141,16 +141,16 @@ def test_locked_room_keeps_exactly_its_members(rooms, make_registration):
     gathering, (r0, r1, r2, r3, *_) = rooms
     insider, newcomer = people(make_registration, gathering, [(r1, r2), (r0, r1)])
     # The insider was put in r0 by hand although it was not a choice; r0 is then locked.
-    services.move_person(insider, r0, now=NOW, notify=False)
-    services.set_room_locked(r0, True)
+    assignment.move_person(insider, r0, now=NOW, notify=False)
+    assignment.set_room_locked(r0, True)
     db.session.commit()
 
-    result = services.assign_automatically(gathering, now=NOW)
+    result = assignment.assign_automatically(gathering, now=NOW)
     db.session.commit()
     assert insider.assigned_breakout_id == r0.id
     assert newcomer.assigned_breakout_id == r1.id  # first choice locked: second choice
     assert result.kept_locked == 1
-    assert services.room_members(r0) == [insider]
+    assert assignment.room_members(r0) == [insider]
 
 
 def test_a_locked_room_loses_nobody_even_over_capacity(rooms, make_registration):
@@ -160,7 +160,7 @@ def test_a_locked_room_loses_nobody_even_over_capacity(rooms, make_registration)
         person.assigned_breakout_id = r0.id
     r0.room_locked = True
     db.session.commit()
-    services.assign_automatically(gathering, now=NOW)
+    assignment.assign_automatically(gathering, now=NOW)
     assert [p.assigned_breakout_id for p in trio] == [r0.id] * 3
 
 
@@ -170,11 +170,11 @@ def test_only_confirmed_people_are_placed_and_others_are_left_alone(rooms, make_
     gone = make_registration(
         gathering, status="cancelled", first_choice_id=r0.id, assigned_breakout_id=r1.id
     )
-    result = services.assign_automatically(gathering, now=NOW)
+    result = assignment.assign_automatically(gathering, now=NOW)
     assert waiting.assigned_breakout_id is None
     assert gone.assigned_breakout_id == r1.id
     assert result.changed == 0
-    assert services.room_counts(gathering) == {}
+    assert assignment.room_counts(gathering) == {}
 
 
 def test_people_who_fit_nowhere_stay_without_a_room(make_gathering, make_registration):
@@ -183,11 +183,11 @@ def test_people_who_fit_nowhere_stay_without_a_room(make_gathering, make_registr
         room.capacity = 1
     db.session.commit()
     crowd = [make_registration(gathering) for _ in range(9)]
-    result = services.assign_automatically(gathering, now=NOW)
+    result = assignment.assign_automatically(gathering, now=NOW)
     assert result.no_room == 2
     assert sum(1 for p in crowd if p.assigned_breakout_id is None) == 2
-    assert all(count == 1 for count in services.room_counts(gathering).values())
-    assert len(services.without_room(gathering)) == 2
+    assert all(count == 1 for count in assignment.room_counts(gathering).values())
+    assert len(assignment.without_room(gathering)) == 2
 
 
 def test_unlimited_rooms_are_balanced_for_people_without_choices(make_gathering, make_registration):
@@ -197,67 +197,67 @@ def test_unlimited_rooms_are_balanced_for_people_without_choices(make_gathering,
     db.session.commit()
     for _ in range(14):
         make_registration(gathering, first_choice_id=None, second_choice_id=None)
-    services.assign_automatically(gathering, now=NOW)
-    assert sorted(services.room_counts(gathering).values()) == [2] * 7
+    assignment.assign_automatically(gathering, now=NOW)
+    assert sorted(assignment.room_counts(gathering).values()) == [2] * 7
 
 
 def test_keep_existing_places_only_newcomers(rooms, make_registration):
     gathering, (r0, r1, r2, *_) = rooms
     (moved,) = people(make_registration, gathering, [(r0, r1)])
-    services.move_person(moved, r2, now=NOW)
+    assignment.move_person(moved, r2, now=NOW)
     db.session.commit()
     (newcomer,) = people(make_registration, gathering, [(r0, r1)])
 
-    result = services.assign_automatically(gathering, now=NOW, keep_existing=True)
+    result = assignment.assign_automatically(gathering, now=NOW, keep_existing=True)
     assert moved.assigned_breakout_id == r2.id
     assert newcomer.assigned_breakout_id == r0.id
     assert (result.kept, result.changed) == (1, 1)
 
     # A full reassignment puts the hand-moved person back to their first choice.
-    services.assign_automatically(gathering, now=NOW)
+    assignment.assign_automatically(gathering, now=NOW)
     assert moved.assigned_breakout_id == r0.id
 
 
 def test_removed_room_members_are_placed_again(rooms, make_registration):
     gathering, (r0, r1, r2, *_) = rooms
     (person,) = people(make_registration, gathering, [(r0, r1)])
-    services.assign_automatically(gathering, now=NOW)
+    assignment.assign_automatically(gathering, now=NOW)
     r0.removed_at = NOW
     db.session.commit()
-    assert services.without_room(gathering) == [person]
-    services.assign_automatically(gathering, now=NOW, keep_existing=True)
+    assert assignment.without_room(gathering) == [person]
+    assignment.assign_automatically(gathering, now=NOW, keep_existing=True)
     assert person.assigned_breakout_id == r1.id
 
 
 def test_manual_moves_follow_the_rules(rooms, make_registration, make_gathering):
     gathering, (r0, r1, r2, *_) = rooms
     a, b, c = people(make_registration, gathering, [(r0, r1), (r0, r1), (r1, r0)])
-    services.assign_automatically(gathering, now=NOW)
+    assignment.assign_automatically(gathering, now=NOW)
     db.session.commit()
     sequence = c.calendar_sequence
 
     with pytest.raises(AssignmentRefused, match="is full"):
-        services.move_person(c, r0, now=NOW)
-    assert services.move_person(c, r2, now=NOW) is True
+        assignment.move_person(c, r0, now=NOW)
+    assert assignment.move_person(c, r2, now=NOW) is True
     assert c.assigned_breakout_id == r2.id
     assert c.calendar_sequence == sequence + 1
-    assert services.move_person(c, r2, now=NOW) is False  # already there: no new invite
+    assert assignment.move_person(c, r2, now=NOW) is False  # already there: no new invite
 
-    services.set_room_locked(r2, True)
+    assignment.set_room_locked(r2, True)
     with pytest.raises(AssignmentRefused, match="locked"):
-        services.move_person(c, r1, now=NOW)
+        assignment.move_person(c, r1, now=NOW)
     with pytest.raises(AssignmentRefused, match="locked"):
-        services.move_person(a, r2, now=NOW)
+        assignment.move_person(a, r2, now=NOW)
 
     other = make_gathering().breakouts[0]
     with pytest.raises(AssignmentRefused, match="not part of this gathering"):
-        services.move_person(a, other, now=NOW)
+        assignment.move_person(a, other, now=NOW)
 
     waiting = make_registration(gathering, status="waitlisted")
     with pytest.raises(AssignmentRefused, match="not confirmed"):
-        services.move_person(waiting, r1, now=NOW)
+        assignment.move_person(waiting, r1, now=NOW)
 
-    assert services.move_person(a, None, now=NOW) is True
+    assert assignment.move_person(a, None, now=NOW) is True
     assert a.assigned_breakout_id is None
     db.session.commit()
     assert invites_sent(c) == 2 and invites_sent(a) == 2

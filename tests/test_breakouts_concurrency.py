@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
 from app.auth.services import create_user
-from app.breakouts import services
+from app.breakouts import staffing
 from app.choices import AgendaKind
 from app.extensions import db
 from app.models import AgendaItem, Gathering
@@ -67,7 +67,7 @@ def server(tmp_path):
         for email in ("one@example.org", "two@example.org"):
             user = create_user(email, PASSWORD, role="facilitator")
             user.name = email.split("@")[0].title()
-            services.add_staff(room, user, "facilitator")
+            staffing.add_staff(room, user, "facilitator")
         db.session.commit()
         room_id = room.id
         db.session.remove()

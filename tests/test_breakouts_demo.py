@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from app.breakouts import services
+from app.breakouts import assignment, note_taking
 from app.breakouts.demo import DEMO_NOTES, seed_demo_breakouts
 from app.choices import PriorityArea
 from app.demo import DEMO_SLUG, seed_demo
@@ -36,13 +36,13 @@ def test_seeder_assigns_and_submits_once(make_gathering, make_registration):
     assert all(p.assigned_breakout_id is not None for p in people)
     assert db.session.scalar(select(func.count()).select_from(OutboundEmail)) == 0
 
-    overview = services.notes_overview(gathering)
+    overview = note_taking.notes_overview(gathering)
     assert [entry.state for entry in overview] == ["submitted"] * 7
-    rows = services.notes_for_report(gathering.id, [r.id for r in gathering.breakouts])
+    rows = note_taking.notes_for_report(gathering.id, [r.id for r in gathering.breakouts])
     assert len(rows) == 7
     assert all(row["quotes"] and row["themes"] for row in rows)
     assert any(a["steering"] for row in rows for a in row["actions"])
-    counts = services.room_counts(gathering)
+    counts = assignment.room_counts(gathering)
     for row in rows:
         present = counts.get(row["agenda_item_id"], 0)
         assert (row["head_count"] or 0) <= present
@@ -62,4 +62,4 @@ def test_seed_demo_includes_breakouts(app):
     ).all()
     assert len(notes) == 7 and {n.status for n in notes} == {"submitted"}
     assert all(n.submitted_at.year == 2022 for n in notes)
-    assert services.without_room(gathering) == []
+    assert assignment.without_room(gathering) == []

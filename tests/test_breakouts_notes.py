@@ -7,9 +7,10 @@ import pytest
 from markupsafe import Markup
 from sqlalchemy import select, update
 
-from app.breakouts import services
-from app.breakouts.services import NoteConflict, NoteContent, render_summary
+from app.breakouts import note_taking, staffing
+from app.breakouts.note_taking import NoteConflict, NoteContent
 from app.extensions import db
+from app.markdown import render_markdown as render_summary
 from app.models import BreakoutNote, BreakoutNoteVersion
 from tests.conftest import login
 
@@ -32,7 +33,7 @@ def content(**overrides) -> NoteContent:
 
 
 def history(note: BreakoutNote) -> list[tuple[int, str, bool]]:
-    return [(v.version, v.status, v.autosave) for v in services.note_versions(note)]
+    return [(v.version, v.status, v.autosave) for v in note_taking.note_versions(note)]
 
 
 # --- services ---------------------------------------------------------------------------
@@ -40,41 +41,41 @@ def history(note: BreakoutNote) -> list[tuple[int, str, bool]]:
 
 def test_each_save_raises_the_version_and_keeps_history(staffed, facilitator):
     _, room = staffed
-    note = services.save_note(room, content(), based_on=0, user=facilitator, now=NOW)
+    note = note_taking.save_note(room, content(), based_on=0, user=facilitator, now=NOW)
     db.session.commit()
     assert note.version == 1
-    note = services.save_note(
+    note = note_taking.save_note(
         room, content(summary="Second"), based_on=1, user=facilitator, now=NOW, submit=True
     )
     db.session.commit()
     assert (note.version, note.status, note.submitted_at) == (2, "submitted", NOW)
     assert history(note) == [(2, "submitted", False), (1, "draft", False)]
-    first = services.note_version(note, 1)
+    first = note_taking.note_version(note, 1)
     assert first.content["summary"] == "We talked about **continuity**."
     assert first.saved_by == facilitator
 
 
 def test_a_save_based_on_an_old_version_is_refused(staffed, facilitator, note_taker):
     _, room = staffed
-    services.save_note(room, content(), based_on=0, user=facilitator, now=NOW)
-    services.save_note(room, content(summary="Theirs"), based_on=1, user=note_taker, now=NOW)
+    note_taking.save_note(room, content(), based_on=0, user=facilitator, now=NOW)
+    note_taking.save_note(room, content(summary="Theirs"), based_on=1, user=note_taker, now=NOW)
     db.session.commit()
     with pytest.raises(NoteConflict) as caught:
-        services.save_note(room, content(summary="Mine"), based_on=1, user=facilitator, now=NOW)
+        note_taking.save_note(room, content(summary="Mine"), based_on=1, user=facilitator, now=NOW)
     assert caught.value.current_version == 2
     db.session.rollback()
-    assert services.note_for(room).summary == "Theirs"
+    assert note_taking.note_for(room).summary == "Theirs"
     with pytest.raises(NoteConflict):
-        services.save_note(room, content(), based_on=0, user=facilitator, now=NOW)
+        note_taking.save_note(room, content(), based_on=0, user=facilitator, now=NOW)
 
 
 def test_the_update_itself_refuses_a_save_that_raced_past_the_check(staffed, facilitator):
     """The note was read at version 1; another connection saves version 2 before this
     session writes. The WHERE version = 1 in the UPDATE must stop the overwrite."""
     _, room = staffed
-    services.save_note(room, content(), based_on=0, user=facilitator, now=NOW)
+    note_taking.save_note(room, content(), based_on=0, user=facilitator, now=NOW)
     db.session.commit()
-    read = services.note_for(room)
+    read = note_taking.note_for(room)
     assert read.version == 1
     with db.engine.begin() as other:
         other.execute(
@@ -83,14 +84,14 @@ def test_the_update_itself_refuses_a_save_that_raced_past_the_check(staffed, fac
             .values(version=2, summary="Saved by someone else")
         )
     with pytest.raises(NoteConflict):
-        services.save_note(room, content(summary="Mine"), based_on=1, user=facilitator, now=NOW)
+        note_taking.save_note(room, content(summary="Mine"), based_on=1, user=facilitator, now=NOW)
     db.session.rollback()
-    assert services.note_for(room).summary == "Saved by someone else"
+    assert note_taking.note_for(room).summary == "Saved by someone else"
 
 
 def test_autosaves_by_one_person_share_a_version_row(staffed, facilitator, note_taker):
     _, room = staffed
-    save = services.save_note
+    save = note_taking.save_note
     note = save(room, content(), based_on=0, user=facilitator, now=NOW, autosave=True)
     note = save(
         room,
@@ -110,7 +111,7 @@ def test_autosaves_by_one_person_share_a_version_row(staffed, facilitator, note_
     )
     assert note.version == 3
     assert history(note) == [(3, "draft", True)]
-    assert services.note_version(note, 3).content["summary"] == "ab"
+    assert note_taking.note_version(note, 3).content["summary"] == "ab"
 
     # Another person, an explicit save, or a long pause each start a new row.
     note = save(
@@ -147,25 +148,27 @@ def test_autosaves_by_one_person_share_a_version_row(staffed, facilitator, note_
 def test_quotes_without_consent_are_never_stored(staffed, facilitator):
     _, room = staffed
     quotes = [{"text": "Yes", "consent": True}, {"text": "No consent", "consent": False}]
-    note = services.save_note(room, content(quotes=quotes), based_on=0, user=facilitator, now=NOW)
+    note = note_taking.save_note(
+        room, content(quotes=quotes), based_on=0, user=facilitator, now=NOW
+    )
     db.session.commit()
     assert note.quotes == [{"text": "Yes", "consent": True}]
-    assert services.note_version(note, 1).content["quotes"] == [{"text": "Yes", "consent": True}]
+    assert note_taking.note_version(note, 1).content["quotes"] == [{"text": "Yes", "consent": True}]
 
 
 def test_overview_and_report_use_what_was_submitted(staffed, facilitator, make_gathering):
     gathering, room = staffed
     other_room = gathering.breakouts[1]
-    states = {e.room.id: e.state for e in services.notes_overview(gathering)}
+    states = {e.room.id: e.state for e in note_taking.notes_overview(gathering)}
     assert set(states.values()) == {"not_started"}
 
-    services.save_note(room, content(), based_on=0, user=facilitator, now=NOW, submit=True)
-    services.save_note(other_room, content(), based_on=0, user=facilitator, now=NOW)
+    note_taking.save_note(room, content(), based_on=0, user=facilitator, now=NOW, submit=True)
+    note_taking.save_note(other_room, content(), based_on=0, user=facilitator, now=NOW)
     db.session.commit()
-    states = {e.room.id: e.state for e in services.notes_overview(gathering)}
+    states = {e.room.id: e.state for e in note_taking.notes_overview(gathering)}
     assert states[room.id] == "submitted" and states[other_room.id] == "draft"
 
-    rows = services.notes_for_report(gathering.id, [r.id for r in gathering.breakouts])
+    rows = note_taking.notes_for_report(gathering.id, [r.id for r in gathering.breakouts])
     assert [r["agenda_item_id"] for r in rows] == [room.id]  # drafts stay out
     row = rows[0]
     assert isinstance(row["summary_html"], Markup)
@@ -178,13 +181,15 @@ def test_overview_and_report_use_what_was_submitted(staffed, facilitator, make_g
     assert row["head_count"] == 12
 
     # Edited after submission: a draft again, but the report keeps the submitted text.
-    services.save_note(room, content(summary="Half-edited"), based_on=1, user=facilitator, now=NOW)
+    note_taking.save_note(
+        room, content(summary="Half-edited"), based_on=1, user=facilitator, now=NOW
+    )
     db.session.commit()
-    states = {e.room.id: e.state for e in services.notes_overview(gathering)}
+    states = {e.room.id: e.state for e in note_taking.notes_overview(gathering)}
     assert states[room.id] == "changed"
-    rows = services.notes_for_report(gathering.id, [room.id])
+    rows = note_taking.notes_for_report(gathering.id, [room.id])
     assert "continuity" in rows[0]["summary_html"] and "Half-edited" not in rows[0]["summary_html"]
-    assert services.notes_for_report(make_gathering().id, [room.id]) == []
+    assert note_taking.notes_for_report(make_gathering().id, [room.id]) == []
 
 
 @pytest.mark.parametrize(
@@ -244,7 +249,7 @@ def test_notes_page_saves_and_submits_without_javascript(fac_client, staffed, no
     )
     response = fac_client.post(notes_url(room), data=data)
     assert response.status_code == 303
-    note = services.note_for(room)
+    note = note_taking.note_for(room)
     assert note.version == 1 and note.status == "draft"
     assert note.questions == ["What gets in the way?", "What would help?"]
     assert note.themes == [
@@ -290,14 +295,14 @@ def test_bad_input_is_refused_and_kept(fac_client, staffed, notes_post, fields, 
     assert "error-summary" in html
     assert "We need one number to call." in html  # what was typed is still there
     assert "What would help?" in html
-    assert services.note_for(room) is None
+    assert note_taking.note_for(room) is None
 
 
 def test_stale_save_shows_both_versions_and_loses_nothing(
     fac_client, staffed, notes_post, note_taker
 ):
     _, room = staffed
-    services.save_note(
+    note_taking.save_note(
         room, content(summary="Their careful summary"), based_on=0, user=note_taker, now=NOW
     )
     db.session.commit()
@@ -309,14 +314,14 @@ def test_stale_save_shows_both_versions_and_loses_nothing(
     assert "Their careful summary" in html  # their version beside it
     assert "Nico Notetaker" in html
     assert re.search(r'name="version" type="hidden" value="1"|value="1"[^>]*name="version"', html)
-    assert services.note_for(room).summary == "Their careful summary"
+    assert note_taking.note_for(room).summary == "Their careful summary"
 
     # Saving again from that page is a deliberate choice and now succeeds.
     response = fac_client.post(notes_url(room), data=notes_post(1, summary="My own typed summary"))
     assert response.status_code == 303
-    note = services.note_for(room)
+    note = note_taking.note_for(room)
     assert note.summary == "My own typed summary"
-    assert services.note_version(note, 1).content["summary"] == "Their careful summary"
+    assert note_taking.note_version(note, 1).content["summary"] == "Their careful summary"
 
 
 def test_autosave_answers_in_json(fac_client, staffed, notes_post, note_taker):
@@ -329,9 +334,9 @@ def test_autosave_answers_in_json(fac_client, staffed, notes_post, note_taker):
     assert body["saved"] is True and body["version"] == 1 and body["status"] == "draft"
     assert re.fullmatch(r"\d{1,2}:\d{2} [ap]\.m\. P[SD]?T", body["saved_at"])
     assert body["held_back"] == 1  # the quote without consent: kept on the page, not stored
-    assert services.note_for(room).quotes == []
+    assert note_taking.note_for(room).quotes == []
 
-    services.save_note(
+    note_taking.save_note(
         room, content(summary="Note-taker's text"), based_on=1, user=note_taker, now=NOW
     )
     db.session.commit()
@@ -341,7 +346,7 @@ def test_autosave_answers_in_json(fac_client, staffed, notes_post, note_taker):
     assert body["conflict"] is True and body["version"] == 2
     assert body["saved_by"] == "Nico Notetaker"
     assert body["theirs"]["summary"] == "Note-taker's text"
-    assert services.note_for(room).summary == "Note-taker's text"
+    assert note_taking.note_for(room).summary == "Note-taker's text"
 
     response = fac_client.post(
         notes_url(room), data=notes_post(2, action="autosave", head_count="many")
@@ -374,7 +379,7 @@ def test_extra_rows_posted_by_the_script_are_saved(fac_client, staffed, notes_po
         },
     )
     assert fac_client.post(notes_url(room), data=data).status_code == 303
-    note = services.note_for(room)
+    note = note_taking.note_for(room)
     assert [a["text"] for a in note.actions] == [
         "Map attachment lists by region",
         "Row added in the browser",
@@ -385,7 +390,7 @@ def test_extra_rows_posted_by_the_script_are_saved(fac_client, staffed, notes_po
 def test_autosave_with_the_csrf_header(csrf_app, facilitator, make_gathering, notes_post):
     gathering = make_gathering()
     room = gathering.breakouts[0]
-    services.add_staff(room, facilitator, "facilitator")
+    staffing.add_staff(room, facilitator, "facilitator")
     db.session.commit()
     client = csrf_app.test_client()
     token = re.search(
@@ -413,7 +418,7 @@ def test_autosave_with_the_csrf_header(csrf_app, facilitator, make_gathering, no
 def test_notes_history_rows_match_versions(staffed, facilitator):
     _, room = staffed
     for version in range(3):
-        services.save_note(
+        note_taking.save_note(
             room, content(summary=str(version)), based_on=version, user=facilitator, now=NOW
         )
     db.session.commit()
@@ -432,9 +437,9 @@ def test_what_people_type_is_escaped_on_every_page(fac_client, staffed, notes_po
         **{"actions-0-text": evil, "actions-0-owner": evil, "quotes-0-text": evil},
     )
     assert fac_client.post(notes_url(room), data=data).status_code == 303
-    services.save_note(
+    note_taking.save_note(
         room,
-        services.NoteContent.from_note(services.note_for(room)),
+        note_taking.NoteContent.from_note(note_taking.note_for(room)),
         based_on=1,
         user=note_taker,
         now=NOW,

@@ -437,7 +437,8 @@ def _payload(label: str) -> str:
 def payload_world(app, client, make_gathering, make_registration, make_user):
     """Markup in every free-text field people can type, across every feature."""
     from app.attendance.checkin import add_walk_in
-    from app.breakouts.services import NoteContent, add_staff, save_note
+    from app.breakouts.note_taking import NoteContent, save_note
+    from app.breakouts.staffing import add_staff
     from app.evaluation.services import (
         Audience,
         create_survey,
@@ -654,7 +655,7 @@ def test_no_injection_into_calendar_files(app, client, make_gathering):
 def test_markup_is_shown_as_text_in_the_pdf(app, make_gathering, make_registration):
     from pypdf import PdfReader
 
-    from app.breakouts.services import NoteContent, save_note
+    from app.breakouts.note_taking import NoteContent, save_note
     from app.reporting.services import build_report
 
     gathering = make_gathering(

@@ -3,7 +3,7 @@
 import click
 from sqlalchemy import select
 
-from app.breakouts import bp, services
+from app.breakouts import assignment, bp
 from app.extensions import db
 from app.models import Gathering, utcnow
 
@@ -17,7 +17,7 @@ def assign_breakouts_command(slug: str, new_only: bool, dry_run: bool) -> None:
     gathering = db.session.scalar(select(Gathering).where(Gathering.slug == slug))
     if gathering is None:
         raise click.ClickException(f"No gathering with the web address name {slug!r}.")
-    result = services.assign_automatically(
+    result = assignment.assign_automatically(
         gathering, now=utcnow(), keep_existing=new_only, notify=not dry_run
     )
     if dry_run:

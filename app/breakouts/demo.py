@@ -5,8 +5,8 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.breakouts import services
-from app.breakouts.services import NoteContent
+from app.breakouts import assignment, note_taking
+from app.breakouts.note_taking import NoteContent
 from app.choices import PriorityArea
 from app.models import Gathering
 
@@ -343,11 +343,11 @@ DEMO_NOTES: dict[PriorityArea, dict[str, Any]] = {
 def seed_demo_breakouts(gathering: Gathering, *, rng: random.Random, now: datetime) -> dict:
     """Assign the demo gathering's confirmed people to rooms (no emails: it is in the past)
     and submit notes for every room that has none. Running it again adds nothing."""
-    result = services.assign_automatically(gathering, now=now, keep_existing=True, notify=False)
-    counts = services.room_counts(gathering)
+    result = assignment.assign_automatically(gathering, now=now, keep_existing=True, notify=False)
+    counts = assignment.room_counts(gathering)
     notes = 0
     for room in gathering.breakouts:
-        if services.note_for(room) is not None:
+        if note_taking.note_for(room) is not None:
             continue
         try:
             text = DEMO_NOTES[PriorityArea(room.priority_area)]
@@ -363,6 +363,6 @@ def seed_demo_breakouts(gathering: Gathering, *, rng: random.Random, now: dateti
             head_count=round(present * rng.uniform(0.75, 0.95)) if present else None,
         )
         submitted = min(room.ends_at + timedelta(minutes=rng.randint(20, 240)), now)
-        services.save_note(room, content, based_on=0, user=None, now=submitted, submit=True)
+        note_taking.save_note(room, content, based_on=0, user=None, now=submitted, submit=True)
         notes += 1
     return {"breakout_assignments": result.changed, "breakout_notes": notes}

@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
-from app.breakouts.services import NoteContent
+from app.breakouts.note_taking import NoteContent
 from app.breakouts.themes import themes_for
 from app.forms_common import CheckboxesField, select_options, strip
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app import timefmt
+from app import markdown, timefmt
 from app.auth.access import roles_required
-from app.breakouts import bp, services
+from app.breakouts import assignment, bp, note_taking, staffing
 from app.breakouts.access import can_staff
 from app.breakouts.forms import (
     AssignForm,
@@ -18,7 +18,7 @@ from app.breakouts.forms import (
     NotesForm,
     StaffForm,
 )
-from app.breakouts.services import NoteContent
+from app.breakouts.note_taking import NoteContent
 from app.choices import PRIORITY_AREA_SHORT, AgendaKind, PriorityArea, UserRole
 from app.extensions import db
 from app.models import AgendaItem, BreakoutNote, BreakoutStaff, Gathering, Registration, User
@@ -48,14 +48,14 @@ def _template_helpers() -> dict:
     return {
         "breakout_overview": dashboard_overview,
         "breakout_short_title": short_title,
-        "render_summary": services.render_summary,
+        "render_summary": markdown.render_markdown,
     }
 
 
 def dashboard_overview(gathering: Gathering) -> dict:
     """Counts for the organiser dashboard's breakout section."""
-    notes = services.notes_overview(gathering)
-    counts = services.room_counts(gathering)
+    notes = note_taking.notes_overview(gathering)
+    counts = assignment.room_counts(gathering)
     rooms = gathering.breakouts
     return {
         "rooms": [
@@ -68,7 +68,7 @@ def dashboard_overview(gathering: Gathering) -> dict:
             for entry in notes
         ],
         "assigned": sum(counts.get(room.id, 0) for room in rooms),
-        "without_room": len(services.without_room(gathering)),
+        "without_room": len(assignment.without_room(gathering)),
         "submitted": sum(1 for entry in notes if entry.state == "submitted"),
         "not_submitted": [entry.room for entry in notes if entry.state != "submitted"],
     }
@@ -89,14 +89,14 @@ def _staffed_room_or_404(item_id: int) -> AgendaItem:
 @bp.route("/breakouts/")
 @staff_only
 def home():
-    rooms = services.staffed_rooms(_user())
+    rooms = staffing.staffed_rooms(_user())
     return render_template("breakouts/home.html", rooms=rooms, notes=_notes_by_room(rooms))
 
 
 def _notes_by_room(rooms: list[AgendaItem]) -> dict[int, BreakoutNote]:
     notes = {}
     for room in rooms:
-        note = services.note_for(room)
+        note = note_taking.note_for(room)
         if note is not None:
             notes[room.id] = note
     return notes
@@ -110,10 +110,10 @@ def room(item_id: int):
         "breakouts/room.html",
         room=room,
         gathering=room.gathering,
-        names=services.member_names(room),
-        staff=services.room_staff(room),
-        my_role=services.staff_role(_user(), room),
-        note=services.note_for(room),
+        names=assignment.member_names(room),
+        staff=staffing.room_staff(room),
+        my_role=staffing.staff_role(_user(), room),
+        note=note_taking.note_for(room),
         checkin_url=_checkin_url(room),
     )
 
@@ -125,7 +125,7 @@ def _checkin_url(room: AgendaItem) -> str | None:
 
 
 def _notes_page(room: AgendaItem, form: NotesForm, *, status: int = 200, theirs=None):
-    note = services.note_for(room) if theirs is None else theirs
+    note = note_taking.note_for(room) if theirs is None else theirs
     return (
         render_template(
             "breakouts/notes.html",
@@ -165,7 +165,7 @@ def notes(item_id: int):
     room = _staffed_room_or_404(item_id)
     zone = room.gathering.timezone
     if request.method == "GET":
-        note = services.note_for(room)
+        note = note_taking.note_for(room)
         form = NotesForm.for_content(
             NoteContent.from_note(note),
             version=note.version if note else 0,
@@ -185,7 +185,7 @@ def notes(item_id: int):
         return _notes_page(room, form, status=422)
     now = _now()
     try:
-        note = services.save_note(
+        note = note_taking.save_note(
             room,
             form.content(),
             based_on=form.based_on(),
@@ -195,9 +195,9 @@ def notes(item_id: int):
             autosave=autosave,
         )
         db.session.commit()
-    except services.NoteConflict:
+    except note_taking.NoteConflict:
         db.session.rollback()
-        theirs = services.note_for(room)
+        theirs = note_taking.note_for(room)
         if autosave:
             return jsonify(_conflict_json(theirs, zone)), 409
         form.version.data = str(theirs.version if theirs else 0)
@@ -222,13 +222,13 @@ def notes(item_id: int):
 @staff_only
 def versions(item_id: int):
     room = _staffed_room_or_404(item_id)
-    note = services.note_for(room)
+    note = note_taking.note_for(room)
     return render_template(
         "breakouts/versions.html",
         room=room,
         gathering=room.gathering,
         note=note,
-        versions=services.note_versions(note) if note else [],
+        versions=note_taking.note_versions(note) if note else [],
     )
 
 
@@ -236,8 +236,8 @@ def versions(item_id: int):
 @staff_only
 def version(item_id: int, version: int):
     room = _staffed_room_or_404(item_id)
-    note = services.note_for(room)
-    saved = services.note_version(note, version) if note else None
+    note = note_taking.note_for(room)
+    saved = note_taking.note_version(note, version) if note else None
     if saved is None:
         abort(404)
     return render_template(
@@ -269,9 +269,9 @@ def _gathering_room_or_404(gathering: Gathering, item_id: int) -> AgendaItem:
 @organiser_only
 def overview(slug: str):
     gathering = gathering_or_404(slug)
-    counts = services.room_counts(gathering)
-    notes = {entry.room.id: entry for entry in services.notes_overview(gathering)}
-    staff = {room.id: services.room_staff(room) for room in gathering.breakouts}
+    counts = assignment.room_counts(gathering)
+    notes = {entry.room.id: entry for entry in note_taking.notes_overview(gathering)}
+    staff = {room.id: staffing.room_staff(room) for room in gathering.breakouts}
     return render_template(
         "breakouts/organiser.html",
         gathering=gathering,
@@ -279,8 +279,8 @@ def overview(slug: str):
         counts=counts,
         notes=notes,
         staff=staff,
-        confirmed=len(services.confirmed_registrations(gathering)),
-        without_room=len(services.without_room(gathering)),
+        confirmed=len(assignment.confirmed_registrations(gathering)),
+        without_room=len(assignment.without_room(gathering)),
         assign_form=AssignForm(),
         lock_form=LockForm(),
     )
@@ -293,7 +293,7 @@ def assign(slug: str):
     form = AssignForm()
     if not form.validate_on_submit():
         abort(400)
-    result = services.assign_automatically(
+    result = assignment.assign_automatically(
         gathering, now=_now(), keep_existing=form.mode.data == "new"
     )
     db.session.commit()
@@ -329,7 +329,7 @@ def lock(slug: str, item_id: int):
     form = LockForm()
     if not form.validate_on_submit() or form.locked.data not in ("0", "1"):
         abort(400)
-    services.set_room_locked(room, form.locked.data == "1")
+    assignment.set_room_locked(room, form.locked.data == "1")
     db.session.commit()
     if room.room_locked:
         flash(f"“{room.title}” is locked: its members stay as they are.", "success")
@@ -353,7 +353,7 @@ def _move_choices(gathering: Gathering, counts: dict[int, int]) -> list[tuple[st
 
 
 def _people_page(gathering: Gathering, template: str, status: int = 200, **context):
-    counts = services.room_counts(gathering)
+    counts = assignment.room_counts(gathering)
     return (
         render_template(
             template,
@@ -376,19 +376,19 @@ def _manage_room_page(
     status: int = 200,
     error: str | None = None,
 ):
-    accounts = services.facilitator_accounts()
+    accounts = staffing.facilitator_accounts()
     return _people_page(
         gathering,
         "breakouts/manage_room.html",
         status=status,
         error=error,
         room=room,
-        members=services.room_members(room),
-        staff=services.room_staff(room),
+        members=assignment.room_members(room),
+        staff=staffing.room_staff(room),
         staff_form=staff_form or StaffForm(accounts=accounts),
         has_accounts=bool(accounts),
         note_state=next(
-            (e for e in services.notes_overview(gathering) if e.room.id == room.id), None
+            (e for e in note_taking.notes_overview(gathering) if e.room.id == room.id), None
         ),
     )
 
@@ -405,15 +405,15 @@ def manage_room(slug: str, item_id: int):
 def add_staff(slug: str, item_id: int):
     gathering = gathering_or_404(slug)
     room = _gathering_room_or_404(gathering, item_id)
-    form = StaffForm(accounts=services.facilitator_accounts())
+    form = StaffForm(accounts=staffing.facilitator_accounts())
     if form.validate_on_submit():
         user = db.session.get(User, int(form.user_id.data))
         try:
             if user is None:
-                raise services.StaffRefused("That account no longer exists.")
-            services.add_staff(room, user, form.role.data)
+                raise staffing.StaffRefused("That account no longer exists.")
+            staffing.add_staff(room, user, form.role.data)
             db.session.commit()
-        except services.StaffRefused as exc:
+        except staffing.StaffRefused as exc:
             db.session.rollback()
             form.user_id.errors.append(str(exc))
         else:
@@ -453,7 +453,7 @@ def _unassigned_page(gathering: Gathering, *, status: int = 200, error: str | No
         "breakouts/unassigned.html",
         status=status,
         error=error,
-        people=services.without_room(gathering),
+        people=assignment.without_room(gathering),
     )
 
 
@@ -480,9 +480,9 @@ def move(slug: str):
     else:
         destination = url_for("breakouts.unassigned", slug=slug)
     try:
-        changed = services.move_person(registration, target, now=_now())
+        changed = assignment.move_person(registration, target, now=_now())
         db.session.commit()
-    except services.AssignmentRefused as exc:
+    except assignment.AssignmentRefused as exc:
         db.session.rollback()
         if back_room is not None:
             return _manage_room_page(gathering, back_room, status=409, error=str(exc))

@@ -122,7 +122,7 @@ def load_notes(gathering_id: int, breakout_ids: list[int]) -> tuple[pd.DataFrame
     empty = pd.DataFrame(
         columns=["agenda_item_id", "summary_html", "themes", "actions", "quotes", "head_count"]
     )
-    loader = _optional_model("app.breakouts.services", "notes_for_report")
+    loader = _optional_model("app.breakouts.note_taking", "notes_for_report")
     if loader is None:
         return empty, False
     rows = loader(gathering_id, breakout_ids)

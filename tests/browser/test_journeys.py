@@ -177,7 +177,7 @@ def test_facilitator_writes_and_submits_notes(page, live_server, seeded):
     expect(page.get_by_role("status").filter(has_text="Notes submitted")).to_be_visible()
     assert page.locator("[data-note-status]").inner_text() == "Submitted"
 
-    from app.breakouts.services import note_for
+    from app.breakouts.note_taking import note_for
     from app.extensions import db
     from app.models import AgendaItem
 

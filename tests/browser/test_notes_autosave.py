@@ -4,8 +4,8 @@ conflict panel instead of an overwrite, and a deliberate "keep mine"."""
 import pytest
 
 from app.auth.services import find_user
-from app.breakouts import services
-from app.breakouts.services import NoteContent
+from app.breakouts import note_taking, staffing
+from app.breakouts.note_taking import NoteContent
 from app.extensions import db
 from app.models import AgendaItem, utcnow
 
@@ -21,7 +21,7 @@ def notes_page(live_server, chromium):
     with live_server.app_context():
         room_id = live_server.breakout_ids(seeded.gathering_id)[0]
         room = db.session.get(AgendaItem, room_id)
-        services.add_staff(room, find_user(seeded.users["facilitator"]), "facilitator")
+        staffing.add_staff(room, find_user(seeded.users["facilitator"]), "facilitator")
         db.session.commit()
     context = chromium.new_context()
     page = context.new_page()
@@ -47,7 +47,7 @@ def notes_page(live_server, chromium):
 
 def stored_note(live_server, room_id):
     with live_server.app_context():
-        note = services.note_for(db.session.get(AgendaItem, room_id))
+        note = note_taking.note_for(db.session.get(AgendaItem, room_id))
         if note is None:
             return None
         return {
@@ -55,7 +55,7 @@ def stored_note(live_server, room_id):
             "summary": note.summary,
             "status": note.status,
             "actions": [a["text"] for a in note.actions],
-            "history": [v.content["summary"] for v in services.note_versions(note)],
+            "history": [v.content["summary"] for v in note_taking.note_versions(note)],
         }
 
 
@@ -81,7 +81,7 @@ def test_autosave_rows_and_conflict(live_server, notes_page):
     # Someone else saves version 3 while this page still holds version 2.
     with live_server.app_context():
         room = db.session.get(AgendaItem, room_id)
-        services.save_note(
+        note_taking.save_note(
             room,
             NoteContent(summary="The note-taker's own summary."),
             based_on=2,
