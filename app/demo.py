@@ -21,6 +21,7 @@ from app.choices import (
     RegistrationStatus,
     Role,
 )
+from app.community.demo import seed_demo_community
 from app.extensions import db
 from app.models import AgendaItem, Gathering, Registration
 
@@ -477,4 +478,5 @@ def seed_demo(
     from app.evaluation.demo import seed_demo_evaluation  # after attendance: invites attendees
 
     seed_demo_evaluation(past, rng=random.Random(f"{DEMO_SLUG}-evaluation"), now=now)
+    seed_demo_community()
     return {"past_registrations": added_past, "upcoming_registrations": added_upcoming}

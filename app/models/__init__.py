@@ -8,6 +8,7 @@ from app.models.breakouts import (
     NoteStatus,
     StaffRole,
 )
+from app.models.community import Community
 from app.models.core import (
     AgendaItem,
     Gathering,
@@ -35,6 +36,7 @@ __all__ = [
     "BreakoutNote",
     "BreakoutNoteVersion",
     "BreakoutStaff",
+    "Community",
     "ImportBatch",
     "ImportStatus",
     "Gathering",

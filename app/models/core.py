@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -17,6 +18,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.choices import AgendaKind, RegistrationStatus, UserRole
 from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.models.community import Community
 
 
 def utcnow() -> datetime:
@@ -97,9 +101,13 @@ class Gathering(db.Model):
     contact_address: Mapped[str] = mapped_column(String(300), default="")
     attendance_threshold_minutes: Mapped[int] = mapped_column(Integer, default=10)
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communities.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    community: Mapped["Community | None"] = relationship()
     agenda_items: Mapped[list["AgendaItem"]] = relationship(
         back_populates="gathering",
         order_by="(AgendaItem.starts_at, AgendaItem.id)",

@@ -1,0 +1,1 @@
+"""Between gatherings: the community, its recommendations, certificates and outreach."""
