@@ -113,11 +113,19 @@ SCALE_QUESTIONS = [
 
 def add_survey(gathering, scores: list[tuple[int, int]], comments: list[str]):
     """A survey with two rating questions and one open question; one response per pair
-    of scores, the first responses carrying the comments."""
+    of scores, the first responses carrying the comments. Every attendee holds a link;
+    the first ones answered."""
     import secrets
     from datetime import date
 
-    from app.models.evaluation import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
+    from app.facts import gathering_facts
+    from app.models.evaluation import (
+        Survey,
+        SurveyAnswer,
+        SurveyInvitation,
+        SurveyQuestion,
+        SurveyResponse,
+    )
 
     survey = Survey(gathering_id=gathering.id, title="Evaluation", status="closed")
     db.session.add(survey)
@@ -141,6 +149,16 @@ def add_survey(gathering, scores: list[tuple[int, int]], comments: list[str]):
     )
     choice_question.options = ["Newborn care path", "Care closer to home", "Education"]
     db.session.add_all([*questions, open_question, choice_question])
+    attendees = sorted(gathering_facts(gathering).attended_ids)
+    for index, registration_id in enumerate(attendees):
+        db.session.add(
+            SurveyInvitation(
+                survey_id=survey.id,
+                registration_id=registration_id,
+                token_hash=secrets.token_hex(32),
+                responded=index < len(scores),
+            )
+        )
     db.session.flush()
     for index, pair in enumerate(scores):
         response = SurveyResponse(

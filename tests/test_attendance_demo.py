@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from app.attendance import services
 from app.attendance.demo import demo_zoom_report, seed_demo_attendance
 from app.attendance.importers import parse_report
 from app.extensions import db
+from app.facts import gathering_facts
 from app.models import AttendanceRecord, ImportBatch, ImportStatus
 
 pytest_plugins = ["tests.fixtures_attendance"]
@@ -33,12 +33,12 @@ def test_seed_demo_attendance(gathering_2022, make_registration):
     added = seed_demo_attendance(gathering_2022, rng=random.Random(7), now=NOW)
     db.session.commit()
     assert added > 100
-    attended = services.attended_registration_ids(gathering_2022)
+    attended = gathering_facts(gathering_2022).present_ids
     assert 0.70 * len(people) <= len(attended) <= 0.92 * len(people)
-    assert services.walk_in_count(gathering_2022) == 4
+    assert gathering_facts(gathering_2022).walk_ins == 4
     batch = db.session.scalar(select(ImportBatch))
     assert batch.status == ImportStatus.CONFIRMED and batch.ambiguous == 0
-    checkins = services.attended_by_item(gathering_2022)
+    checkins = gathering_facts(gathering_2022).present_by_item
     assert sum(len(ids) for key, ids in checkins.items() if key is not None) > 50
 
     again = seed_demo_attendance(gathering_2022, rng=random.Random(7), now=NOW)

@@ -6,8 +6,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from app.attendance import services
 from app.extensions import db
+from app.facts import gathering_facts
 from app.models import AttendanceRecord, ImportBatch, ImportStatus
 from tests.conftest import PASSWORD, login
 
@@ -187,7 +187,7 @@ def test_checkin_without_javascript(organiser_client, gathering_2022, sample_peo
     )
     assert response.status_code == 303
     assert response.headers["Location"].endswith("?q=emilie")
-    assert services.attended_registration_ids(gathering_2022) == {emilie.id}
+    assert gathering_facts(gathering_2022).present_ids == {emilie.id}
     page = organiser_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Émilie Côté is marked present." in page and "Undo" in page
 
@@ -195,7 +195,7 @@ def test_checkin_without_javascript(organiser_client, gathering_2022, sample_peo
         checkin_url(gathering_2022, item, "/present"),
         data={"registration_id": emilie.id, "action": "undo"},
     )
-    assert services.attended_registration_ids(gathering_2022) == set()
+    assert gathering_facts(gathering_2022).present_ids == set()
 
 
 def test_checkin_with_javascript_gets_json(organiser_client, gathering_2022, sample_people):
@@ -226,17 +226,17 @@ def test_walk_in_through_the_page(organiser_client, gathering_2022):
     html = response.get_data(as_text=True)
     assert "&lt;b&gt;Aroha&lt;/b&gt; Te Whare" in html
     assert "<b>Aroha</b>" not in html
-    assert services.walk_in_count(gathering_2022) == 1
+    assert gathering_facts(gathering_2022).walk_ins == 1
     bad = organiser_client.post(
         checkin_url(gathering_2022, item, "/walk-in"),
         data={"name": "Lee", "email": "not an email"},
         follow_redirects=True,
     )
     assert "Enter an email address" in bad.get_data(as_text=True)
-    assert services.walk_in_count(gathering_2022) == 1
+    assert gathering_facts(gathering_2022).walk_ins == 1
     record = db.session.scalar(select(AttendanceRecord))
     organiser_client.post(checkin_url(gathering_2022, item, f"/walk-in/{record.id}/remove"))
-    assert services.walk_in_count(gathering_2022) == 0
+    assert gathering_facts(gathering_2022).walk_ins == 0
 
 
 def test_checkin_for_an_item_of_another_gathering_is_not_found(
@@ -322,7 +322,7 @@ def test_facilitator_checks_in_only_their_room_and_sees_only_names(
         headers={"Accept": "application/json"},
     )
     assert refused.status_code == 400
-    assert services.attended_registration_ids(gathering_2022) == {amara.id}
+    assert gathering_facts(gathering_2022).present_ids == {amara.id}
 
     assert client.get(checkin_url(gathering_2022, other_room)).status_code == 403
     assert (
@@ -378,7 +378,7 @@ def test_forms_work_with_csrf_protection(csrf_app, gathering_2022, sample_people
     amara = sample_people["Amara"]
     refused = client.post(url + "/present", data={"registration_id": amara.id})
     assert refused.status_code == 400
-    assert services.attended_registration_ids(gathering_2022) == set()
+    assert gathering_facts(gathering_2022).present_ids == set()
     accepted = client.post(
         url + "/present",
         data={"registration_id": amara.id, "csrf_token": token(url)},

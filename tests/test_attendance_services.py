@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from app.attendance import checkin, review, services
 from app.attendance.importers import AttendanceFileError, Problem
 from app.extensions import db
+from app.facts import gathering_facts
 from app.models import AttendanceRecord, ImportBatch, ImportStatus
 
 pytest_plugins = ["tests.fixtures_attendance"]
@@ -46,7 +47,7 @@ def test_prepare_saves_nothing_until_confirmed(
     assert (batch.format, batch.rows) == ("zoom", 8)
     assert (batch.matched, batch.ambiguous, batch.unmatched) == (6, 0, 1)
     assert record_count() == 0
-    assert services.attended_registration_ids(gathering_2022) == set()
+    assert gathering_facts(gathering_2022).present_ids == set()
 
     summary = review.confirm_import(batch, decisions={}, user=organiser, now=NOW)
     db.session.commit()
@@ -59,7 +60,7 @@ def test_prepare_saves_nothing_until_confirmed(
     # 08:58:03 Pacific daylight time is 15:58:03 UTC
     assert emilie.first_join == datetime(2022, 10, 20, 15, 58, 3, tzinfo=UTC)
     assert emilie.import_batch_id == batch.id
-    attended = services.attended_registration_ids(gathering_2022)
+    attended = gathering_facts(gathering_2022).present_ids
     jordan = sample_people["Jordan"].id
     assert jordan not in attended  # four minutes, below the default ten
     assert attended == {p.id for p in sample_people.values()} - {
@@ -102,11 +103,11 @@ def test_changing_the_threshold_changes_who_attended(sample_bytes, gathering_202
     )
     db.session.commit()
     jordan = sample_people["Jordan"].id
-    assert jordan not in services.attended_registration_ids(gathering_2022)
+    assert jordan not in gathering_facts(gathering_2022).present_ids
     services.set_attendance_threshold(gathering_2022, 4)
-    assert jordan in services.attended_registration_ids(gathering_2022)
+    assert jordan in gathering_facts(gathering_2022).present_ids
     services.set_attendance_threshold(gathering_2022, 215)
-    assert services.attended_registration_ids(gathering_2022) == {sample_people["Amara"].id}
+    assert gathering_facts(gathering_2022).present_ids == {sample_people["Amara"].id}
     for bad in (-1, 601):
         with pytest.raises(services.AttendanceError):
             services.set_attendance_threshold(gathering_2022, bad)
@@ -149,8 +150,8 @@ def test_review_decisions_link_ambiguous_and_record_walk_ins(
     assert records[sample_people["Priya"].id].minutes == 54
     assert records[None].walk_in_email == "kim.lee@walkin.example"
     assert records[None].minutes == 14
-    assert services.walk_in_count(gathering_2022) == 1
-    assert services.attended_by_item(gathering_2022)[breakout.id] == {
+    assert gathering_facts(gathering_2022).walk_ins == 1
+    assert gathering_facts(gathering_2022).present_by_item[breakout.id] == {
         twin.id,
         sample_people["Priya"].id,
     }
@@ -307,10 +308,10 @@ def test_check_in_is_idempotent_and_counts_as_attended(gathering_2022, sample_pe
     )
     db.session.commit()
     assert first.id == again.id and record_count() == 1
-    assert services.attended_registration_ids(gathering_2022) == {amara.id}
+    assert gathering_facts(gathering_2022).present_ids == {amara.id}
     assert checkin.undo_check_in(gathering_2022, item, amara)
     db.session.commit()
-    assert services.attended_registration_ids(gathering_2022) == set()
+    assert gathering_facts(gathering_2022).present_ids == set()
     assert not checkin.undo_check_in(gathering_2022, item, amara)
 
 
@@ -336,13 +337,13 @@ def test_walk_ins_by_name_and_email(gathering_2022, organiser):
     db.session.commit()
     assert one.id == same.id and one.walk_in_name == "Mere Ngata"
     assert other.id != one.id
-    assert services.walk_in_count(gathering_2022) == 2
-    assert services.attended_registration_ids(gathering_2022) == set()
+    assert gathering_facts(gathering_2022).walk_ins == 2
+    assert gathering_facts(gathering_2022).present_ids == set()
     with pytest.raises(services.AttendanceError):
         checkin.add_walk_in(gathering_2022, item, name="   ", email="", user=None, now=NOW)
     assert checkin.remove_walk_in(gathering_2022, item, other.id)
     db.session.commit()
-    assert services.walk_in_count(gathering_2022) == 1
+    assert gathering_facts(gathering_2022).walk_ins == 1
 
 
 def test_search_and_expected_people(gathering_2022, sample_people, make_registration):

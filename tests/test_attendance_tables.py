@@ -5,22 +5,35 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from app.attendance import checkin
-from app.attendance.tables import attendance_summary, dashboard_attendance
+from app.attendance.tables import attendance_summary
 from app.extensions import db
+from app.facts import GatheringFacts, gathering_facts, rules
 
 pytest_plugins = ["tests.fixtures_attendance"]
 
 NOW = datetime(2022, 10, 21, 18, 0, tzinfo=UTC)
 
 
-def frame(rows):
-    return pd.DataFrame(
+def facts_of(rows, attendance, walk_ins=0):
+    registrations = pd.DataFrame(
         rows, columns=["id", "status", "health_region", "organisation_type", "assigned_breakout_id"]
+    )
+    records = pd.DataFrame(
+        attendance,
+        columns=["registration_id", "agenda_item_id", "source", "minutes", "dedupe_key"],
+    )
+    return GatheringFacts(
+        gathering_id=1,
+        threshold_minutes=10,
+        registrations=rules.annotate(registrations, rules.present_ids(records, 10)),
+        attendance=records,
+        present_by_item=rules.present_by_item(records, 10),
+        walk_ins=walk_ins,
     )
 
 
 def test_summary_counts_and_rates():
-    registrations = frame(
+    facts = facts_of(
         [
             (1, "confirmed", "fraser", "division", 10),
             (2, "confirmed", "fraser", "health_authority", 10),
@@ -28,21 +41,28 @@ def test_summary_counts_and_rates():
             (4, "waitlisted", "island", "division", None),
             (5, "cancelled", "northern", "pcn", None),
             (6, "waitlisted", "vch", "pcn", None),
-        ]
-    )
-    summary = attendance_summary(
-        registrations,
-        {1, 3, 5},
-        breakouts=[(10, "Breakout 1"), (11, "Breakout 2"), (12, "Breakout 3")],
-        attended_by_item={10: {1, 3}, 11: {3}},
+            (7, "confirmed", "northern", "pcn", None),
+        ],
+        [
+            (1, 10, "checkin", 0, "a"),
+            (3, 10, "zoom", 30, "b"),
+            (3, 11, "zoom", 30, "c"),
+            (5, None, "checkin", 0, "d"),
+            (2, None, "zoom", 4, "e"),
+        ],
         walk_ins=2,
     )
-    assert (summary.total.registered, summary.total.attended) == (4, 3)
-    assert summary.total.percent == "75%"
+    summary = attendance_summary(
+        facts, breakouts=[(10, "Breakout 1"), (11, "Breakout 2"), (12, "Breakout 3")]
+    )
+    assert (summary.total.registered, summary.total.attended) == (4, 2)
+    assert summary.total.percent == "50%"
+    assert summary.no_shows == 2
+    assert summary.present_without_place == {"waitlisted": 0, "cancelled": 1}
     regions = {row.label: (row.registered, row.attended) for row in summary.by_region}
     assert regions["Fraser Health"] == (2, 1)
     assert regions["Island Health (Vancouver Island)"] == (1, 1)
-    assert regions["Northern Health"] == (1, 1)
+    assert regions["Northern Health"] == (1, 0)  # the cancelled person who came is not here
     assert regions["Outside BC"] == (0, 0)
     assert len(summary.by_region) == 8
     types = {row.label: row.attended for row in summary.by_organisation_type}
@@ -57,7 +77,7 @@ def test_summary_counts_and_rates():
 
 
 def test_summary_of_nothing():
-    summary = attendance_summary(frame([]), set())
+    summary = attendance_summary(facts_of([], []))
     assert summary.total.registered == 0 and summary.total.percent == "–"
     assert not summary.has_records
 
@@ -71,7 +91,10 @@ def test_dashboard_shows_attendance(organiser_client, gathering_2022, sample_peo
     checkin.check_in(gathering_2022, breakout, sample_people["Amara"], user=None, now=NOW)
     checkin.add_walk_in(gathering_2022, breakout, name="Walk In", email="", user=None, now=NOW)
     db.session.commit()
-    summary = dashboard_attendance(gathering_2022)
+    summary = attendance_summary(
+        gathering_facts(gathering_2022),
+        breakouts=[(item.id, item.title) for item in gathering_2022.breakouts],
+    )
     assert (summary.total.registered, summary.total.attended) == (9, 1)
     assert summary.by_breakout[0].registered == 2 and summary.by_breakout[0].attended == 1
     html = organiser_client.get(f"/organiser/g/{gathering_2022.slug}/").get_data(as_text=True)

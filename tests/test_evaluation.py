@@ -2,7 +2,6 @@
 invitations to attendees only and reminders only to people who have not answered."""
 
 import hashlib
-import json
 from datetime import timedelta
 
 import pytest
@@ -11,8 +10,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 
-from app.evaluation import data, services
+from app.evaluation import services
 from app.extensions import db
+from app.facts import frames, gathering_facts, survey_counts
 from app.models import OutboundEmail
 from app.models.evaluation import (
     QuestionKind,
@@ -20,6 +20,7 @@ from app.models.evaluation import (
     SurveyResponse,
     SurveyStatus,
 )
+from app.reporting.load import load_evaluation
 
 pytest_plugins = ["tests.fixtures_evaluation"]
 
@@ -185,8 +186,11 @@ def test_multiple_choice_answers_round_trip(
         "Talks",
         "Breakouts",
     ]
-    records = [r for r in data.answers(past_gathering.id) if r["question"] == question.key]
-    assert sorted(r["value"] for r in records) == ["Breakouts", "Talks"]
+    answers = frames.answers(open_survey.id)
+    assert sorted(answers.loc[answers["question_id"] == question.id, "value"]) == [
+        "Breakouts",
+        "Talks",
+    ]
 
 
 def test_one_response_per_person_and_editable_until_close(
@@ -373,9 +377,10 @@ def test_confirmed_audience_and_consent(
         open_survey, audience=services.Audience.BOTH, consented_only=False, now=now
     )
     db.session.commit()
-    assert outcome.sent == 2 and outcome.already == 1
+    assert outcome.sent == 1 and outcome.already == 1
     invited = {e.registration_id for e in db.session.scalars(select(OutboundEmail))}
-    assert invited == {with_consent.id, without_consent.id, waitlisted_attendee.id}
+    # Present without a confirmed place is not "attended" (app.facts.rules).
+    assert invited == {with_consent.id, without_consent.id}
 
 
 def test_no_invitations_before_the_survey_opens(survey, now):
@@ -462,21 +467,17 @@ def test_results_data_and_report_loader(
         "5 Strongly agree": 1,
         "Not applicable": 1,
     }
-    worked = next(r for r in summary.questions if r.question.key == "worked_well")
+    worked = next(r for r in summary.questions if r.key == "worked_well")
     assert sorted(worked.texts) == sorted(['=HYPERLINK("x")', "More time"])
 
-    records = data.answers(past_gathering.id)
-    assert {tuple(sorted(r)) for r in records} == {
-        ("kind", "question", "response_id", "score", "value")
-    }
-    scores = sorted(r["score"] for r in records if r["question"] == "overall_value" and r["score"])
-    assert scores == [4, 5]
-    assert data.invited_count(past_gathering.id) == 3
-    assert data.responded_count(past_gathering.id) == 3
-    assert [x["key"] for x in data.questions(past_gathering.id)][0] == "overall_value"
+    answers = frames.answers(open_survey.id)
+    assert list(answers.columns) == ["response_id", "question_id", "kind", "value"]
+    counts = survey_counts(past_gathering.id)
+    assert (counts.invited, counts.responded, counts.response_rate) == (3, 3, 1.0)
+    assert [x["key"] for x in frames.questions(open_survey.id)][0] == "overall_value"
 
-    report = services.evaluation_for_report(past_gathering.id)
-    assert report.respondents == 3
+    report = load_evaluation(gathering_facts(past_gathering))
+    assert report.respondents == 3 and report.invited == 3
     assert report.scale[0] == "Strongly disagree" and len(report.scale) == 5
     assert ("overall_value", "Overall, the gathering was valuable to me.") in report.questions
     assert sorted(report.ratings.loc[report.ratings["question"] == "overall_value", "value"]) == [
@@ -492,9 +493,9 @@ def test_results_data_and_report_loader(
 
 
 def test_report_loader_without_a_survey(past_gathering):
-    assert services.evaluation_for_report(past_gathering.id) is None
-    assert data.answers(past_gathering.id) == []
-    assert json.dumps(data.questions(past_gathering.id)) == "[]"
+    assert load_evaluation(gathering_facts(past_gathering)) is None
+    assert frames.answers(None).empty
+    assert frames.questions(None) == []
 
 
 def test_survey_links_are_redacted_from_access_logs(app):

@@ -4,10 +4,12 @@ import random
 
 from sqlalchemy import select
 
-from app.evaluation import data, services
+from app.evaluation import services
 from app.evaluation.demo import seed_demo_evaluation
 from app.extensions import db
+from app.facts import frames, gathering_facts, survey_counts
 from app.models.evaluation import SurveyInvitation
+from app.reporting.load import load_evaluation
 
 pytest_plugins = ["tests.fixtures_evaluation"]
 
@@ -25,38 +27,38 @@ def test_demo_survey_is_closed_with_about_forty_percent_of_attendees(
     assert added == 10
     survey = services.survey_for(past_gathering)
     assert survey.state(now) == "closed"
-    assert data.invited_count(past_gathering.id) == 25
-    assert data.responded_count(past_gathering.id) == 10
+    counts = survey_counts(past_gathering.id)
+    assert (counts.invited, counts.responded) == (25, 10)
     invitations = db.session.scalars(select(SurveyInvitation)).all()
     assert {i.registration_id for i in invitations} == {p.id for p in people[:25]}
     assert sum(i.responded for i in invitations) == 10
     assert all(i.reminder_count == 0 for i in invitations if i.responded)
     assert all(i.reminder_count == 1 for i in invitations if not i.responded)
 
-    records = data.answers(past_gathering.id)
-    overall = [r["score"] for r in records if r["question"] == "overall_value"]
-    assert len(overall) == 10 and all(1 <= s <= 5 for s in overall)
-    assert any(r["kind"] == "text" for r in records)
-    report = services.evaluation_for_report(past_gathering.id)
+    answers = frames.answers(survey.id)
+    overall = next(q["id"] for q in frames.questions(survey.id) if q["key"] == "overall_value")
+    scores = answers.loc[answers["question_id"] == overall, "value"].astype(int)
+    assert len(scores) == 10 and scores.between(1, 5).all()
+    assert (answers["kind"] == "text").any()
+    report = load_evaluation(gathering_facts(past_gathering))
     assert report.respondents == 10 and len(report.ratings) >= 10
 
     assert seed_demo_evaluation(past_gathering, rng=random.Random(7), now=now) == 0
 
 
 def test_seed_demo_includes_the_evaluation(app, now):
-    from app.attendance.services import attended_registration_ids
     from app.demo import DEMO_SLUG, seed_demo
     from app.models import Gathering
 
     seed_demo(126, now=now)
     db.session.commit()
     gathering = db.session.scalar(select(Gathering).where(Gathering.slug == DEMO_SLUG))
-    attendees = len(attended_registration_ids(gathering))
-    responses = data.responded_count(gathering.id)
+    attendees = gathering_facts(gathering).attended
+    responses = survey_counts(gathering.id).responded
     assert attendees > 50
     assert 0.35 <= responses / attendees <= 0.45
     assert services.survey_for(gathering).state(now) == "closed"
 
     seed_demo(126, now=now)  # running it again adds nothing
     db.session.commit()
-    assert data.responded_count(gathering.id) == responses
+    assert survey_counts(gathering.id).responded == responses

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.extensions import db
+from app.facts import gathering_facts
 from app.models import AgendaItem, Gathering
 from app.organiser.services import GatheringData
 from tests.conftest import login
@@ -175,7 +176,7 @@ def test_dashboard_counts_and_region_table(organiser_client, make_gathering, mak
 
     from app.organiser import tables
 
-    cross = tables.organisation_by_region(tables.registrations_frame(gathering))
+    cross = tables.organisation_by_region(gathering_facts(gathering).registrations)
     division = cross.cells[cross.row_labels.index("Division of Family Practice")]
     assert division[cross.column_labels.index("Fraser")] == 2
     assert cross.cells[-1][-1] == 3  # grand total counts confirmed only

@@ -20,8 +20,9 @@ from app.attendance.importers import DEFAULT_MAX_BYTES, AttendanceFileError
 from app.auth.access import roles_required
 from app.choices import RegistrationStatus, UserRole
 from app.extensions import db
+from app.facts import gathering_facts
+from app.lookups import gathering_or_404
 from app.models import AgendaItem, Gathering, ImportBatch, ImportStatus, Registration
-from app.registration.routes import gathering_or_404
 
 organiser_only = roles_required(UserRole.ORGANISER)
 staff = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)
@@ -66,8 +67,7 @@ def _import_page(gathering, form, threshold_form, status=200):
             form=form,
             threshold_form=threshold_form,
             batches=_recent_batches(gathering),
-            attended=len(services.attended_registration_ids(gathering)),
-            walk_ins=services.walk_in_count(gathering),
+            facts=gathering_facts(gathering),
         ),
         status,
     )
@@ -342,12 +342,3 @@ def remove_walk_in(slug: str, item_id: int, record_id: int):
 @bp.context_processor
 def _attendance_names() -> dict:
     return {"ImportStatus": ImportStatus}
-
-
-@bp.app_context_processor
-def _dashboard_helpers() -> dict:
-    """Lets the organiser dashboard include templates/attendance/_dashboard_attendance.html
-    without its route knowing about attendance."""
-    from app.attendance.tables import dashboard_attendance
-
-    return {"attendance_dashboard": dashboard_attendance}

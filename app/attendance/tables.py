@@ -1,8 +1,6 @@
 """Attendance tables for the organiser dashboard: counts and rates by health region,
-organisation type and breakout.
+organisation type and breakout, built from the read model (app.facts).
 
-:func:`attendance_summary` is pure (frames and sets in, plain dataclasses out);
-:func:`dashboard_attendance` loads the data with one query per table and calls it.
 This dashboard is for organisers only, so counts are not suppressed here; anything
 shared beyond them goes through app.reporting's suppression.
 """
@@ -13,12 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import select
 
-from app.attendance import services
-from app.choices import HealthRegion, OrganisationType, RegistrationStatus
-from app.extensions import db
-from app.models import AgendaItem, Gathering, Registration
+from app.choices import HealthRegion, OrganisationType
+from app.facts import GatheringFacts, rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +24,11 @@ class RateRow:
 
     @property
     def rate(self) -> float | None:
-        return self.attended / self.registered if self.registered else None
+        return rules.rate(self.attended, self.registered)
 
     @property
     def percent(self) -> str:
-        rate = self.rate
-        return "–" if rate is None else f"{rate:.0%}"
+        return rules.percent(self.rate)
 
 
 @dataclass(slots=True)
@@ -44,6 +38,8 @@ class AttendanceSummary:
     by_organisation_type: list[RateRow] = field(default_factory=list)
     by_breakout: list[RateRow] = field(default_factory=list)
     walk_ins: int = 0
+    no_shows: int = 0
+    present_without_place: dict[str, int] = field(default_factory=dict)
     threshold_minutes: int = 10
     has_records: bool = False
 
@@ -58,71 +54,28 @@ def _rates(frame: pd.DataFrame, column: str, labels: Mapping[str, str]) -> list[
 
 
 def attendance_summary(
-    registrations: pd.DataFrame,
-    attended_ids: set[int],
-    *,
-    breakouts: Iterable[tuple[int, str]] = (),
-    attended_by_item: Mapping[int | None, set[int]] | None = None,
-    walk_ins: int = 0,
-    threshold_minutes: int = 10,
+    facts: GatheringFacts, *, breakouts: Iterable[tuple[int, str]] = ()
 ) -> AttendanceSummary:
-    """Registered (confirmed) against attended, overall and per group.
+    """Registered against attended (app.facts.rules), overall, per group and per room.
 
-    ``registrations`` needs the columns id, status, health_region, organisation_type
-    and assigned_breakout_id. People who attended without a confirmed place (came off
-    the waitlist on the day, or cancelled and came anyway) count as attended and are
-    added to the registered count too, so a rate never passes 100%.
-    """
-    frame = registrations.copy()
-    frame["attended"] = frame["id"].isin(attended_ids)
-    frame["registered"] = (frame["status"] == RegistrationStatus.CONFIRMED.value) | frame[
-        "attended"
-    ]
-    frame = frame[frame["registered"]]
-    total = RateRow("All registrants", int(frame["registered"].sum()), int(frame["attended"].sum()))
-    by_item = attended_by_item or {}
+    People present without a confirmed place are reported beside the tables by status,
+    never added to them."""
+    frame = facts.registrations[facts.registrations["registered"]]
     by_breakout = []
     for item_id, title in breakouts:
         assigned = frame[frame["assigned_breakout_id"] == item_id]
-        in_room = by_item.get(item_id, set())
+        in_room = facts.attended_in_room(item_id)
         by_breakout.append(RateRow(title, len(assigned), int(assigned["id"].isin(in_room).sum())))
     return AttendanceSummary(
-        total=total,
+        total=RateRow("All registrants", facts.registered, facts.attended),
         by_region=_rates(frame, "health_region", {r.value: r.label for r in HealthRegion}),
         by_organisation_type=_rates(
             frame, "organisation_type", {o.value: o.label for o in OrganisationType}
         ),
         by_breakout=by_breakout,
-        walk_ins=walk_ins,
-        threshold_minutes=threshold_minutes,
-        has_records=bool(attended_ids) or walk_ins > 0 or bool(by_item),
-    )
-
-
-def _registrations_frame(gathering: Gathering) -> pd.DataFrame:
-    rows = db.session.execute(
-        select(
-            Registration.id,
-            Registration.status,
-            Registration.health_region,
-            Registration.organisation_type,
-            Registration.assigned_breakout_id,
-        ).where(Registration.gathering_id == gathering.id)
-    ).all()
-    return pd.DataFrame(
-        rows,
-        columns=["id", "status", "health_region", "organisation_type", "assigned_breakout_id"],
-    )
-
-
-def dashboard_attendance(gathering: Gathering) -> AttendanceSummary:
-    """Everything templates/attendance/_dashboard_attendance.html shows."""
-    breakouts: list[AgendaItem] = gathering.breakouts
-    return attendance_summary(
-        _registrations_frame(gathering),
-        services.attended_registration_ids(gathering),
-        breakouts=[(item.id, item.title) for item in breakouts],
-        attended_by_item=services.attended_by_item(gathering),
-        walk_ins=services.walk_in_count(gathering),
-        threshold_minutes=gathering.attendance_threshold_minutes,
+        walk_ins=facts.walk_ins,
+        no_shows=facts.no_shows,
+        present_without_place=facts.present_without_place(),
+        threshold_minutes=facts.threshold_minutes,
+        has_records=facts.has_attendance,
     )

@@ -21,8 +21,8 @@ from app.breakouts.forms import (
 from app.breakouts.note_taking import NoteContent
 from app.choices import PRIORITY_AREA_SHORT, AgendaKind, PriorityArea, UserRole
 from app.extensions import db
+from app.lookups import gathering_or_404
 from app.models import AgendaItem, BreakoutNote, BreakoutStaff, Gathering, Registration, User
-from app.registration.routes import gathering_or_404
 
 staff_only = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)
 organiser_only = roles_required(UserRole.ORGANISER)
@@ -46,31 +46,8 @@ def short_title(room: AgendaItem) -> str:
 @bp.app_context_processor
 def _template_helpers() -> dict:
     return {
-        "breakout_overview": dashboard_overview,
         "breakout_short_title": short_title,
         "render_summary": markdown.render_markdown,
-    }
-
-
-def dashboard_overview(gathering: Gathering) -> dict:
-    """Counts for the organiser dashboard's breakout section."""
-    notes = note_taking.notes_overview(gathering)
-    counts = assignment.room_counts(gathering)
-    rooms = gathering.breakouts
-    return {
-        "rooms": [
-            {
-                "room": entry.room,
-                "count": counts.get(entry.room.id, 0),
-                "state": entry.state,
-                "label": entry.label,
-            }
-            for entry in notes
-        ],
-        "assigned": sum(counts.get(room.id, 0) for room in rooms),
-        "without_room": len(assignment.without_room(gathering)),
-        "submitted": sum(1 for entry in notes if entry.state == "submitted"),
-        "not_submitted": [entry.room for entry in notes if entry.state != "submitted"],
     }
 
 

@@ -6,9 +6,9 @@ service as real ones, so the demo data has the same anonymous shape."""
 import random
 from datetime import datetime, timedelta
 
-from app.attendance.services import attended_registration_ids
 from app.evaluation import services
 from app.extensions import db
+from app.facts import gathering_facts
 from app.models import Gathering, Registration
 from app.models.evaluation import NOT_APPLICABLE, QuestionKind, SurveyStatus
 
@@ -111,7 +111,7 @@ def seed_demo_evaluation(gathering: Gathering, *, rng: random.Random, now: datet
     survey.status = SurveyStatus.OPEN.value
     db.session.flush()
 
-    attendee_ids = sorted(attended_registration_ids(gathering))
+    attendee_ids = sorted(gathering_facts(gathering).attended_ids)
     people = [db.session.get(Registration, rid) for rid in attendee_ids]
     invited_at = gathering.ends_at + timedelta(hours=3)
     reminded_at = gathering.ends_at + timedelta(days=7)

@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
 from app import timefmt
-from app.attendance.services import attended_registration_ids
 from app.auth.access import participant, public, roles_required
 from app.choices import UserRole
 from app.evaluation import bp, services
 from app.evaluation.forms import ConfirmForm, InviteForm, MoveForm, QuestionForm, SettingsForm
 from app.extensions import db
+from app.facts import gathering_facts
+from app.lookups import gathering_or_404
 from app.models import Registration
 from app.models.evaluation import (
     NOT_APPLICABLE,
@@ -21,7 +22,6 @@ from app.models.evaluation import (
     Survey,
     SurveyQuestion,
 )
-from app.registration.routes import gathering_or_404
 from app.spreadsheet import to_csv
 
 organiser_only = roles_required(UserRole.ORGANISER)
@@ -198,8 +198,8 @@ def from_manage(registration: Registration, token: str):
     if survey is None or survey.state(now) != "open":
         flash("The evaluation survey is not open.", "info")
         return redirect(url_for("registration.manage", token=token), code=303)
-    attended = registration.id in attended_registration_ids(gathering)
-    if not services.may_take_part(registration, attended=attended):
+    present = registration.id in gathering_facts(gathering).present_ids
+    if not services.may_take_part(registration, present=present):
         flash("The evaluation survey is for people who took part in the gathering.", "info")
         return redirect(url_for("registration.manage", token=token), code=303)
     invitation = services.ensure_invitation(survey, registration)
@@ -244,16 +244,16 @@ def overview(slug: str):
     now = datetime.now(UTC)
     context = {"gathering": gathering, "survey": survey, "confirm_form": ConfirmForm()}
     if survey is not None:
-        invited, responded = services.invitation_counts(survey)
+        facts = gathering_facts(gathering)
         context.update(
             state=survey.state(now),
             locked=services.questions_locked(survey),
             responses=services.response_count(survey),
-            invited=invited,
+            invited=facts.survey.invited,
             emailed=services.emailed_count(survey),
             awaiting=services.awaiting_reminder_count(survey),
-            responded=responded,
-            attended=len(attended_registration_ids(gathering)),
+            responded=facts.survey.responded,
+            attended=facts.attended,
             invite_form=InviteForm(),
             move_form=MoveForm(),
         )

@@ -16,10 +16,9 @@ import hmac
 import json
 import re
 import secrets
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app, render_template, url_for
@@ -27,8 +26,9 @@ from sqlalchemy import delete, func, select, update
 
 from app import timefmt
 from app.choices import RegistrationStatus
-from app.evaluation.data import evaluation_for_report  # noqa: F401  (the report's loader)
 from app.extensions import db
+from app.facts import frames, gathering_facts, survey_counts
+from app.facts.survey import QuestionTally, tally
 from app.mail import queue_email
 from app.models import Gathering, Registration
 from app.models.evaluation import (
@@ -81,10 +81,10 @@ def survey_for(gathering: Gathering) -> Survey | None:
     return db.session.scalar(select(Survey).where(Survey.gathering_id == gathering.id))
 
 
-def open_survey_for(gathering: Gathering, now: datetime | None = None) -> Survey | None:
+def open_survey_for(gathering: Gathering, *, now: datetime) -> Survey | None:
     """The gathering's survey if people can answer it right now (for the manage page)."""
     survey = survey_for(gathering)
-    if survey is None or survey.state(now or datetime.now(UTC)) != "open":
+    if survey is None or survey.state(now) != "open":
         return None
     return survey
 
@@ -355,9 +355,10 @@ def find_invitation(raw: str) -> SurveyInvitation | None:
     )
 
 
-def may_take_part(registration: Registration, *, attended: bool) -> bool:
-    """From the manage page: confirmed people, and anyone who actually attended."""
-    return attended or registration.status == RegistrationStatus.CONFIRMED
+def may_take_part(registration: Registration, *, present: bool) -> bool:
+    """From the manage page: registered people, and anyone who was there without a
+    confirmed place (their answers count; they do not count as attended)."""
+    return present or registration.status == RegistrationStatus.CONFIRMED
 
 
 # --- answers ---------------------------------------------------------------------------
@@ -489,20 +490,13 @@ def stored_answers(response: SurveyResponse) -> dict[int, Answer]:
 
 
 def audience_ids(gathering: Gathering, audience: Audience) -> set[int]:
-    from app.attendance.services import attended_registration_ids
-
+    """People who attended and/or everyone registered, by app.facts.rules."""
+    facts = gathering_facts(gathering)
     ids: set[int] = set()
     if audience in (Audience.ATTENDEES, Audience.BOTH):
-        ids |= attended_registration_ids(gathering)
+        ids |= facts.attended_ids
     if audience in (Audience.CONFIRMED, Audience.BOTH):
-        ids |= set(
-            db.session.scalars(
-                select(Registration.id).where(
-                    Registration.gathering_id == gathering.id,
-                    Registration.status == RegistrationStatus.CONFIRMED.value,
-                )
-            )
-        )
+        ids |= facts.registered_ids
     return ids
 
 
@@ -629,33 +623,11 @@ def send_reminders(survey: Survey, *, now: datetime) -> MailingOutcome:
 
 
 @dataclass
-class QuestionResult:
-    question: SurveyQuestion
-    n: int
-    rows: list[tuple[str, int]] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
-
-    def percent(self, count: int) -> int:
-        return round(100 * count / self.n) if self.n else 0
-
-
-@dataclass
 class SurveyResults:
     invited: int
     responded: int
     responses: int
-    questions: list[QuestionResult]
-
-
-def invitation_counts(survey: Survey) -> tuple[int, int]:
-    """(people invited by email or who opened it from their manage page, who responded)."""
-    row = db.session.execute(
-        select(
-            func.count(SurveyInvitation.id),
-            func.count(SurveyInvitation.id).filter(SurveyInvitation.responded.is_(True)),
-        ).where(SurveyInvitation.survey_id == survey.id)
-    ).one()
-    return int(row[0]), int(row[1])
+    questions: list[QuestionTally]
 
 
 def emailed_count(survey: Survey) -> int:
@@ -684,42 +656,13 @@ def awaiting_reminder_count(survey: Survey) -> int:
 
 
 def results(survey: Survey) -> SurveyResults:
-    invited, responded = invitation_counts(survey)
-    rows = db.session.execute(
-        select(SurveyAnswer.question_id, SurveyAnswer.value)
-        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .where(SurveyResponse.survey_id == survey.id)
-        .order_by(SurveyAnswer.response_id)
-    ).all()
-    by_question: dict[int, list[str]] = {}
-    for question_id, value in rows:
-        by_question.setdefault(question_id, []).append(value)
-    summaries = []
-    for question in survey.questions:
-        values = by_question.get(question.id, [])
-        result = QuestionResult(question=question, n=len(values))
-        if question.kind == QuestionKind.SCALE:
-            counts = Counter(values)
-            result.rows = [
-                (f"{n} {label}", counts.get(str(n), 0))
-                for n, label in enumerate(SCALE_LABELS, start=1)
-            ]
-            if question.allow_not_applicable:
-                result.rows.append((NOT_APPLICABLE_LABEL, counts.get(NOT_APPLICABLE, 0)))
-        elif question.kind == QuestionKind.SINGLE:
-            counts = Counter(values)
-            result.rows = [(option, counts.get(option, 0)) for option in question.options]
-        elif question.kind == QuestionKind.MULTIPLE:
-            counts = Counter(option for value in values for option in json.loads(value))
-            result.rows = [(option, counts.get(option, 0)) for option in question.options]
-        else:
-            result.texts = values
-        summaries.append(result)
+    """The organiser's results page: the same counts and tallies as the report."""
+    counts = survey_counts(survey.gathering_id)
     return SurveyResults(
-        invited=invited,
-        responded=responded,
+        invited=counts.invited,
+        responded=counts.responded,
         responses=response_count(survey),
-        questions=summaries,
+        questions=tally(frames.questions(survey.id), frames.answers(survey.id)),
     )
 
 

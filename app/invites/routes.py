@@ -10,17 +10,11 @@ from app.calendar import Method, file_stem
 from app.choices import RegistrationStatus, UserRole
 from app.extensions import db
 from app.invites import bp, services
-from app.models import AgendaItem, Gathering, MailStatus, OutboundEmail, Registration
+from app.lookups import gathering_or_404
+from app.models import AgendaItem, MailStatus, OutboundEmail, Registration
 
 organiser_only = roles_required(UserRole.ORGANISER)
 organiser_or_facilitator = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)
-
-
-def gathering_or_404(slug: str) -> Gathering:
-    gathering = db.session.scalar(select(Gathering).where(Gathering.slug == slug))
-    if gathering is None:
-        abort(404)
-    return gathering
 
 
 def _ics(data: bytes, filename: str, *, method: Method = Method.PUBLISH) -> Response:

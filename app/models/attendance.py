@@ -99,10 +99,6 @@ class AttendanceRecord(db.Model):
     import_batch: Mapped[ImportBatch | None] = relationship()
 
     @property
-    def is_walk_in(self) -> bool:
-        return self.registration_id is None
-
-    @property
     def display_name(self) -> str:
         return self.registration.name if self.registration else self.walk_in_name
 
@@ -119,3 +115,9 @@ def dedupe_key(
     item = agenda_item_id if agenda_item_id is not None else "all"
     who = f"r{registration_id}" if registration_id is not None else f"w:{walk_in_key}"
     return f"{gathering_id}:{item}:{source}:{who}"[:400]
+
+
+def walk_in_identity(key: str) -> str:
+    """The walk-in part of a :func:`dedupe_key` (their email or folded name), so a
+    walk-in recorded for several items or by several sources counts once."""
+    return key.split(":w:", 1)[1] if ":w:" in key else key

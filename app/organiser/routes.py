@@ -5,14 +5,17 @@ from datetime import UTC, datetime
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from app.attendance.tables import attendance_summary
 from app.auth.access import roles_required
+from app.breakouts.dashboard import dashboard_overview as breakout_dashboard
 from app.choices import UserRole
 from app.extensions import db
+from app.facts import gathering_facts
+from app.lookups import gathering_or_404
 from app.models import AgendaItem, Gathering
 from app.organiser import bp, services, tables
 from app.organiser.forms import AgendaItemForm, ConfirmForm, GatheringForm
 from app.organiser.registrants import EXPORT_HEADERS, RegistrantFilter, export_rows
-from app.registration.routes import gathering_or_404
 from app.spreadsheet import to_csv, to_xlsx
 
 organiser_only = roles_required(UserRole.ORGANISER)
@@ -66,12 +69,16 @@ def edit_gathering(slug: str):
 @organiser_only
 def dashboard(slug: str):
     gathering = gathering_or_404(slug)
-    frame = tables.registrations_frame(gathering)
+    facts = gathering_facts(gathering)
     return render_template(
         "organiser/dashboard.html",
         gathering=gathering,
-        counts=tables.status_counts(frame),
-        cross=tables.organisation_by_region(frame),
+        counts=facts.status_counts(),
+        cross=tables.organisation_by_region(facts.registrations),
+        attendance=attendance_summary(
+            facts, breakouts=[(item.id, item.title) for item in gathering.breakouts]
+        ),
+        breakouts=breakout_dashboard(gathering, facts),
     )
 
 

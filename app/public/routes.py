@@ -7,9 +7,9 @@ from sqlalchemy import select, text
 
 from app.auth.access import public
 from app.extensions import db
+from app.lookups import gathering_or_404
 from app.models import Gathering
 from app.public import bp
-from app.registration.routes import gathering_or_404
 from app.registration.services import has_room
 
 

@@ -3,22 +3,16 @@
 from datetime import UTC, datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.access import participant, public
 from app.choices import RegistrationStatus
+from app.evaluation.services import open_survey_for
 from app.extensions import db
-from app.models import Gathering, Registration
+from app.lookups import gathering_or_404
+from app.models import Registration
 from app.registration import bp, services
 from app.registration.forms import CancelForm, ManageForm, RegistrationForm, ResendLinkForm
-
-
-def gathering_or_404(slug: str) -> Gathering:
-    gathering = db.session.scalar(select(Gathering).where(Gathering.slug == slug))
-    if gathering is None:
-        abort(404)
-    return gathering
 
 
 @bp.route("/g/<slug>/register", methods=["GET", "POST"])
@@ -126,6 +120,7 @@ def manage(registration: Registration, token: str):
             editable=editable,
             token=token,
             position=services.waitlist_position(registration),
+            evaluation_survey=open_survey_for(gathering, now=datetime.now(UTC)),
         ),
         status,
     )

@@ -20,8 +20,8 @@ from app import timefmt
 from app.auth.access import public, roles_required
 from app.choices import UserRole
 from app.extensions import db
+from app.lookups import gathering_or_404
 from app.models import Gathering, ReportRun, ReportStatus
-from app.registration.routes import gathering_or_404
 from app.report_runs import bp, jobs
 from app.report_runs.forms import EmailForm, GenerateForm
 from app.reporting import services

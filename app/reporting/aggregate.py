@@ -5,7 +5,8 @@ on a few hand-made rows.
 
 Frames expected:
 - registrations: id, status, role, organisation_type, health_region,
-  indigenous_identity (space-separated codes), assigned_breakout_id, attended (bool)
+  indigenous_identity (space-separated codes), assigned_breakout_id, present (bool:
+  met the attendance rule; app.facts.rules says who counts as registered and attended)
 - agenda: id, kind, title, presenter, priority_area, starts_at, ends_at
 - breakout_attendance: agenda_item_id, registration_id (one row per person per room)
 - notes: agenda_item_id, themes (list[str]), actions (list[dict text/steering]),
@@ -25,27 +26,14 @@ from app.choices import (
     Choice,
     HealthRegion,
     IndigenousIdentity,
-    RegistrationStatus,
 )
+from app.facts.rules import attended, rate, registered
 
 REGISTERED = "Registered"
 ATTENDED = "Attended"
 
 # Regions that say nothing about where in BC someone works.
 NOT_A_REGION = {HealthRegion.OUTSIDE_BC.value, HealthRegion.PREFER_NOT.value}
-
-
-def registered(registrations: pd.DataFrame) -> pd.DataFrame:
-    """Confirmed registrations: the people who held a place on the day."""
-    return registrations[registrations["status"] == RegistrationStatus.CONFIRMED.value]
-
-
-def attended(registrations: pd.DataFrame) -> pd.DataFrame:
-    """People who reached the attendance threshold, whatever their registration status."""
-    if "attended" not in registrations:
-        return registrations.iloc[0:0]
-    not_cancelled = registrations["status"] != RegistrationStatus.CANCELLED.value
-    return registrations[registrations["attended"].astype(bool) & not_cancelled]
 
 
 def registered_vs_attended(
@@ -126,11 +114,10 @@ def at_a_glance(
     org_types = base["organisation_type"].nunique()
     n_reg = len(reg)
     n_att = len(att) if att is not None else None
-    rate = (n_att / n_reg) if (n_att is not None and n_reg) else None
     return Glance(
         registered=n_reg,
         attended=n_att,
-        rate=rate,
+        rate=rate(n_att, n_reg) if n_att is not None else None,
         regions=int(regions),
         organisation_types=int(org_types),
         breakouts_held=breakouts_held,
@@ -289,12 +276,12 @@ def indigenous_identity_groups(registrations: pd.DataFrame) -> pd.Series:
     return counts.reindex([INDIGENOUS, NOT_INDIGENOUS, UNKNOWN], fill_value=0).astype(int)
 
 
-def response_rate(respondents: int, attended_count: int | None, registered_count: int) -> str:
-    """ "n of N (p%)" against attendees when attendance is known, else registrants."""
-    base = attended_count if attended_count else registered_count
-    if not base:
+def response_rate(respondents: int, invited: int) -> str:
+    """ "n of N (p%)": answers sent against survey links held (app.facts.rules)."""
+    share = rate(respondents, invited)
+    if share is None:
         return f"{respondents} responses"
-    return f"{respondents} of {base} ({100 * respondents / base:.0f}%)"
+    return f"{respondents} of {invited} ({share:.0%})"
 
 
 def group_answers(answers: Sequence[str]) -> list[str]:

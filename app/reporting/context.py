@@ -61,6 +61,7 @@ class EvaluationData:
     scale: list[str]
     open_answers: list[tuple[str, list[str]]]
     respondents: int
+    invited: int = 0
     all_questions: list[str] = field(default_factory=list)
     # [{"question", "multiple", "counts": [(option, n)], "respondents"}]
     choices: list[dict] = field(default_factory=list)
@@ -521,7 +522,7 @@ def _evaluation(data: ReportData, glance: aggregate.Glance, threshold: int | Non
         return None
     results = aggregate.likert(evaluation.ratings, evaluation.questions, evaluation.scale)
     results = [r for r in results if r.n]
-    rate = aggregate.response_rate(evaluation.respondents, glance.attended, glance.registered)
+    rate = aggregate.response_rate(evaluation.respondents, evaluation.invited)
     context = {
         "rate": rate,
         "intro": (

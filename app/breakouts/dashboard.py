@@ -1,0 +1,29 @@
+"""The organiser dashboard's breakout section: people per room from the read model,
+notes state from the breakouts feature."""
+
+from app.breakouts import note_taking
+from app.facts import GatheringFacts
+from app.models import Gathering
+
+
+def dashboard_overview(gathering: Gathering, facts: GatheringFacts) -> dict:
+    notes = note_taking.notes_overview(gathering)
+    registered = facts.registrations[facts.registrations["registered"]]
+    counts = registered["assigned_breakout_id"].dropna().astype(int).value_counts()
+    open_ids = [room.id for room in gathering.breakouts]
+    assigned = int(registered["assigned_breakout_id"].isin(open_ids).sum())
+    return {
+        "rooms": [
+            {
+                "room": entry.room,
+                "count": int(counts.get(entry.room.id, 0)),
+                "state": entry.state,
+                "label": entry.label,
+            }
+            for entry in notes
+        ],
+        "assigned": assigned,
+        "without_room": len(registered) - assigned,
+        "submitted": sum(1 for entry in notes if entry.state == "submitted"),
+        "not_submitted": [entry.room for entry in notes if entry.state != "submitted"],
+    }

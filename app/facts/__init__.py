@@ -1,0 +1,10 @@
+"""The read model: every number a page or the report shows comes from here.
+
+``frames`` loads each table once into a DataFrame, ``rules`` defines registered,
+attended, walk-in, no-show, invited and responded (and the rates), ``gathering``
+puts them together for one gathering, ``survey`` tallies the answers.
+"""
+
+from app.facts.gathering import GatheringFacts, Survey, gathering_facts, survey_counts
+
+__all__ = ["GatheringFacts", "Survey", "gathering_facts", "survey_counts"]

@@ -1,0 +1,161 @@
+"""One set of numbers: the read model's rules on the edge cases, and every page that
+shows a count (dashboard, attendance table, survey audience and results, the report's
+PDF) agreeing with it."""
+
+import io
+import re
+from datetime import timedelta
+
+import pandas as pd
+from pypdf import PdfReader
+from werkzeug.datastructures import MultiDict
+
+from app.attendance import checkin
+from app.attendance.tables import attendance_summary
+from app.evaluation import services as evaluation
+from app.extensions import db
+from app.facts import gathering_facts, rules
+from app.reporting import services as reporting
+
+pytest_plugins = ["tests.fixtures_evaluation"]
+
+
+def test_attendance_rule_is_per_session_and_check_in_always_counts():
+    records = pd.DataFrame(
+        {
+            "registration_id": [1, 1, 2, 3, None],
+            "agenda_item_id": [None, 10, 10, None, 10],
+            "source": ["zoom", "zoom", "checkin", "teams", "zoom"],
+            "minutes": [6, 6, 0, 10, 50],
+            "dedupe_key": ["1:all:zoom:r1", "1:10:zoom:r1", "k", "1:all:teams:r3", "1:10:zoom:w:x"],
+        }
+    )
+    assert rules.present_ids(records, 10) == {2, 3}
+    assert rules.present_by_item(records, 10) == {10: {2}}
+    assert rules.walk_in_count(records, 10) == 1
+
+
+def test_annotate_keeps_people_without_a_place_out_of_attended():
+    frame = pd.DataFrame(
+        {"id": [1, 2, 3, 4], "status": ["confirmed", "confirmed", "cancelled", "waitlisted"]}
+    )
+    annotated = rules.annotate(frame, {1, 3, 4})
+    assert annotated["attended"].tolist() == [True, False, False, False]
+    assert annotated["no_show"].tolist() == [False, True, False, False]
+    assert annotated["present_without_place"].tolist() == [False, False, True, True]
+    assert rules.rate(int(annotated["attended"].sum()), int(annotated["registered"].sum())) == 0.5
+    assert rules.rate(0, 0) is None
+
+
+def _people(gathering, make_registration, attend, now):
+    """Four registered (two attended, one short stay, one absent), a cancelled person
+    checked in, a waitlisted person who stayed, and two walk-ins (one seen twice)."""
+    room = gathering.breakouts[0]
+    checked_in = make_registration(gathering, name="Checked In", assigned_breakout_id=room.id)
+    stayed = make_registration(gathering, name="Stayed", health_region="island")
+    short = make_registration(gathering, name="Short Stay")
+    absent = make_registration(gathering, name="Absent", health_region="northern")
+    cancelled = make_registration(gathering, name="Cancelled", status="cancelled", cancelled_at=now)
+    waitlisted = make_registration(gathering, name="Waitlisted", status="waitlisted")
+    checkin.check_in(gathering, room, checked_in, user=None, now=now)
+    checkin.check_in(gathering, room, cancelled, user=None, now=now)
+    attend(gathering, stayed, 45)
+    attend(gathering, short, 4)
+    attend(gathering, waitlisted, 60)
+    checkin.add_walk_in(gathering, room, name="Wanda Walker", email="", user=None, now=now)
+    plenary = next(item for item in gathering.active_agenda if not item.is_breakout)
+    for item in (room, plenary):
+        checkin.add_walk_in(
+            gathering, item, name="Wes Walk", email="wes@example.org", user=None, now=now
+        )
+    db.session.commit()
+    return {
+        "checked_in": checked_in,
+        "stayed": stayed,
+        "short": short,
+        "absent": absent,
+        "cancelled": cancelled,
+        "waitlisted": waitlisted,
+    }
+
+
+def _answer(survey, registration, now, **answers):
+    invitation = evaluation.ensure_invitation(survey, registration)
+    db.session.flush()
+    form = MultiDict(
+        {evaluation.field_name(q): answers[q.key] for q in survey.questions if q.key in answers}
+    )
+    values, errors = evaluation.read_answers(survey.questions, form)
+    assert errors == {}
+    evaluation.submit_response(invitation, values, now=now)
+    db.session.commit()
+
+
+def test_every_page_gives_the_same_counts(
+    past_gathering, make_registration, attend, now, organiser_client, open_survey
+):
+    gathering = past_gathering
+    people = _people(gathering, make_registration, attend, now)
+
+    facts = gathering_facts(gathering)
+    assert (facts.registered, facts.attended, facts.no_shows, facts.walk_ins) == (4, 2, 2, 2)
+    assert facts.attended_ids == {people["checked_in"].id, people["stayed"].id}
+    assert facts.present_without_place() == {"waitlisted": 1, "cancelled": 1}
+    assert facts.attendance_rate == 0.5
+
+    # The survey audience ("people who attended") is exactly the attended.
+    audience = evaluation.audience_ids(gathering, evaluation.Audience.ATTENDEES)
+    assert audience == facts.attended_ids
+    outcome = evaluation.send_invitations(
+        open_survey, audience=evaluation.Audience.ATTENDEES, consented_only=False, now=now
+    )
+    db.session.commit()
+    assert outcome.sent == 2
+    # One attendee answers, and so does a registered person who did not attend (from
+    # their own page): the answer counts, the attendance does not move, the rate stays
+    # within its base.
+    _answer(open_survey, people["stayed"], now, overall_value="5")
+    _answer(open_survey, people["absent"], now, overall_value="2")
+    facts = gathering_facts(gathering)
+    assert (facts.attended, facts.survey.invited, facts.survey.responded) == (2, 3, 2)
+    assert facts.survey.response_rate == 2 / 3
+
+    # The organiser dashboard and its attendance table.
+    html = organiser_client.get(f"/organiser/g/{gathering.slug}/").get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "2 attended of 4 registered (50%)" in text
+    assert "2 registered, did not attend" in text
+    assert "2 walk-ins" in text
+    assert (
+        "Also present without a confirmed place (not in the rates): 1 waitlisted, 1 cancelled."
+        in text
+    )
+    summary = attendance_summary(facts, breakouts=[(b.id, b.title) for b in gathering.breakouts])
+    assert (summary.total.registered, summary.total.attended) == (4, 2)
+    assert sum(row.registered for row in summary.by_region) == 4
+    assert sum(row.attended for row in summary.by_region) == 2
+    assert (summary.by_breakout[0].registered, summary.by_breakout[0].attended) == (1, 1)
+    assert all(row.rate is None or row.rate <= 1 for row in summary.by_region)
+
+    # The attendance page.
+    page = organiser_client.get(f"/organiser/g/{gathering.slug}/attendance/import")
+    page_text = " ".join(re.sub(r"<[^>]+>", " ", page.get_data(as_text=True)).split())
+    assert "2 attended of 4 registered" in page_text and "2 walk-ins" in page_text
+
+    # The survey overview and results pages.
+    results = evaluation.results(open_survey)
+    assert (results.invited, results.responded, results.responses) == (3, 2, 2)
+    shown = organiser_client.get(f"/organiser/g/{gathering.slug}/survey/results")
+    assert "2 of 3" in shown.get_data(as_text=True)
+
+    # The report's PDF.
+    built = reporting.build_report(gathering, variant="committee", now=now + timedelta(days=1))
+    reader = PdfReader(io.BytesIO(built.pdf))
+    pdf = " ".join(" ".join(page.extract_text() or "" for page in reader.pages).split())
+    tiles = re.search(
+        r"REGISTERED ([\d,]+)\s*confirmed registrations ATTENDED ([\d,]+).*?ATTENDANCE RATE (\d+)%",
+        pdf,
+    )
+    assert tiles, pdf
+    assert tiles.groups() == ("4", "2", "50")
+    assert "Response rate: 2 of 3 (67%)" in pdf
