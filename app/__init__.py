@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from app import privacy_log
 from app.config import DEFAULTS, database_uri, from_environment, secret_key
 from app.extensions import csrf, db, login_manager, migrate
+from app.routing import DatabaseIdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,6 +64,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    app.url_map.converters["int"] = DatabaseIdConverter
     importlib.import_module("app.models")  # every model known to Alembic and create_all
     for name in FEATURE_BLUEPRINTS:
         app.register_blueprint(importlib.import_module(f"app.{name}").bp)

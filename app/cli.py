@@ -34,11 +34,11 @@ def create_user_command(email: str, role: str, name: str, password: str | None) 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        create_user(email, password, role=role, name=name)
+        user = create_user(email, password, role=role, name=name)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--password") from exc
     db.session.commit()
-    click.echo(f"Created {role} account {email.strip().lower()}.")
+    click.echo(f"Created {role} account {user.email}.")
 
 
 @click.command("seed-demo")

@@ -25,6 +25,7 @@ DEFAULTS: dict[str, object] = {
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": "Gathering manager <no-reply@gathering.invalid>",
+    "MAIL_SMTPUTF8": False,
     "SUPPRESSION_THRESHOLD": 5,
     "REPORT_PAGE_SIZE": "Letter",
     "STEERING_COMMITTEE_EMAILS": "",
@@ -45,7 +46,7 @@ ENV_STRINGS = (
     "DEFAULT_TIMEZONE",
 )
 ENV_INTS = ("MAIL_PORT", "SUPPRESSION_THRESHOLD", "MAX_CONTENT_LENGTH")
-ENV_BOOLS = ("MAIL_USE_TLS", "MAIL_USE_SSL")
+ENV_BOOLS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_SMTPUTF8")
 
 
 def from_environment(environ: dict[str, str]) -> dict[str, object]:

@@ -1,8 +1,43 @@
-"""Form pieces shared by several features."""
+"""Form pieces shared by several features, and the base every form inherits.
 
-from wtforms import SelectMultipleField
+`BaseForm` (a FlaskForm) and `BaseSubform` (for FormField rows) clean every field as it is
+bound, so a new form gets the rules by inheriting and declares nothing extra:
+- text (StringField, EmailField, URLField, HiddenField, SearchField, TelField, select
+  values): app.cleaning.clean_line — NFC, one line, no control characters, stripped;
+- TextAreaField: app.cleaning.clean_multiline — newlines and tabs kept;
+- a NUL byte anywhere: a plain message beside the field, never stored;
+- EmailField: also app.addresses.normalise_email;
+- InputRequired on text means non-blank after cleaning;
+- BooleanField: only the checkbox's own value "y" (or nothing) is accepted;
+- IntegerField: within what the database stores, unless the field states its own range;
+- date and time fields: years 1900 to 2100;
+- multiple choice: repeated values count once.
+PasswordField is left exactly as typed."""
+
+from datetime import date, datetime
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeField,
+    EmailField,
+    Form,
+    IntegerField,
+    PasswordField,
+    SelectMultipleField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, NumberRange, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.addresses import normalise_email
+from app.cleaning import FIRST_YEAR, LAST_YEAR, clean_line, clean_multiline
+
+DB_INT_MIN = -(2**31)
+DB_INT_MAX = 2**31 - 1
+CHECKBOX_VALUE = "y"
 
 
 class CheckboxesField(SelectMultipleField):
@@ -17,3 +52,93 @@ def strip(value: str | None) -> str | None:
 def select_options(pairs) -> list[SelectChoice]:
     """WTForms 3.3 wants SelectChoice objects rather than (value, label) tuples."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _single_line(value):
+    return clean_line(value) if isinstance(value, str) else value
+
+
+def _multi_line(value):
+    return clean_multiline(value) if isinstance(value, str) else value
+
+
+def _email(value):
+    return normalise_email(value) if isinstance(value, str) and value else value
+
+
+def _distinct(values):
+    if not isinstance(values, list):
+        return values
+    return list(dict.fromkeys(_single_line(v) for v in values))
+
+
+class RequiredText(InputRequired):
+    """InputRequired that looks at the cleaned value, so "   " is blank."""
+
+    def __call__(self, form, field) -> None:
+        super().__call__(form, field)
+        if isinstance(field.data, str) and not field.data:
+            field.errors[:] = []
+            raise StopValidation(self.message or field.gettext("This field is required."))
+
+
+def _checkbox_only(form, field) -> None:
+    if field.raw_data and field.raw_data[0] != CHECKBOX_VALUE:
+        field.errors[:] = []
+        raise StopValidation("Tick the box or leave it empty.")
+
+
+def _database_integer(form, field) -> None:
+    if field.data is not None and not DB_INT_MIN <= field.data <= DB_INT_MAX:
+        raise StopValidation("Enter a smaller number.")
+
+
+def _plausible_year(form, field) -> None:
+    if isinstance(field.data, date | datetime) and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise StopValidation(f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}.")
+
+
+def clean_field(field) -> None:
+    """Give one bound field the shared cleaning filters and checks."""
+    if isinstance(field, PasswordField):
+        return
+    if isinstance(field, BooleanField):
+        field.validators = [_checkbox_only, *field.validators]
+        return
+    if isinstance(field, SelectMultipleField):
+        field.filters = (_distinct, *field.filters)
+        return
+    if isinstance(field, IntegerField):
+        if not any(isinstance(v, NumberRange) for v in field.validators):
+            field.validators = [*field.validators, _database_integer]
+        return
+    if isinstance(field, DateField | DateTimeField):
+        field.validators = [*field.validators, _plausible_year]
+        return
+    first = _multi_line if isinstance(field, TextAreaField) else _single_line
+    extra = (_email,) if isinstance(field, EmailField) else ()
+    field.filters = (first, *extra, *field.filters)
+    field.validators = [
+        RequiredText(v.message) if type(v) is InputRequired else v for v in field.validators
+    ]
+
+
+class CleaningMeta:
+    def bind_field(self, form, unbound_field, options):
+        field = super().bind_field(form, unbound_field, options)
+        clean_field(field)
+        return field
+
+
+class BaseForm(FlaskForm):
+    """Every page form inherits this (CSRF from FlaskForm, cleaning from CleaningMeta)."""
+
+    class Meta(CleaningMeta):
+        pass
+
+
+class BaseSubform(Form):
+    """Rows inside a FieldList(FormField(...)): the same cleaning, no CSRF of their own."""
+
+    class Meta(CleaningMeta):
+        pass

@@ -30,6 +30,7 @@ from pathlib import Path
 from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import and_, or_, select, update
 
+from app.addresses import normalise_email
 from app.extensions import db
 from app.models.core import utcnow
 from app.models.mail import Attachment, MailStatus, OutboundEmail
@@ -86,7 +87,7 @@ def queue_email(
     now: datetime | None = None,
 ) -> OutboundEmail:
     """Add an email to the outbox in the current session. Never commits."""
-    address = to.strip()
+    address = normalise_email(to)
     if not address or "@" not in address or _WHITESPACE.search(address):
         raise ValueError(f"not an email address: {to!r}")
     moment = now or utcnow()

@@ -16,6 +16,7 @@ from sqlalchemy import inspect, or_, select
 from app import timefmt
 from app.calendar import Method, PersonalInvite, personal_invite, safe_uri
 from app.choices import RegistrationStatus
+from app.cleaning import one_line
 from app.extensions import db
 from app.invites.services import InviteFactory, external_url
 from app.mail import Attachment, queue_email
@@ -69,7 +70,7 @@ def _queue(
     zone = gathering.timezone
     context = {
         "kind": kind,
-        "name": registration.name,
+        "name": one_line(registration.name),
         "status": registration.status,
         "gathering_title": gathering.title,
         "date": timefmt.long_date(gathering.starts_at, zone),

@@ -6,14 +6,18 @@ from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
 
+from app.cleaning import scrub
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: object) -> object:
-    """Prefix text that a spreadsheet would read as a formula with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """Drop control characters that older rows may hold (openpyxl refuses them), then
+    prefix text that a spreadsheet would read as a formula with an apostrophe."""
+    if not isinstance(value, str):
+        return value
+    text = scrub(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def to_csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:

@@ -39,7 +39,7 @@ def registration_data(**overrides) -> RegistrationData:
         "organisation_name": "Fraser Health",
         "organisation_type": "health_authority",
         "health_region": "fraser",
-        "consent_collection": True,
+        "consent_collection": "y",
     }
     values.update(overrides)
     return RegistrationData(**values)

@@ -1,12 +1,11 @@
 """Forms for attendance import, the threshold, and live check-in."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from app.attendance.services import MAX_THRESHOLD_MINUTES
-from app.forms_common import select_options, strip
+from app.forms_common import BaseForm, select_options, strip
 from app.models import AgendaItem, Gathering
 from app.timefmt import time_range
 
@@ -17,7 +16,7 @@ def item_label(item: AgendaItem, zone: str) -> str:
     return f"{item.title} ({item.kind}, {time_range(item.starts_at, item.ends_at, zone)})"
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     item = SelectField(
         "Which part of the gathering is this report for?",
         validators=[InputRequired("Choose the agenda item the report is for.")],
@@ -49,7 +48,7 @@ class ImportForm(FlaskForm):
         self.item.choices = select_options(pairs)
 
 
-class ThresholdForm(FlaskForm):
+class ThresholdForm(BaseForm):
     minutes = IntegerField(
         "Minimum minutes to count as attended",
         validators=[
@@ -61,12 +60,12 @@ class ThresholdForm(FlaskForm):
     )
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(BaseForm):
     registration_id = HiddenField(validators=[InputRequired()])
     q = HiddenField()
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(BaseForm):
     name = StringField(
         "Name",
         filters=[strip],

@@ -18,6 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
+from app.addresses import normalise_email
 from app.attendance.importers import AttendanceRow, gc_paused
 
 
@@ -175,10 +176,6 @@ def name_key(name: str) -> str:
         if tokens[0] not in _TITLES and tokens[-1] not in _CREDENTIALS:
             return " ".join(sorted(tokens))
     return " ".join(sorted(normalise_name(name).split()))
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().casefold()
 
 
 # --- matching ---------------------------------------------------------------------------

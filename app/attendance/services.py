@@ -6,7 +6,8 @@ Who counts as attended is defined in app.facts.rules, from the records written b
 
 from __future__ import annotations
 
-from app.attendance.matching import name_key, normalise_email
+from app.addresses import normalise_email
+from app.attendance.matching import name_key
 from app.models import AgendaItem, Gathering
 
 MAX_THRESHOLD_MINUTES = 600

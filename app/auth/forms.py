@@ -1,11 +1,10 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
-from app.forms_common import strip
+from app.forms_common import BaseForm, strip
 
 
-class SignInForm(FlaskForm):
+class SignInForm(BaseForm):
     email = EmailField(
         "Email address",
         filters=[strip],
@@ -16,5 +15,5 @@ class SignInForm(FlaskForm):
     )
 
 
-class SignOutForm(FlaskForm):
+class SignOutForm(BaseForm):
     pass

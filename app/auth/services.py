@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.addresses import normalise_email
 from app.choices import UserRole
 from app.extensions import db
 from app.models import User
@@ -26,7 +27,7 @@ def create_user(email: str, password: str, *, role: str, name: str = "") -> User
     if len(password) < 10:
         raise ValueError("the password must be at least 10 characters")
     user = User(
-        email=email.strip().lower(),
+        email=normalise_email(email),
         name=name,
         role=role,
         password_hash=generate_password_hash(password),
@@ -36,7 +37,7 @@ def create_user(email: str, password: str, *, role: str, name: str = "") -> User
 
 
 def find_user(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
 def sign_in(

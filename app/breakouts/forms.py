@@ -1,10 +1,8 @@
 """Forms for breakout notes, room assignment and staff."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -16,7 +14,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Sto
 
 from app.breakouts.note_taking import NoteContent
 from app.breakouts.themes import themes_for
-from app.forms_common import CheckboxesField, select_options, strip
+from app.forms_common import BaseForm, BaseSubform, CheckboxesField, select_options, strip
 
 MAX_ACTIONS = 30
 MAX_QUOTES = 20
@@ -26,7 +24,7 @@ BLANK_ACTION_ROWS = 2
 BLANK_QUOTE_ROWS = 1
 
 
-class ActionEntry(Form):
+class ActionEntry(BaseSubform):
     text = TextAreaField("Action or recommendation", filters=[strip], validators=[Length(max=1000)])
     owner = StringField(
         "Who will take it forward (optional)", filters=[strip], validators=[Length(max=200)]
@@ -34,7 +32,7 @@ class ActionEntry(Form):
     for_steering = BooleanField("For the steering committee")
 
 
-class QuoteEntry(Form):
+class QuoteEntry(BaseSubform):
     text = TextAreaField("Quote", filters=[strip], validators=[Length(max=1000)])
     consent = BooleanField("The speaker agreed to be quoted, without their name")
 
@@ -60,7 +58,7 @@ def dedupe(values: list[str]) -> list[str]:
     return result
 
 
-class NotesForm(FlaskForm):
+class NotesForm(BaseForm):
     version = HiddenField(default="0")
     questions = TextAreaField(
         "Discussion questions",
@@ -207,21 +205,21 @@ class NotesForm(FlaskForm):
         return result
 
 
-class AssignForm(FlaskForm):
+class AssignForm(BaseForm):
     mode = HiddenField(default="all")
 
 
-class LockForm(FlaskForm):
+class LockForm(BaseForm):
     locked = HiddenField()
 
 
-class MoveForm(FlaskForm):
+class MoveForm(BaseForm):
     registration_id = IntegerField(validators=[InputRequired()])
     room_id = SelectField("Move to", choices=[], validate_choice=False)
     back = HiddenField()
 
 
-class StaffForm(FlaskForm):
+class StaffForm(BaseForm):
     user_id = SelectField(
         "Facilitator account", choices=[], validators=[InputRequired("Choose an account.")]
     )
@@ -237,5 +235,5 @@ class StaffForm(FlaskForm):
         self.role.choices = select_options(StaffRole.choices())
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """A POST with only the CSRF token."""

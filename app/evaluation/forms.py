@@ -1,7 +1,6 @@
 """Organiser forms for the survey. Participants' answers are read straight from the
 request by services.read_answers, because the questions are data, not fields."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -21,12 +20,12 @@ from app.evaluation.services import (
     QuestionData,
     clean_options,
 )
-from app.forms_common import select_options, strip
+from app.forms_common import BaseForm, select_options, strip
 from app.models.evaluation import QUESTION_KIND_LABELS, QuestionKind
 from app.organiser.forms import TIME_FORMAT, ZonedTimesMixin
 
 
-class SettingsForm(ZonedTimesMixin, FlaskForm):
+class SettingsForm(ZonedTimesMixin, BaseForm):
     time_fields = ("opens_at", "closes_at")
 
     title = StringField(
@@ -63,7 +62,7 @@ class SettingsForm(ZonedTimesMixin, FlaskForm):
         return opens, closes
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(BaseForm):
     kind = SelectField(
         "Type of question",
         choices=select_options((k.value, label) for k, label in QUESTION_KIND_LABELS.items()),
@@ -107,7 +106,7 @@ class QuestionForm(FlaskForm):
         )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(BaseForm):
     audience = RadioField(
         "Send the survey link to",
         choices=select_options((a.value, label) for a, label in AUDIENCE_LABELS.items()),
@@ -123,9 +122,9 @@ class InviteForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """A button that changes something: only the CSRF token."""
 
 
-class MoveForm(FlaskForm):
+class MoveForm(BaseForm):
     direction = SelectField(choices=select_options([("up", "up"), ("down", "down")]))

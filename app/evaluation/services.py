@@ -26,6 +26,7 @@ from sqlalchemy import delete, func, select, update
 
 from app import timefmt
 from app.choices import RegistrationStatus
+from app.cleaning import NUL_MESSAGE, one_line, scrub
 from app.extensions import db
 from app.facts import frames, gathering_facts, survey_counts
 from app.facts.survey import QuestionTally, tally
@@ -381,7 +382,7 @@ def read_answers(
     for question in questions:
         name = field_name(question)
         if question.kind == QuestionKind.MULTIPLE:
-            chosen = [v for v in form.getlist(name) if v]
+            chosen = list(dict.fromkeys(v for v in map(one_line, form.getlist(name)) if v))
             values[question.id] = chosen
             if any(v not in question.options for v in chosen):
                 errors[question.id] = "Choose from the options shown."
@@ -389,10 +390,12 @@ def read_answers(
                 errors[question.id] = "Choose at least one option."
             continue
         raw = form.get(name, "")
-        value = raw.replace("\r\n", "\n").strip() if question.kind == QuestionKind.TEXT else raw
+        value = scrub(raw) if question.kind == QuestionKind.TEXT else one_line(raw)
         values[question.id] = value
         if question.kind == QuestionKind.TEXT:
-            if len(value) > TEXT_LIMIT:
+            if "\x00" in raw:
+                errors[question.id] = NUL_MESSAGE
+            elif len(value) > TEXT_LIMIT:
                 errors[question.id] = (
                     f"Please shorten this answer to {TEXT_LIMIT:,} characters or fewer "
                     f"(it is {len(value):,} now). Your text is kept below."

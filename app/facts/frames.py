@@ -149,6 +149,6 @@ def answers(survey: int | None) -> pd.DataFrame:
     records = [
         (response_id, question_id, kind, one)
         for response_id, question_id, kind, value in rows
-        for one in (json.loads(value) if kind == QuestionKind.MULTIPLE else [value])
+        for one in (dict.fromkeys(json.loads(value)) if kind == QuestionKind.MULTIPLE else [value])
     ]
     return pd.DataFrame.from_records(records, columns=ANSWER_COLUMNS)

@@ -3,7 +3,6 @@
 import re
 from zoneinfo import available_timezones
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -25,7 +24,7 @@ from wtforms.validators import (
 )
 
 from app.choices import AgendaKind, PriorityArea
-from app.forms_common import select_options, strip
+from app.forms_common import BaseForm, select_options, strip
 from app.organiser.services import AgendaItemData, GatheringData
 from app.timefmt import from_local, to_local
 
@@ -65,7 +64,7 @@ class ZonedTimesMixin:
             )
 
 
-class GatheringForm(ZonedTimesMixin, FlaskForm):
+class GatheringForm(ZonedTimesMixin, BaseForm):
     time_fields = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 
     title = StringField(
@@ -151,7 +150,7 @@ class GatheringForm(ZonedTimesMixin, FlaskForm):
         )
 
 
-class AgendaItemForm(ZonedTimesMixin, FlaskForm):
+class AgendaItemForm(ZonedTimesMixin, BaseForm):
     time_fields = ("starts_at", "ends_at")
 
     kind = SelectField(
@@ -201,5 +200,5 @@ class AgendaItemForm(ZonedTimesMixin, FlaskForm):
         )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """A button that changes something: only the CSRF token."""

@@ -1,9 +1,10 @@
 """The registration form: every list comes from app.choices."""
 
-from flask_wtf import FlaskForm
+from flask import current_app
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
+from app.addresses import needs_smtputf8
 from app.choices import (
     HSDA,
     INDIGENOUS_IDENTITIES,
@@ -13,14 +14,14 @@ from app.choices import (
     OrganisationType,
     Role,
 )
-from app.forms_common import CheckboxesField, select_options, strip
+from app.forms_common import BaseForm, CheckboxesField, select_options, strip
 from app.models import AgendaItem
 from app.registration.services import RegistrationData
 
 PLEASE_CHOOSE = ("", "Choose one")
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(BaseForm):
     name = StringField(
         "Full name",
         filters=[strip],
@@ -97,6 +98,13 @@ class RegistrationForm(FlaskForm):
         else:
             self.first_choice.validators = [Optional()]
 
+    def validate_email(self, field: EmailField) -> None:
+        if needs_smtputf8(field.data or "") and not current_app.config["MAIL_SMTPUTF8"]:
+            raise ValidationError(
+                "Our mail server cannot deliver to an address with accented or non-Latin "
+                "letters before the @. Please use another address."
+            )
+
     def validate_hsda(self, field: SelectField) -> None:
         known = {area.value for area in HSDA}
         if field.data in known and HSDA(field.data).region != self.health_region.data:
@@ -145,11 +153,11 @@ class ManageForm(RegistrationForm):
     consent_collection = None
 
 
-class CancelForm(FlaskForm):
+class CancelForm(BaseForm):
     """Only the CSRF token: cancelling is a deliberate button press."""
 
 
-class ResendLinkForm(FlaskForm):
+class ResendLinkForm(BaseForm):
     email = EmailField(
         "Email address",
         filters=[strip],

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 
 from app import notifications
+from app.addresses import normalise_email
 from app.choices import RegistrationStatus
 from app.extensions import db
 from app.models import Gathering, Registration
@@ -57,10 +58,6 @@ class EmailInUse(Exception):
 class Outcome:
     registration: Registration
     token: str
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def lock_gathering(gathering: Gathering) -> None:

@@ -1,9 +1,8 @@
 """Forms of the reports page: buttons that change something carry only CSRF and a choice."""
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField
 
-from app.forms_common import select_options
+from app.forms_common import BaseForm, select_options
 from app.reporting.context import COMMITTEE, SHAREABLE
 
 VARIANT_CHOICES = select_options(
@@ -14,9 +13,9 @@ VARIANT_CHOICES = select_options(
 )
 
 
-class GenerateForm(FlaskForm):
+class GenerateForm(BaseForm):
     variant = RadioField("Version", choices=VARIANT_CHOICES, default=COMMITTEE)
 
 
-class EmailForm(FlaskForm):
+class EmailForm(BaseForm):
     """Only the CSRF token: the recipients come from configuration."""

@@ -32,6 +32,7 @@ from app.attendance.importers.times import (
     decide_date_order,
     parse_duration,
 )
+from app.cleaning import one_line
 
 
 @dataclass(slots=True)
@@ -207,7 +208,7 @@ def _cell(cells: list[str], mapping: dict[str, int], key: str) -> str:
     index = mapping.get(key)
     if index is None or index >= len(cells):
         return ""
-    return cells[index].strip()
+    return one_line(cells[index]) if key in _PEOPLE_COLUMNS else cells[index].strip()
 
 
 def _identities_from_other_tables(
@@ -230,6 +231,8 @@ def _identities_from_other_tables(
 _TRUE = {"yes", "y", "true", "1", "oui", "si", "ja"}
 _FALSE = {"no", "n", "false", "0", "non", "nein"}
 _EMPTY_MARKS = frozenset({"--", "-", "n/a", "N/A"})
+# Text a person typed somewhere (a display name, an address): cleaned like form input.
+_PEOPLE_COLUMNS = frozenset({"name", "email", "upn"})
 
 
 def _columns(table: Table) -> tuple[list[int], dict[str, list[str]]]:
@@ -246,7 +249,10 @@ def _columns(table: Table) -> tuple[list[int], dict[str, list[str]]]:
     if cells and min(map(len, cells)) < width:
         cells = [row if len(row) >= width else row + [""] * (width - len(row)) for row in cells]
     transposed = list(zip(*cells, strict=False)) if cells else [()] * width
-    columns = {key: list(map(str.strip, transposed[index])) for key, index in mapping.items()}
+    columns = {
+        key: list(map(one_line if key in _PEOPLE_COLUMNS else str.strip, transposed[index]))
+        for key, index in mapping.items()
+    }
     for key, column in columns.items():
         if any(mark in column for mark in _EMPTY_MARKS):
             columns[key] = ["" if value in _EMPTY_MARKS else value for value in column]

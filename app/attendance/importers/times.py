@@ -10,6 +10,7 @@ from typing import Literal
 
 from app.attendance.importers.decoding import AttendanceFileError, Problem
 from app.attendance.importers.tables import fold
+from app.cleaning import FIRST_YEAR, LAST_YEAR
 
 DateOrder = Literal["auto", "mdy", "dmy"]
 
@@ -123,8 +124,17 @@ class TimeParser:
         if clock is False:
             clock = self.times[tail] = self._time(tail)
         if day is not None and clock is not None:
-            return datetime.combine(day, clock)
-        return self._slow(value, line, column)
+            result = datetime.combine(day, clock)
+        else:
+            result = self._slow(value, line, column)
+        if not FIRST_YEAR <= result.year <= LAST_YEAR:
+            raise AttendanceFileError(
+                Problem.BAD_TIME,
+                f"the {column} time {value!r} is not between the years {FIRST_YEAR} and "
+                f"{LAST_YEAR}.",
+                line=line,
+            )
+        return result
 
     def _date(self, text: str) -> date | None:
         """The date half of "10/20/2022 08:52:11 AM" (or "10/20/22,"); None if unsure."""
