@@ -3,17 +3,49 @@ transaction ends (commit or rollback). flock wakes waiters at once, where SQLite
 handler sleeps in growing steps; under a burst of registrations that roughly doubles
 throughput. Background work (email delivery) deliberately does not queue here: it keeps
 SQLite's busy handler, so under load it yields to people waiting on a page. On other
-databases this does nothing."""
+databases this does nothing.
+
+`lock_gathering` is the one way in for every write that can change a gathering's capacity,
+waitlist, rooms or schedule: it takes this lock and then the gathering's row lock, before any
+other write of the transaction. Taking them in another order deadlocks (a flush holds
+SQLite's write lock while waiting here for a request that waits for SQLite)."""
 
 import fcntl
 import os
+import warnings
 
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
 
 _KEY = "writer_lock_fd"
+_LOCKED = "gathering_locked"
+_WROTE = "wrote_before_gathering_lock"
+
+
+class LockOrderWarning(RuntimeWarning):
+    """A transaction wrote before taking the gathering's lock (an error under the tests)."""
+
+
+def lock_gathering(gathering_id: int) -> None:
+    """Hold the gathering's write lock until this transaction ends. Call it first."""
+    from app.models import Gathering
+
+    session = db.session()
+    if session.info.get(_LOCKED) == gathering_id:
+        return
+    if session.info.get(_WROTE) or session.new or session.dirty or session.deleted:
+        warnings.warn(
+            "a write came before lock_gathering in this transaction", LockOrderWarning, 2
+        )
+    serialise_writes()
+    with session.no_autoflush:
+        session.execute(
+            update(Gathering).where(Gathering.id == gathering_id).values(id=Gathering.id),
+            execution_options={"synchronize_session": False},
+        )
+    session.info[_LOCKED] = gathering_id
 
 
 def serialise_writes() -> None:
@@ -30,9 +62,19 @@ def acquire(session: Session, database_path: str | None) -> None:
     session.info[_KEY] = fd
 
 
+@event.listens_for(Session, "after_flush")
+def _note_write(session: Session, flush_context) -> None:
+    if _LOCKED not in session.info:
+        session.info[_WROTE] = True
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _release(session: Session, transaction) -> None:
-    if transaction.parent is None and _KEY in session.info:
+    if transaction.parent is not None:
+        return
+    session.info.pop(_LOCKED, None)
+    session.info.pop(_WROTE, None)
+    if _KEY in session.info:
         fd = session.info.pop(_KEY)
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)

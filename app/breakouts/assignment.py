@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.choices import AgendaKind, RegistrationStatus
 from app.extensions import db
 from app.models import AgendaItem, Gathering, Registration
+from app.writer_lock import lock_gathering
 
 
 class AssignmentRefused(Exception):
@@ -80,6 +81,7 @@ def assign_automatically(
     `keep_existing`, people who already have an open room stay there and only the others
     are placed. Each person whose room changes gets an updated invite.
     """
+    lock_gathering(gathering.id)
     rooms = gathering.breakouts
     open_rooms = [room for room in rooms if not room.room_locked]
     locked_ids = {room.id for room in rooms if room.room_locked}
@@ -158,6 +160,7 @@ def move_person(
 ) -> bool:
     """Move one person by hand (room None = no room). Locked rooms neither lose nor gain
     members, and a full room takes nobody more. Returns whether anything changed."""
+    lock_gathering(registration.gathering_id)
     if registration.status != RegistrationStatus.CONFIRMED:
         raise AssignmentRefused(f"{registration.name} is not confirmed, so has no room.")
     current = registration.assigned_breakout

@@ -11,6 +11,7 @@ from app.choices import AgendaKind
 from app.extensions import db
 from app.models import AgendaItem, Gathering, Registration
 from app.registration.services import promote_waitlist
+from app.writer_lock import lock_gathering
 
 
 @dataclass
@@ -73,6 +74,7 @@ def create_gathering(data: GatheringData) -> Gathering:
 
 
 def update_gathering(gathering: Gathering, data: GatheringData, *, now: datetime) -> None:
+    lock_gathering(gathering.id)
     if slug_taken(data.slug, except_id=gathering.id):
         raise SlugTaken(data.slug)
     changed = [
@@ -92,6 +94,7 @@ def update_gathering(gathering: Gathering, data: GatheringData, *, now: datetime
 
 
 def add_item(gathering: Gathering, data: AgendaItemData) -> AgendaItem:
+    lock_gathering(gathering.id)
     item = AgendaItem(gathering=gathering, **_item_values(data))
     db.session.add(item)
     gathering.calendar_sequence += 1
@@ -100,6 +103,7 @@ def add_item(gathering: Gathering, data: AgendaItemData) -> AgendaItem:
 
 
 def update_item(item: AgendaItem, data: AgendaItemData) -> None:
+    lock_gathering(item.gathering_id)
     values = _item_values(data)
     changed = [name for name in ITEM_CALENDAR_FIELDS if getattr(item, name) != values[name]]
     for name, value in values.items():
@@ -113,6 +117,7 @@ def update_item(item: AgendaItem, data: AgendaItemData) -> None:
 
 def remove_item(item: AgendaItem, *, now: datetime) -> None:
     """Keep the row (its UID must be cancelled in calendars) but take it off the agenda."""
+    lock_gathering(item.gathering_id)
     item.removed_at = now
     item.sequence += 1
     item.gathering.calendar_sequence += 1

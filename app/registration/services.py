@@ -1,13 +1,13 @@
 """Registering, editing and cancelling, with capacity and a first-come waitlist.
 
 Every change that can move someone on or off the waitlist first takes the gathering's
-write lock (an UPDATE of its row), so concurrent requests are serialised on SQLite and
-PostgreSQL alike and capacity is never exceeded."""
+write lock (app.writer_lock.lock_gathering), so concurrent requests are serialised on SQLite
+and PostgreSQL alike and capacity is never exceeded."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app import notifications
 from app.addresses import normalise_email
@@ -15,7 +15,7 @@ from app.choices import RegistrationStatus
 from app.extensions import db
 from app.models import Gathering, Registration
 from app.registration.tokens import issue_manage_token
-from app.writer_lock import serialise_writes
+from app.writer_lock import lock_gathering
 
 
 @dataclass
@@ -60,17 +60,6 @@ class Outcome:
     token: str
 
 
-def lock_gathering(gathering: Gathering) -> None:
-    """Hold the gathering's write lock until the transaction ends.
-
-    On SQLite, a file lock taken first makes waiting writers queue and wake as soon as the
-    lock is free, instead of SQLite's busy handler polling with growing sleeps."""
-    serialise_writes()
-    db.session.execute(
-        update(Gathering).where(Gathering.id == gathering.id).values(id=Gathering.id)
-    )
-
-
 def count_by_status(gathering: Gathering, status: RegistrationStatus) -> int:
     return db.session.scalar(
         select(func.count(Registration.id)).where(
@@ -100,7 +89,7 @@ def register(gathering: Gathering, data: RegistrationData, *, now: datetime) -> 
         raise RegistrationRefused(state)
     if not data.consent_collection:
         raise ValueError("consent to the collection notice is required")
-    lock_gathering(gathering)
+    lock_gathering(gathering.id)
     registration = find_by_email(gathering, data.email)
     if registration is not None and registration.status != RegistrationStatus.CANCELLED:
         raise AlreadyRegistered(registration)
@@ -184,7 +173,7 @@ def cancel(registration: Registration, *, now: datetime) -> list[Registration]:
     if registration.status == RegistrationStatus.CANCELLED:
         return []
     gathering = registration.gathering
-    lock_gathering(gathering)
+    lock_gathering(gathering.id)
     was_confirmed = registration.status == RegistrationStatus.CONFIRMED
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
@@ -197,7 +186,7 @@ def cancel(registration: Registration, *, now: datetime) -> list[Registration]:
 
 def promote_waitlist(gathering: Gathering, *, now: datetime) -> list[Registration]:
     """Confirm people from the front of the waitlist while there is room."""
-    lock_gathering(gathering)
+    lock_gathering(gathering.id)
     promoted: list[Registration] = []
     while has_room(gathering):
         nxt = db.session.scalar(
