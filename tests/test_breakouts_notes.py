@@ -145,15 +145,27 @@ def test_autosaves_by_one_person_share_a_version_row(staffed, facilitator, note_
     assert [v for v, _, _ in history(note)] == [7, 6, 5, 4, 3]
 
 
-def test_quotes_without_consent_are_never_stored(staffed, facilitator):
-    _, room = staffed
+def test_a_draft_keeps_quotes_without_consent_but_the_report_never_has_them(staffed, facilitator):
+    gathering, room = staffed
     quotes = [{"text": "Yes", "consent": True}, {"text": "No consent", "consent": False}]
     note = note_taking.save_note(
         room, content(quotes=quotes), based_on=0, user=facilitator, now=NOW
     )
     db.session.commit()
-    assert note.quotes == [{"text": "Yes", "consent": True}]
-    assert note_taking.note_version(note, 1).content["quotes"] == [{"text": "Yes", "consent": True}]
+    assert note.quotes == quotes
+    assert note_taking.note_version(note, 1).content["quotes"] == quotes
+    with pytest.raises(ValueError, match="speaker agreed"):
+        note_taking.save_note(
+            room, content(quotes=quotes), based_on=1, user=facilitator, now=NOW, submit=True
+        )
+    db.session.rollback()
+    note_taking.save_note(
+        room, content(quotes=quotes[:1]), based_on=1, user=facilitator, now=NOW, submit=True
+    )
+    note_taking.save_note(room, content(quotes=quotes), based_on=2, user=facilitator, now=NOW)
+    db.session.commit()
+    [row] = note_taking.notes_for_report(gathering.id, [room.id])
+    assert row["quotes"] == ["Yes"]
 
 
 def test_overview_and_report_use_what_was_submitted(staffed, facilitator, make_gathering):
@@ -276,7 +288,10 @@ def test_notes_page_saves_and_submits_without_javascript(fac_client, staffed, no
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"quotes-0-consent": None}, "Tick that the speaker agreed"),
+        (
+            {"action": "submit", "quotes-0-consent": None},
+            "Quote 1: “We need one number to call.”: tick that the speaker agreed",
+        ),
         ({"action": "submit", "summary": "  "}, "Write a summary before submitting"),
         ({"head_count": "lots"}, "Not a valid integer value"),
         ({"head_count": "-3"}, "Enter a number from 0 to 2000"),
@@ -333,8 +348,10 @@ def test_autosave_answers_in_json(fac_client, staffed, notes_post, note_taker):
     body = response.get_json()
     assert body["saved"] is True and body["version"] == 1 and body["status"] == "draft"
     assert re.fullmatch(r"\d{1,2}:\d{2} [ap]\.m\. P[SD]?T", body["saved_at"])
-    assert body["held_back"] == 1  # the quote without consent: kept on the page, not stored
-    assert note_taking.note_for(room).quotes == []
+    assert body["unconsented"] == 1  # saved with the draft, refused only on submit
+    assert note_taking.note_for(room).quotes == [
+        {"text": "We need one number to call.", "consent": False}
+    ]
 
     note_taking.save_note(
         room, content(summary="Note-taker's text"), based_on=1, user=note_taker, now=NOW
@@ -456,3 +473,18 @@ def test_what_people_type_is_escaped_on_every_page(fac_client, staffed, notes_po
         assert "<script>alert" not in html
         assert "<img src=x" not in html
         assert "&lt;script&gt;" in html
+
+
+def test_save_draft_keeps_an_unconsented_quote_and_submit_names_it(fac_client, staffed, notes_post):
+    _, room = staffed
+    response = fac_client.post(notes_url(room), data=notes_post(0, **{"quotes-0-consent": None}))
+    assert response.status_code == 303
+    note = note_taking.note_for(room)
+    assert note.quotes == [{"text": "We need one number to call.", "consent": False}]
+    response = fac_client.post(
+        notes_url(room), data=notes_post(1, action="submit", **{"quotes-0-consent": None})
+    )
+    assert response.status_code == 422
+    assert "Quote 1: “We need one number to call.”" in response.get_data(as_text=True)
+    db.session.refresh(note)
+    assert (note.version, note.status) == (1, "draft")

@@ -132,9 +132,10 @@ class NotesForm(BaseForm):
     def unconsented_quotes(self) -> list:
         return [e for e in self.quotes.entries if e.form.text.data and not e.form.consent.data]
 
-    def check(self, *, submitting: bool, autosave: bool) -> bool:
-        """Field checks plus the rules between fields. An autosave holds back quotes that
-        lack consent (they stay on the page) instead of refusing the whole save."""
+    def check(self, *, submitting: bool) -> bool:
+        """Field checks plus the rules between fields. A draft (saved or autosaved) keeps
+        whatever was typed; the consent rule for quotes applies when the notes are
+        submitted, and its message names the quote."""
         ok = self.validate()
         for entry in self.actions.entries:
             if entry.form.owner.data and not entry.form.text.data:
@@ -143,11 +144,13 @@ class NotesForm(BaseForm):
                     "Describe the action, or clear who will take it forward.",
                 ]
                 ok = False
-        if not autosave:
+        if submitting:
             for entry in self.unconsented_quotes():
+                words = " ".join(entry.form.text.data.split())
+                start = words if len(words) <= 40 else words[:40].rsplit(" ", 1)[0] + "…"
                 entry.form.consent.errors = [
                     *entry.form.consent.errors,
-                    "Tick that the speaker agreed to be quoted, or remove this quote.",
+                    f"“{start}”: tick that the speaker agreed to be quoted, or remove this quote.",
                 ]
                 ok = False
         tags = split_tags(self.other_themes.data)
@@ -184,9 +187,9 @@ class NotesForm(BaseForm):
                 if e.form.text.data
             ],
             quotes=[
-                {"text": e.form.text.data, "consent": True}
+                {"text": e.form.text.data, "consent": bool(e.form.consent.data)}
                 for e in self.quotes.entries
-                if e.form.text.data and e.form.consent.data
+                if e.form.text.data
             ],
             head_count=self.head_count.data,
         )

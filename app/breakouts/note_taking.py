@@ -55,9 +55,8 @@ class NoteContent:
                 for a in data.get("actions") or []
             ],
             quotes=[
-                {"text": str(q.get("text", "")), "consent": True}
+                {"text": str(q.get("text", "")), "consent": bool(q.get("consent"))}
                 for q in data.get("quotes") or []
-                if q.get("consent")
             ],
             head_count=data.get("head_count"),
         )
@@ -107,6 +106,8 @@ def save_note(
     NoteConflict rather than silently overwriting it. Only a submit marks the notes
     submitted; any other save makes them a draft again until they are re-submitted.
     """
+    if submit and any(not quote.get("consent") for quote in content.quotes):
+        raise ValueError("submitted notes hold only quotes whose speaker agreed")
     note = note_for(room)
     current = note.version if note is not None else 0
     if based_on != current:
@@ -118,7 +119,7 @@ def save_note(
     note.summary = content.summary
     note.themes = list(content.themes)
     note.actions = [dict(a) for a in content.actions]
-    note.quotes = [{"text": q["text"], "consent": True} for q in content.quotes if q.get("consent")]
+    note.quotes = [{"text": q["text"], "consent": bool(q.get("consent"))} for q in content.quotes]
     note.head_count = content.head_count
     note.status = NoteStatus.SUBMITTED.value if submit else NoteStatus.DRAFT.value
     if submit:
@@ -272,7 +273,7 @@ def notes_for_report(gathering_id: int, breakout_ids: Sequence[int]) -> list[dic
                     }
                     for a in content.actions
                 ],
-                "quotes": [q["text"] for q in content.quotes],
+                "quotes": [q["text"] for q in content.quotes if q["consent"]],
                 "head_count": content.head_count,
             }
         )

@@ -155,7 +155,7 @@ def notes(item_id: int):
     autosave = action == "autosave"
     submitting = action == "submit"
     form = NotesForm(priority_area=room.priority_area)
-    if not form.check(submitting=submitting, autosave=autosave):
+    if not form.check(submitting=submitting):
         if autosave:
             return jsonify(errors=[message for _, message in form.error_list()]), 422
         form.add_blank_rows()
@@ -186,7 +186,7 @@ def notes(item_id: int):
             version=note.version,
             status=note.status,
             saved_at=_saved_at(now, zone),
-            held_back=len(form.unconsented_quotes()),
+            unconsented=len(form.unconsented_quotes()),
         )
     if submitting:
         flash("Notes submitted. Thank you: they will go into the summary report.", "success")

@@ -54,7 +54,8 @@ class BreakoutNote(db.Model):
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
     # [{"text": str, "owner": str, "for_steering": bool}]
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    # [{"text": str, "consent": True}]: only quotes whose speaker agreed are ever stored.
+    # [{"text": str, "consent": bool}]: a draft keeps what was typed; submitted notes and
+    # the report hold only quotes whose speaker agreed.
     quotes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     head_count: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default=NoteStatus.DRAFT.value)

@@ -88,8 +88,8 @@
             }
             noteStatus.textContent = "Draft";
           }
-          if (result.body.held_back) {
-            message += " A quote is not saved until you tick that the speaker agreed.";
+          if (result.body.unconsented) {
+            message += " Before you submit, tick that the speaker agreed to each quote, or remove it.";
           }
           say(message);
         } else if (result.status === 409) {
