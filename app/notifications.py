@@ -20,7 +20,8 @@ from app.cleaning import one_line
 from app.extensions import db
 from app.invites.services import InviteFactory, external_url
 from app.mail import Attachment, queue_email
-from app.models import AgendaItem, Gathering, Registration, utcnow
+from app.messages.wording import custom_wording
+from app.models import AgendaItem, Gathering, OutboundEmail, Registration, utcnow
 from app.registration.tokens import issue_manage_token
 
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
@@ -51,7 +52,7 @@ def _queue(
     factory: InviteFactory | None = None,
     now: datetime | None = None,
     **extra,
-) -> None:
+) -> OutboundEmail:
     moment = now or utcnow()
     gathering = registration.gathering
     factory = factory or InviteFactory(gathering)
@@ -87,9 +88,12 @@ def _queue(
         "contact_phone": gathering.contact_phone,
         **extra,
     }
+    custom = custom_wording(registration, kind, context)
+    if custom is not None:
+        subject, context["custom_text"], context["custom_html"] = custom
     text = render_template(f"email/{kind}.txt", **context)
     text = _BLANK_RUNS.sub("\n\n", _TRAILING_SPACE.sub("\n", text)).strip() + "\n"
-    queue_email(
+    return queue_email(
         to=registration.email,
         subject=f"{subject}: {gathering.title}",
         text=text,
@@ -189,7 +193,7 @@ def schedule_changed(gathering: Gathering) -> None:
         )
 
 
-def item_removed(gathering: Gathering, item: AgendaItem) -> None:
+def concerned_by_removal(gathering: Gathering, item: AgendaItem) -> list[Registration]:
     """A plenary concerns everyone confirmed; a breakout only the people headed there
     (their first choice, or an assignment not yet cleared)."""
     conditions = []
@@ -200,9 +204,13 @@ def item_removed(gathering: Gathering, item: AgendaItem) -> None:
                 Registration.assigned_breakout_id == item.id,
             )
         )
+    return _confirmed(gathering, *conditions)
+
+
+def item_removed(gathering: Gathering, item: AgendaItem) -> None:
     factory = InviteFactory(gathering)
     now = utcnow()
-    for registration in _confirmed(gathering, *conditions):
+    for registration in concerned_by_removal(gathering, item):
         _queue(
             registration,
             kind="item_removed",
@@ -213,3 +221,45 @@ def item_removed(gathering: Gathering, item: AgendaItem) -> None:
             removed_title=item.title,
             removed_breakout=item.is_breakout,
         )
+
+
+def room_assigned(registration: Registration) -> None:
+    """Only for people whose room changed: where they now go, with the updated invite."""
+    _queue(
+        registration,
+        kind="room_assigned",
+        subject="Your breakout room",
+        method=Method.REQUEST,
+    )
+
+
+def reminder(
+    registration: Registration, *, days: int, factory: InviteFactory, now: datetime
+) -> OutboundEmail:
+    """A scheduled reminder: the personal invite again and the private link."""
+    return _queue(
+        registration,
+        kind="reminder",
+        subject="In 1 day" if days == 1 else f"In {days} days",
+        method=Method.REQUEST,
+        factory=factory,
+        now=now,
+        days=days,
+    )
+
+
+def organiser_message(
+    registration: Registration, *, subject: str, text: str, html: str, token: str, now: datetime
+) -> OutboundEmail:
+    """An organiser's own message, already rendered for this person (with `token`)."""
+    return _queue(
+        registration,
+        kind="message",
+        subject=subject,
+        method=None,
+        token=token,
+        now=now,
+        message_text=text,
+        message_html=html,
+        subject_line=subject,
+    )

@@ -22,7 +22,7 @@ def invites_sent(registration: Registration) -> int:
         .select_from(OutboundEmail)
         .where(
             OutboundEmail.registration_id == registration.id,
-            OutboundEmail.kind == "registration_changed",
+            OutboundEmail.kind == "room_assigned",
         )
     )
 
@@ -98,6 +98,8 @@ def test_every_change_bumps_the_sequence_and_reissues_the_invite(rooms, make_reg
     assert invites_sent(p1) == invites_sent(p2) == 1
     email = db.session.scalar(select(OutboundEmail).where(OutboundEmail.registration_id == p1.id))
     assert "text/calendar" in email.attachments_json
+    assert f"You have been placed in {r0.title}." in email.text_body
+    assert "We have saved the changes" not in email.text_body
 
     # Same data, same outcome: nothing changes, nobody is mailed again.
     again = assignment.assign_automatically(gathering, now=NOW)

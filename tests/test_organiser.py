@@ -141,10 +141,34 @@ def test_agenda_add_edit_remove(organiser_client, make_gathering):
     assert response.status_code == 303
     db.session.refresh(item)
     assert item.sequence == 1 and item.calendar_uid == uid
-    assert organiser_client.post(f"{base}/{item.id}/remove").status_code == 303
+    confirm = organiser_client.post(f"{base}/{item.id}/remove")
+    assert confirm.status_code == 200 and "Yes, remove it" in confirm.get_data(as_text=True)
+    db.session.refresh(item)
+    assert item.removed_at is None
+    response = organiser_client.post(f"{base}/{item.id}/remove", data={"confirmed": "yes"})
+    assert response.status_code == 303
     db.session.refresh(item)
     assert item.removed_at is not None and item.sequence == 2
     assert organiser_client.get(f"{base}/{item.id}/edit").status_code == 404
+
+
+def test_the_agenda_of_a_gathering_that_is_over_does_not_change(
+    organiser_client, make_gathering
+):
+    past = datetime(2022, 10, 20, 16, tzinfo=UTC)
+    gathering = make_gathering(starts_at=past, ends_at=past.replace(hour=20))
+    item = gathering.breakouts[0]
+    base = f"/organiser/g/{gathering.slug}/agenda"
+    for response in (
+        organiser_client.get(f"{base}/new"),
+        organiser_client.post(f"{base}/{item.id}/edit", data={"title": "Changed"}),
+        organiser_client.post(f"{base}/{item.id}/remove", data={"confirmed": "yes"}),
+    ):
+        assert response.status_code == 303
+    db.session.refresh(item)
+    assert item.removed_at is None and item.title == "Breakout 1"
+    page = organiser_client.get(base).get_data(as_text=True)
+    assert "This gathering is over, so its agenda can no longer change" in page
 
 
 def test_breakout_needs_a_priority_area(organiser_client, make_gathering):
@@ -194,7 +218,7 @@ def test_registrant_search_filter_and_paging(
     body = organiser_client.get(url, query_string={"q": "côté"}).get_data(as_text=True)
     assert "Émilie Côté" in body and "Fraser Person" not in body
     body = organiser_client.get(url, query_string={"region": "island"}).get_data(as_text=True)
-    assert "1 registrant." in body
+    assert "<strong>1 registrant</strong> matches the filters (of 6)" in body
     body = organiser_client.get(url, query_string={"page": 3}).get_data(as_text=True)
     assert "Page 3 of 3" in body
     assert (

@@ -67,7 +67,7 @@ def _set_room(
     if notify:
         from app import notifications
 
-        notifications.registration_changed(registration)
+        notifications.room_assigned(registration)
 
 
 def assign_automatically(

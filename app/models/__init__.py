@@ -27,9 +27,23 @@ from app.models.evaluation import (
     SurveyResponse,
 )
 from app.models.mail import MailStatus, OutboundEmail
+from app.models.organiser import (
+    EmailTemplate,
+    EventKind,
+    Message,
+    MessageRecipient,
+    RegistrantEvent,
+    Reminder,
+)
 from app.models.reports import ReportRun, ReportStatus
 
 __all__ = [
+    "Reminder",
+    "RegistrantEvent",
+    "MessageRecipient",
+    "Message",
+    "EventKind",
+    "EmailTemplate",
     "AgendaItem",
     "AttendanceRecord",
     "AttendanceSource",

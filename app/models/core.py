@@ -194,6 +194,9 @@ class Registration(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=RegistrationStatus.CONFIRMED.value)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the person's personal data was erased on request: the row stays as an
+    # anonymous count (status, region, organisation type, role, attendance).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     calendar_uid: Mapped[str] = mapped_column(String(80), unique=True, default=new_uid)
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

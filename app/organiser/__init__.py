@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser")
 
-from app.organiser import routes  # noqa: E402,F401
+from app.organiser import history, people_routes, routes  # noqa: E402,F401

@@ -8,15 +8,17 @@ from sqlalchemy import select
 from app.attendance.tables import attendance_summary
 from app.auth.access import roles_required
 from app.breakouts.dashboard import dashboard_overview as breakout_dashboard
-from app.choices import UserRole
+from app.choices import HEALTH_REGION_SHORT, UserRole
 from app.extensions import db
 from app.facts import gathering_facts
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, Gathering
 from app.organiser import bp, services, tables
 from app.organiser.forms import AgendaItemForm, ConfirmForm, GatheringForm
+from app.organiser.people_forms import BulkForm
 from app.organiser.registrants import EXPORT_HEADERS, RegistrantFilter, export_rows
 from app.spreadsheet import to_csv, to_xlsx
+from app.timefmt import to_local
 
 organiser_only = roles_required(UserRole.ORGANISER)
 
@@ -86,19 +88,29 @@ def dashboard(slug: str):
 @organiser_only
 def registrants(slug: str):
     gathering = gathering_or_404(slug)
-    filters = RegistrantFilter.from_args(request.args)
+    filters = RegistrantFilter.from_args(request.args, gathering)
+    attended_ids = gathering_facts(gathering).attended_ids
+    query = filters.query(gathering, attended_ids=attended_ids)
     page = db.paginate(
-        filters.query(gathering),
+        query,
         per_page=current_app.config["REGISTRANTS_PER_PAGE"],
-        max_per_page=200,
+        max_per_page=500,
         error_out=False,
     )
+    zone = gathering.timezone
     return render_template(
         "organiser/registrants.html",
         gathering=gathering,
         page=page,
         filters=filters,
+        counts=tables.list_counts(query),
+        total_all=tables.registration_count(gathering),
+        attended_ids=attended_ids,
+        gathering_started=datetime.now(UTC) >= gathering.starts_at,
         items={item.id: item for item in gathering.agenda_items},
+        bulk_form=BulkForm(rooms=gathering.breakouts),
+        region_short=HEALTH_REGION_SHORT,
+        short_date=lambda moment: to_local(moment, zone).strftime("%-d %b %Y"),
     )
 
 
@@ -106,8 +118,9 @@ def registrants(slug: str):
 @organiser_only
 def export_registrants(slug: str, fmt: str):
     gathering = gathering_or_404(slug)
-    filters = RegistrantFilter.from_args(request.args)
-    registrations = db.session.scalars(filters.query(gathering)).all()
+    filters = RegistrantFilter.from_args(request.args, gathering)
+    attended_ids = gathering_facts(gathering).attended_ids
+    registrations = db.session.scalars(filters.query(gathering, attended_ids=attended_ids)).all()
     rows = export_rows(registrations, {item.id: item for item in gathering.agenda_items})
     stem = f"{gathering.slug}-registrants"
     if fmt == "csv":
@@ -133,6 +146,8 @@ def agenda(slug: str):
 @organiser_only
 def new_item(slug: str):
     gathering = gathering_or_404(slug)
+    if (refused := _agenda_closed(gathering)) is not None:
+        return refused
     form = AgendaItemForm()
     if request.method == "GET":
         form.fill_times(gathering, gathering.timezone)
@@ -142,6 +157,19 @@ def new_item(slug: str):
         flash("Agenda item added.", "success")
         return redirect(url_for("organiser.agenda", slug=slug), 303)
     return _form_page("organiser/item_form.html", form=form, gathering=gathering, item=None)
+
+
+def _agenda_closed(gathering: Gathering):
+    """A gathering that is over keeps the agenda it had: changing it would send
+    updated invitations for something that already happened."""
+    if datetime.now(UTC) < gathering.ends_at:
+        return None
+    flash(
+        "This gathering is over, so its agenda can no longer change: participants would "
+        "get updated invitations for something that already happened.",
+        "error",
+    )
+    return redirect(url_for("organiser.agenda", slug=gathering.slug), 303)
 
 
 def _item_or_404(gathering: Gathering, item_id: int) -> AgendaItem:
@@ -156,6 +184,8 @@ def _item_or_404(gathering: Gathering, item_id: int) -> AgendaItem:
 def edit_item(slug: str, item_id: int):
     gathering = gathering_or_404(slug)
     item = _item_or_404(gathering, item_id)
+    if (refused := _agenda_closed(gathering)) is not None:
+        return refused
     form = AgendaItemForm(obj=item)
     if request.method == "GET":
         form.fill_times(item, gathering.timezone)
@@ -174,6 +204,16 @@ def remove_item(slug: str, item_id: int):
     item = _item_or_404(gathering, item_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if (refused := _agenda_closed(gathering)) is not None:
+        return refused
+    if request.form.get("confirmed") != "yes":
+        return render_template(
+            "organiser/confirm_remove.html",
+            gathering=gathering,
+            item=item,
+            emails=len(services.people_told_of_removal(item)),
+            form=ConfirmForm(),
+        )
     services.remove_item(item, now=datetime.now(UTC))
     db.session.commit()
     flash(f"“{item.title}” is removed from the agenda.", "success")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app import notifications
 from app.choices import AgendaKind
 from app.extensions import db
+from app.messages.services import schedule_default_reminders
 from app.models import AgendaItem, Gathering, Registration
 from app.registration.services import promote_waitlist
 from app.writer_lock import lock_gathering
@@ -70,6 +71,7 @@ def create_gathering(data: GatheringData) -> Gathering:
     gathering = Gathering(**{f.name: getattr(data, f.name) for f in fields(data)})
     db.session.add(gathering)
     db.session.flush()
+    schedule_default_reminders(gathering)
     return gathering
 
 
@@ -113,6 +115,10 @@ def update_item(item: AgendaItem, data: AgendaItemData) -> None:
         item.gathering.calendar_sequence += 1
         db.session.flush()
         notifications.schedule_changed(item.gathering)
+
+
+def people_told_of_removal(item: AgendaItem) -> list[Registration]:
+    return notifications.concerned_by_removal(item.gathering, item)
 
 
 def remove_item(item: AgendaItem, *, now: datetime) -> None:

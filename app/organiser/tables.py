@@ -3,9 +3,12 @@
 from dataclasses import dataclass
 
 import pandas as pd
+from sqlalchemy import Select, func, select
 
-from app.choices import HEALTH_REGION_SHORT, HealthRegion, OrganisationType
+from app.choices import HEALTH_REGION_SHORT, HealthRegion, OrganisationType, RegistrationStatus
+from app.extensions import db
 from app.facts import rules
+from app.models import Gathering, Registration
 
 
 @dataclass
@@ -31,4 +34,26 @@ def organisation_by_region(frame: pd.DataFrame) -> CrossTable:
         row_labels=[o.label for o in OrganisationType] + ["Total"],
         column_labels=[HEALTH_REGION_SHORT[r] for r in HealthRegion] + ["Total"],
         cells=table.astype(int).values.tolist(),
+    )
+
+
+def list_counts(query: Select) -> dict[str, int]:
+    """Counts by status (and people with needs) for the registrants a filter matches."""
+    matched = query.order_by(None).subquery()
+    rows = db.session.execute(
+        select(matched.c.status, func.count()).group_by(matched.c.status)
+    ).all()
+    counts = {status.value: 0 for status in RegistrationStatus}
+    counts.update({status: total for status, total in rows})
+    counts["needs"] = db.session.scalar(
+        select(func.count())
+        .select_from(matched)
+        .where(func.length(func.trim(matched.c.accessibility_needs)) > 0)
+    )
+    return counts
+
+
+def registration_count(gathering: Gathering) -> int:
+    return db.session.scalar(
+        select(func.count(Registration.id)).where(Registration.gathering_id == gathering.id)
     )

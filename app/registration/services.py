@@ -168,8 +168,11 @@ def update_registration(
     notifications.registration_changed(registration)
 
 
-def cancel(registration: Registration, *, now: datetime) -> list[Registration]:
-    """Cancel and promote whoever is first in line; returns the people promoted."""
+def cancel(
+    registration: Registration, *, now: datetime, notify: bool = True
+) -> list[Registration]:
+    """Cancel and promote whoever is first in line; returns the people promoted.
+    `notify=False` (an organiser's choice) skips only this person's email."""
     if registration.status == RegistrationStatus.CANCELLED:
         return []
     gathering = registration.gathering
@@ -179,7 +182,8 @@ def cancel(registration: Registration, *, now: datetime) -> list[Registration]:
     registration.cancelled_at = now
     registration.waitlisted_at = None
     registration.calendar_sequence += 1
-    notifications.cancelled(registration)
+    if notify:
+        notifications.cancelled(registration)
     db.session.flush()
     return promote_waitlist(gathering, now=now) if was_confirmed else []
 
@@ -200,13 +204,32 @@ def promote_waitlist(gathering: Gathering, *, now: datetime) -> list[Registratio
         )
         if nxt is None:
             break
-        nxt.status = RegistrationStatus.CONFIRMED
-        nxt.waitlisted_at = None
-        nxt.calendar_sequence += 1
-        db.session.flush()
-        notifications.promoted(nxt)
+        _confirm_from_waitlist(nxt)
         promoted.append(nxt)
     return promoted
+
+
+class OverCapacity(Exception):
+    """Giving this place would pass the gathering's capacity; the organiser may confirm."""
+
+
+def promote(registration: Registration, *, now: datetime, over_capacity: bool = False) -> None:
+    """An organiser gives one waitlisted person a place, out of line if need be. With no
+    room left this needs `over_capacity`, the organiser's explicit confirmation."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        raise ValueError("only a waitlisted registration can be given a place")
+    lock_gathering(registration.gathering_id)
+    if not has_room(registration.gathering) and not over_capacity:
+        raise OverCapacity(registration.gathering.capacity)
+    _confirm_from_waitlist(registration)
+
+
+def _confirm_from_waitlist(registration: Registration) -> None:
+    registration.status = RegistrationStatus.CONFIRMED
+    registration.waitlisted_at = None
+    registration.calendar_sequence += 1
+    db.session.flush()
+    notifications.promoted(registration)
 
 
 def waitlist_position(registration: Registration) -> int | None:

@@ -1,0 +1,291 @@
+"""Messages to groups of registrants, scheduled reminders and the sent log.
+
+Everything goes through the outbox (app.mail) in the caller's transaction. A message
+names its recipients in `message_recipients`, whose unique pair means nobody gets the
+same message twice; a reminder is claimed by a conditional UPDATE, so two sweeps never
+both send it."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, func, select, update
+
+from app import notifications
+from app.choices import RegistrationStatus
+from app.extensions import db
+from app.facts import gathering_facts
+from app.invites.services import InviteFactory, external_url
+from app.messages.wording import STANDARD_EMAILS, render, template_for, values_for
+from app.models import (
+    AgendaItem,
+    EmailTemplate,
+    Gathering,
+    Message,
+    MessageRecipient,
+    OutboundEmail,
+    Registration,
+    Reminder,
+)
+from app.registration.tokens import issue_manage_token
+
+SEGMENTS = {
+    "confirmed": "Everyone confirmed",
+    "waitlisted": "Everyone on the waitlist",
+    "attendees": "People who attended",
+    "no_shows": "Confirmed people who did not attend",
+    "room": "The people in one breakout room",
+    "selected": "The people selected on the registrants list",
+}
+DEFAULT_REMINDER_DAYS = (7, 1)
+MAX_SELECTED = 5000
+PREVIEW_LINK_TOKEN = "your-private-link"  # noqa: S105 - a visible stand-in, not a secret
+
+
+class MessageRefused(Exception):
+    """The message is shown to the organiser."""
+
+
+@dataclass(frozen=True)
+class Audience:
+    segment: str
+    room_id: int | None = None
+    selected: tuple[int, ...] = ()
+
+    def describe(self, gathering: Gathering) -> str:
+        if self.segment == "room":
+            room = db.session.get(AgendaItem, self.room_id) if self.room_id else None
+            return f"The people in “{room.title}”" if room else "A breakout room"
+        if self.segment == "selected":
+            return f"{len(self.selected)} selected people"
+        return SEGMENTS.get(self.segment, self.segment)
+
+
+def _base(gathering: Gathering) -> Select:
+    return select(Registration).where(
+        Registration.gathering_id == gathering.id, Registration.erased_at.is_(None)
+    )
+
+
+def audience_query(gathering: Gathering, audience: Audience) -> Select:
+    """Who a message to this audience goes to. Cancelled people get messages only when
+    an organiser selected them by name."""
+    query = _base(gathering)
+    confirmed = Registration.status == RegistrationStatus.CONFIRMED
+    match audience.segment:
+        case "confirmed":
+            query = query.where(confirmed)
+        case "waitlisted":
+            query = query.where(Registration.status == RegistrationStatus.WAITLISTED)
+        case "attendees" | "no_shows":
+            attended = Registration.id.in_(gathering_facts(gathering).attended_ids)
+            query = query.where(
+                confirmed, attended if audience.segment == "attendees" else ~attended
+            )
+        case "room":
+            query = query.where(confirmed, Registration.assigned_breakout_id == audience.room_id)
+        case "selected":
+            query = query.where(Registration.id.in_(audience.selected[:MAX_SELECTED]))
+        case _:
+            raise MessageRefused("Choose who the message is for.")
+    return query.order_by(Registration.name, Registration.id)
+
+
+def recipients(gathering: Gathering, audience: Audience) -> list[Registration]:
+    return list(db.session.scalars(audience_query(gathering, audience)))
+
+
+def count(gathering: Gathering, audience: Audience) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(audience_query(gathering, audience).subquery())
+    )
+
+
+def preview(registration: Registration, *, subject: str, body: str) -> tuple[str, str, str]:
+    """What this person would receive, with a stand-in for their private link (a real
+    one is made only when the message is sent)."""
+    sample = external_url("registration.manage", token=PREVIEW_LINK_TOKEN)
+    return render(subject, body, values_for(registration, manage_url=sample))
+
+
+def send(
+    gathering: Gathering,
+    audience: Audience,
+    *,
+    subject: str,
+    body: str,
+    expected: int,
+    sent_by_id: int | None,
+    now: datetime,
+) -> Message:
+    """Queue one email per recipient. `expected` is the count the organiser confirmed:
+    if the audience changed since, nothing is sent and they see the new count."""
+    people = recipients(gathering, audience)
+    if len(people) != expected:
+        raise MessageRefused(
+            f"The number of people changed from {expected} to {len(people)} since you "
+            "looked. Check the preview and confirm again."
+        )
+    if not people:
+        raise MessageRefused("Nobody is in this group, so there is nobody to send to.")
+    message = Message(
+        gathering_id=gathering.id,
+        subject=subject,
+        body=body,
+        segment=audience.describe(gathering),
+        recipient_count=len(people),
+        sent_by_id=sent_by_id,
+        created_at=now,
+    )
+    db.session.add(message)
+    db.session.flush()
+    for registration in people:
+        recipient = MessageRecipient(message_id=message.id, registration_id=registration.id)
+        db.session.add(recipient)
+        db.session.flush()  # the unique pair refuses a second copy before any email exists
+        email = _queue_message(registration, subject=subject, body=body, now=now)
+        recipient.outbound_email = email
+    db.session.flush()
+    return message
+
+
+def _queue_message(
+    registration: Registration, *, subject: str, body: str, now: datetime
+) -> OutboundEmail:
+    token = issue_manage_token(registration)
+    manage_url = external_url("registration.manage", token=token)
+    filled_subject, text, html = render(
+        subject, body, values_for(registration, manage_url=manage_url)
+    )
+    return notifications.organiser_message(
+        registration, subject=filled_subject, text=text, html=html, now=now, token=token
+    )
+
+
+def sent_log(gathering: Gathering, *, limit: int = 500) -> list[OutboundEmail]:
+    """Every email to this gathering's registrants, newest first."""
+    return list(
+        db.session.scalars(
+            select(OutboundEmail)
+            .join(Registration, Registration.id == OutboundEmail.registration_id)
+            .where(Registration.gathering_id == gathering.id)
+            .order_by(OutboundEmail.created_at.desc(), OutboundEmail.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def messages(gathering: Gathering) -> list[Message]:
+    return list(
+        db.session.scalars(
+            select(Message)
+            .where(Message.gathering_id == gathering.id)
+            .order_by(Message.created_at.desc())
+        )
+    )
+
+
+def message_recipients(message: Message) -> list[MessageRecipient]:
+    return list(
+        db.session.scalars(
+            select(MessageRecipient)
+            .where(MessageRecipient.message_id == message.id)
+            .order_by(MessageRecipient.id)
+        )
+    )
+
+
+# --- reminders -----------------------------------------------------------------------
+
+
+def reminders(gathering: Gathering) -> list[Reminder]:
+    return list(
+        db.session.scalars(
+            select(Reminder)
+            .where(Reminder.gathering_id == gathering.id)
+            .order_by(Reminder.days_before.desc())
+        )
+    )
+
+
+def set_reminders(gathering: Gathering, days: list[int]) -> None:
+    """Keep reminders already sent; add and remove the others to match `days`."""
+    wanted = set(days)
+    for reminder in reminders(gathering):
+        if reminder.days_before not in wanted and reminder.sent_at is None:
+            db.session.delete(reminder)
+        wanted.discard(reminder.days_before)
+    for day in sorted(wanted, reverse=True):
+        db.session.add(Reminder(gathering_id=gathering.id, days_before=day))
+    db.session.flush()
+
+
+def schedule_default_reminders(gathering: Gathering) -> None:
+    set_reminders(gathering, list(DEFAULT_REMINDER_DAYS))
+
+
+def due_at(gathering: Gathering, reminder: Reminder) -> datetime:
+    return gathering.starts_at - timedelta(days=reminder.days_before)
+
+
+def queue_due_reminders(*, now: datetime) -> int:
+    """Queue every reminder whose time has come and whose gathering has not started;
+    each one once, to the people confirmed at that moment. Returns emails queued.
+    The periodic sweep calls this; it commits each reminder with its emails."""
+    due = db.session.execute(
+        select(Reminder.id, Gathering.id)
+        .join(Gathering, Gathering.id == Reminder.gathering_id)
+        .where(Reminder.sent_at.is_(None), Gathering.starts_at > now)
+    ).all()
+    queued = 0
+    for reminder_id, gathering_id in due:
+        gathering = db.session.get(Gathering, gathering_id)
+        reminder = db.session.get(Reminder, reminder_id)
+        if now < due_at(gathering, reminder):
+            continue
+        claimed = db.session.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder_id, Reminder.sent_at.is_(None))
+            .values(sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            db.session.rollback()
+            continue
+        factory = InviteFactory(gathering)
+        people = recipients(gathering, Audience("confirmed"))
+        for registration in people:
+            notifications.reminder(
+                registration, days=reminder.days_before, factory=factory, now=now
+            )
+        db.session.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder_id)
+            .values(recipient_count=len(people))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        queued += len(people)
+    return queued
+
+
+# --- editable wording ----------------------------------------------------------------
+
+
+def save_template(gathering: Gathering, key: str, *, subject: str, body: str) -> EmailTemplate:
+    if key not in STANDARD_EMAILS:
+        raise MessageRefused("There is no such email.")
+    template = template_for(gathering.id, key)
+    if template is None:
+        template = EmailTemplate(gathering_id=gathering.id, kind=key, subject=subject, body=body)
+        db.session.add(template)
+    template.subject = subject
+    template.body = body
+    db.session.flush()
+    return template
+
+
+def reset_template(gathering: Gathering, key: str) -> None:
+    template = template_for(gathering.id, key)
+    if template is not None:
+        db.session.delete(template)
+        db.session.flush()

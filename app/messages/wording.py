@@ -1,0 +1,130 @@
+"""Organisers' wording for emails: simple Markdown with placeholders.
+
+Markdown is rendered first and the placeholders filled in afterwards, escaped for HTML,
+so a participant's name is never read as Markdown or markup."""
+
+import re
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from app.extensions import db
+from app.markdown import render_markdown
+from app.models import EmailTemplate, Registration
+from app.timefmt import long_date, time_range
+
+PLACEHOLDERS = {
+    "name": "the person's name",
+    "gathering": "the gathering's title",
+    "date": "the date",
+    "times": "the start and end times, with the zone",
+    "room": "their breakout room (empty if none yet)",
+    "manage_link": "their private link to see, change or cancel",
+    "meeting_link": "the meeting link",
+}
+LINKS = {"manage_link", "meeting_link"}
+
+
+@dataclass(frozen=True)
+class StandardEmail:
+    kind: str  # the notification kind it replaces the wording of
+    label: str
+    subject: str
+    body: str
+
+
+STANDARD_EMAILS = {
+    "confirmation": StandardEmail(
+        "registration_confirmed",
+        "Confirmation",
+        "You are registered",
+        "Thank you for registering for {gathering} on {date}, {times}. "
+        "Your calendar invitation is attached.",
+    ),
+    "waitlist": StandardEmail(
+        "registration_waitlisted",
+        "Waitlist",
+        "You are on the waitlist",
+        "The gathering is full, so you are on the waitlist. "
+        "We will email you as soon as a place opens.",
+    ),
+    "promotion": StandardEmail(
+        "promoted",
+        "Promotion from the waitlist",
+        "A place opened: you are registered",
+        "Good news: a place opened and your registration for {gathering} is now confirmed.",
+    ),
+    "reminder": StandardEmail(
+        "reminder",
+        "Reminder",
+        "Reminder",
+        "A reminder that {gathering} is on {date}, {times}. "
+        "Your calendar invitation is attached again.",
+    ),
+}
+KIND_TO_TEMPLATE = {email.kind: key for key, email in STANDARD_EMAILS.items()}
+
+
+def values_for(registration: Registration, *, manage_url: str) -> dict[str, str]:
+    gathering = registration.gathering
+    room = registration.breakout_for_invite
+    zone = gathering.timezone
+    return {
+        "name": registration.name,
+        "gathering": gathering.title,
+        "date": long_date(gathering.starts_at, zone),
+        "times": time_range(gathering.starts_at, gathering.ends_at, zone),
+        "room": room.title if room is not None else "",
+        "manage_link": manage_url,
+        "meeting_link": gathering.meeting_url,
+    }
+
+
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+
+
+def fill_text(template: str, values: dict[str, str]) -> str:
+    """One pass, so a value that looks like a placeholder stays as it is."""
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
+
+
+def _html_value(key: str, value: str) -> str:
+    safe = escape(value)
+    return f'<a href="{safe}">{safe}</a>' if key in LINKS and value else str(safe)
+
+
+def fill_html(markdown: str, values: dict[str, str]) -> Markup:
+    html = str(render_markdown(markdown))
+    filled = _PLACEHOLDER.sub(
+        lambda match: _html_value(match.group(1), values[match.group(1)]), html
+    )
+    return Markup(filled)  # noqa: S704 - sanitised Markdown with escaped values
+
+
+def render(subject: str, body: str, values: dict[str, str]) -> tuple[str, str, Markup]:
+    """(subject, plain text, HTML) for one person."""
+    return fill_text(subject, values), fill_text(body, values), fill_html(body, values)
+
+
+def template_for(gathering_id: int, key: str) -> EmailTemplate | None:
+    return db.session.scalar(
+        select(EmailTemplate).where(
+            EmailTemplate.gathering_id == gathering_id, EmailTemplate.kind == key
+        )
+    )
+
+
+def custom_wording(
+    registration: Registration, kind: str, context: dict
+) -> tuple[str, str, Markup] | None:
+    """The organiser's wording for this kind of email, if they wrote one."""
+    key = KIND_TO_TEMPLATE.get(kind)
+    if key is None:
+        return None
+    template = template_for(registration.gathering_id, key)
+    if template is None:
+        return None
+    return render(
+        template.subject, template.body, values_for(registration, manage_url=context["manage_url"])
+    )

@@ -1,0 +1,45 @@
+"""Forms for acting on registrants: one person's actions and the list's bulk actions."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField
+
+from app.forms_common import select_options
+
+PERSON_ACTIONS = ("cancel", "give_place", "move", "resend", "attended", "not_attended", "erase")
+BULK_ACTIONS = ("message", "move", "cancel")
+
+
+class PersonActionForm(FlaskForm):
+    """Every action on the registrant page posts this; `confirmed` is set only by the
+    confirmation page, so an action that emails or removes is never one click."""
+
+    action = HiddenField()
+    confirmed = HiddenField()
+    notify = BooleanField("Email them that their registration is cancelled", default=True)
+    over_capacity = BooleanField("Give the place even though the gathering is full")
+    room_id = SelectField("Breakout room", choices=[], validate_choice=False)
+
+    def __init__(self, *args, rooms=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.room_id.choices = select_options(
+            [("", "No room"), *((str(room.id), room.title) for room in rooms)]
+        )
+
+
+class BulkForm(FlaskForm):
+    action = SelectField(
+        "With the selected people",
+        choices=select_options(
+            [("message", "Write to them"), ("move", "Move to a room"), ("cancel", "Cancel")]
+        ),
+    )
+    room_id = SelectField("Room to move them to", choices=[], validate_choice=False)
+    all_matching = BooleanField("All people matching the filters, not only those ticked")
+    notify = BooleanField("Email them that their registration is cancelled", default=True)
+    confirmed = HiddenField()
+
+    def __init__(self, *args, rooms=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.room_id.choices = select_options(
+            [("", "No room"), *((str(room.id), room.title) for room in rooms)]
+        )
