@@ -19,9 +19,9 @@ from app.organiser import bp, history, people
 from app.organiser.needs import needs_labels
 from app.organiser.people_forms import BULK_ACTIONS, PERSON_ACTIONS, BulkForm, PersonActionForm
 from app.organiser.registrants import RegistrantFilter
+from app.registration import routes as registration_routes
 from app.registration import services as registration_services
 from app.registration.forms import ManageForm
-from app.registration.routes import _form_data
 
 organiser_only = roles_required(UserRole.ORGANISER)
 
@@ -178,7 +178,9 @@ def edit_registrant(slug: str, registration_id: int):
     if registration.erased_at is not None or registration.status == RegistrationStatus.CANCELLED:
         flash("A cancelled or erased registration cannot be edited.", "error")
         return redirect(url_for(".registrant", slug=slug, registration_id=registration.id), 303)
-    form = ManageForm(obj=None, breakouts=gathering.breakouts, data=_form_data(registration))
+    form = ManageForm(
+        obj=None, breakouts=gathering.breakouts, data=registration_routes._form_data(registration)
+    )
     if form.validate_on_submit():
         try:
             registration_services.update_registration(registration, form.to_data(), now=_now())
