@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.auth.services import create_user, find_user
 from app.choices import UserRole
-from app.demo import seed_demo
+from app.demo import DEMO_REGISTRATIONS, seed_demo, seed_demo_accounts
 from app.extensions import db
 from app.models import Gathering, User
 
@@ -42,9 +42,16 @@ def create_user_command(email: str, role: str, name: str, password: str | None) 
 
 
 @click.command("seed-demo")
-@click.option("--participants", default=126, show_default=True, type=click.IntRange(0, 200_000))
+@click.option(
+    "--participants",
+    default=DEMO_REGISTRATIONS,
+    show_default=True,
+    type=click.IntRange(0, 200_000),
+    help="People registered for 2022; 126 in every 150 of them take part.",
+)
 def seed_demo_command(participants: int) -> None:
-    """Create the 2022 demo gathering and an upcoming one; running it again adds nothing new."""
+    """Create the 2021 and 2022 demo gatherings and an upcoming one; running it again adds
+    nothing new."""
 
     def progress(items):
         if participants < 1000:
@@ -55,6 +62,7 @@ def seed_demo_command(participants: int) -> None:
     db.session.commit()
     click.echo(
         f"Demo ready: {added['past_registrations']} registrations added to the 2022 gathering, "
+        f"{added['inaugural_registrations']} to the 2021 one, "
         f"{added['upcoming_registrations']} to the upcoming one."
     )
 
@@ -87,6 +95,15 @@ def first_run_command() -> None:
         click.echo("  This password is shown only once.")
         click.echo("")
     if not db.session.scalar(select(func.count(Gathering.id))):
-        seed_demo(126, now=datetime.now(UTC))
+        seed_demo(now=datetime.now(UTC))
+        accounts = seed_demo_accounts()
         db.session.commit()
         click.echo("Demo gatherings created.")
+        for account in accounts:
+            click.echo("")
+            click.echo(f"  Demo {UserRole.label_for(account.role).lower()} account:")
+            click.echo(f"    email:    {account.email}")
+            click.echo(f"    password: {account.password}")
+        if accounts:
+            click.echo("  These passwords are shown only once.")
+            click.echo("")

@@ -1,9 +1,12 @@
-"""The demo: the 2022 provincial gathering as it happened, and an upcoming one to try.
+"""The demo: the 29 November 2021 inaugural engagement event and the 20 October 2022
+provincial gathering as they happened (about 150 registered in 2022 and 126 took part),
+an upcoming gathering to try, and one account for each staff role.
 
 People are generated from a seed per person, so person 17 is the same whatever N is, and
-running the seed again adds only who is missing."""
+running the seed again adds only who is missing. Many of 2021's people come back in 2022."""
 
 import random
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,7 +14,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from app.breakouts.demo import seed_demo_breakouts
+from app.attendance.demo import seed_demo_attendance
+from app.auth.services import create_user, find_user
+from app.breakouts.demo import DEMO_NOTES, INAUGURAL_NOTES, seed_demo_breakouts
+from app.breakouts.staffing import add_staff
 from app.choices import (
     AgendaKind,
     HealthRegion,
@@ -20,14 +26,24 @@ from app.choices import (
     PriorityArea,
     RegistrationStatus,
     Role,
+    UserRole,
 )
 from app.community.demo import seed_demo_community
+from app.evaluation.demo import Comments, seed_demo_evaluation
 from app.extensions import db
-from app.models import AgendaItem, Gathering, Registration
+from app.models import AgendaItem, Gathering, Registration, StaffRole
 
 PACIFIC = ZoneInfo("America/Vancouver")
 DEMO_SLUG = "provincial-gathering-2022"
+INAUGURAL_SLUG = "inaugural-engagement-2021"
 UPCOMING_SLUG = "upcoming-gathering"
+DEMO_REGISTRATIONS = 150
+# Of the people registered for 2022, the share who took part: 126 of about 150.
+TAKING_PART_2022 = 126 / 150
+# The inaugural event was smaller; about 60% of its people came back in 2022.
+SIZE_2021 = 0.64
+TAKING_PART_2021 = 0.85
+RETURNING_2021 = 0.6
 
 LAND_ACKNOWLEDGEMENT = (
     "We gather from many places across the province now called British Columbia, on the "
@@ -65,6 +81,34 @@ AGENDA_2022 = [
     ("12:00", "12:30", "Next steps and closing", "CoP co-chairs", ""),
 ]
 BREAKOUT_TIME_2022 = ("10:45", "11:50")
+
+AGENDA_2021 = [
+    ("09:00", "09:10", "Welcome and introductions", "Shared Care Committee co-chairs", ""),
+    ("09:10", "09:20", "Opening and land acknowledgement", "An Indigenous Elder", ""),
+    (
+        "09:20",
+        "09:40",
+        "Why a perinatal community of practice?",
+        "Shared Care perinatal lead",
+        "What the Divisions and health authorities asked for, and what a community of practice "
+        "can do.",
+    ),
+    (
+        "09:40",
+        "10:00",
+        "What we heard: the provincial perinatal engagement",
+        "Project team",
+        "Findings of the engagement survey and interviews held in 2021.",
+    ),
+    ("11:00", "11:30", "Priorities and next steps", "Shared Care Committee co-chairs", ""),
+]
+BREAKOUTS_2021 = [
+    PriorityArea.PRIMARY_CARE_ACCESS,
+    PriorityArea.CLOSER_TO_HOME,
+    PriorityArea.POSTPARTUM_TRANSITION,
+    PriorityArea.EDUCATION,
+]
+BREAKOUT_TIME_2021 = ("10:05", "10:55")
 
 REGION_WEIGHTS = {
     HealthRegion.FRASER: 22,
@@ -107,11 +151,11 @@ ROLES_BY_ORGANISATION = {
         Role.ALLIED_HEALTH,
     ],
     OrganisationType.PHSA: [Role.ADMINISTRATOR, Role.NURSE, Role.SPECIALIST],
-    OrganisationType.FNHA: [Role.NURSE, Role.ADMINISTRATOR, Role.ALLIED_HEALTH],
+    OrganisationType.FNHA: [Role.NURSE, Role.ADMINISTRATOR, Role.ALLIED_HEALTH, Role.ELDER],
     OrganisationType.MINISTRY: [Role.ADMINISTRATOR],
     OrganisationType.DOCTORS_OF_BC: [Role.ADMINISTRATOR, Role.FAMILY_PHYSICIAN],
     OrganisationType.PCN: [Role.NURSE_PRACTITIONER, Role.FAMILY_PHYSICIAN, Role.ADMINISTRATOR],
-    OrganisationType.INDIGENOUS_ORGANISATION: [Role.ADMINISTRATOR, Role.ALLIED_HEALTH],
+    OrganisationType.INDIGENOUS_ORGANISATION: [Role.ADMINISTRATOR, Role.ALLIED_HEALTH, Role.ELDER],
     OrganisationType.COMMUNITY: [Role.ALLIED_HEALTH, Role.OTHER, Role.ADMINISTRATOR],
     OrganisationType.PATIENT_PARTNER: [Role.PATIENT_PARTNER],
     OrganisationType.ACADEMIC: [Role.OTHER, Role.SPECIALIST, Role.MIDWIFE],
@@ -329,7 +373,13 @@ def _gathering(slug: str, **values) -> tuple[Gathering, bool]:
     return gathering, True
 
 
-def _agenda(gathering: Gathering, day: datetime, plenary: list, breakout_time: tuple) -> None:
+def _agenda(
+    gathering: Gathering,
+    day: datetime,
+    plenary: list,
+    breakout_time: tuple,
+    areas: Iterable[PriorityArea] = PriorityArea,
+) -> None:
     for start, end, title, presenter, description in plenary:
         db.session.add(
             AgendaItem(
@@ -342,7 +392,7 @@ def _agenda(gathering: Gathering, day: datetime, plenary: list, breakout_time: t
                 ends_at=_at(day, end),
             )
         )
-    for number, area in enumerate(PriorityArea, start=1):
+    for number, area in enumerate(areas, start=1):
         db.session.add(
             AgendaItem(
                 gathering=gathering,
@@ -385,8 +435,8 @@ def _registrations(
                 hsda=p.hsda,
                 indigenous_identity=p.identity,
                 accessibility_needs=p.needs,
-                first_choice_id=breakouts[p.choices[0]].id,
-                second_choice_id=breakouts[p.choices[1]].id,
+                first_choice_id=breakouts[p.choices[0] % len(breakouts)].id,
+                second_choice_id=breakouts[p.choices[1] % len(breakouts)].id,
                 consent_collection_at=when,
                 consent_followup_at=when if p.followup else None,
                 status=(
@@ -401,13 +451,87 @@ def _registrations(
     return added
 
 
+CONTACT = {
+    "contact_name": "Perinatal CoP coordinator",
+    "contact_title": "Project coordinator, Shared Care",
+    "contact_email": "perinatal.cop@sharedcare.example",
+    "contact_phone": "604-555-0142",
+    "contact_address": "115 - 1665 West Broadway, Vancouver BC V6J 5A4",
+}
+
+
+def _seed_inaugural(participants: int, *, now: datetime, comments: Comments) -> int:
+    """The 29 November 2021 inaugural engagement event, with its own agenda, four
+    breakouts, attendance and survey."""
+    day = datetime(2021, 11, 29, tzinfo=PACIFIC)
+    gathering, created = _gathering(
+        INAUGURAL_SLUG,
+        title="Perinatal Community of Practice: Inaugural Engagement Event",
+        description=(
+            "The first virtual gathering of partners in perinatal care from across BC, to shape "
+            "a provincial community of practice and choose what it works on first."
+        ),
+        starts_at=_at(day, "09:00"),
+        ends_at=_at(day, "11:30"),
+        meeting_url="https://zoom.example/j/81234502021?pwd=Inaugural2021",
+        registration_opens_at=datetime(2021, 10, 25, 16, tzinfo=UTC),
+        registration_closes_at=datetime(2021, 11, 28, 8, tzinfo=UTC),
+        capacity=120,
+        waitlist_enabled=True,
+        land_acknowledgement=LAND_ACKNOWLEDGEMENT,
+        **CONTACT,
+    )
+    if created:
+        _agenda(gathering, day, AGENDA_2021, BREAKOUT_TIME_2021, BREAKOUTS_2021)
+    size = round(participants * SIZE_2021)
+    returning = round(size * RETURNING_2021)
+    people = [person(i, seed=DEMO_SLUG) for i in range(returning)] + [
+        person(i, seed=INAUGURAL_SLUG) for i in range(size - returning)
+    ]
+    start = datetime(2021, 10, 25, 17, tzinfo=UTC)
+    added = _registrations(
+        gathering,
+        people,
+        registered_at=lambda i: start + timedelta(minutes=53 * i % (33 * 24 * 60)),
+    )
+    db.session.flush()
+    _seed_features(
+        gathering,
+        now=now,
+        taking_part=round(size * TAKING_PART_2021),
+        notes=INAUGURAL_NOTES,
+        comments=comments,
+    )
+    return added
+
+
+def _seed_features(
+    gathering: Gathering, *, now: datetime, taking_part: int, notes: dict, comments: Comments
+) -> None:
+    """Breakout rooms and notes, then attendance (check-ins go to the assigned rooms),
+    then the survey (it invites the people who attended)."""
+    slug = gathering.slug
+    seed_demo_breakouts(gathering, rng=random.Random(f"{slug}-breakouts"), now=now, texts=notes)
+    seed_demo_attendance(
+        gathering, rng=random.Random(f"{slug}-attendance"), now=now, taking_part=taking_part
+    )
+    seed_demo_evaluation(
+        gathering, rng=random.Random(f"{slug}-evaluation"), now=now, comments=comments
+    )
+
+
 def seed_demo(
-    participants: int = 126,
+    participants: int = DEMO_REGISTRATIONS,
     *,
     now: datetime,
     progress: Callable[[Iterable], Iterable] = lambda items: items,
 ) -> dict[str, int]:
-    """Create (or complete) the two demo gatherings; returns how many rows were added."""
+    """Create (or complete) the demo gatherings; returns how many rows were added.
+
+    ``participants`` people register for 2022, and 126 in every 150 of them take part
+    by the attendance rule; the 2021 event is about two thirds that size."""
+    comments = Comments(random.Random("demo-comments"))
+    added_inaugural = _seed_inaugural(participants, now=now, comments=comments)
     day = datetime(2022, 10, 20, tzinfo=PACIFIC)
     past, created = _gathering(
         DEMO_SLUG,
@@ -421,14 +545,10 @@ def seed_demo(
         meeting_url="https://zoom.example/j/81234567890?pwd=DemoGathering2022",
         registration_opens_at=datetime(2022, 9, 1, 16, tzinfo=UTC),
         registration_closes_at=datetime(2022, 10, 19, 7, tzinfo=UTC),
-        capacity=150,
+        capacity=max(150, participants),
         waitlist_enabled=True,
         land_acknowledgement=LAND_ACKNOWLEDGEMENT,
-        contact_name="Perinatal CoP coordinator",
-        contact_title="Project coordinator, Shared Care",
-        contact_email="perinatal.cop@sharedcare.example",
-        contact_phone="604-555-0142",
-        contact_address="115 - 1665 West Broadway, Vancouver BC V6J 5A4",
+        **CONTACT,
     )
     if created:
         _agenda(past, day, AGENDA_2022, BREAKOUT_TIME_2022)
@@ -456,11 +576,7 @@ def seed_demo(
         capacity=150,
         waitlist_enabled=True,
         land_acknowledgement=LAND_ACKNOWLEDGEMENT,
-        contact_name="Perinatal CoP coordinator",
-        contact_title="Project coordinator, Shared Care",
-        contact_email="perinatal.cop@sharedcare.example",
-        contact_phone="604-555-0142",
-        contact_address="115 - 1665 West Broadway, Vancouver BC V6J 5A4",
+        **CONTACT,
     )
     if created:
         _agenda(upcoming, upcoming_day, AGENDA_2022[:1] + AGENDA_2022[-1:], ("09:15", "11:55"))
@@ -470,13 +586,49 @@ def seed_demo(
         registered_at=lambda i: now - timedelta(hours=4 * (40 - i)),
     )
     db.session.flush()
-    # Feature seeders (breakout assignment and notes, attendance, evaluation) run here.
-    seed_demo_breakouts(past, rng=random.Random(f"{DEMO_SLUG}-breakouts"), now=now)
-    from app.attendance.demo import seed_demo_attendance  # keep after breakout assignment
-
-    seed_demo_attendance(past, rng=random.Random(f"{DEMO_SLUG}-attendance"), now=now)
-    from app.evaluation.demo import seed_demo_evaluation  # after attendance: invites attendees
-
-    seed_demo_evaluation(past, rng=random.Random(f"{DEMO_SLUG}-evaluation"), now=now)
+    _seed_features(
+        past,
+        now=now,
+        taking_part=round(participants * TAKING_PART_2022),
+        notes=DEMO_NOTES,
+        comments=comments,
+    )
     seed_demo_community()
-    return {"past_registrations": added_past, "upcoming_registrations": added_upcoming}
+    return {
+        "inaugural_registrations": added_inaugural,
+        "past_registrations": added_past,
+        "upcoming_registrations": added_upcoming,
+    }
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    email: str
+    password: str
+
+
+DEMO_STAFF = [
+    (UserRole.FACILITATOR, "facilitator@example.org", "Demo Facilitator"),
+    (UserRole.STEERING, "steering@example.org", "Demo Steering Member"),
+]
+
+
+def seed_demo_accounts() -> list[DemoAccount]:
+    """A facilitator who runs two of the 2022 rooms and a steering committee member, so
+    a newcomer can see every role. Returns the accounts created now, with their
+    passwords (shown once); none when they exist already."""
+    created = []
+    for role, email, name in DEMO_STAFF:
+        if find_user(email) is not None:
+            continue
+        password = secrets.token_urlsafe(12)
+        user = create_user(email, password, role=role.value, name=name)
+        created.append(DemoAccount(role.value, email, password))
+        if role == UserRole.FACILITATOR:
+            db.session.flush()
+            past = db.session.scalar(select(Gathering).where(Gathering.slug == DEMO_SLUG))
+            for room in past.breakouts[:2] if past is not None else []:
+                add_staff(room, user, StaffRole.FACILITATOR.value)
+    db.session.flush()
+    return created

@@ -18,10 +18,11 @@ NOW = datetime(2022, 10, 21, 18, 0, tzinfo=UTC)
 
 def test_demo_report_parses_as_zoom(gathering_2022, make_registration):
     people = [make_registration(gathering_2022, name=f"Demo Person{i}") for i in range(30)]
-    data, present = demo_zoom_report(gathering_2022, people, rng=random.Random(1))
+    taking_part = {p.id for p in people[:20]}
+    data = demo_zoom_report(gathering_2022, people, rng=random.Random(1), taking_part=taking_part)
     report = parse_report(data)
     assert report.format == "zoom" and not report.date_order_guessed
-    assert len(report.rows) >= len(present) + 7
+    assert len(report.rows) >= len(taking_part) + 7
 
 
 def test_seed_demo_attendance(gathering_2022, make_registration):
@@ -45,3 +46,15 @@ def test_seed_demo_attendance(gathering_2022, make_registration):
     db.session.commit()
     assert again == 0
     assert db.session.scalar(select(func.count()).select_from(AttendanceRecord)) == added
+
+
+def test_exactly_the_asked_number_take_part_even_with_shared_names(
+    gathering_2022, make_registration
+):
+    for i in range(60):
+        make_registration(gathering_2022, name="Sam Lee" if i % 10 == 0 else f"Demo Person{i}")
+    seed_demo_attendance(gathering_2022, rng=random.Random(3), now=NOW, taking_part=45)
+    db.session.commit()
+    facts = gathering_facts(gathering_2022)
+    assert (facts.registered, facts.attended, facts.walk_ins) == (60, 45, 4)
+    assert db.session.scalar(select(ImportBatch.ambiguous)) == 0

@@ -3,8 +3,9 @@
 from sqlalchemy import func, select
 
 from app.choices import RegistrationStatus
-from app.demo import DEMO_SLUG, UPCOMING_SLUG, person
+from app.demo import DEMO_SLUG, INAUGURAL_SLUG, UPCOMING_SLUG, person
 from app.extensions import db
+from app.facts import gathering_facts
 from app.models import AgendaItem, Gathering, Registration, User
 
 
@@ -84,11 +85,12 @@ def test_seed_demo_is_realistic_and_does_not_duplicate(runner):
 
     again = runner.invoke(args=["seed-demo", "--participants", "60"])
     assert again.exit_code == 0
-    assert "0 registrations added to the 2022 gathering" in again.output
-    assert db.session.scalar(select(func.count(Gathering.id))) == 2
+    assert "0 registrations added to the 2022 gathering, 0 to the 2021 one" in again.output
+    assert db.session.scalar(select(func.count(Gathering.id))) == 3
+    inaugural = db.session.scalar(select(Gathering).where(Gathering.slug == INAUGURAL_SLUG))
     assert db.session.scalar(select(func.count(AgendaItem.id))) == len(past.agenda_items) + len(
         upcoming.agenda_items
-    )
+    ) + len(inaugural.agenda_items)
 
     more = runner.invoke(args=["seed-demo", "--participants", "70"])
     assert "10 registrations added" in more.output
@@ -99,7 +101,7 @@ def test_demo_people_are_deterministic():
     assert person(5, seed=DEMO_SLUG) != person(6, seed=DEMO_SLUG)
 
 
-def test_default_seed_has_126_participants(runner):
+def test_default_seed_has_150_registered_and_126_taking_part(runner):
     runner.invoke(args=["seed-demo"])
     past = db.session.scalar(select(Gathering).where(Gathering.slug == DEMO_SLUG))
     confirmed = db.session.scalar(
@@ -111,13 +113,17 @@ def test_default_seed_has_126_participants(runner):
     total = db.session.scalar(
         select(func.count(Registration.id)).where(Registration.gathering_id == past.id)
     )
-    assert total == 126 and 115 <= confirmed <= 126
+    assert total == 150 and 140 <= confirmed <= 150
+    assert gathering_facts(past).attended == 126
 
 
 def test_first_run_prints_the_password_once(runner):
     first = runner.invoke(args=["first-run"])
     assert first.exit_code == 0, first.output
     assert "password:" in first.output and "organiser@example.org" in first.output
-    assert db.session.scalar(select(func.count(Gathering.id))) == 2
+    assert "Demo facilitator account:" in first.output
+    assert "facilitator@example.org" in first.output and "steering@example.org" in first.output
+    assert first.output.count("password:") == 3
+    assert db.session.scalar(select(func.count(Gathering.id))) == 3
     second = runner.invoke(args=["first-run"])
     assert "password:" not in second.output

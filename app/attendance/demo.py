@@ -1,11 +1,13 @@
 """Demo attendance for seed-demo: a generated Zoom report imported the real way, plus
-breakout check-ins, so the dashboard and the report have plausible figures."""
+breakout check-ins, so the dashboard and the report have plausible figures (and, when
+asked, an exact number of people who took part)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import random
+from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -47,34 +49,53 @@ def _row(name: str, email: str, join: datetime, leave: datetime, guest: bool) ->
     ]
 
 
+def _taking_part(
+    registrations: list[Registration], *, rng: random.Random, taking_part: int | None
+) -> set[int]:
+    """Who stays long enough to count: exactly ``taking_part`` people when given, else
+    about 85% of them."""
+    if taking_part is None:
+        return {r.id for r in registrations if rng.random() < 0.85}
+    chosen = rng.sample(registrations, min(taking_part, len(registrations)))
+    return {r.id for r in chosen}
+
+
 def demo_zoom_report(
-    gathering: Gathering, registrations: list[Registration], *, rng: random.Random
-) -> tuple[bytes, dict[int, int]]:
-    """A Zoom participants report for the day: nearly 90% of confirmed registrants
-    join and about 85% stay long enough to count, some rejoining; a few guests and
-    devices. Returns the CSV and each included
-    registration's minutes."""
+    gathering: Gathering,
+    registrations: list[Registration],
+    *,
+    rng: random.Random,
+    taking_part: set[int],
+) -> bytes:
+    """A Zoom participants report for the day. The people in ``taking_part`` stay well
+    past the attendance minimum (some rejoining after a dropped connection); of the
+    others, some look in for a few minutes and the rest never join. A few guests and
+    devices join too. Returns the CSV.
+
+    A person whose name another registrant shares always shows their email, so the
+    import matches every row and the demo's figures are exact."""
     zone = ZoneInfo(gathering.timezone)
     start = gathering.starts_at.astimezone(zone).replace(tzinfo=None)
     end = gathering.ends_at.astimezone(zone).replace(tzinfo=None)
+    short_stay = max(1, gathering.attendance_threshold_minutes - 1)
+    names = Counter(r.name.casefold() for r in registrations)
     rows: list[list[str]] = []
-    present: dict[int, int] = {}
     for registration in registrations:
-        if rng.random() >= 0.89:
-            continue
         join = start + timedelta(seconds=rng.randint(-12 * 60, 20 * 60))
-        roll = rng.random()
-        if roll < 0.70:
-            leave = end + timedelta(seconds=rng.randint(-20 * 60, 6 * 60))
-        elif roll < 0.97:
-            leave = join + timedelta(minutes=rng.randint(45, 150))
+        if registration.id in taking_part:
+            if rng.random() < 0.75:
+                leave = end + timedelta(seconds=rng.randint(-20 * 60, 6 * 60))
+            else:
+                leave = join + timedelta(minutes=rng.randint(45, 150))
+        elif rng.random() < 0.3:
+            leave = join + timedelta(minutes=rng.randint(1, short_stay), seconds=-30)
         else:
-            leave = join + timedelta(minutes=rng.randint(2, 9))
-        present[registration.id] = int((leave - join).total_seconds() // 60)
+            continue
         name = registration.name
         if rng.random() < 0.15:
             name = f"{name} ({rng.choice(['she/her', 'he/him', 'they/them'])})"
-        email = registration.email if rng.random() < 0.9 else ""
+        unique_name = names[registration.name.casefold()] == 1
+        email = "" if unique_name and rng.random() < 0.1 else registration.email
         if rng.random() < 0.12 and (leave - join) > timedelta(minutes=60):
             drop = join + (leave - join) / 3
             back = drop + timedelta(seconds=rng.randint(30, 240))
@@ -93,13 +114,16 @@ def demo_zoom_report(
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(ZOOM_HEADER)
     writer.writerows(rows)
-    return out.getvalue().encode("utf-8"), present
+    return out.getvalue().encode("utf-8")
 
 
-def seed_demo_attendance(gathering: Gathering, *, rng: random.Random, now: datetime) -> int:
-    """Import a generated Zoom report for the whole day and check people in to their
-    breakout rooms. Does nothing when the gathering already has attendance; returns
-    the number of records added."""
+def seed_demo_attendance(
+    gathering: Gathering, *, rng: random.Random, now: datetime, taking_part: int | None = None
+) -> int:
+    """Import a generated Zoom report for the whole day and check the people who took
+    part in to their breakout rooms. ``taking_part``: how many confirmed registrants
+    meet the attendance rule (about 85% when not given). Does nothing when the
+    gathering already has attendance; returns the number of records added."""
     existing = db.session.scalar(
         select(func.count())
         .select_from(AttendanceRecord)
@@ -117,7 +141,8 @@ def seed_demo_attendance(gathering: Gathering, *, rng: random.Random, now: datet
             .order_by(Registration.id)
         )
     )
-    data, present = demo_zoom_report(gathering, registrations, rng=rng)
+    chosen = _taking_part(registrations, rng=rng, taking_part=taking_part)
+    data = demo_zoom_report(gathering, registrations, rng=rng, taking_part=chosen)
     review.import_file(
         gathering,
         data=data,
@@ -130,8 +155,7 @@ def seed_demo_attendance(gathering: Gathering, *, rng: random.Random, now: datet
     rooms: dict[int, list[review.RecordEntry]] = {}
     for registration in registrations:
         room_id = registration.assigned_breakout_id or registration.first_choice_id
-        stayed = present.get(registration.id, 0) >= 60
-        if stayed and room_id in breakouts and rng.random() < 0.93:
+        if registration.id in chosen and room_id in breakouts and rng.random() < 0.93:
             when = breakouts[room_id].starts_at + timedelta(seconds=rng.randint(0, 300))
             entry = review.RecordEntry(registration.id, "", "", 0, when, None)
             rooms.setdefault(room_id, []).append(entry)

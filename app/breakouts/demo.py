@@ -1,5 +1,6 @@
-"""Breakout rooms and submitted notes for the 2022 demo gathering, so that the report has
-real material. The notes are invented for the demo, written from the seven priority areas."""
+"""Breakout rooms and submitted notes for the demo gatherings (2021 and 2022), so that the
+report has real material. The notes are invented for the demo, written from the seven
+priority areas."""
 
 import random
 from datetime import datetime, timedelta
@@ -340,7 +341,132 @@ DEMO_NOTES: dict[PriorityArea, dict[str, Any]] = {
 }
 
 
-def seed_demo_breakouts(gathering: Gathering, *, rng: random.Random, now: datetime) -> dict:
+# The 2021 inaugural engagement event asked what the community of practice should work
+# on: four rooms, shorter notes.
+INAUGURAL_NOTES: dict[PriorityArea, dict[str, Any]] = {
+    A.PRIMARY_CARE_ACCESS: {
+        "questions": [
+            "What happens today when a pregnant patient has no family physician?",
+            "What should a community of practice do about it first?",
+        ],
+        "summary": (
+            "Participants described pregnant patients arriving at maternity clinics with no "
+            "family physician or nurse practitioner, and families losing care after six "
+            "weeks.\n\n"
+            "The room asked the new community of practice to make **attachment for every "
+            "mother-baby dyad** one of its priorities, and to start by learning what Divisions "
+            "already do."
+        ),
+        "themes": [
+            "Attachment of unattached perinatal patients",
+            "A provider for every mother-baby dyad",
+            "Workforce capacity",
+            "Data and measurement",
+        ],
+        "actions": [
+            {
+                "text": "Make attachment of perinatal patients a priority area of the CoP.",
+                "owner": "Steering committee",
+                "for_steering": True,
+            },
+        ],
+        "quotes": ["Nobody should leave hospital with a newborn and no one to call."],
+    },
+    A.CLOSER_TO_HOME: {
+        "questions": [
+            "How far do families travel to give birth or to see a specialist?",
+            "Which supports could move closer to home?",
+        ],
+        "summary": (
+            "Rural and Indigenous participants spoke about families leaving their communities "
+            "weeks before birth, and the cost and isolation that brings.\n\n"
+            "Virtual visits, travel support and local doulas were named as changes that "
+            "would matter, with **First Nations communities leading** the design of their own "
+            "services."
+        ),
+        "themes": [
+            "Rural and remote access",
+            "Indigenous-led care",
+            "Virtual care",
+            "Travel and accommodation costs",
+        ],
+        "actions": [
+            {
+                "text": "Invite FNHA and rural Divisions to co-lead a priority area on care "
+                "closer to home.",
+                "owner": "Steering committee",
+                "for_steering": True,
+            },
+        ],
+        "quotes": ["Our mothers should not have to leave the territory to be cared for."],
+    },
+    A.POSTPARTUM_TRANSITION: {
+        "questions": [
+            "Who looks after a family between six weeks and the first year?",
+            "Where do mental health concerns get missed?",
+        ],
+        "summary": (
+            "The group found that care after the first six weeks is patchy: public health, "
+            "family practice and community programs each see part of the picture.\n\n"
+            "Participants asked for a **clear hand-off at the end of maternity care** and for "
+            "postpartum mental health screening to follow the family."
+        ),
+        "themes": [
+            "The transition to ongoing postpartum care",
+            "Postpartum mental health",
+            "Communication between providers",
+            "Community programs",
+        ],
+        "actions": [
+            {
+                "text": "Map who provides postpartum care in each region after six weeks.",
+                "owner": "Working group",
+                "for_steering": False,
+            },
+            {
+                "text": "Include postpartum mental health in the CoP's first strategic plan.",
+                "owner": "Steering committee",
+                "for_steering": True,
+            },
+        ],
+        "quotes": ["After six weeks it felt like everyone had handed us off to nobody."],
+    },
+    A.EDUCATION: {
+        "questions": [
+            "What do providers need to learn together?",
+            "How should the community of practice share what works?",
+        ],
+        "summary": (
+            "Participants wanted learning that brings family physicians, midwives and nurses "
+            "together rather than separate sessions for each profession.\n\n"
+            "They proposed **regular provincial gatherings** with short case presentations and "
+            "a place to share tools between gatherings."
+        ),
+        "themes": [
+            "Interprofessional learning",
+            "Sharing best practices",
+            "Cultural safety training",
+            "Communication between providers",
+        ],
+        "actions": [
+            {
+                "text": "Hold a provincial gathering of the CoP each year.",
+                "owner": "Steering committee",
+                "for_steering": True,
+            },
+        ],
+        "quotes": ["I learned more from the midwife beside me today than from any webinar."],
+    },
+}
+
+
+def seed_demo_breakouts(
+    gathering: Gathering,
+    *,
+    rng: random.Random,
+    now: datetime,
+    texts: dict[PriorityArea, dict[str, Any]] = DEMO_NOTES,
+) -> dict:
     """Assign the demo gathering's confirmed people to rooms (no emails: it is in the past)
     and submit notes for every room that has none. Running it again adds nothing."""
     result = assignment.assign_automatically(gathering, now=now, keep_existing=True, notify=False)
@@ -350,8 +476,8 @@ def seed_demo_breakouts(gathering: Gathering, *, rng: random.Random, now: dateti
         if note_taking.note_for(room) is not None:
             continue
         try:
-            text = DEMO_NOTES[PriorityArea(room.priority_area)]
-        except ValueError:
+            text = texts[PriorityArea(room.priority_area)]
+        except (ValueError, KeyError):
             continue
         present = counts.get(room.id, 0)
         content = NoteContent(

@@ -27,47 +27,171 @@ ANSWER_CHANCE = {
     "want_more": 0.45,
     "other_comments": 0.2,
 }
-COMMENTS = {
-    "worked_well": [
-        "Hearing the two families tell their own care stories. It kept the patient at the "
-        "centre of every conversation that followed.",
-        "The breakout was small enough that everyone spoke, and the facilitator kept time well.",
-        "Meeting people from other health regions who are working on the same gaps we see "
-        "in the North.",
-        "The opening by the Elder set a respectful tone for the whole morning.",
-        "Clear agenda, started and finished on time, slides shared ahead of the day.",
-        "Seeing where the strategic plan is heading and how our Division's work fits in.",
-        "Practical examples of how other PCNs attach newborns to a family doctor.",
-        "Having midwives, nurses and family physicians in the same room for once.",
-        "The Ministry update was honest about what is and is not funded yet.",
-        "Short presentations with plenty of time to talk.",
-    ],
-    "could_be_better": [
-        "The breakout felt rushed; another fifteen minutes would have let us reach actions.",
-        "Some of the Zoom audio was hard to hear during the Ministry update.",
-        "More time for questions after each presentation.",
-        "It would help to get the breakout questions a few days before.",
-        "A half day on a clinic day is hard for rural physicians; a recording would help.",
-        "Fewer acronyms, or a short glossary for patient partners.",
-        "The chat moved fast and some good questions were never answered.",
-        "Share the list of participants (with consent) so we can follow up with each other.",
-    ],
-    "want_more": [
-        "Stories from rural and remote communities about bringing care closer to home.",
-        "Concrete tools we can take back to our clinic, such as referral templates.",
-        "Time with Perinatal Services BC to ask about data and reporting.",
-        "Indigenous-led sessions on culturally safe perinatal care.",
-        "Follow-up on what happened to the ideas from this year's breakouts.",
-        "Postpartum mental health and how to connect families with supports after six weeks.",
-        "Smaller regional conversations between the provincial gatherings.",
-    ],
-    "other_comments": [
-        "Thank you to the organisers; this was a good use of a morning.",
-        "Please keep the virtual format so people outside the Lower Mainland can join.",
-        "I appreciated the honorarium and recognition for patient partners.",
-        "Looking forward to the summary report.",
-    ],
+# Open answers are put together from a lead-in, a subject and what the person made of
+# it, so no sentence is given twice word for word (real comments rarely are).
+LEAD_INS = ["", "For me, ", "Honestly, ", "Overall, ", "In my view, "]
+COMMENT_PARTS = {
+    "worked_well": {
+        "hearing families tell their own care stories": [
+            "kept the patient at the centre of the day",
+            "was the part I will remember",
+        ],
+        "the small breakout groups": [
+            "meant that everyone had a chance to speak",
+            "made the conversation practical rather than theoretical",
+        ],
+        "meeting people from other health regions": [
+            "showed me we are working on the same gaps in different places",
+            "gave me three new contacts to follow up with",
+        ],
+        "the opening by the Elder": [
+            "set a respectful tone for the whole morning",
+            "reminded us whose lands we were meeting on",
+        ],
+        "starting and finishing on time": [
+            "made it easy to take part from a clinic",
+            "showed respect for people's schedules",
+        ],
+        "seeing where the strategic plan is heading": [
+            "helped me see how our Division's work fits in",
+            "made the priorities feel real",
+        ],
+        "the examples from Primary Care Networks": [
+            "gave me ideas I can take back to my team this month",
+            "showed that attaching newborns to a family doctor can work",
+        ],
+        "having midwives, nurses and family physicians in one conversation": [
+            "is rare and worth repeating",
+            "brought out problems none of us sees alone",
+        ],
+        "the facilitator in my breakout": [
+            "kept us on time and on topic",
+            "made sure the quieter voices were heard",
+        ],
+        "patient partners speaking in every session": [
+            "kept us honest about what families experience",
+            "changed how I think about discharge planning",
+        ],
+    },
+    "could_be_better": {
+        "the breakout time": [
+            "felt too short to reach actions",
+            "could be fifteen minutes longer",
+        ],
+        "the audio during some presentations": [
+            "was hard to follow at times",
+            "dropped out for people on the phone line",
+        ],
+        "the time for questions after each talk": [
+            "was squeezed by the presentations running over",
+            "should be protected in the agenda",
+        ],
+        "the breakout questions": [
+            "could be shared a few days before the gathering",
+            "were too broad to answer in an hour",
+        ],
+        "a half day on a clinic day": [
+            "is a barrier for rural physicians; a recording would help",
+            "is hard to arrange cover for",
+        ],
+        "the number of acronyms": [
+            "left patient partners out of parts of the conversation",
+            "could be eased by a short glossary",
+        ],
+        "the chat during the presentations": [
+            "moved too fast for the good questions to be answered",
+            "was a distraction from the speakers",
+        ],
+        "the follow-up after the gathering": [
+            "should say who will do what by when",
+            "needs to reach people who could not attend",
+        ],
+        "the introductions in the breakout": [
+            "took a third of our time",
+            "could be done in the chat instead",
+        ],
+    },
+    "want_more": {
+        "stories from rural and remote communities": [
+            "about bringing care closer to home",
+            "told by the people who live there",
+        ],
+        "concrete tools such as referral templates": [
+            "that we can use in clinic the next day",
+            "shared on one page after the gathering",
+        ],
+        "time with Perinatal Services BC": [
+            "to ask about data and reporting",
+            "on the new perinatal guidelines",
+        ],
+        "Indigenous-led sessions": [
+            "on culturally safe perinatal care",
+            "planned with the working group's Elder",
+        ],
+        "follow-up on the ideas from the breakouts": [
+            "so we can see what changed since last time",
+            "at the start of the next gathering",
+        ],
+        "conversation about postpartum mental health": [
+            "and how to connect families with supports after six weeks",
+            "with the people who run the community programs",
+        ],
+        "regional conversations": [
+            "between the provincial gatherings",
+            "for each health region",
+        ],
+        "data on unattached perinatal patients": [
+            "broken down by Primary Care Network",
+            "so we know where the gaps are largest",
+        ],
+    },
+    "other_comments": {
+        "thank you to the organisers": [
+            "for a good use of a morning",
+            "and to everyone who shared their story",
+        ],
+        "please keep the virtual format": [
+            "so people outside the Lower Mainland can join",
+            "even if some sessions return in person",
+        ],
+        "the honorarium for patient partners": [
+            "was appreciated and should continue",
+            "made it possible for me to attend",
+        ],
+        "the summary report": [
+            "is something I will share with my Division",
+            "should go to everyone who registered",
+        ],
+    },
 }
+
+
+class Comments:
+    """Open answers for the demo: each sentence is used at most once, across every
+    gathering seeded with the same instance."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.used: set[str] = set()
+
+    def sentence(self, key: str) -> str | None:
+        fresh = [
+            text
+            for lead in LEAD_INS
+            for subject, remarks in COMMENT_PARTS[key].items()
+            for remark in remarks
+            if (text := _sentence(lead, subject, remark)) not in self.used
+        ]
+        if not fresh:
+            return None
+        chosen = self.rng.choice(fresh)
+        self.used.add(chosen)
+        return chosen
+
+
+def _sentence(lead: str, subject: str, remark: str) -> str:
+    text = f"{lead}{subject} {remark}."
+    return text[0].upper() + text[1:]
 
 
 def _scale(rng: random.Random, key: str) -> str:
@@ -75,7 +199,9 @@ def _scale(rng: random.Random, key: str) -> str:
     return rng.choices(choices, weights=SCALE_WEIGHTS.get(key, (1, 2, 10, 45, 40, 2)))[0]
 
 
-def _answers(survey, registration: Registration, rng: random.Random) -> dict:
+def _answers(
+    survey, registration: Registration, rng: random.Random, comments: Comments
+) -> dict:
     values: dict = {}
     for question in survey.questions:
         if question.kind == QuestionKind.SCALE:
@@ -90,18 +216,22 @@ def _answers(survey, registration: Registration, rng: random.Random) -> dict:
                     if joined
                     else services.NO_BREAKOUT
                 )
-        elif question.kind == QuestionKind.TEXT:
-            pool = COMMENTS.get(question.key, [])
-            if pool and rng.random() < ANSWER_CHANCE.get(question.key, 0.3):
-                values[question.id] = rng.choice(pool)
+        elif question.kind == QuestionKind.TEXT and question.key in COMMENT_PARTS:
+            if rng.random() < ANSWER_CHANCE.get(question.key, 0.3):
+                text = comments.sentence(question.key)
+                if text is not None:
+                    values[question.id] = text
         elif question.kind == QuestionKind.SINGLE and question.options:
             values[question.id] = rng.choice(question.options)
     return values
 
 
-def seed_demo_evaluation(gathering: Gathering, *, rng: random.Random, now: datetime) -> int:
+def seed_demo_evaluation(
+    gathering: Gathering, *, rng: random.Random, now: datetime, comments: Comments | None = None
+) -> int:
     """Create the closed survey with invitations and responses; returns responses added
-    (0 when the gathering already has a survey, so seeding twice changes nothing)."""
+    (0 when the gathering already has a survey, so seeding twice changes nothing).
+    Pass one ``comments`` to several gatherings so none repeats another's sentences."""
     if services.survey_for(gathering) is not None:
         return 0
     opened = gathering.ends_at - timedelta(minutes=10)
@@ -128,9 +258,11 @@ def seed_demo_evaluation(gathering: Gathering, *, rng: random.Random, now: datet
         if id(invitation) not in chosen:
             invitation.reminded_at = reminded_at
             invitation.reminder_count = 1
+    comments = comments or Comments(rng)
     for invitation, registration in responders:
         when = invited_at + timedelta(hours=rng.randint(1, 12 * 24))
-        services.submit_response(invitation, _answers(survey, registration, rng), now=when)
+        answers = _answers(survey, registration, rng, comments)
+        services.submit_response(invitation, answers, now=when)
     db.session.flush()
     services.close_survey(survey, now=max(now, survey.closes_at))
     return len(responders)
