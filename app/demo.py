@@ -32,6 +32,7 @@ from app.community.demo import seed_demo_community
 from app.evaluation.demo import Comments, seed_demo_evaluation
 from app.extensions import db
 from app.models import AgendaItem, Gathering, Registration, StaffRole
+from app.writer_lock import lock_gathering
 
 PACIFIC = ZoneInfo("America/Vancouver")
 DEMO_SLUG = "provincial-gathering-2022"
@@ -483,6 +484,8 @@ def _seed_inaugural(participants: int, *, now: datetime, comments: Comments) -> 
     )
     if created:
         _agenda(gathering, day, AGENDA_2021, BREAKOUT_TIME_2021, BREAKOUTS_2021)
+    db.session.commit()
+    lock_gathering(gathering.id)
     size = round(participants * SIZE_2021)
     returning = round(size * RETURNING_2021)
     people = [person(i, seed=DEMO_SLUG) for i in range(returning)] + [
@@ -502,6 +505,7 @@ def _seed_inaugural(participants: int, *, now: datetime, comments: Comments) -> 
         notes=INAUGURAL_NOTES,
         comments=comments,
     )
+    db.session.commit()
     return added
 
 
@@ -529,7 +533,9 @@ def seed_demo(
     """Create (or complete) the demo gatherings; returns how many rows were added.
 
     ``participants`` people register for 2022, and 126 in every 150 of them take part
-    by the attendance rule; the 2021 event is about two thirds that size."""
+    by the attendance rule; the 2021 event is about two thirds that size. Each gathering
+    is seeded in transactions of its own, because every write to a gathering takes its
+    lock first (app.writer_lock)."""
     comments = Comments(random.Random("demo-comments"))
     added_inaugural = _seed_inaugural(participants, now=now, comments=comments)
     day = datetime(2022, 10, 20, tzinfo=PACIFIC)
@@ -552,6 +558,8 @@ def seed_demo(
     )
     if created:
         _agenda(past, day, AGENDA_2022, BREAKOUT_TIME_2022)
+    db.session.commit()
+    lock_gathering(past.id)
     start = datetime(2022, 9, 1, 17, tzinfo=UTC)
     people = [person(i, seed=DEMO_SLUG) for i in range(participants)]
     added_past = _registrations(
@@ -560,6 +568,15 @@ def seed_demo(
         registered_at=lambda i: start + timedelta(minutes=37 * i % (45 * 24 * 60)),
     )
 
+    db.session.flush()
+    _seed_features(
+        past,
+        now=now,
+        taking_part=round(participants * TAKING_PART_2022),
+        notes=DEMO_NOTES,
+        comments=comments,
+    )
+    db.session.commit()
     local_now = now.astimezone(PACIFIC)
     upcoming_day = (local_now + timedelta(weeks=8)).replace(
         hour=0, minute=0, second=0, microsecond=0
@@ -580,19 +597,14 @@ def seed_demo(
     )
     if created:
         _agenda(upcoming, upcoming_day, AGENDA_2022[:1] + AGENDA_2022[-1:], ("09:15", "11:55"))
+    db.session.commit()
+    lock_gathering(upcoming.id)
     added_upcoming = _registrations(
         upcoming,
         [person(i, seed=UPCOMING_SLUG) for i in range(40)],
         registered_at=lambda i: now - timedelta(hours=4 * (40 - i)),
     )
-    db.session.flush()
-    _seed_features(
-        past,
-        now=now,
-        taking_part=round(participants * TAKING_PART_2022),
-        notes=DEMO_NOTES,
-        comments=comments,
-    )
+    db.session.commit()
     seed_demo_community()
     return {
         "inaugural_registrations": added_inaugural,

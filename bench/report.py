@@ -55,20 +55,6 @@ def seed(folder: Path, participants: int) -> None:
         db.create_all()
         seed_demo(participants, now=datetime.now(UTC))
         db.session.commit()
-        try:  # the evaluation seeder may or may not be wired into seed_demo yet
-            import random
-
-            from sqlalchemy import select
-
-            from app.demo import DEMO_SLUG
-            from app.evaluation.demo import seed_demo_evaluation
-            from app.models import Gathering
-
-            past = db.session.scalar(select(Gathering).where(Gathering.slug == DEMO_SLUG))
-            seed_demo_evaluation(past, rng=random.Random("bench"), now=datetime.now(UTC))
-            db.session.commit()
-        except ImportError:
-            pass
 
 
 def measure(folder: Path, repeats: int) -> dict:
