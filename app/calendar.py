@@ -36,20 +36,11 @@ from functools import lru_cache
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from app import timefmt
+
 PRODID = "-//BC Perinatal Community of Practice//Gathering manager//EN"
 CRLF = b"\r\n"
 ALARM_MINUTES = 15
-
-ZONE_SHORT_NAMES = {
-    "America/Vancouver": "PT",
-    "America/Edmonton": "MT",
-    "America/Regina": "CST",
-    "America/Winnipeg": "CT",
-    "America/Toronto": "ET",
-    "America/Halifax": "AT",
-    "America/St_Johns": "NT",
-}
-
 
 class Method(StrEnum):
     PUBLISH = "PUBLISH"
@@ -363,28 +354,12 @@ def _observance(change: _Change, onset: datetime | None = None, rule: str = "") 
 # --- wording -------------------------------------------------------------------------
 
 
-def clock(moment: datetime, zone: ZoneInfo) -> str:
-    """'9:00 a.m.' in the gathering's zone, the house style for times."""
-    local = moment.astimezone(zone)
-    hour = local.hour % 12 or 12
-    return f"{hour}:{local.minute:02d} {'a.m.' if local.hour < 12 else 'p.m.'}"
-
-
-def zone_label(tzid: str, moment: datetime) -> str:
-    return ZONE_SHORT_NAMES.get(tzid) or moment.astimezone(ZoneInfo(tzid)).tzname() or tzid
-
-
-def long_date(moment: datetime, zone: ZoneInfo) -> str:
-    local = moment.astimezone(zone)
-    return f"{local:%A} {local.day} {local:%B %Y}"
-
-
 def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _agenda_line(event: CalendarEvent, zone: ZoneInfo) -> str:
-    line = f"{clock(event.starts_at, zone)} to {clock(event.ends_at, zone)}: "
+def _agenda_line(event: CalendarEvent, zone: str) -> str:
+    line = f"{timefmt.clock(event.starts_at, zone)} to {timefmt.clock(event.ends_at, zone)}: "
     line += one_line(event.title)
     if event.presenter:
         line += f" ({one_line(event.presenter)})"
@@ -394,12 +369,13 @@ def _agenda_line(event: CalendarEvent, zone: ZoneInfo) -> str:
 def personal_description(invite: PersonalInvite) -> str:
     """Plain text for the invite's DESCRIPTION (also reused by the emails)."""
     gathering = invite.gathering
-    zone = ZoneInfo(gathering.timezone)
-    label = zone_label(gathering.timezone, gathering.starts_at)
+    zone = gathering.timezone
+    label = timefmt.zone_short(zone, gathering.starts_at)
     lines = [
         gathering.title,
-        f"{long_date(gathering.starts_at, zone)}, {clock(gathering.starts_at, zone)} to "
-        f"{clock(gathering.ends_at, zone)} {label}",
+        f"{timefmt.long_date(gathering.starts_at, zone)}, "
+        f"{timefmt.clock(gathering.starts_at, zone)} to "
+        f"{timefmt.clock(gathering.ends_at, zone)} {label}",
     ]
     meeting = safe_uri(gathering.meeting_url)
     if meeting:

@@ -40,6 +40,7 @@ class HealthRegion(Choice):
     PREFER_NOT = "prefer_not", "Prefer not to say"
 
 
+# Short labels for table columns, on the dashboard and in the report alike.
 HEALTH_REGION_SHORT = {
     HealthRegion.FRASER: "Fraser",
     HealthRegion.INTERIOR: "Interior",
@@ -48,7 +49,7 @@ HEALTH_REGION_SHORT = {
     HealthRegion.VANCOUVER_COASTAL: "Vancouver Coastal",
     HealthRegion.PROVINCIAL: "Province-wide",
     HealthRegion.OUTSIDE_BC: "Outside BC",
-    HealthRegion.PREFER_NOT: "Not said",
+    HealthRegion.PREFER_NOT: "Not stated",
 }
 
 

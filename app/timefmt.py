@@ -1,4 +1,5 @@
-"""How times read to people: '9:00 a.m. PT', 'Thursday, 20 October 2022'."""
+"""How times read to people: '9:00 a.m. PT', 'Thursday, 20 October 2022'. The one
+source for pages, emails, calendar descriptions and the report."""
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -6,7 +7,11 @@ from zoneinfo import ZoneInfo
 ZONE_ABBREVIATIONS = {
     "America/Vancouver": ("PT", "Pacific time"),
     "America/Edmonton": ("MT", "Mountain time"),
+    "America/Regina": ("CST", "Central standard time"),
+    "America/Winnipeg": ("CT", "Central time"),
     "America/Toronto": ("ET", "Eastern time"),
+    "America/Halifax": ("AT", "Atlantic time"),
+    "America/St_Johns": ("NT", "Newfoundland time"),
 }
 
 
@@ -38,11 +43,6 @@ def long_date(moment: datetime, zone: str) -> str:
 
 def time_range(start: datetime, end: datetime, zone: str) -> str:
     return f"{clock(start, zone)} – {clock(end, zone)} {zone_short(zone, start)}"
-
-
-def local_input_value(moment: datetime | None, zone: str) -> str:
-    """Value for an <input type=datetime-local> showing `moment` in the gathering's zone."""
-    return to_local(moment, zone).strftime("%Y-%m-%dT%H:%M") if moment else ""
 
 
 def from_local(naive: datetime, zone: str) -> datetime:

@@ -101,7 +101,7 @@ def test_every_page_gives_the_same_counts(
     assert (facts.registered, facts.attended, facts.no_shows, facts.walk_ins) == (4, 2, 2, 2)
     assert facts.attended_ids == {people["checked_in"].id, people["stayed"].id}
     assert facts.present_without_place() == {"waitlisted": 1, "cancelled": 1}
-    assert facts.attendance_rate == 0.5
+    assert rules.rate(facts.attended, facts.registered) == 0.5
 
     # The survey audience ("people who attended") is exactly the attended.
     audience = evaluation.audience_ids(gathering, evaluation.Audience.ATTENDEES)

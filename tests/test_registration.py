@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import ManageToken, Registration
 from app.models.mail import OutboundEmail
 from app.registration import services
-from app.registration.tokens import hash_token
+from app.tokens import hash_token
 
 
 def form_data(gathering, **overrides) -> dict:

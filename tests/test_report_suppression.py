@@ -13,7 +13,6 @@ from app.reporting.suppression import (
     check_threshold,
     determined_cells,
     format_count,
-    suppress_series,
     suppress_table,
 )
 
@@ -80,11 +79,6 @@ def test_format_count_shows_small_counts_as_below_threshold_and_zero_as_zero():
 def test_threshold_must_be_between_two_and_ten(bad):
     with pytest.raises(ValueError):
         check_threshold(bad)
-
-
-def test_series_primary_suppression_hides_one_to_four_only():
-    mask = suppress_series(pd.Series([0, 1, 4, 5, 12]), 5)
-    assert mask.tolist() == [False, True, True, False, False]
 
 
 def test_no_small_cells_means_nothing_hidden():

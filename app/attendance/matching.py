@@ -19,7 +19,8 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from app.addresses import normalise_email
-from app.attendance.importers import AttendanceRow, gc_paused
+from app.attendance.importers import AttendanceRow
+from app.gc_pause import gc_paused
 
 
 class Candidate(NamedTuple):

@@ -16,7 +16,6 @@ from app.attendance.importers import (
     DEFAULT_MAX_BYTES,
     DateOrder,
     ParsedReport,
-    gc_paused,
     parse_report,
 )
 from app.attendance.matching import (
@@ -27,6 +26,7 @@ from app.attendance.matching import (
 )
 from app.attendance.services import AttendanceError, check_item, walk_in_key
 from app.extensions import db
+from app.gc_pause import gc_paused
 from app.models import (
     AgendaItem,
     AttendanceRecord,

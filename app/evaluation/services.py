@@ -44,12 +44,12 @@ from app.models.evaluation import (
     SurveyResponse,
     SurveyStatus,
 )
+from app.tokens import hash_token, new_token, well_formed
 
 TEXT_LIMIT = 4000
 PROMPT_LIMIT = 500
 OPTION_LIMIT = 200
 MAX_OPTIONS = 20
-TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 NO_BREAKOUT = "I did not join a breakout"
 
 
@@ -320,10 +320,6 @@ def _raw_token(nonce: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def invitation_token(invitation: SurveyInvitation) -> str:
     """The person's raw link token, rebuilt from the stored nonce and the secret key."""
     return _raw_token(invitation.token_nonce)
@@ -349,7 +345,7 @@ def ensure_invitation(survey: Survey, registration: Registration) -> SurveyInvit
 
 
 def find_invitation(raw: str) -> SurveyInvitation | None:
-    if not TOKEN_SHAPE.match(raw):
+    if not well_formed(raw):
         return None
     return db.session.scalar(
         select(SurveyInvitation).where(SurveyInvitation.token_hash == hash_token(raw))
@@ -453,7 +449,7 @@ def submit_response(
         .values(responded=True)
         .execution_options(synchronize_session=False)
     )
-    edit_key = secrets.token_urlsafe(32)
+    edit_key = new_token()
     response = SurveyResponse(
         survey_id=survey.id,
         edit_key_hash=hash_token(edit_key),
@@ -465,7 +461,7 @@ def submit_response(
 
 
 def find_response(edit_key: str) -> SurveyResponse | None:
-    if not TOKEN_SHAPE.match(edit_key):
+    if not well_formed(edit_key):
         return None
     return db.session.scalar(
         select(SurveyResponse).where(SurveyResponse.edit_key_hash == hash_token(edit_key))

@@ -52,10 +52,6 @@ class GatheringFacts:
         return int(self.registrations["no_show"].sum()) if self.has_attendance else 0
 
     @property
-    def attendance_rate(self) -> float | None:
-        return rules.rate(self.attended, self.registered) if self.has_attendance else None
-
-    @property
     def attended_ids(self) -> set[int]:
         frame = self.registrations
         return set(frame.loc[frame["attended"], "id"].astype(int))

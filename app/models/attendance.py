@@ -98,10 +98,6 @@ class AttendanceRecord(db.Model):
     registration: Mapped[Registration | None] = relationship()
     import_batch: Mapped[ImportBatch | None] = relationship()
 
-    @property
-    def display_name(self) -> str:
-        return self.registration.name if self.registration else self.walk_in_name
-
 
 def dedupe_key(
     *,

@@ -74,9 +74,6 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
-
 
 class Gathering(db.Model):
     __tablename__ = "gatherings"

@@ -1,30 +1,21 @@
-"""Private manage links: 256 random bits each, only their SHA-256 stored."""
-
-import hashlib
-import re
-import secrets
+"""Private manage links (app.tokens: 256 random bits each, only their SHA-256 stored)."""
 
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ManageToken, Registration
-
-TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
-
-
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+from app.tokens import hash_token, new_token, well_formed
 
 
 def issue_manage_token(registration: Registration) -> str:
     """Add a new live token for this registration (not committed) and return it raw."""
-    raw = secrets.token_urlsafe(32)
+    raw = new_token()
     db.session.add(ManageToken(registration=registration, token_hash=hash_token(raw)))
     return raw
 
 
 def find_registration_by_token(raw: str) -> Registration | None:
-    if not TOKEN_SHAPE.match(raw):
+    if not well_formed(raw):
         return None
     return db.session.scalar(
         select(Registration)

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from app import timefmt
 from app.choices import (
+    HEALTH_REGION_SHORT,
     PRIORITY_AREA_SHORT,
     HealthRegion,
     OrganisationType,
@@ -36,17 +37,6 @@ VARIANTS = (COMMITTEE, SHAREABLE)
 
 AUTHOR = "BC Perinatal Community of Practice"
 ORGANISATION = "BC Perinatal Community of Practice · Shared Care Committee"
-
-REGION_SHORT = {
-    HealthRegion.FRASER.value: "Fraser",
-    HealthRegion.INTERIOR.value: "Interior",
-    HealthRegion.ISLAND.value: "Island",
-    HealthRegion.NORTHERN.value: "Northern",
-    HealthRegion.VANCOUVER_COASTAL.value: "Vancouver Coastal",
-    HealthRegion.PROVINCIAL.value: "Province-wide",
-    HealthRegion.OUTSIDE_BC.value: "Outside BC",
-    HealthRegion.PREFER_NOT.value: "Not stated",
-}
 
 PATIENT_STORY = re.compile(r"(patient|family|families)[^.]{0,40}(stor(y|ies))|care stor", re.I)
 
@@ -241,12 +231,6 @@ def _rooms(data: ReportData) -> dict[int, dict]:
     return result
 
 
-def _count(value: int | None, threshold: int | None) -> str:
-    if value is None:
-        return "No data yet"
-    return format_count(value, threshold)
-
-
 def _glance(glance: aggregate.Glance, g: dict, threshold: int | None) -> dict:
     tiles = [
         {
@@ -401,7 +385,7 @@ def _participation(
         "health_region",
         OrganisationType,
         HealthRegion,
-        column_labels=REGION_SHORT,
+        column_labels=HEALTH_REGION_SHORT,
     )
     if threshold is None:
         values = with_totals(cross)

@@ -3,12 +3,10 @@ generated PDF under instance/reports/, and delivery through the outbox."""
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import io
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from app.extensions import db
+from app.gc_pause import gc_paused
 from app.models import Gathering, ReportRun, ReportStatus, User
 from app.reporting import context as report_context
 from app.reporting.load import load_report_data
@@ -76,19 +75,19 @@ def build_report(
     timings: dict[str, float] = {}
     step(*STAGES[0])
     start = time.perf_counter()
-    with _collector_paused():
+    with gc_paused():
         data = load_report_data(gathering)
     timings["load"] = time.perf_counter() - start
     step(*STAGES[1])
     start = time.perf_counter()
-    with _collector_paused():
+    with gc_paused():
         ctx = report_context.build_context(
             data, variant=variant, threshold=threshold, page_size=size, now=now, draw=False
         )
     del data
     timings["aggregate"] = time.perf_counter() - start
     start = time.perf_counter()
-    with _collector_paused():  # figures are freed by reference counting once drawn
+    with gc_paused():  # figures are freed by reference counting once drawn
         report_context.draw_charts(ctx)
     timings["charts"] = time.perf_counter() - start
     step(*STAGES[2])
@@ -139,21 +138,6 @@ def latest_runs(gathering_ids: list[int]) -> dict[int, ReportRun]:
         .order_by(ReportRun.created_at, ReportRun.id)
     ).all()
     return {run.gathering_id: run for run in runs}
-
-
-@contextmanager
-def _collector_paused():
-    """Reading 10,000 rows creates tens of thousands of short-lived objects; the cyclic
-    garbage collector would rescan the whole heap several times meanwhile (more than
-    half of the load time). Pausing it for the few tenths of a second of a stage is
-    safe: anything cyclic left over is collected when it resumes."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def reports_dir() -> Path:
@@ -248,10 +232,6 @@ def stored_pdf(run: ReportRun) -> bytes:
     if hashlib.sha256(content).hexdigest() != run.sha256:
         raise ValueError("The stored report does not match its checksum.")
     return content
-
-
-def download_name(run: ReportRun) -> str:
-    return run.filename
 
 
 def steering_recipients(config) -> list[str]:

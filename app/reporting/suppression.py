@@ -40,16 +40,6 @@ def format_count(count: int, threshold: int | None) -> str:
     return f"{int(count):,}"
 
 
-def suppress_series(counts: pd.Series, threshold: int) -> pd.Series:
-    """Primary suppression of a single list of counts that is printed without a total.
-
-    Returns a boolean mask (True = hide). A list printed WITH its total needs
-    `suppress_table` on a one-column frame instead.
-    """
-    check_threshold(threshold)
-    return counts.astype(int).between(1, threshold - 1)
-
-
 @dataclass(frozen=True)
 class SuppressedTable:
     """A table with its totals, and which cells are hidden and why.

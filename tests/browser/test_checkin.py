@@ -80,7 +80,7 @@ def present_names(live_server, item_id) -> set[str]:
         records = db.session.scalars(
             select(AttendanceRecord).where(AttendanceRecord.agenda_item_id == item_id)
         )
-        return {record.display_name for record in records}
+        return {r.registration.name if r.registration else r.walk_in_name for r in records}
 
 
 def test_type_enter_arrows_and_undo(live_server, checkin_page):

@@ -20,7 +20,6 @@ from app.attendance.importers.decoding import (
 from app.attendance.importers.parsing import (
     AttendanceRow,
     ParsedReport,
-    gc_paused,
     parse_report,
 )
 from app.attendance.importers.tables import ReportFormat, map_header
@@ -36,7 +35,6 @@ __all__ = [
     "ReportFormat",
     "decide_date_order",
     "decode_report",
-    "gc_paused",
     "map_header",
     "parse_duration",
     "parse_report",

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -33,6 +30,7 @@ from app.attendance.importers.times import (
     parse_duration,
 )
 from app.cleaning import one_line
+from app.gc_pause import gc_paused
 
 
 @dataclass(slots=True)
@@ -63,20 +61,6 @@ class ParsedReport:
     date_order: Literal["mdy", "dmy", "ymd"] = "mdy"
     date_order_guessed: bool = False
     header_line: int = 0
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Parsing and matching a large report allocates tens of thousands of small objects
-    that all stay alive; the cyclic collector would rescan them again and again (it
-    tripled the import time in the benchmark), so it waits until the work is done."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def parse_report(
