@@ -1,10 +1,11 @@
 """Friendly error pages: a plain sentence and a way back, never a stack trace."""
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db
+from app.extensions import db, login_manager
 
 MESSAGES = {
     400: (
@@ -17,7 +18,14 @@ MESSAGES = {
     413: ("That was too large", "The form or file you sent is larger than we accept."),
     429: ("Too many attempts", "Please wait a few minutes before trying again."),
     500: ("Something went wrong on our side", "Nothing you did caused this. Please try again."),
+    503: (
+        "We cannot save or show this right now",
+        "Our database is briefly unavailable. Nothing from this request was saved. Please "
+        "try again in a minute.",
+    ),
 }
+RETRY_AFTER_SECONDS = 30
+
 
 
 def _page(code: int, detail: str | None = None):
@@ -42,8 +50,33 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
         return _page(error.code)
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error: DBAPIError):
+        return _unavailable(app, error)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError):
+        if error.connection_invalidated:
+            return _unavailable(app, error)
+        return unexpected(error)
+
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         db.session.rollback()
         app.logger.exception("Unhandled error")
         return _page(500)
+
+
+def _unavailable(app: Flask, error: DBAPIError):
+    """A lost or refused database connection (a restart, a failover, SQLite locked for too
+    long): roll back whatever the request had begun, and answer 503 without touching the
+    database again while rendering (the signed-in user is not loaded for the page)."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.remove()
+    app.logger.warning("Database unavailable: %s", error.orig or error)
+    g._login_user = login_manager.anonymous_user()
+    page, code = _page(503)
+    return page, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
