@@ -1,10 +1,9 @@
 """Forms for the composer, reminders and email wording."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from app.forms_common import select_options, strip
+from app.forms_common import BaseForm, select_options, strip
 from app.messages.services import SEGMENTS
 
 MARKDOWN_HINT = (
@@ -13,7 +12,7 @@ MARKDOWN_HINT = (
 )
 
 
-class ComposeForm(FlaskForm):
+class ComposeForm(BaseForm):
     segment = SelectField("Who it is for", choices=select_options(SEGMENTS.items()))
     room_id = SelectField(
         "Breakout room (when writing to a room)", choices=[], validate_choice=False
@@ -46,7 +45,7 @@ class ComposeForm(FlaskForm):
         return tuple(int(v) for v in (self.ids.data or "").split(",") if v.strip().isdigit())
 
 
-class RemindersForm(FlaskForm):
+class RemindersForm(BaseForm):
     days = StringField(
         "Days before the gathering",
         description="Numbers separated by commas, e.g. 7, 1. Leave empty for no reminders.",
@@ -62,7 +61,7 @@ class RemindersForm(FlaskForm):
         return sorted({int(p) for p in parts}, reverse=True)
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(BaseForm):
     subject = StringField(
         "Subject",
         filters=[strip],

@@ -1,15 +1,14 @@
 """Forms for acting on registrants: one person's actions and the list's bulk actions."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField
 
-from app.forms_common import select_options
+from app.forms_common import BaseForm, select_options
 
 PERSON_ACTIONS = ("cancel", "give_place", "move", "resend", "attended", "not_attended", "erase")
 BULK_ACTIONS = ("message", "move", "cancel")
 
 
-class PersonActionForm(FlaskForm):
+class PersonActionForm(BaseForm):
     """Every action on the registrant page posts this; `confirmed` is set only by the
     confirmation page, so an action that emails or removes is never one click."""
 
@@ -26,7 +25,7 @@ class PersonActionForm(FlaskForm):
         )
 
 
-class BulkForm(FlaskForm):
+class BulkForm(BaseForm):
     action = SelectField(
         "With the selected people",
         choices=select_options(
