@@ -33,6 +33,7 @@ def gathering(slug: str):
         gathering=gathering,
         state=gathering.registration_state(now),
         has_room=has_room(gathering),
+        past=gathering.ends_at <= now,
     )
 
 
