@@ -29,6 +29,7 @@ FEATURE_BLUEPRINTS = (
     "evaluation",
     "report_runs",
     "messages.routes",  # the package itself stays import-light; see app/messages/__init__.py
+    "community",
 )
 
 

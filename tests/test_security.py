@@ -48,6 +48,7 @@ PUBLIC_ENDPOINTS = {
     "evaluation.edit",
     "auth.login",
     "auth.logout",
+    "community.verify_certificate",
 }
 # Public pages whose address carries a secret; treated like participant pages.
 TOKEN_PAGES = re.compile(r"^/(r|s)/")

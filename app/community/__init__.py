@@ -1,1 +1,20 @@
-"""Between gatherings: the community, its recommendations, certificates and outreach."""
+"""Between gatherings: the community's recommendations, certificates of attendance,
+representation targets, outreach and returning participation."""
+
+from flask import Blueprint
+
+bp = Blueprint("community", __name__, cli_group=None)
+
+
+@bp.record_once
+def _setup(state) -> None:
+    from app.community.certificates import certificate_offer
+    from app.community.targets import dashboard_targets
+    from app.models import RecommendationStatus
+
+    state.app.jinja_env.globals["community_certificate_offer"] = certificate_offer
+    state.app.jinja_env.globals["community_dashboard_targets"] = dashboard_targets
+    state.app.jinja_env.globals["RecommendationStatus"] = RecommendationStatus
+
+
+from app.community import routes  # noqa: E402, F401

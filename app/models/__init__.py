@@ -8,7 +8,18 @@ from app.models.breakouts import (
     NoteStatus,
     StaffRole,
 )
-from app.models.community import Community
+from app.models.community import (
+    CLOSED_STATUSES,
+    Certificate,
+    CertificateSettings,
+    Community,
+    Recommendation,
+    RecommendationStatus,
+    RecommendationUpdate,
+    RepresentationTarget,
+    TargetDimension,
+    TargetKind,
+)
 from app.models.core import (
     AgendaItem,
     Gathering,
@@ -50,7 +61,16 @@ __all__ = [
     "BreakoutNote",
     "BreakoutNoteVersion",
     "BreakoutStaff",
+    "CLOSED_STATUSES",
+    "Certificate",
+    "CertificateSettings",
     "Community",
+    "Recommendation",
+    "RecommendationStatus",
+    "RecommendationUpdate",
+    "RepresentationTarget",
+    "TargetDimension",
+    "TargetKind",
     "ImportBatch",
     "ImportStatus",
     "Gathering",

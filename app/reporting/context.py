@@ -22,6 +22,7 @@ from app.choices import (
     PriorityArea,
     Role,
 )
+from app.community.recommendations import since_last_gathering
 from app.reporting import aggregate, charts
 from app.reporting.suppression import (
     SuppressedTable,
@@ -99,7 +100,8 @@ def build_context(
         previous=data.previous,
         previous_title=data.previous_title,
     )
-    contents = [
+    since_last = since_last_gathering(g.get("id"))
+    contents = since_last["contents"] + [
         {"id": "at-a-glance", "title": "At a glance", "level": 1},
         {"id": "who-took-part", "title": "Who took part", "level": 1},
         {"id": "presentations", "title": "Presentations", "level": 1},
@@ -162,6 +164,7 @@ def build_context(
         },
         "contents": contents,
         "content_note": content_note,
+        "since_last": since_last,
         "glance": _glance(glance, g, threshold if suppress else None),
         "participation": _participation(
             data, glance, threshold if suppress else None, identity_threshold=threshold

@@ -1,0 +1,319 @@
+"""Certificates of attendance: who gets one (the shared definition of attended), the
+time they attended, the credits an accreditation grants, a verification code kept only
+as its hash, and the PDFs (one per person, or all of them in a ZIP).
+
+Plain functions: they change the session and never commit; the caller commits."""
+
+import hashlib
+import io
+import re
+import secrets
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_DOWN, Decimal
+
+from sqlalchemy import select
+
+from app import timefmt
+from app.attendance.services import attended_registration_ids
+from app.extensions import db
+from app.models import (
+    AgendaItem,
+    AttendanceRecord,
+    AttendanceSource,
+    Certificate,
+    CertificateSettings,
+    Gathering,
+    Registration,
+    Survey,
+    SurveyInvitation,
+)
+from app.reporting import render
+
+ISSUER = "Perinatal Community of Practice · Shared Care Committee"
+QUARTER_HOUR = 15
+VerifyURL = Callable[[str], str]
+
+
+def stored_settings(gathering: Gathering) -> CertificateSettings | None:
+    return db.session.scalar(
+        select(CertificateSettings).where(CertificateSettings.gathering_id == gathering.id)
+    )
+
+
+def round_down_to_quarter_hour(minutes: int) -> int:
+    return max(0, minutes) // QUARTER_HOUR * QUARTER_HOUR
+
+
+def minutes_attended(gathering: Gathering) -> dict[int, int]:
+    """Minutes each attendee was present, for the people `attended_registration_ids`
+    counts as attended (and nobody else).
+
+    Per agenda item the largest figure of any source counts (records from two sources
+    for one item are the same time, not more of it); a check-in counts the item's
+    scheduled length. A whole-gathering record (the main Zoom meeting, which includes
+    its breakout rooms) and the sum of the item records are two measures of the same
+    morning, so the larger one counts, never more than the gathering lasts."""
+    attended = attended_registration_ids(gathering)
+    if not attended:
+        return {}
+    lengths = {
+        item_id: int((end - start).total_seconds() // 60)
+        for item_id, start, end in db.session.execute(
+            select(AgendaItem.id, AgendaItem.starts_at, AgendaItem.ends_at).where(
+                AgendaItem.gathering_id == gathering.id
+            )
+        )
+    }
+    best: dict[tuple[int, int | None], int] = {}
+    for registration_id, item_id, source, minutes in db.session.execute(
+        select(
+            AttendanceRecord.registration_id,
+            AttendanceRecord.agenda_item_id,
+            AttendanceRecord.source,
+            AttendanceRecord.minutes,
+        ).where(
+            AttendanceRecord.gathering_id == gathering.id,
+            AttendanceRecord.registration_id.in_(attended),
+        )
+    ):
+        value = minutes or 0
+        if source == AttendanceSource.CHECKIN and item_id is not None:
+            value = max(value, lengths.get(item_id, 0))
+        key = (registration_id, item_id)
+        best[key] = max(best.get(key, 0), value)
+    whole: dict[int, int] = {}
+    by_items: dict[int, int] = {}
+    for (registration_id, item_id), value in best.items():
+        target = whole if item_id is None else by_items
+        target[registration_id] = target.get(registration_id, 0) + value
+    limit = int((gathering.ends_at - gathering.starts_at).total_seconds() // 60)
+    return {rid: min(limit, max(whole.get(rid, 0), by_items.get(rid, 0))) for rid in attended}
+
+
+def credits_for(minutes: int, settings: CertificateSettings | None) -> Decimal | None:
+    """Credits for the rounded time, when an accreditation statement grants them."""
+    if settings is None or settings.credits_per_hour is None:
+        return None
+    if not settings.accreditation_statement.strip():
+        return None
+    hours = Decimal(round_down_to_quarter_hour(minutes)) / Decimal(60)
+    return (hours * settings.credits_per_hour).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+
+
+def duration_label(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if rest or not hours:
+        parts.append(f"{rest} minutes")
+    return " ".join(parts)
+
+
+def credits_label(credits: Decimal | None) -> str:
+    if credits is None:
+        return ""
+    text = f"{credits.normalize():f}"
+    return f"{text} credit{'' if credits == 1 else 's'}"
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def verify_code(code: str) -> Certificate | None:
+    """The certificate this code was printed on, or None for any other string."""
+    if not CODE_SHAPE.match(code or ""):
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code_hash == hash_code(code)))
+
+
+# --- who may download --------------------------------------------------------------------
+
+
+def answered_survey(registration: Registration) -> bool:
+    return bool(
+        db.session.scalar(
+            select(SurveyInvitation.id)
+            .join(Survey, Survey.id == SurveyInvitation.survey_id)
+            .where(
+                Survey.gathering_id == registration.gathering_id,
+                SurveyInvitation.registration_id == registration.id,
+                SurveyInvitation.responded.is_(True),
+            )
+            .limit(1)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What the participant's page says about a certificate."""
+
+    available: bool
+    message: str
+
+
+def certificate_offer(registration: Registration) -> Offer | None:
+    """None while nothing is to be said (attendance not final, or not an attendee)."""
+    gathering = registration.gathering
+    settings = stored_settings(gathering)
+    if settings is None or settings.attendance_final_at is None:
+        return None
+    if registration.id not in attended_registration_ids(gathering):
+        return None
+    if settings.require_survey and not answered_survey(registration):
+        return Offer(False, "Your certificate of attendance is ready once you answer the survey.")
+    return Offer(True, "Your certificate of attendance is ready.")
+
+
+# --- documents ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CertificateFacts:
+    name: str
+    gathering_title: str
+    date_label: str
+    time_label: str
+    format_label: str
+    minutes: int
+    duration_label: str
+    credits_label: str
+    statement: str
+    issued_label: str
+    code: str
+    verify_url: str
+
+
+def issue(
+    registration: Registration,
+    *,
+    minutes: int,
+    settings: CertificateSettings | None,
+    verify_url: VerifyURL,
+    now: datetime,
+) -> CertificateFacts:
+    """Record a new certificate (its code hashed) and return what it prints."""
+    gathering = registration.gathering
+    code = secrets.token_urlsafe(18)
+    rounded = round_down_to_quarter_hour(minutes)
+    credits = credits_for(minutes, settings)
+    db.session.add(
+        Certificate(
+            registration=registration,
+            code_hash=hash_code(code),
+            minutes=rounded,
+            credits=credits,
+            issued_at=now,
+        )
+    )
+    zone = gathering.timezone
+    return CertificateFacts(
+        name=registration.name,
+        gathering_title=gathering.title,
+        date_label=timefmt.long_date(gathering.starts_at, zone),
+        time_label=timefmt.time_range(gathering.starts_at, gathering.ends_at, zone),
+        format_label="online",
+        minutes=rounded,
+        duration_label=duration_label(rounded),
+        credits_label=credits_label(credits),
+        statement=settings.accreditation_statement.strip() if credits is not None else "",
+        issued_label=timefmt.long_date(now, zone),
+        code=code,
+        verify_url=verify_url(code),
+    )
+
+
+def certificate_html(certificates: Sequence[CertificateFacts], *, title: str) -> str:
+    env = render.environment()
+    return env.get_template("certificate.html").render(
+        certificates=certificates, title=title, issuer=ISSUER
+    )
+
+
+def certificate_pdf(facts: CertificateFacts) -> bytes:
+    title = f"Certificate of attendance: {facts.name}, {facts.gathering_title}"
+    return render.render_pdf(certificate_html([facts], title=title))
+
+
+class NotAvailable(Exception):
+    """No certificate for this person (yet); the message says why."""
+
+
+def participant_certificate(
+    registration: Registration, *, verify_url: VerifyURL, now: datetime
+) -> bytes:
+    offer = certificate_offer(registration)
+    if offer is None or not offer.available:
+        raise NotAvailable(offer.message if offer else "No certificate is available.")
+    minutes = minutes_attended(registration.gathering).get(registration.id, 0)
+    facts = issue(
+        registration,
+        minutes=minutes,
+        settings=stored_settings(registration.gathering),
+        verify_url=verify_url,
+        now=now,
+    )
+    return certificate_pdf(facts)
+
+
+def file_name(name: str, registration_id: int) -> str:
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()[:60] or "attendee"
+    return f"certificate-{registration_id}-{stem}.pdf"
+
+
+def attendee_rows(gathering: Gathering) -> list[tuple[Registration, int]]:
+    """Every attendee with their minutes, by name."""
+    minutes = minutes_attended(gathering)
+    if not minutes:
+        return []
+    people = db.session.scalars(
+        select(Registration)
+        .where(Registration.id.in_(list(minutes)))
+        .order_by(Registration.name, Registration.id)
+    )
+    return [(person, minutes[person.id]) for person in people]
+
+
+def certificates_zip(gathering: Gathering, *, verify_url: VerifyURL, now: datetime) -> bytes:
+    """One PDF per attendee in one ZIP. Whether participants may download theirs yet
+    does not matter here: organisers may hand them out themselves."""
+    settings = stored_settings(gathering)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for registration, minutes in attendee_rows(gathering):
+            facts = issue(
+                registration, minutes=minutes, settings=settings, verify_url=verify_url, now=now
+            )
+            archive.writestr(file_name(registration.name, registration.id), certificate_pdf(facts))
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class CertificateSettingsData:
+    attendance_final: bool
+    require_survey: bool
+    accreditation_statement: str
+    credits_per_hour: Decimal | None
+
+
+def save_settings(gathering: Gathering, data: CertificateSettingsData, *, now: datetime) -> None:
+    settings = stored_settings(gathering)
+    if settings is None:
+        settings = CertificateSettings(gathering=gathering)
+        db.session.add(settings)
+    if data.attendance_final and settings.attendance_final_at is None:
+        settings.attendance_final_at = now
+    elif not data.attendance_final:
+        settings.attendance_final_at = None
+    settings.require_survey = data.require_survey
+    settings.accreditation_statement = data.accreditation_statement
+    settings.credits_per_hour = data.credits_per_hour
+    settings.updated_at = now

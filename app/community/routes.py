@@ -1,0 +1,280 @@
+"""Between-gatherings pages: recommendations (organisers and the steering committee),
+certificates, targets, outreach and returning participation (organisers), a
+participant's own certificate, and the public verification page."""
+
+from datetime import UTC, datetime
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.auth.access import participant, public, roles_required
+from app.choices import UserRole
+from app.community import bp, certificates, outreach, recommendations, targets
+from app.community.forms import (
+    TARGET_GROUPS,
+    CertificateSettingsForm,
+    RecommendationForm,
+    TargetsForm,
+)
+from app.extensions import db
+from app.models import Gathering, Recommendation, Registration
+from app.registration.routes import gathering_or_404
+from app.spreadsheet import to_csv
+
+organiser_only = roles_required(UserRole.ORGANISER)
+recommendation_editors = roles_required(UserRole.ORGANISER, UserRole.STEERING)
+
+
+def _verify_url(code: str) -> str:
+    return url_for("community.verify_certificate", code=code, _external=True)
+
+
+# --- recommendations ---------------------------------------------------------------------
+
+
+@bp.route("/community/recommendations/")
+@recommendation_editors
+def recommendations_home():
+    gatherings = db.session.scalars(select(Gathering).order_by(Gathering.starts_at.desc())).all()
+    counts = dict(
+        db.session.execute(
+            select(Recommendation.gathering_id, func.count()).group_by(Recommendation.gathering_id)
+        ).all()
+    )
+    return render_template(
+        "community/recommendations_home.html", gatherings=gatherings, counts=counts
+    )
+
+
+def _recommendation_form(recommendation: Recommendation, *, bound: bool) -> RecommendationForm:
+    values = {
+        "status": recommendation.status,
+        "owner": recommendation.owner,
+        "due_on": recommendation.due_on,
+    }
+    prefix = f"r{recommendation.id}"
+    if bound:
+        return RecommendationForm(prefix=prefix)
+    return RecommendationForm(formdata=None, prefix=prefix, data=values)
+
+
+def _recommendations_page(
+    gathering: Gathering,
+    posted: RecommendationForm | None = None,
+    posted_id: int | None = None,
+    status: int = 200,
+):
+    carried = recommendations.carried_recommendations(gathering)
+    own = recommendations.own_recommendations(gathering)
+    forms = {
+        r.id: posted
+        if r.id == posted_id and posted is not None
+        else _recommendation_form(r, bound=False)
+        for r in [*carried, *own]
+    }
+    return (
+        render_template(
+            "community/recommendations.html",
+            gathering=gathering,
+            carried=carried,
+            own=own,
+            forms=forms,
+            posted_id=posted_id,
+        ),
+        status,
+    )
+
+
+@bp.route("/community/g/<slug>/recommendations")
+@recommendation_editors
+def recommendations_page(slug: str):
+    return _recommendations_page(gathering_or_404(slug))
+
+
+@bp.route("/community/g/<slug>/recommendations/<int:item_id>", methods=["POST"])
+@recommendation_editors
+def update_recommendation(slug: str, item_id: int):
+    gathering = gathering_or_404(slug)
+    recommendation = db.get_or_404(Recommendation, item_id)
+    visible = {r.id for r in recommendations.carried_recommendations(gathering)}
+    if recommendation.gathering_id != gathering.id and recommendation.id not in visible:
+        abort(404)
+    form = _recommendation_form(recommendation, bound=True)
+    if form.validate_on_submit():
+        try:
+            recommendations.update_recommendation(
+                recommendation, form.to_change(), author=current_user, now=datetime.now(UTC)
+            )
+        except recommendations.RecommendationError as error:
+            db.session.rollback()
+            form.status.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Recommendation updated.", "success")
+            return redirect(
+                url_for("community.recommendations_page", slug=slug, _anchor=f"rec-{item_id}"),
+                303,
+            )
+    return _recommendations_page(gathering, form, recommendation.id, 422)
+
+
+# --- between gatherings: overview and returning participation ----------------------------
+
+
+@bp.route("/community/g/<slug>/")
+@organiser_only
+def overview(slug: str):
+    gathering = gathering_or_404(slug)
+    return render_template(
+        "community/overview.html",
+        gathering=gathering,
+        returning=outreach.returning_participation(gathering),
+    )
+
+
+# --- certificates ------------------------------------------------------------------------
+
+
+@bp.route("/community/g/<slug>/certificates", methods=["GET", "POST"])
+@organiser_only
+def certificate_settings(slug: str):
+    gathering = gathering_or_404(slug)
+    settings = certificates.stored_settings(gathering)
+    form = CertificateSettingsForm(
+        data={
+            "attendance_final": bool(settings and settings.attendance_final_at),
+            "require_survey": bool(settings and settings.require_survey),
+            "accreditation_statement": settings.accreditation_statement if settings else "",
+            "credits_per_hour": settings.credits_per_hour if settings else None,
+        }
+    )
+    if form.validate_on_submit():
+        certificates.save_settings(gathering, form.to_data(), now=datetime.now(UTC))
+        db.session.commit()
+        flash("Certificate settings saved.", "success")
+        return redirect(url_for("community.certificate_settings", slug=slug), 303)
+    rows = certificates.attendee_rows(gathering)
+    return (
+        render_template(
+            "community/certificates.html",
+            gathering=gathering,
+            form=form,
+            settings=settings,
+            rows=rows,
+            rounded=certificates.round_down_to_quarter_hour,
+            duration=certificates.duration_label,
+        ),
+        422 if form.errors else 200,
+    )
+
+
+@bp.route("/community/g/<slug>/certificates.zip")
+@organiser_only
+def certificates_zip(slug: str):
+    gathering = gathering_or_404(slug)
+    body = certificates.certificates_zip(gathering, verify_url=_verify_url, now=datetime.now(UTC))
+    db.session.commit()
+    return Response(
+        body,
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{gathering.slug}-certificates.zip"'
+        },
+    )
+
+
+@bp.route("/r/<token>/certificate.pdf")
+@participant
+def my_certificate(registration: Registration, token: str):
+    try:
+        pdf = certificates.participant_certificate(
+            registration, verify_url=_verify_url, now=datetime.now(UTC)
+        )
+    except certificates.NotAvailable as reason:
+        db.session.rollback()
+        flash(str(reason), "info")
+        return redirect(url_for("registration.manage", token=token), 303)
+    db.session.commit()
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": 'attachment; filename="'
+            + certificates.file_name(registration.name, registration.id)
+            + '"'
+        },
+    )
+
+
+@bp.route("/certificates/<code>")
+@public
+def verify_certificate(code: str):
+    certificate = certificates.verify_code(code)
+    if certificate is None:
+        return render_template("community/verify_unknown.html"), 404
+    return render_template(
+        "community/verify.html",
+        certificate=certificate,
+        gathering=certificate.registration.gathering,
+        duration=certificates.duration_label(certificate.minutes),
+        credits=certificates.credits_label(certificate.credits),
+    )
+
+
+# --- representation targets and outreach -------------------------------------------------
+
+
+@bp.route("/community/g/<slug>/targets", methods=["GET", "POST"])
+@organiser_only
+def targets_page(slug: str):
+    gathering = gathering_or_404(slug)
+    form = TargetsForm()
+    if request.method == "GET":
+        form.fill(targets.targets_of(gathering))
+    if form.validate_on_submit():
+        try:
+            for dimension in TARGET_GROUPS:
+                targets.save_targets(
+                    gathering, dimension, form.inputs(dimension), now=datetime.now(UTC)
+                )
+        except targets.TargetError as error:
+            db.session.rollback()
+            form.region_kind.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Targets saved.", "success")
+            return redirect(url_for("community.targets_page", slug=slug), 303)
+    return (
+        render_template(
+            "community/targets.html",
+            gathering=gathering,
+            form=form,
+            groups=TARGET_GROUPS,
+            rows=targets.target_rows(gathering),
+        ),
+        422 if form.errors else 200,
+    )
+
+
+@bp.route("/community/g/<slug>/outreach")
+@organiser_only
+def outreach_page(slug: str):
+    gathering = gathering_or_404(slug)
+    return render_template(
+        "community/outreach.html",
+        gathering=gathering,
+        outreach=outreach.outreach_for(gathering),
+    )
+
+
+@bp.route("/community/g/<slug>/outreach.csv")
+@organiser_only
+def outreach_csv(slug: str):
+    gathering = gathering_or_404(slug)
+    rows = outreach.outreach_rows(outreach.outreach_for(gathering))
+    return Response(
+        to_csv(outreach.OUTREACH_HEADERS, rows),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{gathering.slug}-outreach.csv"'},
+    )
