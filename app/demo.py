@@ -605,7 +605,7 @@ def seed_demo(
         registered_at=lambda i: now - timedelta(hours=4 * (40 - i)),
     )
     db.session.commit()
-    seed_demo_community()
+    seed_demo_community(now=now)
     return {
         "inaugural_registrations": added_inaugural,
         "past_registrations": added_past,

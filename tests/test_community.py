@@ -1,6 +1,6 @@
 """The community a gathering belongs to, and the gatherings that came before it."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from app.community.demo import seed_demo_community
 from app.community.history import earlier_gatherings, previous_gathering
@@ -57,10 +57,59 @@ def test_a_gathering_outside_any_community_has_no_history(make_gathering):
 
 def test_demo_community_takes_the_gatherings_once(make_gathering):
     one, two = make_gathering(), make_gathering()
-    community = seed_demo_community()
-    again = seed_demo_community()
+    now = datetime.now(UTC)
+    community = seed_demo_community(now=now)
+    again = seed_demo_community(now=now)
     db.session.commit()
     assert again.id == community.id
     assert community.name == "Perinatal Community of Practice"
     assert {one.community_id, two.community_id} == {community.id}
     assert db.session.scalars(db.select(Community)).all() == [community]
+
+
+def test_demo_gives_last_years_recommendations_a_history_and_the_next_one_targets(
+    make_gathering, make_registration
+):
+    from app.community.recommendations import since_last_gathering
+    from app.models import CertificateSettings, Recommendation, RepresentationTarget
+    from tests.fixtures_report import add_note
+
+    now = datetime.now(UTC)
+    upcoming = make_gathering()
+    this_year = make_gathering(
+        starts_at=now - timedelta(days=400), ends_at=now - timedelta(days=400, hours=-3)
+    )
+    last_year = make_gathering(
+        starts_at=now - timedelta(days=730), ends_at=now - timedelta(days=730, hours=-3)
+    )
+    add_note(
+        last_year.breakouts[0],
+        actions=[
+            {"text": f"Recommendation {n}", "owner": "Working group", "for_steering": True}
+            for n in range(6)
+        ],
+    )
+    seed_demo_community(now=now)
+    seed_demo_community(now=now)
+    db.session.commit()
+
+    statuses = [
+        r.status
+        for r in db.session.scalars(db.select(Recommendation).order_by(Recommendation.id))
+    ]
+    assert statuses == ["done", "in_progress", "accepted", "declined", "proposed", "done"]
+    for recommendation in db.session.scalars(db.select(Recommendation)):
+        for update in recommendation.updates:
+            assert last_year.ends_at < update.created_at < this_year.starts_at
+    shown = since_last_gathering(this_year.id)
+    assert [row["status_label"] for row in shown["rows"]][:2] == ["Done", "In progress"]
+    assert shown["rows"][1]["latest"]["note"].startswith("Three health authorities")
+
+    final = {
+        s.gathering_id: s.attendance_final_at
+        for s in db.session.scalars(db.select(CertificateSettings))
+    }
+    assert set(final) == {last_year.id, this_year.id}
+    targets = db.session.scalars(db.select(RepresentationTarget)).all()
+    assert {t.gathering_id for t in targets} == {upcoming.id}
+    assert {t.code for t in targets} >= {"northern", "indigenous_org", "patient_partner"}
