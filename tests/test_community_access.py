@@ -13,7 +13,6 @@ from app.extensions import db
 from app.models import AttendanceRecord, Recommendation
 from app.models.attendance import dedupe_key
 from tests.conftest import login
-from tests.fixtures_report import add_note
 
 ORGANISER_ONLY = {
     "community.overview",
@@ -61,6 +60,13 @@ def test_the_only_new_write_steering_may_make_is_a_recommendation_update(app):
         and "steering" in app.view_functions[rule.endpoint].access
     }
     assert writes == {"community.update_recommendation"}
+
+
+def add_note(room, **content):
+    """Imported late: tests.fixtures_report is also a pytest plugin of other modules."""
+    from tests.fixtures_report import add_note as add
+
+    return add(room, **content)
 
 
 @pytest.fixture

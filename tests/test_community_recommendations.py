@@ -18,7 +18,13 @@ from app.extensions import db
 from app.models import Community, Recommendation, RecommendationUpdate
 from app.reporting import services as report_services
 from tests.conftest import login
-from tests.fixtures_report import add_note
+
+
+def add_note(room, **content):
+    """Imported late: tests.fixtures_report is also a pytest plugin of other modules."""
+    from tests.fixtures_report import add_note as add
+
+    return add(room, **content)
 
 
 @pytest.fixture

@@ -8,12 +8,8 @@ bp = Blueprint("community", __name__, cli_group=None)
 
 @bp.record_once
 def _setup(state) -> None:
-    from app.community.certificates import certificate_offer
-    from app.community.targets import dashboard_targets
     from app.models import RecommendationStatus
 
-    state.app.jinja_env.globals["community_certificate_offer"] = certificate_offer
-    state.app.jinja_env.globals["community_dashboard_targets"] = dashboard_targets
     state.app.jinja_env.globals["RecommendationStatus"] = RecommendationStatus
 
 

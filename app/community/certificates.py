@@ -1,6 +1,6 @@
-"""Certificates of attendance: who gets one (the shared definition of attended), the
-time they attended, the credits an accreditation grants, a verification code kept only
-as its hash, and the PDFs (one per person, or all of them in a ZIP).
+"""Certificates of attendance: who gets one (attended, as the read model in app.facts
+says), the time they attended, the credits an accreditation grants, a verification code
+kept only as its hash, and the PDFs (one per person, or all of them in a ZIP).
 
 Plain functions: they change the session and never commit; the caller commits."""
 
@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 
+import pandas as pd
 from sqlalchemy import select
 
 from app import timefmt
-from app.attendance.services import attended_registration_ids
 from app.extensions import db
+from app.facts import GatheringFacts, gathering_facts
 from app.models import (
-    AgendaItem,
-    AttendanceRecord,
     AttendanceSource,
     Certificate,
     CertificateSettings,
@@ -47,47 +46,39 @@ def round_down_to_quarter_hour(minutes: int) -> int:
     return max(0, minutes) // QUARTER_HOUR * QUARTER_HOUR
 
 
-def minutes_attended(gathering: Gathering) -> dict[int, int]:
-    """Minutes each attendee was present, for the people `attended_registration_ids`
-    counts as attended (and nobody else).
+def minutes_attended(gathering: Gathering, facts: GatheringFacts | None = None) -> dict[int, int]:
+    """Minutes each attendee was present, for the people the read model counts as
+    attended (and nobody else).
 
     Per agenda item the largest figure of any source counts (records from two sources
     for one item are the same time, not more of it); a check-in counts the item's
     scheduled length. A whole-gathering record (the main Zoom meeting, which includes
     its breakout rooms) and the sum of the item records are two measures of the same
     morning, so the larger one counts, never more than the gathering lasts."""
-    attended = attended_registration_ids(gathering)
+    facts = facts or gathering_facts(gathering)
+    attended = facts.attended_ids
     if not attended:
         return {}
     lengths = {
-        item_id: int((end - start).total_seconds() // 60)
-        for item_id, start, end in db.session.execute(
-            select(AgendaItem.id, AgendaItem.starts_at, AgendaItem.ends_at).where(
-                AgendaItem.gathering_id == gathering.id
-            )
-        )
+        item.id: int((item.ends_at - item.starts_at).total_seconds() // 60)
+        for item in gathering.agenda_items
     }
     best: dict[tuple[int, int | None], int] = {}
-    for registration_id, item_id, source, minutes in db.session.execute(
-        select(
-            AttendanceRecord.registration_id,
-            AttendanceRecord.agenda_item_id,
-            AttendanceRecord.source,
-            AttendanceRecord.minutes,
-        ).where(
-            AttendanceRecord.gathering_id == gathering.id,
-            AttendanceRecord.registration_id.in_(attended),
-        )
-    ):
-        value = minutes or 0
-        if source == AttendanceSource.CHECKIN and item_id is not None:
-            value = max(value, lengths.get(item_id, 0))
-        key = (registration_id, item_id)
+    records = facts.attendance
+    records = records[records["registration_id"].isin(attended)]
+    for registration_id, item_id, source, minutes in records[
+        ["registration_id", "agenda_item_id", "source", "minutes"]
+    ].itertuples(index=False):
+        item = None if pd.isna(item_id) else int(item_id)
+        value = 0 if pd.isna(minutes) else int(minutes)
+        if source == AttendanceSource.CHECKIN and item is not None:
+            value = max(value, lengths.get(item, 0))
+        key = (int(registration_id), item)
         best[key] = max(best.get(key, 0), value)
     whole: dict[int, int] = {}
     by_items: dict[int, int] = {}
-    for (registration_id, item_id), value in best.items():
-        target = whole if item_id is None else by_items
+    for (registration_id, item), value in best.items():
+        target = whole if item is None else by_items
         target[registration_id] = target.get(registration_id, 0) + value
     limit = int((gathering.ends_at - gathering.starts_at).total_seconds() // 60)
     return {rid: min(limit, max(whole.get(rid, 0), by_items.get(rid, 0))) for rid in attended}
@@ -166,7 +157,7 @@ def certificate_offer(registration: Registration) -> Offer | None:
     settings = stored_settings(gathering)
     if settings is None or settings.attendance_final_at is None:
         return None
-    if registration.id not in attended_registration_ids(gathering):
+    if registration.id not in gathering_facts(gathering).attended_ids:
         return None
     if settings.require_survey and not answered_survey(registration):
         return Offer(False, "Your certificate of attendance is ready once you answer the survey.")

@@ -1,6 +1,5 @@
 """Forms for recommendations, certificate settings and representation targets."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -17,30 +16,27 @@ from app.choices import HealthRegion, OrganisationType
 from app.community.certificates import CertificateSettingsData
 from app.community.recommendations import RecommendationChange
 from app.community.targets import TargetInput
-from app.forms_common import select_options, strip
+from app.forms_common import BaseForm, select_options
 from app.models import RecommendationStatus, TargetDimension, TargetKind
 
 
-class RecommendationForm(FlaskForm):
+class RecommendationForm(BaseForm):
     """One per recommendation on the page; a prefix keeps every field's id unique."""
 
     status = SelectField("Status", choices=select_options(RecommendationStatus.choices()))
     owner = StringField(
         "Owner",
-        filters=[strip],
         validators=[Length(max=200)],
         description="An organisation or a role, not a person's name unless they agreed.",
     )
     due_on = DateField("Due date", validators=[Optional()], description="Optional.")
     note = TextAreaField(
         "What happened",
-        filters=[strip],
         validators=[Length(max=4000)],
         description="Dated and shown as the latest update, also in the shareable report.",
     )
     evidence_url = URLField(
         "Evidence link",
-        filters=[strip],
         validators=[
             Optional(),
             Length(max=500),
@@ -59,7 +55,7 @@ class RecommendationForm(FlaskForm):
         )
 
 
-class CertificateSettingsForm(FlaskForm):
+class CertificateSettingsForm(BaseForm):
     attendance_final = BooleanField(
         "Attendance is final: participants may download their certificates",
         description="Mark this once every Zoom or Teams report is imported.",
@@ -69,7 +65,6 @@ class CertificateSettingsForm(FlaskForm):
     )
     accreditation_statement = TextAreaField(
         "Accreditation statement",
-        filters=[strip],
         validators=[Length(max=1000)],
         description=(
             "Optional, printed on every certificate, for example: This one-credit-per-hour "
@@ -107,7 +102,7 @@ TARGET_GROUPS = {
 }
 
 
-class TargetsFormBase(FlaskForm):
+class TargetsFormBase(BaseForm):
     """One number per health region and per organisation type; blank means no target.
     Each dimension counts people or shares of registrations, not a mix."""
 

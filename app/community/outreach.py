@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app import timefmt
-from app.attendance.services import attended_registration_ids
+from app.addresses import normalise_email
 from app.choices import HEALTH_REGION_SHORT, HealthRegion, OrganisationType, RegistrationStatus
 from app.community.history import earlier_gatherings
 from app.extensions import db
+from app.facts import gathering_facts
 from app.models import Gathering, Registration
-from app.registration.services import normalise_email
 
 
 def organisation_key(name: str) -> str:
@@ -71,7 +71,7 @@ def outreach_for(gathering: Gathering) -> Outreach:
     organisations_now = {organisation_key(r.organisation_name) for r in now_registered}
 
     previous = earlier[-1]
-    present = attended_registration_ids(previous)
+    present = gathering_facts(previous).attended_ids
     found: dict[str, list[Registration]] = {}
     for registration in _active(previous):
         key = organisation_key(registration.organisation_name)
@@ -95,7 +95,7 @@ def outreach_for(gathering: Gathering) -> Outreach:
     seen: set[str] = set(emails_now)
     people: list[OutreachPerson] = []
     for past in reversed(earlier):
-        attended = attended_registration_ids(past)
+        attended = gathering_facts(past).attended_ids
         for registration in _active(past):
             email = normalise_email(registration.email)
             if email in seen:

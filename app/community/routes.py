@@ -18,8 +18,8 @@ from app.community.forms import (
     TargetsForm,
 )
 from app.extensions import db
+from app.lookups import gathering_or_404
 from app.models import Gathering, Recommendation, Registration
-from app.registration.routes import gathering_or_404
 from app.spreadsheet import to_csv
 
 organiser_only = roles_required(UserRole.ORGANISER)

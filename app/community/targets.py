@@ -1,18 +1,19 @@
 """Representation targets: how many people (or what share) the organisers hope to hear
 from each health region and kind of organisation, against who has registered so far.
 
-"Registered" is what the dashboard's table counts: confirmed registrations."""
+"Registered" is the read model's word (app.facts.rules): a confirmed registration."""
 
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
-from app.choices import HEALTH_REGION_SHORT, HealthRegion, OrganisationType, RegistrationStatus
+from app.choices import HEALTH_REGION_SHORT, HealthRegion, OrganisationType
 from app.extensions import db
-from app.models import Gathering, Registration, RepresentationTarget, TargetDimension, TargetKind
+from app.facts import GatheringFacts, gathering_facts, rules
+from app.models import Gathering, RepresentationTarget, TargetDimension, TargetKind
 
 DIMENSIONS: dict[str, tuple[str, type]] = {
     TargetDimension.HEALTH_REGION.value: ("health_region", HealthRegion),
@@ -107,24 +108,18 @@ def _label(dimension: str, code: str) -> str:
     return choices.label_for(code)
 
 
-def target_rows(gathering: Gathering) -> list[TargetRow]:
-    """Each target with the confirmed registrations it counts and the gap still to close.
-    A share target needs that share of all confirmed registrations, rounded up."""
+def target_rows(gathering: Gathering, facts: GatheringFacts | None = None) -> list[TargetRow]:
+    """Each target with the registered people it counts and the gap still to close.
+    A share target needs that share of everyone registered, rounded up."""
     targets = targets_of(gathering)
     if not targets:
         return []
+    facts = facts or gathering_facts(gathering)
+    registered = rules.registered(facts.registrations)
     counts: dict[tuple[str, str], int] = {}
     for dimension, (column, _choices) in DIMENSIONS.items():
-        attribute = getattr(Registration, column)
-        for code, n in db.session.execute(
-            select(attribute, func.count())
-            .where(
-                Registration.gathering_id == gathering.id,
-                Registration.status == RegistrationStatus.CONFIRMED.value,
-            )
-            .group_by(attribute)
-        ):
-            counts[(dimension, code)] = n
+        for code, n in registered[column].value_counts().items():
+            counts[(dimension, code)] = int(n)
     total = sum(n for (dim, _), n in counts.items() if dim == TargetDimension.HEALTH_REGION)
     order = {
         (dimension, choice.value): i
@@ -162,9 +157,10 @@ def target_rows(gathering: Gathering) -> list[TargetRow]:
     return rows
 
 
-def dashboard_targets(gathering: Gathering, now: datetime | None = None) -> list[TargetRow]:
+def dashboard_targets(
+    gathering: Gathering, facts: GatheringFacts, *, now: datetime
+) -> list[TargetRow]:
     """The dashboard shows targets only while registration is open."""
-    now = now or datetime.now(UTC)
     if gathering.registration_state(now) != "open":
         return []
-    return target_rows(gathering)
+    return target_rows(gathering, facts)

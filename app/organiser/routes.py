@@ -9,6 +9,7 @@ from app.attendance.tables import attendance_summary
 from app.auth.access import roles_required
 from app.breakouts.dashboard import dashboard_overview as breakout_dashboard
 from app.choices import HEALTH_REGION_SHORT, UserRole
+from app.community.targets import dashboard_targets
 from app.extensions import db
 from app.facts import gathering_facts
 from app.lookups import gathering_or_404
@@ -81,6 +82,7 @@ def dashboard(slug: str):
             facts, breakouts=[(item.id, item.title) for item in gathering.breakouts]
         ),
         breakouts=breakout_dashboard(gathering, facts),
+        representation_targets=dashboard_targets(gathering, facts, now=datetime.now(UTC)),
     )
 
 

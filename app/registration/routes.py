@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.access import participant, public
 from app.choices import RegistrationStatus
+from app.community.certificates import certificate_offer
 from app.evaluation.services import open_survey_for
 from app.extensions import db
 from app.lookups import gathering_or_404
@@ -121,6 +122,7 @@ def manage(registration: Registration, token: str):
             token=token,
             position=services.waitlist_position(registration),
             evaluation_survey=open_survey_for(gathering, now=datetime.now(UTC)),
+            certificate_offer=certificate_offer(registration),
         ),
         status,
     )
