@@ -201,11 +201,18 @@ def test_outreach_lists_who_took_part_and_has_not_registered(community_pair):
     assert outreach_for(last).organisations == [] and outreach_for(last).people == []
 
 
-def test_outreach_page_and_csv(community_pair, organiser_client):
-    _, upcoming = community_pair
+def test_outreach_page_invites_through_the_composer_and_exports_csv(
+    community_pair, organiser_client
+):
+    last, upcoming = community_pair
     page = organiser_client.get(f"/community/g/{upcoming.slug}/outreach").get_data(as_text=True)
     assert "Riley Agreed" in page and "Sasha Private" not in page and "Toni Absent" not in page
     assert "Quinn Returning" not in page
+    riley = outreach_for(upcoming).people[0].registration_id
+    link = f"/organiser/g/{last.slug}/messages/new?segment=selected&amp;ids={riley}"
+    assert link in page
+    compose = organiser_client.get(link.replace("&amp;", "&"))
+    assert compose.status_code == 200
     response = organiser_client.get(f"/community/g/{upcoming.slug}/outreach.csv")
     assert response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))

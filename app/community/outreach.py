@@ -33,6 +33,7 @@ def _active(gathering: Gathering) -> list[Registration]:
             .where(
                 Registration.gathering_id == gathering.id,
                 Registration.status != RegistrationStatus.CANCELLED.value,
+                Registration.erased_at.is_(None),
             )
             .order_by(Registration.created_at.desc(), Registration.id.desc())
         )
@@ -53,6 +54,18 @@ class OutreachPerson:
     email: str
     organisation_name: str
     last_gathering: str
+    last_gathering_slug: str
+    registration_id: int
+
+
+@dataclass(frozen=True)
+class InviteGroup:
+    """People to invite who last came to one gathering: the message composer writes to
+    a gathering's own registrations, so each group is invited from its gathering."""
+
+    gathering_title: str
+    gathering_slug: str
+    registration_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,20 @@ class Outreach:
     previous_title: str | None
     organisations: list[OutreachOrganisation]
     people: list[OutreachPerson]
+
+    @property
+    def invite_groups(self) -> list[InviteGroup]:
+        groups: dict[str, list[OutreachPerson]] = {}
+        for person in self.people:
+            groups.setdefault(person.last_gathering_slug, []).append(person)
+        return [
+            InviteGroup(
+                people[0].last_gathering,
+                slug,
+                tuple(sorted(p.registration_id for p in people)),
+            )
+            for slug, people in groups.items()
+        ]
 
 
 def outreach_for(gathering: Gathering) -> Outreach:
@@ -108,6 +135,8 @@ def outreach_for(gathering: Gathering) -> Outreach:
                         email=email,
                         organisation_name=registration.organisation_name,
                         last_gathering=past.title,
+                        last_gathering_slug=past.slug,
+                        registration_id=registration.id,
                     )
                 )
     people.sort(key=lambda p: (p.name.casefold(), p.email))
@@ -173,6 +202,7 @@ def returning_participation(gathering: Gathering) -> list[ReturningRow]:
                     Registration.gathering_id == g.id,
                     Registration.status != RegistrationStatus.CANCELLED.value,
                     Registration.consent_followup_at.is_not(None),
+                    Registration.erased_at.is_(None),
                 )
             )
         }

@@ -1,7 +1,7 @@
 """between gatherings: recommendations, certificates, representation targets
 
 Revision ID: 8d41f6c2a9e7
-Revises: 5c0e7a1b2d34
+Revises: c3a7e91f0b12
 Create Date: 2026-12-01 22:30:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "8d41f6c2a9e7"
-down_revision = "5c0e7a1b2d34"
+down_revision = "c3a7e91f0b12"
 branch_labels = None
 depends_on = None
 
