@@ -4,6 +4,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
+from app.attendance.importers import DEFAULT_MAX_BYTES, MAX_ROWS
 from app.attendance.services import MAX_THRESHOLD_MINUTES
 from app.forms_common import BaseForm, select_options, strip
 from app.models import AgendaItem, Gathering
@@ -39,7 +40,8 @@ class ImportForm(BaseForm):
         "Attendance report",
         validators=[FileRequired("Choose the report file to upload.")],
         description="The participants report from Zoom (.csv) or the attendance report "
-        "from Microsoft Teams (.csv), exactly as downloaded.",
+        f"from Microsoft Teams (.csv), exactly as downloaded: at most {MAX_ROWS:,} rows "
+        f"and {DEFAULT_MAX_BYTES // 1_048_576} MB.",
     )
 
     def fill_items(self, gathering: Gathering) -> None:

@@ -18,9 +18,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
+import numpy as np
+import pandas as pd
+
 from app.addresses import normalise_email
-from app.attendance.importers import AttendanceRow
-from app.gc_pause import gc_paused
+from app.attendance.importers import AttendanceRow, rows_frame, texts
 
 
 class Candidate(NamedTuple):
@@ -182,153 +184,252 @@ def name_key(name: str) -> str:
 # --- matching ---------------------------------------------------------------------------
 
 
-class Matcher:
-    """Indexes candidates once; each lookup is a few dictionary reads."""
+def email_keys(values: Iterable[str]) -> pd.Series:
+    """:func:`normalise_email` for a whole column."""
+    return texts([value.strip().casefold() for value in values])
+
+
+def _index(keys: pd.Series, ids: list[int]) -> pd.DataFrame:
+    """Registrations by one key: the first id, how many share the key, and all their
+    ids (``"8,10"``), indexed by key."""
+    frame = pd.DataFrame({"key": keys, "id": pd.Series(ids, dtype="int64")})
+    frame = frame[(frame["key"] != "").to_numpy()].drop_duplicates()
+    grouped = frame.groupby("key", sort=False)["id"]
+    index = pd.DataFrame({"first": grouped.first(), "count": grouped.size()})
+    index["ids"] = texts(list(map(str, index["first"])), index=index.index)
+    shared = (index["count"] > 1).to_numpy()
+    if shared.any():
+        many = frame[frame["key"].isin(index.index[shared]).to_numpy()]
+        lists = many.groupby("key", sort=False)["id"].agg(lambda ids: ",".join(map(str, ids)))
+        index.loc[shared, "ids"] = lists.reindex(index.index[shared]).to_numpy()
+    return index
+
+
+class CandidateIndex:
+    """Registrations indexed once by email and by name key, for :func:`match_frame`."""
 
     def __init__(self, candidates: Iterable[Candidate]) -> None:
-        self.by_email: dict[str, list[int]] = {}
-        self.by_name: dict[str, list[int]] = {}
-        self.names: dict[int, str] = {}
-        for candidate in candidates:
-            self.names[candidate.id] = candidate.name
-            email = normalise_email(candidate.email)
-            if email:
-                self.by_email.setdefault(email, []).append(candidate.id)
-            key = name_key(candidate.name)
-            if key:
-                ids = self.by_name.setdefault(key, [])
-                if candidate.id not in ids:
-                    ids.append(candidate.id)
-
-    def match(
-        self, *, name: str, email: str, upn: str
-    ) -> tuple[MatchStatus, MatchedBy | None, tuple[int, ...]]:
-        for value, how in ((email, MatchedBy.EMAIL), (upn, MatchedBy.UPN)):
-            folded = normalise_email(value)
-            if folded:
-                ids = self.by_email.get(folded)
-                if ids:
-                    if len(ids) == 1:
-                        return MatchStatus.MATCHED, how, (ids[0],)
-                    return MatchStatus.AMBIGUOUS, how, tuple(ids)
-        key = name_key(name)
-        ids = self.by_name.get(key) if key else None
-        if ids:
-            if len(ids) == 1:
-                return MatchStatus.MATCHED, MatchedBy.NAME, (ids[0],)
-            return MatchStatus.AMBIGUOUS, MatchedBy.NAME, tuple(ids)
-        return MatchStatus.UNMATCHED, None, ()
+        listed = list(candidates)
+        ids = [candidate.id for candidate in listed]
+        self.by_email = _index(email_keys(candidate.email for candidate in listed), ids)
+        self.by_name = _index(texts([name_key(candidate.name) for candidate in listed]), ids)
 
 
-def merged_seconds(rows: Sequence[AttendanceRow]) -> int:
-    """Total time across a person's rows, counting overlapping stretches once.
+_STATUS_ORDER = {MatchStatus.MATCHED: 0, MatchStatus.AMBIGUOUS: 1, MatchStatus.UNMATCHED: 2}
+PEOPLE_COLUMNS = (
+    "key",
+    "status",
+    "name",
+    "email",
+    "upn",
+    "seconds",
+    "first_join",
+    "last_leave",
+    "rows",
+    "registration_id",
+    "matched_by",
+    "candidate_ids",
+)
+
+
+def _identities(rows: pd.DataFrame, index: CandidateIndex) -> pd.DataFrame:
+    """Match each distinct (name, email, UPN) by joining it to the registrations: on
+    email first, then on the UPN (often a work address), then on the name key; and
+    give each the key of the person it belongs to."""
+    ident = rows.loc[:, ["line", "name", "email", "upn"]].reset_index(drop=True)
+    size = len(ident)
+    emails = email_keys(ident["email"]).to_numpy()
+    upns = email_keys(ident["upn"]).to_numpy()
+    count = np.zeros(size, dtype="int64")
+    first = np.zeros(size, dtype="int64")
+    ids = np.full(size, "", dtype=object)
+    how = np.full(size, None, dtype=object)
+
+    def join(keys: np.ndarray, by: pd.DataFrame, label: MatchedBy) -> None:
+        at = by.index.get_indexer(keys)
+        hit = (count == 0) & (at >= 0)
+        if hit.any():
+            count[hit] = by["count"].to_numpy()[at[hit]]
+            first[hit] = by["first"].to_numpy()[at[hit]]
+            ids[hit] = by["ids"].to_numpy()[at[hit]]
+            how[hit] = label.value
+
+    join(emails, index.by_email, MatchedBy.EMAIL)
+    join(upns, index.by_email, MatchedBy.UPN)
+    names = np.full(size, "", dtype=object)
+    needs_name = (count == 0) | ((count > 1) & (emails == ""))
+    if needs_name.any():
+        names[needs_name] = [name_key(name) for name in ident["name"].to_numpy()[needs_name]]
+    join(names, index.by_name, MatchedBy.NAME)
+
+    matched, ambiguous = count == 1, count > 1
+    status = np.full(size, MatchStatus.UNMATCHED.value, dtype=object)
+    status[matched] = MatchStatus.MATCHED.value
+    status[ambiguous] = MatchStatus.AMBIGUOUS.value
+    key = np.full(size, "", dtype=object)
+    key[matched] = "r:" + first[matched].astype(str).astype(object)
+    own = np.where(emails != "", emails, names)
+    key[ambiguous] = "a:" + ids[ambiguous] + ":" + own[ambiguous]
+    unmatched = ~matched & ~ambiguous
+    lines = ident["line"].to_numpy()
+    fallback = np.where(emails != "", emails, np.where(upns != "", upns, names))
+    blank = unmatched & (fallback == "")
+    fallback[blank] = ["line" + str(line) for line in lines[blank]]
+    key[unmatched] = "u:" + fallback[unmatched]
+    for column, values in (
+        ("key", key),
+        ("status", status),
+        ("how", how),
+        ("ids", ids),
+    ):
+        ident[column] = texts(values) if column != "how" else pd.Series(values, dtype=object)
+    ident["first_id"] = first
+    return ident
+
+
+def match_frame(
+    rows: pd.DataFrame,
+    candidates: Iterable[Candidate] | CandidateIndex,
+    *,
+    with_lines: bool = False,
+) -> pd.DataFrame:
+    """Match report rows (the parser's frame) to registrations and merge each person's
+    rows into one; returns one row per person (see :data:`PEOPLE_COLUMNS`, plus
+    ``lines`` when asked), the matched first, then the ambiguous, then the unmatched,
+    each in report order."""
+    index = candidates if isinstance(candidates, CandidateIndex) else CandidateIndex(candidates)
+    rows = rows.reset_index(drop=True)
+    if rows.empty:
+        return pd.DataFrame(columns=[*PEOPLE_COLUMNS, *(["lines"] if with_lines else [])])
+    identity = rows.groupby(["name", "email", "upn"], sort=False).ngroup().to_numpy()
+    seen = ~pd.Series(identity).duplicated().to_numpy()
+    ident = _identities(rows[seen], index)
+    row_ident = ident.iloc[identity]
+    person, keys = pd.factorize(row_ident["key"].to_numpy())
+    count = len(keys)
+    first_row = np.unique(person, return_index=True)[1]
+    last_row = len(person) - 1 - np.unique(person[::-1], return_index=True)[1]
+    how_by_row = row_ident["how"].to_numpy()
+    firsts = row_ident.iloc[first_row]
+    rows = rows.assign(person=person)
+    by_person = rows.groupby("person", sort=True)
+
+    people = pd.DataFrame({"key": texts(keys)})
+    status = firsts["status"].to_numpy()
+    people["status"] = texts(status)
+    people["name"] = texts(rows["name"].to_numpy()[first_row])
+    for column in ("email", "upn"):
+        values = rows[column].to_numpy()
+        filled = np.flatnonzero(values != "")
+        who, at = np.unique(person[filled], return_index=True)
+        chosen = np.full(count, "", dtype=object)
+        chosen[who] = values[filled[at]]
+        people[column] = texts(chosen)
+    people["seconds"] = merged_seconds_frame(rows)
+    people["first_join"] = by_person["join"].min().to_numpy()
+    people["last_leave"] = by_person["leave"].max().to_numpy()
+    people["rows"] = np.bincount(person, minlength=count)
+    matched = status == MatchStatus.MATCHED.value
+    registration = pd.array(firsts["first_id"].to_numpy(), dtype="Int64")
+    registration[~matched] = pd.NA
+    people["registration_id"] = registration
+    how = firsts["how"].to_numpy(dtype=object, copy=True)
+    how[matched] = how_by_row[last_row][matched]
+    emailed = np.zeros(count, dtype=bool)
+    emailed[np.unique(person[how_by_row == MatchedBy.EMAIL.value])] = True
+    how[matched & emailed] = MatchedBy.EMAIL.value
+    people["matched_by"] = pd.Series(how, dtype=object)
+    ambiguous = status == MatchStatus.AMBIGUOUS.value
+    people["candidate_ids"] = texts(np.where(ambiguous, firsts["ids"].to_numpy(dtype=object), ""))
+    if with_lines:
+        order = np.argsort(person, kind="stable")
+        ends = np.cumsum(np.bincount(person, minlength=count))[:-1]
+        lines = rows["line"].to_numpy()[order]
+        people["lines"] = pd.Series([part.tolist() for part in np.split(lines, ends)], dtype=object)
+    order = people["status"].map(_STATUS_ORDER).to_numpy()
+    return people.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+
+
+def merged_seconds_frame(rows: pd.DataFrame) -> np.ndarray:
+    """Each person's time (rows carry a ``person`` code 0..n-1), overlaps counted once.
 
     The report's own durations are kept (Zoom rounds each row up to a minute) and
     only the overlap between intervals is taken off, so rows that do not overlap add
-    up exactly as the report shows them.
+    up exactly as the report shows them. The intervals are sorted per person by join
+    and leave, and each one's overlap is what it shares with the latest leave before it.
     """
-    if len(rows) == 1:
-        return rows[0].seconds
-    total = sum(row.seconds for row in rows)
-    intervals = sorted((row.join, row.leave) for row in rows if row.join and row.leave)
-    if len(intervals) < 2:
-        return total
-    overlap = 0
-    _, current_end = intervals[0]
-    for start, end in intervals[1:]:
-        if start < current_end:
-            overlap += int((min(end, current_end) - start).total_seconds())
-        if end > current_end:
-            current_end = end
-    return max(total - overlap, max(row.seconds for row in rows))
+    count = int(rows["person"].max()) + 1 if len(rows) else 0
+    person = rows["person"].to_numpy()
+    seconds = rows["seconds"].to_numpy(dtype="int64")
+    total = np.bincount(person, weights=seconds, minlength=count).astype("int64")
+    longest = np.zeros(count, dtype="int64")
+    np.maximum.at(longest, person, seconds)
+    timed = rows["join"].notna().to_numpy() & rows["leave"].notna().to_numpy()
+    if timed.sum() > 1:
+        who = person[timed]
+        start = rows["join"].to_numpy()[timed].astype("datetime64[us]").astype("int64")
+        end = rows["leave"].to_numpy()[timed].astype("datetime64[us]").astype("int64")
+        order = np.lexsort((end, start, who))
+        who, start, end = who[order], start[order], end[order]
+        latest = pd.Series(end).groupby(who).cummax().to_numpy()
+        before = np.empty_like(latest)
+        before[1:] = latest[:-1]
+        same = np.zeros(len(who), dtype=bool)
+        same[1:] = who[1:] == who[:-1]
+        overlapping = same & (start < before)
+        shared = np.where(overlapping, np.minimum(end, before) - start, 0)
+        shared = np.sign(shared) * (np.abs(shared) // 1_000_000)
+        total = total - np.bincount(who, weights=shared, minlength=count).astype("int64")
+    return np.maximum(total, longest)
+
+
+def merged_seconds(rows: Sequence[AttendanceRow]) -> int:
+    """Total time across one person's rows, counting overlapping stretches once."""
+    frame = rows_frame(rows).assign(person=0)
+    return int(merged_seconds_frame(frame)[0])
 
 
 def reconcile(
-    rows: Sequence[AttendanceRow], candidates: Iterable[Candidate] | Matcher
+    rows: Sequence[AttendanceRow] | pd.DataFrame, candidates: Iterable[Candidate]
 ) -> Reconciliation:
     """Match every row, then merge rows that belong to the same person."""
-    with gc_paused():
-        return _reconcile(rows, candidates)
-
-
-def _reconcile(
-    rows: Sequence[AttendanceRow], candidates: Iterable[Candidate] | Matcher
-) -> Reconciliation:
-    matcher = candidates if isinstance(candidates, Matcher) else Matcher(candidates)
-    cache: dict[tuple[str, str, str], tuple[MatchStatus, MatchedBy | None, tuple[int, ...]]] = {}
-    groups: dict[str, list[AttendanceRow]] = {}
-    outcome: dict[str, tuple[MatchStatus, MatchedBy | None, tuple[int, ...]]] = {}
-    keys: dict[tuple[str, str, str], str] = {}
-    for row in rows:
-        identity = (row.name, row.email, row.upn)
-        result = cache.get(identity)
-        if result is None:
-            result = matcher.match(name=row.name, email=row.email, upn=row.upn)
-            cache[identity] = result
-        status, how, ids = result
-        key = keys.get(identity)
-        if key is not None:
-            pass
-        elif status is MatchStatus.MATCHED:
-            key = keys[identity] = f"r:{ids[0]}"
-        elif status is MatchStatus.AMBIGUOUS:
-            key = keys[identity] = (
-                "a:"
-                + ",".join(map(str, ids))
-                + ":"
-                + (normalise_email(row.email) or name_key(row.name))
-            )
-        else:
-            key = "u:" + (
-                normalise_email(row.email)
-                or normalise_email(row.upn)
-                or name_key(row.name)
-                or f"line{row.line}"
-            )
-            keys[identity] = key
-        group = groups.get(key)
-        if group is None:
-            groups[key] = [row]
-            outcome[key] = result
-        else:
-            group.append(row)
-            if status is MatchStatus.MATCHED and outcome[key][1] is not MatchedBy.EMAIL:
-                outcome[key] = result
-
-    reconciliation = Reconciliation()
+    frame = rows if isinstance(rows, pd.DataFrame) else rows_frame(rows)
+    result = Reconciliation()
     lists = {
-        MatchStatus.MATCHED: reconciliation.matched,
-        MatchStatus.AMBIGUOUS: reconciliation.ambiguous,
-        MatchStatus.UNMATCHED: reconciliation.unmatched,
+        MatchStatus.MATCHED: result.matched,
+        MatchStatus.AMBIGUOUS: result.ambiguous,
+        MatchStatus.UNMATCHED: result.unmatched,
     }
-    for key, group in groups.items():
-        status, how, ids = outcome[key]
-        first = group[0]
-        if len(group) == 1:
-            email, upn, seconds = first.email, first.upn, first.seconds
-            first_join, last_leave = first.join, first.leave
-        else:
-            joins = [row.join for row in group if row.join]
-            leaves = [row.leave for row in group if row.leave]
-            email = next((row.email for row in group if row.email), "")
-            upn = next((row.upn for row in group if row.upn), "")
-            seconds = merged_seconds(group)
-            first_join = min(joins) if joins else None
-            last_leave = max(leaves) if leaves else None
+    people = match_frame(frame, candidates, with_lines=True)
+    columns = {name: people[name].tolist() for name in ("key", "status", "name", "email", "upn")}
+    for name in ("first_join", "last_leave"):
+        moments = people[name].dt.to_pydatetime()
+        columns[name] = [None if pd.isna(moment) else moment for moment in moments]
+    for values in zip(
+        *columns.values(),
+        people["seconds"].tolist(),
+        people["lines"],
+        people["registration_id"].tolist(),
+        people["matched_by"],
+        people["candidate_ids"],
+        strict=True,
+    ):
+        key, status, name, email, upn, first, last, seconds, lines, registration, how, ids = values
+        status = MatchStatus(status)
         lists[status].append(
             MergedAttendance(
                 key,
                 status,
-                first.name,
+                name,
                 email,
                 upn,
                 seconds,
-                first_join,
-                last_leave,
-                [row.line for row in group],
-                ids[0] if status is MatchStatus.MATCHED else None,
-                how,
-                ids if status is MatchStatus.AMBIGUOUS else (),
+                first,
+                last,
+                lines,
+                None if pd.isna(registration) else int(registration),
+                MatchedBy(how) if how else None,
+                tuple(int(i) for i in ids.split(",") if i),
             )
         )
-    return reconciliation
+    return result

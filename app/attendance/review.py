@@ -1,46 +1,70 @@
-"""Importing Zoom and Teams reports: parse and match into a pending batch, review,
-confirm (writing one record per person) or discard; and the CLI's import without review."""
+"""Importing Zoom and Teams reports: read and match an upload into a pending batch,
+review it, confirm (one record per person) or discard it; and the CLI's import without
+review.
+
+An upload is parsed either at once (:func:`prepare_import`) or later from the stored
+file (:func:`store_upload`, then :func:`parse_upload` with the batch's id, which a job
+can run). The people of a pending batch are rows of ``attendance_import_people``;
+everything between the parser and the database works on whole columns.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, select, update
 
+from app.attendance.bulk import insert_frame, update_frame
 from app.attendance.importers import (
     DEFAULT_MAX_BYTES,
+    AttendanceFileError,
     DateOrder,
     ParsedReport,
     parse_report,
 )
-from app.attendance.matching import (
-    Candidate,
-    MatchStatus,
-    MergedAttendance,
-    reconcile,
-)
+from app.attendance.matching import Candidate, MatchStatus, match_frame
+from app.attendance.records import RecordEntry, merge_entries, save_records
 from app.attendance.services import AttendanceError, check_item, walk_in_key
 from app.extensions import db
 from app.gc_pause import gc_paused
 from app.models import (
     AgendaItem,
-    AttendanceRecord,
     AttendanceSource,
     Gathering,
     ImportBatch,
+    ImportPerson,
     ImportStatus,
     Registration,
     User,
 )
-from app.models.attendance import dedupe_key
 
 SKIP = "skip"
 WALK_IN = "walk_in"
+STALE_UPLOAD = timedelta(days=2)
+
+__all__ = [
+    "SKIP",
+    "WALK_IN",
+    "ImportSummary",
+    "RecordEntry",
+    "confirm_import",
+    "default_decisions",
+    "discard_import",
+    "earlier_import",
+    "import_file",
+    "parse_upload",
+    "prepare_import",
+    "save_records",
+    "store_upload",
+]
+
 
 @dataclass(slots=True)
 class ImportSummary:
@@ -60,7 +84,7 @@ class ImportSummary:
         )
 
 
-# --- importing --------------------------------------------------------------------------
+# --- reading an upload ------------------------------------------------------------------
 
 
 def registration_candidates(gathering: Gathering) -> list[Candidate]:
@@ -71,32 +95,25 @@ def registration_candidates(gathering: Gathering) -> list[Candidate]:
             Registration.gathering_id == gathering.id
         )
     )
-    return [Candidate(id_, name, email) for id_, name, email in rows]
+    return [Candidate(*row) for row in rows]
 
 
 def _local_day(moment: datetime, timezone: str) -> date:
     return moment.astimezone(ZoneInfo(timezone)).date()
 
 
-class _LocalToUTC:
-    """Converts a report's naive wall-clock times to UTC; one fixed offset when the
-    report does not span a clock change, which is nearly always and much faster."""
-
-    def __init__(self, zone: ZoneInfo, earliest: datetime | None, latest: datetime | None):
-        self.zone = zone
-        self.offset = None
-        if earliest is not None and latest is not None:
-            first = earliest.replace(tzinfo=zone).utcoffset()
-            last = latest.replace(tzinfo=zone).utcoffset()
-            if first == last:
-                self.offset = first
-
-    def __call__(self, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if self.offset is not None:
-            return (value - self.offset).replace(tzinfo=UTC)
-        return value.replace(tzinfo=self.zone).astimezone(UTC)
+def to_utc(moments: pd.Series, zone: ZoneInfo, *, earliest, latest) -> pd.Series:
+    """A report's naive wall-clock times as UTC; one fixed offset when the report does
+    not span a clock change (nearly always, and a column at a time), else per value."""
+    if pd.notna(earliest) and pd.notna(latest):
+        first = earliest.to_pydatetime().replace(tzinfo=zone).utcoffset()
+        if first == latest.to_pydatetime().replace(tzinfo=zone).utcoffset():
+            return (moments - first).dt.tz_localize(UTC)
+    converted = [
+        pd.NaT if pd.isna(value) else value.to_pydatetime().replace(tzinfo=zone).astimezone(UTC)
+        for value in moments
+    ]
+    return pd.Series(pd.to_datetime(converted, utc=True), index=moments.index)
 
 
 def parse_for(
@@ -116,54 +133,7 @@ def parse_for(
     )
 
 
-def _person(person: MergedAttendance, to_utc: _LocalToUTC) -> dict[str, Any]:
-    return {
-        "key": person.key,
-        "status": person.status.value,
-        "name": person.name,
-        "email": person.email,
-        "upn": person.upn,
-        "seconds": person.seconds,
-        "first_join": to_utc(person.first_join),
-        "last_leave": to_utc(person.last_leave),
-        "lines": person.lines[:20],
-        "rows": len(person.lines),
-        "registration_id": person.registration_id,
-        "matched_by": person.matched_by.value if person.matched_by else None,
-        "candidate_ids": list(person.candidate_ids),
-    }
-
-
-def _to_payload(person: dict[str, Any]) -> dict[str, Any]:
-    first, last = person["first_join"], person["last_leave"]
-    return {
-        **person,
-        "first_join": first.isoformat() if first else None,
-        "last_leave": last.isoformat() if last else None,
-    }
-
-
-def _from_payload(person: dict[str, Any]) -> dict[str, Any]:
-    first, last = person["first_join"], person["last_leave"]
-    return {
-        **person,
-        "first_join": datetime.fromisoformat(first) if first else None,
-        "last_leave": datetime.fromisoformat(last) if last else None,
-    }
-
-
-@dataclass(slots=True)
-class _Prepared:
-    batch: ImportBatch
-    people: list[dict[str, Any]]
-    registration_ids: set[int]
-    meeting: dict[str, str]
-    date_order: str
-    date_order_guessed: bool
-
-
-@gc_paused()
-def _prepare(
+def _new_batch(
     gathering: Gathering,
     *,
     data: bytes,
@@ -171,43 +141,82 @@ def _prepare(
     agenda_item: AgendaItem | None,
     user: User | None,
     now: datetime,
-    max_bytes: int,
     date_order: DateOrder,
-) -> _Prepared:
+) -> ImportBatch:
     check_item(gathering, agenda_item)
-    report = parse_for(gathering, agenda_item, data, max_bytes=max_bytes, date_order=date_order)
-    candidates = registration_candidates(gathering)
-    result = reconcile(report.rows, candidates)
-    joins = [row.join for row in report.rows if row.join is not None]
-    leaves = [row.leave for row in report.rows if row.leave is not None]
-    to_utc = _LocalToUTC(
-        ZoneInfo(gathering.timezone),
-        min(joins, default=None),
-        max(leaves, default=None),
-    )
-    batch = ImportBatch(
+    return ImportBatch(
         gathering=gathering,
         agenda_item=agenda_item,
         filename=filename[:255],
         sha256=hashlib.sha256(data).hexdigest(),
-        format=report.format,
-        encoding=report.encoding,
-        rows=len(report.rows),
-        status=ImportStatus.PENDING.value,
-        matched=len(result.matched),
-        ambiguous=len(result.ambiguous),
-        unmatched=len(result.unmatched),
+        format="zoom",
+        encoding="",
+        rows=0,
+        status=ImportStatus.RECEIVED.value,
+        error="",
+        date_order=date_order,
+        date_order_guessed=False,
         created_by=user,
         created_at=now,
     )
-    return _Prepared(
-        batch=batch,
-        people=[_person(person, to_utc) for person in result.people],
-        registration_ids={candidate.id for candidate in candidates},
-        meeting=report.meeting,
-        date_order=report.date_order,
-        date_order_guessed=report.date_order_guessed,
+
+
+@gc_paused()
+def _read(batch: ImportBatch, data: bytes, *, max_bytes: int) -> pd.DataFrame:
+    """Parse and match ``data`` for ``batch``; fills in the batch's counts and returns
+    its people (times in UTC). Raises AttendanceFileError for unreadable files."""
+    gathering = batch.gathering
+    report = parse_for(
+        gathering,
+        batch.agenda_item,
+        data,
+        max_bytes=max_bytes,
+        date_order=batch.date_order if batch.date_order in ("mdy", "dmy") else "auto",
     )
+    people = match_frame(report.frame, registration_candidates(gathering))
+    zone = ZoneInfo(gathering.timezone)
+    earliest, latest = people["first_join"].min(), people["last_leave"].max()
+    for column in ("first_join", "last_leave"):
+        people[column] = to_utc(people[column], zone, earliest=earliest, latest=latest)
+    counts = people["status"].value_counts()
+    batch.format = report.format
+    batch.encoding = report.encoding
+    batch.rows = len(report.frame)
+    batch.matched = int(counts.get(MatchStatus.MATCHED.value, 0))
+    batch.ambiguous = int(counts.get(MatchStatus.AMBIGUOUS.value, 0))
+    batch.unmatched = int(counts.get(MatchStatus.UNMATCHED.value, 0))
+    batch.meeting = report.meeting
+    batch.date_order = report.date_order
+    batch.date_order_guessed = report.date_order_guessed
+    return people
+
+
+def _keep_pending(batch: ImportBatch, people: pd.DataFrame) -> None:
+    batch.status = ImportStatus.PENDING.value
+    batch.upload = None
+    db.session.add(batch)
+    db.session.flush()
+    rows = people.drop(columns=[c for c in people.columns if c not in _PERSON_COLUMNS])
+    rows.insert(0, "position", np.arange(len(rows), dtype="int64"))
+    rows.insert(0, "batch_id", batch.id)
+    rows["decision"] = ""
+    insert_frame(ImportPerson.__table__, rows)
+
+
+_PERSON_COLUMNS = (
+    "key",
+    "status",
+    "name",
+    "email",
+    "upn",
+    "seconds",
+    "first_join",
+    "last_leave",
+    "rows",
+    "registration_id",
+    "matched_by",
+    "candidate_ids",
+)
 
 
 def prepare_import(
@@ -221,34 +230,72 @@ def prepare_import(
     max_bytes: int = DEFAULT_MAX_BYTES,
     date_order: DateOrder = "auto",
 ) -> ImportBatch:
-    """Parse and match a report into a pending batch; nothing counts until confirmed.
+    """Parse and match a report into a pending batch now; nothing counts until confirmed.
 
-    The matched rows wait in the batch's payload (server-side) for the review page.
-    Raises :class:`~app.attendance.importers.AttendanceFileError` for unreadable files.
-    """
-    prepared = _prepare(
+    Raises :class:`~app.attendance.importers.AttendanceFileError` for unreadable files
+    (and adds nothing to the session then)."""
+    batch = _new_batch(
         gathering,
         data=data,
         filename=filename,
         agenda_item=agenda_item,
         user=user,
         now=now,
-        max_bytes=max_bytes,
         date_order=date_order,
     )
+    try:
+        people = _read(batch, data, max_bytes=max_bytes)
+    except AttendanceFileError:
+        if batch in db.session:
+            db.session.expunge(batch)
+        raise
     _discard_stale_uploads(gathering, now=now)
-    batch = prepared.batch
-    batch.payload = {
-        "meeting": prepared.meeting,
-        "date_order": prepared.date_order,
-        "date_order_guessed": prepared.date_order_guessed,
-        "people": [_to_payload(person) for person in prepared.people],
-    }
+    _keep_pending(batch, people)
+    return batch
+
+
+def store_upload(
+    gathering: Gathering,
+    *,
+    data: bytes,
+    filename: str,
+    agenda_item: AgendaItem | None,
+    user: User | None,
+    now: datetime,
+    date_order: DateOrder = "auto",
+) -> ImportBatch:
+    """Keep an upload (compressed) to be read later by :func:`parse_upload`."""
+    batch = _new_batch(
+        gathering,
+        data=data,
+        filename=filename,
+        agenda_item=agenda_item,
+        user=user,
+        now=now,
+        date_order=date_order,
+    )
+    batch.upload = zlib.compress(data, 6)
     db.session.add(batch)
     return batch
 
 
-STALE_UPLOAD = timedelta(days=2)
+def parse_upload(batch_id: int) -> None:
+    """Read a stored upload into a pending batch, or mark it failed with the reason.
+
+    Takes the batch's id so that a job can run it; the caller commits."""
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None or batch.status != ImportStatus.RECEIVED or batch.upload is None:
+        return
+    data = zlib.decompress(batch.upload)
+    try:
+        people = _read(batch, data, max_bytes=DEFAULT_MAX_BYTES)
+    except AttendanceFileError as error:
+        batch.status = ImportStatus.FAILED.value
+        batch.error = str(error)
+        batch.upload = None
+        return
+    _discard_stale_uploads(batch.gathering, now=batch.created_at)
+    _keep_pending(batch, people)
 
 
 def _discard_stale_uploads(gathering: Gathering, *, now: datetime) -> None:
@@ -284,45 +331,47 @@ def earlier_import(batch: ImportBatch) -> ImportBatch | None:
     )
 
 
-def default_decisions(
-    batch: ImportBatch, *, walk_in_unmatched_from: int | None = None
-) -> dict[str, str]:
-    """Matched people are linked; ambiguous and unmatched are skipped, unless
-    ``walk_in_unmatched_from`` is given: unmatched people with at least that many
-    minutes are then recorded as walk-ins (what the CLI does)."""
-    return _default_decisions(_people(batch), walk_in_unmatched_from=walk_in_unmatched_from)
+# --- the people of a batch, and decisions ------------------------------------------------
 
 
-def _default_decisions(
-    people: Iterable[dict[str, Any]], *, walk_in_unmatched_from: int | None = None
-) -> dict[str, str]:
-    decisions: dict[str, str] = {}
-    for person in people:
-        if person["status"] == MatchStatus.MATCHED:
-            decisions[person["key"]] = f"reg:{person['registration_id']}"
-        elif (
-            person["status"] == MatchStatus.UNMATCHED
-            and walk_in_unmatched_from is not None
-            and person["seconds"] >= walk_in_unmatched_from * 60
-        ):
-            decisions[person["key"]] = WALK_IN
-        else:
-            decisions[person["key"]] = SKIP
-    return decisions
+def batch_people(
+    batch: ImportBatch, *, statuses: tuple[str, ...] = (), limit: int | None = None
+) -> pd.DataFrame:
+    """The batch's people in report order (all of them, or those with ``statuses``;
+    the first ``limit`` of them)."""
+    columns = [getattr(ImportPerson, name) for name in ("id", "position", *_PERSON_COLUMNS)]
+    query = select(*columns, ImportPerson.decision).where(ImportPerson.batch_id == batch.id)
+    if statuses:
+        query = query.where(ImportPerson.status.in_(statuses))
+    rows = db.session.execute(query.order_by(ImportPerson.position).limit(limit)).all()
+    frame = pd.DataFrame(rows, columns=["id", "position", *_PERSON_COLUMNS, "decision"])
+    frame = frame.astype({"key": object, "name": object, "email": object, "upn": object})
+    frame["registration_id"] = frame["registration_id"].astype("Int64")
+    for column in ("first_join", "last_leave"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
 
 
-def _people(batch: ImportBatch) -> list[dict[str, Any]]:
-    return list((batch.payload or {}).get("people", []))
+def _defaults(people: pd.DataFrame, *, walk_in_from: int | None) -> pd.Series:
+    decision = pd.Series(SKIP, index=people.index, dtype=object)
+    matched = people["status"] == MatchStatus.MATCHED.value
+    decision[matched] = "reg:" + people.loc[matched, "registration_id"].astype(str)
+    if walk_in_from is not None:
+        stayed = (people["status"] == MatchStatus.UNMATCHED.value) & (
+            people["seconds"] >= walk_in_from * 60
+        )
+        decision[stayed] = WALK_IN
+    return decision
 
 
-@dataclass(slots=True)
-class RecordEntry:
-    registration_id: int | None
-    walk_in_name: str
-    walk_in_email: str
-    seconds: int
-    first_join: datetime | None
-    last_leave: datetime | None
+def default_decisions(batch: ImportBatch, *, people: pd.DataFrame | None = None) -> dict[str, str]:
+    """What the review page proposes and the CLI does: matched people are linked,
+    unmatched people present at least the gathering's attendance threshold are
+    recorded as walk-ins, the rest (ambiguous, short visits) are left out. By key, for
+    the batch's people (or those given)."""
+    people = batch_people(batch) if people is None else people
+    threshold = batch.gathering.attendance_threshold_minutes
+    return dict(zip(people["key"], _defaults(people, walk_in_from=threshold), strict=True))
 
 
 def confirm_import(
@@ -331,28 +380,44 @@ def confirm_import(
     decisions: Mapping[str, str],
     user: User | None,
     now: datetime,
+    all_unmatched_walk_in: bool = False,
 ) -> ImportSummary:
     """Write the records a reviewed batch decided on, replacing earlier minutes.
 
     ``decisions`` maps each person's key to ``reg:<id>``, ``walk_in`` or ``skip``;
-    keys left out take :func:`default_decisions`.
+    keys left out take :func:`default_decisions`. ``all_unmatched_walk_in`` records
+    every unmatched person not linked to a registration as a walk-in.
     """
     if batch.status != ImportStatus.PENDING or not _claim(batch):
         raise AttendanceError("This upload was already imported or discarded.")
-    people = [_from_payload(person) for person in _people(batch)]
+    people = batch_people(batch)
+    chosen = _defaults(people, walk_in_from=batch.gathering.attendance_threshold_minutes)
+    given = people["key"].map(decisions)
+    chosen = chosen.where(given.isna(), given)
+    if all_unmatched_walk_in:
+        unmatched = people["status"] == MatchStatus.UNMATCHED.value
+        linked = chosen.str.startswith("reg:")
+        chosen[unmatched & ~linked] = WALK_IN
     registration_ids = set(
         db.session.scalars(
             select(Registration.id).where(Registration.gathering_id == batch.gathering_id)
         )
     )
-    return _write(
-        batch,
-        people,
-        {**_default_decisions(people), **decisions},
-        registration_ids=registration_ids,
-        user=user,
-        now=now,
+    summary = _write(batch, people, chosen, registration_ids=registration_ids, user=user, now=now)
+    _keep_named(batch, people, chosen)
+    return summary
+
+
+def _keep_named(batch: ImportBatch, people: pd.DataFrame, chosen: pd.Series) -> None:
+    """After the import only the ambiguous and unmatched stay, with what was decided."""
+    db.session.execute(
+        delete(ImportPerson).where(
+            ImportPerson.batch_id == batch.id, ImportPerson.status == MatchStatus.MATCHED.value
+        )
     )
+    named = (people["status"] != MatchStatus.MATCHED.value).to_numpy()
+    decided = pd.DataFrame({"id": people.loc[named, "id"], "decision": chosen[named]})
+    update_frame(ImportPerson.__table__, decided)
 
 
 def _claim(batch: ImportBatch, status: ImportStatus = ImportStatus.CONFIRMED) -> bool:
@@ -370,65 +435,78 @@ def _claim(batch: ImportBatch, status: ImportStatus = ImportStatus.CONFIRMED) ->
     return result.rowcount == 1
 
 
+def _targets(
+    people: pd.DataFrame, chosen: pd.Series, registration_ids: set[int]
+) -> tuple[pd.Series, pd.Series]:
+    """Check every decision; return the registration chosen (or NA) and whether each
+    person is a walk-in. The first person with an impossible choice names the error."""
+    linked = chosen.str.startswith("reg:")
+    number = pd.to_numeric(chosen[linked].str.removeprefix("reg:"), errors="coerce")
+    whole = chosen[linked].str.removeprefix("reg:").str.fullmatch(r"-?\d+")
+    problems = pd.Series("", index=people.index, dtype=object)
+    bad_number = number.isna() | ~whole
+    problems[bad_number[bad_number].index] = "An unknown registration was chosen."
+    good = number[~bad_number].astype("int64")
+    outside = ~good.isin(registration_ids)
+    problems[outside[outside].index] = "A chosen registration is not part of this gathering."
+    unknown = ~linked & ~chosen.isin([WALK_IN, SKIP])
+    problems[unknown] = "An unknown choice was made for a row."
+    failing = problems != ""
+    if failing.any():
+        raise AttendanceError(problems[failing].iloc[0])
+    registration = pd.Series(pd.NA, index=people.index, dtype="Int64")
+    registration[linked] = good
+    return registration, chosen == WALK_IN
+
+
 def _write(
     batch: ImportBatch,
-    people: list[dict[str, Any]],
-    chosen: Mapping[str, str],
+    people: pd.DataFrame,
+    chosen: pd.Series,
     *,
     registration_ids: set[int],
     user: User | None,
     now: datetime,
 ) -> ImportSummary:
-    with gc_paused():
-        return _write_unpaused(
-            batch, people, chosen, registration_ids=registration_ids, user=user, now=now
-        )
-
-
-def _write_unpaused(
-    batch: ImportBatch,
-    people: list[dict[str, Any]],
-    chosen: Mapping[str, str],
-    *,
-    registration_ids: set[int],
-    user: User | None,
-    now: datetime,
-) -> ImportSummary:
-    summary = ImportSummary(rows=batch.rows)
-    entries: dict[str, RecordEntry] = {}
-    for person in people:
-        decision = chosen.get(person["key"], SKIP)
-        first, last = person["first_join"], person["last_leave"]
-        if decision.startswith("reg:"):
-            try:
-                registration_id = int(decision.removeprefix("reg:"))
-            except ValueError:
-                raise AttendanceError("An unknown registration was chosen.") from None
-            if registration_id not in registration_ids:
-                raise AttendanceError("A chosen registration is not part of this gathering.")
-            key = f"r{registration_id}"
-            entry = RecordEntry(registration_id, "", "", person["seconds"], first, last)
-            if person["status"] == MatchStatus.MATCHED:
-                summary.matched += 1
-            else:
-                summary.linked += 1
-        elif decision == WALK_IN:
-            key = "w" + walk_in_key(person["name"], person["email"])
-            entry = RecordEntry(
-                None, person["name"][:200], person["email"][:254], person["seconds"], first, last
+    registration, walk_in = _targets(people, chosen, registration_ids)
+    linked = registration.notna()
+    matched = people["status"] == MatchStatus.MATCHED.value
+    summary = ImportSummary(
+        matched=int((linked & matched).sum()),
+        linked=int((linked & ~matched).sum()),
+        walk_ins=int(walk_in.sum()),
+        skipped=int((~linked & ~walk_in).sum()),
+        ambiguous=batch.ambiguous,
+        unmatched=batch.unmatched,
+        rows=batch.rows,
+    )
+    keep = (linked | walk_in).to_numpy()
+    kept = people[keep]
+    entries = pd.DataFrame(
+        {
+            "registration_id": registration[keep].to_numpy(),
+            "walk_in_name": np.where(walk_in[keep], kept["name"].str[:200], ""),
+            "walk_in_email": np.where(walk_in[keep], kept["email"].str[:254], ""),
+            "seconds": kept["seconds"].to_numpy(dtype="int64"),
+            "first_join": kept["first_join"].to_numpy(),
+            "last_leave": kept["last_leave"].to_numpy(),
+        }
+    )
+    entries["registration_id"] = entries["registration_id"].astype("Int64")
+    for column in ("first_join", "last_leave"):
+        entries[column] = pd.to_datetime(entries[column], utc=True)
+    entries = entries.astype({"walk_in_name": object, "walk_in_email": object})
+    rid = entries["registration_id"]
+    targets = ("r" + rid.astype(str)).astype(object)
+    walk = rid.isna()
+    if walk.any():
+        targets[walk] = [
+            "w" + walk_in_key(name, email)
+            for name, email in zip(
+                entries.loc[walk, "walk_in_name"], entries.loc[walk, "walk_in_email"], strict=True
             )
-            summary.walk_ins += 1
-        elif decision == SKIP:
-            summary.skipped += 1
-            continue
-        else:
-            raise AttendanceError("An unknown choice was made for a row.")
-        if key in entries:
-            _merge_entry(entries[key], entry)
-        else:
-            entries[key] = entry
-    summary.ambiguous = batch.ambiguous
-    summary.unmatched = batch.unmatched
+        ]
+    entries = merge_entries(entries, targets)
     if batch.id is None:
         db.session.add(batch)
         db.session.flush()
@@ -436,7 +514,7 @@ def _write_unpaused(
         batch.gathering,
         batch.agenda_item_id if batch.agenda_item is None else batch.agenda_item.id,
         AttendanceSource(batch.format),
-        entries.values(),
+        entries,
         batch=batch,
         user=user,
         now=now,
@@ -444,110 +522,17 @@ def _write_unpaused(
     batch.status = ImportStatus.CONFIRMED.value
     batch.confirmed_at = now
     batch.walk_ins = summary.walk_ins
-    batch.payload = None
     return summary
-
-
-def _merge_entry(into: RecordEntry, other: RecordEntry) -> None:
-    """Two reviewed rows linked to one person: add their time, bounded by their span."""
-    into.seconds += other.seconds
-    joins = [t for t in (into.first_join, other.first_join) if t]
-    leaves = [t for t in (into.last_leave, other.last_leave) if t]
-    into.first_join = min(joins) if joins else None
-    into.last_leave = max(leaves) if leaves else None
-    if into.first_join and into.last_leave:
-        span = int((into.last_leave - into.first_join).total_seconds())
-        into.seconds = min(into.seconds, max(span, 0))
-
-
-def save_records(
-    gathering: Gathering,
-    agenda_item_id: int | None,
-    source: AttendanceSource,
-    entries: Iterable[RecordEntry],
-    *,
-    batch: ImportBatch | None,
-    user: User | None,
-    now: datetime,
-) -> int:
-    """Insert or update one record per person for an item and source; returns how many.
-
-    Existing records are read with one query and new ones written in one bulk insert,
-    so a 10,000-person import is a handful of statements."""
-    item_filter = (
-        AttendanceRecord.agenda_item_id.is_(None)
-        if agenda_item_id is None
-        else AttendanceRecord.agenda_item_id == agenda_item_id
-    )
-    existing = {
-        record.dedupe_key: record
-        for record in db.session.scalars(
-            select(AttendanceRecord).where(
-                AttendanceRecord.gathering_id == gathering.id,
-                item_filter,
-                AttendanceRecord.source == source.value,
-            )
-        )
-    }
-    new_rows: list[dict[str, Any]] = []
-    batch_id = batch.id if batch is not None and batch.id is not None else None
-    if batch is not None and batch_id is None:
-        db.session.flush()
-        batch_id = batch.id
-    user_id = user.id if user is not None else None
-    count = 0
-    for entry in entries:
-        count += 1
-        key = dedupe_key(
-            gathering_id=gathering.id,
-            agenda_item_id=agenda_item_id,
-            source=source.value,
-            registration_id=entry.registration_id,
-            walk_in_key=walk_in_key(entry.walk_in_name, entry.walk_in_email)
-            if entry.registration_id is None
-            else "",
-        )
-        minutes = round(entry.seconds / 60)
-        record = existing.get(key)
-        if record is not None:
-            record.minutes = minutes
-            record.first_join = entry.first_join
-            record.last_leave = entry.last_leave
-            record.import_batch_id = batch_id
-            record.recorded_by_id = user_id
-            record.updated_at = now
-            if entry.registration_id is None:
-                record.walk_in_name = entry.walk_in_name
-                record.walk_in_email = entry.walk_in_email or record.walk_in_email
-            continue
-        new_rows.append(
-            {
-                "gathering_id": gathering.id,
-                "agenda_item_id": agenda_item_id,
-                "registration_id": entry.registration_id,
-                "walk_in_name": entry.walk_in_name,
-                "walk_in_email": entry.walk_in_email,
-                "source": source.value,
-                "minutes": minutes,
-                "first_join": entry.first_join,
-                "last_leave": entry.last_leave,
-                "import_batch_id": batch_id,
-                "recorded_by_id": user_id,
-                "dedupe_key": key,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-    if new_rows:
-        db.session.execute(AttendanceRecord.__table__.insert(), new_rows)
-    return count
 
 
 def discard_import(batch: ImportBatch) -> None:
     if batch.status != ImportStatus.PENDING or not _claim(batch, ImportStatus.DISCARDED):
         raise AttendanceError("This upload was already imported or discarded.")
     batch.status = ImportStatus.DISCARDED.value
-    batch.payload = None
+    db.session.execute(delete(ImportPerson).where(ImportPerson.batch_id == batch.id))
+
+
+# --- without review (the CLI) ------------------------------------------------------------
 
 
 def import_file(
@@ -564,60 +549,30 @@ def import_file(
     """Import without review (the CLI): matched rows are saved; unmatched people who
     stayed at least the attendance threshold are recorded as walk-ins; ambiguous rows
     and short unmatched visits (phones dialling in, people who left at once) are not.
-    The batch is recorded as confirmed straight away; no payload is stored."""
-    with gc_paused():
-        return _import_file_unpaused(
-            gathering,
-            data=data,
-            filename=filename,
-            agenda_item=agenda_item,
-            now=now,
-            user=user,
-            dry_run=dry_run,
-            max_bytes=max_bytes,
-        )
-
-
-def _import_file_unpaused(
-    gathering: Gathering,
-    *,
-    data: bytes,
-    filename: str,
-    agenda_item: AgendaItem | None,
-    now: datetime,
-    user: User | None,
-    dry_run: bool,
-    max_bytes: int,
-) -> ImportSummary:
-    prepared = _prepare(
+    The batch is recorded as confirmed straight away; no people are kept for review."""
+    batch = _new_batch(
         gathering,
         data=data,
         filename=filename,
         agenda_item=agenda_item,
         user=user,
         now=now,
-        max_bytes=max_bytes,
         date_order="auto",
     )
-    batch = prepared.batch
-    decisions = _default_decisions(
-        prepared.people, walk_in_unmatched_from=gathering.attendance_threshold_minutes
-    )
-    if dry_run:
+    try:
+        people = _read(batch, data, max_bytes=max_bytes)
+    finally:
         if batch in db.session:
             db.session.expunge(batch)
+    chosen = _defaults(people, walk_in_from=gathering.attendance_threshold_minutes)
+    if dry_run:
         return ImportSummary(
             matched=batch.matched,
             ambiguous=batch.ambiguous,
             unmatched=batch.unmatched,
-            walk_ins=sum(1 for d in decisions.values() if d == WALK_IN),
+            walk_ins=int((chosen == WALK_IN).sum()),
             rows=batch.rows,
         )
-    return _write(
-        batch,
-        prepared.people,
-        decisions,
-        registration_ids=prepared.registration_ids,
-        user=user,
-        now=now,
-    )
+    batch.status = ImportStatus.PENDING.value
+    registration_ids = {int(i) for i in people["registration_id"].dropna()}
+    return _write(batch, people, chosen, registration_ids=registration_ids, user=user, now=now)

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.attendance import bp, services
+from app.attendance import bp, linking, services
 from app.attendance import checkin as live
 from app.attendance import review as imports
 from app.attendance.forms import (
@@ -16,7 +16,12 @@ from app.attendance.forms import (
     ThresholdForm,
     WalkInForm,
 )
-from app.attendance.importers import DEFAULT_MAX_BYTES, AttendanceFileError
+from app.attendance.importers import (
+    DEFAULT_MAX_BYTES,
+    MAX_ROWS,
+    AttendanceFileError,
+    read_upload,
+)
 from app.auth.access import roles_required
 from app.choices import RegistrationStatus, UserRole
 from app.extensions import db
@@ -26,7 +31,6 @@ from app.models import AgendaItem, Gathering, ImportBatch, ImportStatus, Registr
 
 organiser_only = roles_required(UserRole.ORGANISER)
 staff = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)
-MAX_LINK_OPTIONS = 2000
 MAX_LISTED = 400
 
 
@@ -92,8 +96,8 @@ def upload(slug: str):
     limit = min(
         DEFAULT_MAX_BYTES, current_app.config.get("MAX_CONTENT_LENGTH") or DEFAULT_MAX_BYTES
     )
-    data = upload_file.stream.read(limit + 1)
     try:
+        data = read_upload(upload_file.stream, max_bytes=limit, max_rows=MAX_ROWS)
         batch = imports.prepare_import(
             gathering,
             data=data,
@@ -131,32 +135,47 @@ def threshold(slug: str):
 
 
 def _review_context(gathering: Gathering, batch: ImportBatch) -> dict:
-    people = list((batch.payload or {}).get("people", []))
-    registrations = {
-        r.id: r
-        for r in db.session.scalars(
-            select(Registration).where(Registration.gathering_id == gathering.id)
-        )
-    }
-    matched_ids = {p["registration_id"] for p in people if p["status"] == "matched"}
-    link_options = sorted(
-        (r for r in registrations.values() if r.id not in matched_ids),
-        key=lambda r: (r.name.casefold(), r.id),
-    )[:MAX_LINK_OPTIONS]
+    undecided = imports.batch_people(batch, statuses=("ambiguous", "unmatched"))
+    matched = imports.batch_people(batch, statuses=("matched",), limit=MAX_LISTED)
+    options = linking.choices(gathering)
+    by_id = {option.id: option for option in options}
+    decisions = imports.default_decisions(batch, people=undecided)
+    ambiguous = undecided[undecided["status"] == "ambiguous"].head(MAX_LISTED)
+    unmatched = undecided[undecided["status"] == "unmatched"].head(MAX_LISTED)
+    suggestions = linking.suggest(options, list(unmatched["name"]))
     return {
         "gathering": gathering,
         "batch": batch,
-        "matched": [p for p in people if p["status"] == "matched"],
-        "ambiguous": [(i, p) for i, p in enumerate(people) if p["status"] == "ambiguous"],
-        "unmatched": [(i, p) for i, p in enumerate(people) if p["status"] == "unmatched"],
-        "registrations": registrations,
-        "link_options": link_options,
+        "matched": _plain(matched),
+        "ambiguous": [
+            (person, [by_id[i] for i in _ids(person["candidate_ids"]) if i in by_id])
+            for person in _plain(ambiguous)
+        ],
+        "unmatched": list(zip(_plain(unmatched), suggestions, strict=True)),
+        "decisions": decisions,
+        "registrations": by_id,
         "earlier": imports.earlier_import(batch),
         "threshold": gathering.attendance_threshold_minutes,
-        "meeting": (batch.payload or {}).get("meeting", {}),
-        "date_order_guessed": (batch.payload or {}).get("date_order_guessed", False),
-        "parse_time": datetime.fromisoformat,
+        "max_listed": MAX_LISTED,
+        "search_url": url_for("attendance.link_search", slug=gathering.slug),
     }
+
+
+def _plain(people) -> list[dict]:
+    """The people of a frame as dicts of plain values (None for a missing time)."""
+    rows = people.astype(object).where(people.notna(), None)
+    return [
+        {
+            **row,
+            "first_join": row["first_join"] and row["first_join"].to_pydatetime(),
+            "last_leave": row["last_leave"] and row["last_leave"].to_pydatetime(),
+        }
+        for row in rows.to_dict("records")
+    ]
+
+
+def _ids(text: str) -> list[int]:
+    return [int(i) for i in text.split(",") if i]
 
 
 @bp.route("/organiser/g/<slug>/attendance/import/<int:batch_id>", methods=["GET", "POST"])
@@ -167,17 +186,27 @@ def review(slug: str, batch_id: int):
     if batch.status != ImportStatus.PENDING:
         if request.method == "POST":
             flash("This upload was already imported or discarded; nothing changed.", "warning")
-        return render_template("attendance/batch.html", gathering=gathering, batch=batch)
+        return render_template(
+            "attendance/batch.html",
+            gathering=gathering,
+            batch=batch,
+            people=_plain(imports.batch_people(batch, statuses=("ambiguous", "unmatched"))),
+            registrations={option.id: option for option in linking.choices(gathering)},
+        )
     if request.method == "POST":
-        people = list((batch.payload or {}).get("people", []))
+        undecided = imports.batch_people(batch, statuses=("ambiguous", "unmatched"))
         decisions = {}
-        for index, person in enumerate(people):
-            value = request.form.get(f"d{index}")
+        for position, key in zip(undecided["position"], undecided["key"], strict=True):
+            value = request.form.get(f"d{position}")
             if value:
-                decisions[person["key"]] = value
+                decisions[key] = value
         try:
             summary = imports.confirm_import(
-                batch, decisions=decisions, user=current_user, now=_now()
+                batch,
+                decisions=decisions,
+                user=current_user,
+                now=_now(),
+                all_unmatched_walk_in=request.form.get("bulk") == "walk_in",
             )
             db.session.commit()
         except services.AttendanceError as error:
@@ -191,8 +220,18 @@ def review(slug: str, batch_id: int):
             f"{summary.walk_ins} walk-ins, {summary.skipped} left out.",
             "success",
         )
-        return redirect(url_for("attendance.upload", slug=slug), 303)
+        return redirect(url_for("attendance.review", slug=slug, batch_id=batch.id), 303)
     return render_template("attendance/review.html", **_review_context(gathering, batch))
+
+
+@bp.route("/organiser/g/<slug>/attendance/registrations")
+@organiser_only
+def link_search(slug: str):
+    """The review page's combobox: registrations matching what was typed, as JSON."""
+    gathering = gathering_or_404(slug)
+    query = request.args.get("q", "").strip()[:100]
+    found = linking.search(linking.choices(gathering), query)
+    return jsonify(results=[{"value": f"reg:{c.id}", "label": c.label} for c in found])
 
 
 @bp.route("/organiser/g/<slug>/attendance/import/<int:batch_id>/discard", methods=["POST"])

@@ -1,6 +1,7 @@
 """All models, importable from one place. Each area keeps its own module."""
 
 from app.models.attendance import AttendanceRecord, AttendanceSource, ImportBatch, ImportStatus
+from app.models.attendance_review import ImportPerson
 from app.models.breakouts import (
     BreakoutNote,
     BreakoutNoteVersion,
@@ -72,6 +73,7 @@ __all__ = [
     "TargetDimension",
     "TargetKind",
     "ImportBatch",
+    "ImportPerson",
     "ImportStatus",
     "Gathering",
     "MailStatus",

@@ -1,9 +1,8 @@
 """Who came: check-ins, imported Zoom/Teams reports and the walk-ins among them."""
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.choices import Choice
@@ -19,14 +18,18 @@ class AttendanceSource(Choice):
 
 
 class ImportStatus(Choice):
+    RECEIVED = "received", "Being read"
+    FAILED = "failed", "Could not be read"
     PENDING = "pending", "Waiting for review"
     CONFIRMED = "confirmed", "Imported"
     DISCARDED = "discarded", "Discarded"
 
 
 class ImportBatch(db.Model):
-    """One uploaded report. While pending it holds the parsed, matched rows for the
-    review page (server-side, not in the cookie); confirming writes the records."""
+    """One uploaded report. Received, it keeps the file (compressed, ``upload``) until
+    it is read; pending, its matched people wait in ``attendance_import_people`` for
+    the review page; confirming writes the records. ``upload`` is deferred, so lists
+    of batches never load it."""
 
     __tablename__ = "attendance_import_batches"
 
@@ -43,7 +46,11 @@ class ImportBatch(db.Model):
     encoding: Mapped[str] = mapped_column(String(20), default="")
     rows: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(20), default=ImportStatus.PENDING.value)
-    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    upload: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    meeting: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    date_order: Mapped[str] = mapped_column(String(4), default="auto")
+    date_order_guessed: Mapped[bool] = mapped_column(Boolean, default=False)
     matched: Mapped[int] = mapped_column(Integer, default=0)
     ambiguous: Mapped[int] = mapped_column(Integer, default=0)
     unmatched: Mapped[int] = mapped_column(Integer, default=0)

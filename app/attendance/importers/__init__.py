@@ -13,20 +13,27 @@ exporting account's zone is not in the file, so the caller applies the gathering
 
 from app.attendance.importers.decoding import (
     DEFAULT_MAX_BYTES,
+    MAX_ROWS,
     AttendanceFileError,
     Problem,
     decode_report,
+    read_upload,
 )
 from app.attendance.importers.parsing import (
+    ROW_COLUMNS,
     AttendanceRow,
     ParsedReport,
     parse_report,
+    rows_frame,
+    texts,
 )
 from app.attendance.importers.tables import ReportFormat, map_header
 from app.attendance.importers.times import DateOrder, decide_date_order, parse_duration
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "MAX_ROWS",
+    "ROW_COLUMNS",
     "AttendanceFileError",
     "AttendanceRow",
     "DateOrder",
@@ -35,7 +42,10 @@ __all__ = [
     "ReportFormat",
     "decide_date_order",
     "decode_report",
+    "read_upload",
     "map_header",
     "parse_duration",
     "parse_report",
+    "rows_frame",
+    "texts",
 ]

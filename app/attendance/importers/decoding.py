@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import BinaryIO
+
+import numpy as np
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 50_000
+# Lines a report may have besides its data rows: meeting details, headings, blank lines.
+EXTRA_LINES = 200
+CHUNK = 1 << 16
 
 
 class Problem(StrEnum):
     EMPTY = "empty"
     TOO_LARGE = "too_large"
+    TOO_MANY_ROWS = "too_many_rows"
     BINARY = "binary"
     ENCODING = "encoding"
     WRONG_FORMAT = "wrong_format"
@@ -44,11 +52,7 @@ _BINARY_MAGIC = {
 def decode_report(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, str]:
     """Return (text, encoding name) for report bytes, refusing what is not text."""
     if len(data) > max_bytes:
-        raise AttendanceFileError(
-            Problem.TOO_LARGE,
-            f"The file is larger than the limit of {max_bytes / 1_048_576:.0f} MB; "
-            "export the report for one meeting at a time.",
-        )
+        raise too_large(max_bytes)
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise AttendanceFileError(Problem.EMPTY, "The file is empty.")
     for magic, what in _BINARY_MAGIC.items():
@@ -107,3 +111,61 @@ def _first_control_char_line(text: str) -> int | None:
     if match is None:
         return None
     return text.count("\n", 0, match.start()) + 1
+
+
+def too_large(max_bytes: int) -> AttendanceFileError:
+    return AttendanceFileError(
+        Problem.TOO_LARGE,
+        f"The file is larger than the limit of {max_bytes / 1_048_576:.0f} MB; "
+        "export the report for one meeting at a time.",
+    )
+
+
+def read_upload(
+    stream: BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES, max_rows: int = MAX_ROWS
+) -> bytes:
+    """Read an uploaded file a block at a time, stopping as soon as it passes the size
+    limit or has more lines than ``max_rows`` data rows can take, so a file far over
+    the row limit is refused after reading only its first part."""
+    blocks: list[bytes] = []
+    size = lines = 0
+    wide: str | None = None
+    carry = b""
+    while block := stream.read(CHUNK):
+        size += len(block)
+        if size > max_bytes:
+            raise too_large(max_bytes)
+        if wide is None:
+            wide = _wide_encoding(block)
+        blocks.append(block)
+        if wide is None:
+            lines += block.count(b"\n")
+        else:
+            block, carry = carry + block, b""
+            if len(block) % 2:
+                block, carry = block[:-1], block[-1:]
+            lines += int(np.count_nonzero(np.frombuffer(block, dtype=wide) == 0x0A))
+        if lines > max_rows + EXTRA_LINES:
+            raise too_many_rows(max_rows)
+    return b"".join(blocks)
+
+
+def _wide_encoding(head: bytes) -> str | None:
+    """The numpy type of a UTF-16 file's code units (little or big endian), if it is one."""
+    if head.startswith(b"\xff\xfe"):
+        return "<u2"
+    if head.startswith(b"\xfe\xff"):
+        return ">u2"
+    try:
+        encoding = _sniff_bomless(head)
+    except AttendanceFileError:
+        return None
+    return {"utf-16-le": "<u2", "utf-16-be": ">u2"}.get(encoding)
+
+
+def too_many_rows(max_rows: int) -> AttendanceFileError:
+    return AttendanceFileError(
+        Problem.TOO_MANY_ROWS,
+        f"The file has more than {max_rows:,} rows, the most one upload can hold; "
+        "export the report for one meeting at a time.",
+    )

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Literal
+
+import numpy as np
+import pandas as pd
 
 from app.attendance.importers.decoding import (
     DEFAULT_MAX_BYTES,
+    EXTRA_LINES,
+    MAX_ROWS,
     AttendanceFileError,
     Problem,
     decode_report,
+    too_many_rows,
 )
 from app.attendance.importers.tables import (
+    PEOPLE_COLUMNS,
     ReportFormat,
     Table,
     choose_delimiter,
@@ -21,13 +30,15 @@ from app.attendance.importers.tables import (
     fold,
     meeting_info,
     read_records,
+    read_single_table,
     split_tables,
 )
 from app.attendance.importers.times import (
     DateOrder,
     TimeParser,
     decide_date_order,
-    parse_duration,
+    parse_duration_column,
+    parse_time_column,
 )
 from app.cleaning import one_line
 from app.gc_pause import gc_paused
@@ -51,22 +62,65 @@ class AttendanceRow:
         return self.seconds / 60
 
 
+ROW_COLUMNS = ("line", "name", "email", "upn", "join", "leave", "seconds", "guest")
+
+
+def rows_frame(rows: Iterable[AttendanceRow]) -> pd.DataFrame:
+    """Rows as the frame the parser returns: one column per :class:`AttendanceRow`
+    field, times as naive datetime64 (NaT when unknown)."""
+    frame = pd.DataFrame(
+        [(r.line, r.name, r.email, r.upn, r.join, r.leave, r.seconds, r.guest) for r in rows],
+        columns=list(ROW_COLUMNS),
+    )
+    for key in ("join", "leave"):
+        frame[key] = pd.to_datetime(frame[key])
+    for key in ("name", "email", "upn"):
+        frame[key] = texts(frame[key].tolist())
+    return frame.astype({"line": "int64", "seconds": "int64", "guest": "bool"})
+
+
+def _moment(value: pd.Timestamp) -> datetime | None:
+    return None if pd.isna(value) else value.to_pydatetime()
+
+
 @dataclass(slots=True)
 class ParsedReport:
+    """A parsed report; ``frame`` holds the rows (see :data:`ROW_COLUMNS`)."""
+
     format: ReportFormat
     encoding: str
     delimiter: str
-    rows: list[AttendanceRow]
+    frame: pd.DataFrame
     meeting: dict[str, str] = field(default_factory=dict)
     date_order: Literal["mdy", "dmy", "ymd"] = "mdy"
     date_order_guessed: bool = False
     header_line: int = 0
+
+    @property
+    def rows(self) -> list[AttendanceRow]:
+        frame = self.frame
+        return [
+            AttendanceRow(
+                int(line),
+                name,
+                email,
+                upn,
+                _moment(join),
+                _moment(leave),
+                int(sec),
+                bool(guest),
+            )
+            for line, name, email, upn, join, leave, sec, guest in zip(
+                *(frame[key] for key in ROW_COLUMNS), strict=True
+            )
+        ]
 
 
 def parse_report(
     data: bytes,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    max_rows: int = MAX_ROWS,
     date_order: DateOrder = "auto",
     prefer_date: date | None = None,
 ) -> ParsedReport:
@@ -77,29 +131,51 @@ def parse_report(
     """
     with gc_paused():
         return _parse_report(
-            data, max_bytes=max_bytes, date_order=date_order, prefer_date=prefer_date
+            data,
+            max_bytes=max_bytes,
+            max_rows=max_rows,
+            date_order=date_order,
+            prefer_date=prefer_date,
         )
 
 
 def _parse_report(
-    data: bytes, *, max_bytes: int, date_order: DateOrder, prefer_date: date | None
+    data: bytes,
+    *,
+    max_bytes: int,
+    max_rows: int,
+    date_order: DateOrder,
+    prefer_date: date | None,
 ) -> ParsedReport:
     text, encoding = decode_report(data, max_bytes=max_bytes)
     delimiter = choose_delimiter(text)
-    records = read_records(text, delimiter)
-    tables, preamble = split_tables(records)
-    report_format = detect_format(tables, preamble, delimiter)
-    chosen = _pick_tables(tables)
-    for table in chosen:
+    single = read_single_table(text, delimiter, max_rows=max_rows + EXTRA_LINES)
+    if single is not None:
+        table, preamble, lines, columns = single
+        tables = chosen = [table]
         _check_columns(table)
-    table = chosen[0]
-
-    lines, columns = _columns(table)
-    for other in chosen[1:]:
-        lines, columns = _concatenate(lines, columns, *_columns(other))
+        if len(lines) > max_rows:
+            raise too_many_rows(max_rows)
+        lines, columns = clean_columns(lines, columns)
+    else:
+        records = read_records(text, delimiter, limit=max_rows + EXTRA_LINES + 1)
+        if len(records) > max_rows + EXTRA_LINES:
+            raise too_many_rows(max_rows)
+        tables, preamble = split_tables(records)
+        del records
+        chosen = _pick_tables(tables)
+        for table in chosen:
+            _check_columns(table)
+        table = chosen[0]
+        if sum(len(chosen_table.records) for chosen_table in chosen) > max_rows:
+            raise too_many_rows(max_rows)
+        lines, columns = _columns(table)
+        for other in chosen[1:]:
+            lines, columns = _concatenate(lines, columns, *_columns(other))
+    report_format = detect_format(tables, preamble, delimiter)
     if date_order == "auto":
         stamps = [columns[key] for key in ("join", "leave", "timestamp") if key in columns]
-        distinct = dict.fromkeys(value for column in stamps for value in column)
+        distinct = dict.fromkeys(itertools.chain(*stamps))
 
         def line_of(value: str) -> int | None:
             for column in stamps:
@@ -114,10 +190,10 @@ def _parse_report(
 
     identities = _identities_from_other_tables(tables, table)
     if "action" in table.mapping:
-        rows = _rows_from_events(table, parse_time)
+        frame = rows_frame(_rows_from_events(table, parse_time))
     else:
-        rows = _rows_from_columns(lines, columns, parse_time, identities)
-    if not rows:
+        frame = _frame_from_columns(lines, columns, parse_time, identities)
+    if frame.empty:
         raise AttendanceFileError(
             Problem.NO_ROWS,
             "The report has column headings but no participant rows.",
@@ -127,7 +203,7 @@ def _parse_report(
         format=report_format,
         encoding=encoding,
         delimiter=delimiter,
-        rows=rows,
+        frame=frame,
         meeting=meeting_info(preamble, report_format),
         date_order=order,
         date_order_guessed=guessed,
@@ -192,12 +268,10 @@ def _cell(cells: list[str], mapping: dict[str, int], key: str) -> str:
     index = mapping.get(key)
     if index is None or index >= len(cells):
         return ""
-    return one_line(cells[index]) if key in _PEOPLE_COLUMNS else cells[index].strip()
+    return one_line(cells[index]) if key in PEOPLE_COLUMNS else cells[index].strip()
 
 
-def _identities_from_other_tables(
-    tables: list[Table], chosen: Table
-) -> dict[tuple[str, str], str]:
+def _identities_from_other_tables(tables: list[Table], chosen: Table) -> dict[tuple[str, str], str]:
     """UPNs from Teams' per-person table, keyed by (name, email), for the per-join rows."""
     upns: dict[tuple[str, str], str] = {}
     for table in tables:
@@ -216,7 +290,6 @@ _TRUE = {"yes", "y", "true", "1", "oui", "si", "ja"}
 _FALSE = {"no", "n", "false", "0", "non", "nein"}
 _EMPTY_MARKS = frozenset({"--", "-", "n/a", "N/A"})
 # Text a person typed somewhere (a display name, an address): cleaned like form input.
-_PEOPLE_COLUMNS = frozenset({"name", "email", "upn"})
 
 
 def _columns(table: Table) -> tuple[list[int], dict[str, list[str]]]:
@@ -234,11 +307,18 @@ def _columns(table: Table) -> tuple[list[int], dict[str, list[str]]]:
         cells = [row if len(row) >= width else row + [""] * (width - len(row)) for row in cells]
     transposed = list(zip(*cells, strict=False)) if cells else [()] * width
     columns = {
-        key: list(map(one_line if key in _PEOPLE_COLUMNS else str.strip, transposed[index]))
+        key: list(map(one_line if key in PEOPLE_COLUMNS else str.strip, transposed[index]))
         for key, index in mapping.items()
     }
+    return clean_columns(lines, columns)
+
+
+def clean_columns(
+    lines: list[int], columns: dict[str, list[str]]
+) -> tuple[list[int], dict[str, list[str]]]:
+    """Blank out placeholder cells ("--", "n/a") and drop rows marked as not attended."""
     for key, column in columns.items():
-        if any(mark in column for mark in _EMPTY_MARKS):
+        if not _EMPTY_MARKS.isdisjoint(column):
             columns[key] = ["" if value in _EMPTY_MARKS else value for value in column]
     attended = columns.pop("attended", None)
     if attended is not None:
@@ -252,98 +332,92 @@ def _first_line(column: list[str], lines: list[int], value: str) -> int:
     return lines[column.index(value)]
 
 
-def _rows_from_columns(
+_TEXT_FIELDS = ("join", "leave", "duration", "guest")
+
+
+def texts(values, index=None) -> pd.Series:
+    """Text as a Series of Python strings (object dtype): pandas' own string type is
+    much slower to compare, look up and iterate over, row by row."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return pd.Series(array, index=index, dtype=object)
+
+
+def _frame_from_columns(
     lines: list[int],
     columns: dict[str, list[str]],
     parse_time: TimeParser,
     upns: dict[tuple[str, str], str],
-) -> list[AttendanceRow]:
-    count = len(lines)
-    blank = [""] * count
-    names = columns.get("name", blank)
-    emails = columns.get("email", blank)
-    upn_column = columns.get("upn", blank)
-    keep = [i for i in range(count) if names[i] or emails[i] or upn_column[i]]
-    if len(keep) != count:
-        lines = [lines[i] for i in keep]
-        columns = {key: [column[i] for i in keep] for key, column in columns.items()}
-        count = len(lines)
-        blank = [""] * count
-        names = columns.get("name", blank)
-        emails = columns.get("email", blank)
-        upn_column = columns.get("upn", blank)
-
-    joins = _parse_times(columns.get("join"), lines, parse_time, "join") or [None] * count
-    leaves = _parse_times(columns.get("leave"), lines, parse_time, "leave") or [None] * count
-    if "join" in columns and None in joins:
-        line = lines[joins.index(None)]
-        raise AttendanceFileError(Problem.BAD_TIME, "the join time is empty.", line=line)
-
-    durations_text = columns.get("duration")
-    if durations_text is not None:
-        known: dict[str, int | None] = dict.fromkeys(durations_text)
-        value = ""
-        try:
-            for value in known:
-                if value:
-                    known[value] = parse_duration(value, line=0)
-        except AttendanceFileError as error:
-            line = _first_line(durations_text, lines, value)
-            raise AttendanceFileError(error.problem, error.detail, line=line) from None
-        durations = list(map(known.__getitem__, durations_text))
+) -> pd.DataFrame:
+    """The rows as a frame: times and durations are parsed a column at a time, and the
+    checks (empty join, no leave or duration, leave before join) name the first line
+    that fails them."""
+    blank = [""] * len(lines)
+    frame = pd.DataFrame(
+        {
+            "line": pd.Series(lines, dtype="int64"),
+            **{key: texts(columns.get(key, blank)) for key in ("name", "email", "upn")},
+            **{f"{key}_text": texts(columns[key]) for key in _TEXT_FIELDS if key in columns},
+        }
+    )
+    frame = frame[(frame["name"] != "") | (frame["email"] != "") | (frame["upn"] != "")]
+    if frame.empty:
+        return rows_frame([])
+    frame = frame.reset_index(drop=True)
+    cells = {key: frame.pop(f"{key}_text") for key in _TEXT_FIELDS if key in columns}
+    line = frame["line"]
+    missing = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    joins = (
+        parse_time_column(cells["join"], line, parse_time, "join") if "join" in cells else missing
+    )
+    leaves = (
+        parse_time_column(cells["leave"], line, parse_time, "leave")
+        if "leave" in cells
+        else missing
+    )
+    if "join" in cells and joins.isna().any():
+        raise AttendanceFileError(
+            Problem.BAD_TIME, "the join time is empty.", line=int(line[joins.isna().idxmax()])
+        )
+    if "duration" in cells:
+        durations = parse_duration_column(cells["duration"], line)
     else:
-        durations = [None] * count
+        durations = pd.Series(float("nan"), index=frame.index)
 
-    seconds: list[int] = []
-    for index in range(count):
-        duration = durations[index]
-        join, leave = joins[index], leaves[index]
-        if duration is None:
-            if join is None or leave is None:
-                raise AttendanceFileError(
-                    Problem.BAD_TIME,
-                    "neither a leave time nor a duration is given.",
-                    line=lines[index],
-                )
-            duration = int((leave - join).total_seconds())
-        elif join is not None and leave is None:
-            leaves[index] = join + timedelta(seconds=duration)
-        seconds.append(duration if duration > 0 else 0)
-        if join is not None and leave is not None and leave < join:
-            raise AttendanceFileError(
-                Problem.BAD_TIME, "the leave time is before the join time.", line=lines[index]
-            )
+    no_span = durations.isna() & (joins.isna() | leaves.isna())
+    backwards = joins.notna() & leaves.notna() & (leaves < joins)
+    failing = no_span | backwards
+    if failing.any():
+        at = failing.idxmax()
+        message = (
+            "neither a leave time nor a duration is given."
+            if no_span[at]
+            else "the leave time is before the join time."
+        )
+        raise AttendanceFileError(Problem.BAD_TIME, message, line=int(line[at]))
+    spans = (leaves - joins).dt.total_seconds().fillna(0).astype("int64")
+    seconds = durations.fillna(spans).astype("int64").clip(lower=0)
+    fill = joins.notna() & leaves.isna() & durations.notna()
+    if fill.any():
+        leaves = leaves.where(~fill, joins + pd.to_timedelta(durations, unit="s"))
 
     if upns:
-        upn_column = [
-            upn or upns.get((name, email.casefold()), "")
-            for name, email, upn in zip(names, emails, upn_column, strict=True)
-        ]
-    guest_text = columns.get("guest", blank)
-    guest_values = {value: value.casefold() in _TRUE for value in dict.fromkeys(guest_text)}
-    guests = list(map(guest_values.__getitem__, guest_text))
-    return list(
-        map(AttendanceRow, lines, names, emails, upn_column, joins, leaves, seconds, guests)
-    )
-
-
-def _parse_times(
-    column: list[str] | None, lines: list[int], parse_time: TimeParser, label: str
-) -> list[datetime | None] | None:
-    """Parse each distinct value once; errors name the first line showing the value."""
-    if column is None:
-        return None
-    parsed: dict[str, datetime | None] = dict.fromkeys(column)
-    value = ""
-    try:
-        for value in parsed:
-            if value:
-                parsed[value] = parse_time(value, 0, label)
-    except AttendanceFileError as error:
-        raise AttendanceFileError(
-            error.problem, error.detail, line=_first_line(column, lines, value)
-        ) from None
-    return list(map(parsed.__getitem__, column))
+        frame["upn"] = texts(
+            [
+                upn or upns.get((name, email.casefold()), "")
+                for name, email, upn in zip(
+                    frame["name"], frame["email"], frame["upn"], strict=True
+                )
+            ]
+        )
+    frame["join"] = joins
+    frame["leave"] = leaves
+    frame["seconds"] = seconds
+    if "guest" in cells:
+        frame["guest"] = [value.casefold() in _TRUE for value in cells["guest"]]
+    else:
+        frame["guest"] = False
+    return frame
 
 
 def _rows_from_events(table: Table, parse_time: TimeParser) -> list[AttendanceRow]:

@@ -6,14 +6,21 @@ import csv
 import io
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+import pandas as pd
+
 from app.attendance.importers.decoding import AttendanceFileError, Problem
+from app.cleaning import one_line
 
 ReportFormat = Literal["zoom", "teams"]
 HEADER_SCAN_LINES = 200
+# Cells that name a person are cleaned as single-line text (app.cleaning); others stripped.
+PEOPLE_COLUMNS = frozenset({"name", "email", "upn"})
 
 
 def fold(text: str) -> str:
@@ -104,7 +111,13 @@ def read_records(text: str, delimiter: str, *, limit: int | None = None) -> list
 
 
 def choose_delimiter(text: str) -> str:
-    head = "\n".join(text.splitlines()[:HEADER_SCAN_LINES])
+    end = -1
+    for _ in range(HEADER_SCAN_LINES):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            end = len(text)
+            break
+    head = text[:end]
     for delimiter in ("\t", ",", ";"):
         for record in read_records(head, delimiter):
             if is_participant_header(map_header(record.cells)):
@@ -190,3 +203,64 @@ def meeting_info(preamble: list[Record], report_format: ReportFormat) -> dict[st
             if len(cells) >= 2 and cells[0] and cells[1] and not SECTION_TITLE.match(cells[0]):
                 info[cells[0]] = cells[1]
     return info
+
+
+def read_single_table(
+    text: str, delimiter: str, *, max_rows: int
+) -> tuple[Table, list[Record], list[int], dict[str, list[str]]] | None:
+    """The common layout, read a column at a time with pandas: one participant table
+    (after an optional preamble) running to the end of the file, with no blank row,
+    section title or line break inside a cell. Returns the table, the preamble, each
+    row's line and the stripped text of each mapped column (at most ``max_rows`` + 1
+    rows); None for any other layout, which :func:`split_tables` reads record by
+    record with the same result."""
+    if text.count("\r") != text.count("\r\n"):
+        return None
+    head = read_records(text, delimiter, limit=HEADER_SCAN_LINES)
+    tables, preamble = split_tables(head)
+    if not tables or "action" in tables[0].mapping:
+        return None
+    table = tables[0]
+    after = [record.line for record in head if record.line > table.header_line]
+    if not after:
+        return None
+    start = -1
+    for _ in range(after[0] - 1):
+        start = text.find("\n", start + 1)
+        if start < 0:
+            return None
+    body = text[start + 1 :]
+    width = len(table.header)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            frame = pd.read_csv(
+                io.StringIO(body),
+                sep=delimiter,
+                header=None,
+                names=range(width),
+                dtype=object,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                index_col=False,
+                nrows=max_rows + 1,
+                engine="c",
+            )
+        except (ValueError, pd.errors.ParserWarning):
+            return None
+    count = len(frame)
+    if count <= max_rows and body.count("\n") != (count if body.endswith("\n") else count - 1):
+        return None
+    cells = frame.to_numpy()
+    sparse = np.flatnonzero((cells != "").sum(axis=1) <= 1)
+    for row in cells[sparse]:
+        nonblank = [cell for cell in row if cell.strip()]
+        if not nonblank or (len(nonblank) == 1 and SECTION_TITLE.match(nonblank[0])):
+            return None
+    lines = list(range(after[0], after[0] + count))
+    columns = {
+        key: list(map(one_line if key in PEOPLE_COLUMNS else str.strip, frame[index].tolist()))
+        for key, index in table.mapping.items()
+    }
+    return table, preamble, lines, columns

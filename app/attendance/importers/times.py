@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Literal
 
+import numpy as np
+import pandas as pd
+
 from app.attendance.importers.decoding import AttendanceFileError, Problem
 from app.attendance.importers.tables import fold
 from app.cleaning import FIRST_YEAR, LAST_YEAR
@@ -297,3 +300,168 @@ def parse_duration(value: str, *, line: int) -> int:
     raise AttendanceFileError(
         Problem.BAD_DURATION, f"the duration {value!r} is not a length of time.", line=line
     )
+
+
+# --- whole columns ----------------------------------------------------------------------
+
+_FIRST_STAMP = re.compile(
+    r"^(?P<a>\d{1,4})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{1,4})"
+    r"(?P<gap>,\s*|\s+|T)(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"(?P<space>\s*)(?P<ampm>[AaPp][Mm])?$"
+)
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
+
+
+def column_format(value: str, order: Literal["mdy", "dmy", "ymd"]) -> str | None:
+    """The strptime format that reads ``value`` the way :class:`TimeParser` would, or
+    None when only the general parser can (two-digit years, named months, zones)."""
+    match = _FIRST_STAMP.match(value)
+    if match is None:
+        return None
+    sep = match["sep"]
+    if len(match["a"]) == 4:
+        day = f"%Y{sep}%m{sep}%d"
+    elif len(match["c"]) != 4:
+        return None
+    elif order == "dmy":
+        day = f"%d{sep}%m{sep}%Y"
+    else:
+        day = f"%m{sep}%d{sep}%Y"
+    clock = ("%I" if match["ampm"] else "%H") + ":%M" + (":%S" if match["second"] else "")
+    if match["ampm"]:
+        clock += match["space"] + "%p"
+    return day + match["gap"] + clock
+
+
+def parse_time_column(
+    values: pd.Series, lines: pd.Series, parser: TimeParser, label: str
+) -> pd.Series:
+    """Parse a column of timestamps ("" stays NaT) into naive datetime64 values.
+
+    The whole column is read with one strptime format guessed from its first value;
+    values that format does not fit go one distinct value at a time through
+    ``parser``, which accepts everything the report formats write and raises, naming
+    the first line that shows a bad value.
+    """
+    filled = values != ""
+    first = values[filled]
+    sample = first.iloc[0] if len(first) else ""
+    fmt = column_format(sample, parser.order) if sample else None
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
+    if fmt is not None:
+        parsed[filled] = _fixed_width(first, sample, parser.order)
+        left = filled & parsed.isna()
+        if left.any():
+            parsed[left] = pd.to_datetime(values[left], format=fmt, errors="coerce")
+    left = filled & parsed.isna()
+    if left.any():
+        pending = values[left]
+        fixed: dict[str, datetime] = {}
+        for value in pending.unique():
+            try:
+                fixed[value] = _in_range(parser(value, 0, label), value, label)
+            except AttendanceFileError as error:
+                line = int(lines[left][pending == value].iloc[0])
+                raise AttendanceFileError(error.problem, error.detail, line=line) from None
+        parsed = parsed.copy()
+        parsed[left] = pd.to_datetime(pending.map(fixed))
+    years = parsed.dt.year
+    wrong = (years < EARLIEST_YEAR) | (years > LATEST_YEAR)
+    if wrong.any():
+        at = wrong.idxmax()
+        _in_range(parsed[at].to_pydatetime(), values[at], label, line=int(lines[at]))
+    return parsed
+
+
+def _fixed_width(values: pd.Series, sample: str, order: str) -> np.ndarray:
+    """Timestamps laid out exactly like ``sample`` (same length, zero-padded, same
+    separators), read as arrays of digits; NaT for any value laid out otherwise or
+    not a real date and time, which the slower readers then take."""
+    match = _FIRST_STAMP.match(sample)
+    width = len(sample)
+    result = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
+    if match is None or not sample.isascii():
+        return result
+    items = values.tolist()
+    lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+    same = lengths == width
+    if not same.any():
+        return result
+    try:
+        packed = np.array(items, dtype=f"S{width}")
+    except UnicodeEncodeError:
+        return result
+    grid = packed.view(np.uint8).reshape(len(items), width).astype(np.int64)
+    template = np.frombuffer(sample.encode("ascii"), dtype=np.uint8).astype(np.int64)
+    fields = ("a", "b", "c", "hour", "minute", "second")
+    digit_at = [i for name in fields if match[name] for i in range(*match.span(name))]
+    other_at = [i for i in range(width) if i not in digit_at]
+    ampm = match.span("ampm") if match["ampm"] else None
+    if ampm is not None:
+        other_at = [i for i in other_at if i not in range(*ampm)]
+    ok = same.copy()
+    digits = grid[:, digit_at] - ord("0")
+    ok &= ((digits >= 0) & (digits <= 9)).all(axis=1)
+    ok &= (grid[:, other_at] == template[other_at]).all(axis=1)
+
+    def number(name: str) -> np.ndarray:
+        start, end = match.span(name)
+        total = np.zeros(len(items), dtype=np.int64)
+        for i in range(start, end):
+            total = total * 10 + grid[:, i] - ord("0")
+        return total
+
+    a, b, c = number("a"), number("b"), number("c")
+    if len(match["a"]) == 4:
+        year, month, day = a, b, c
+    elif len(match["c"]) == 4:
+        year, month, day = (c, b, a) if order == "dmy" else (c, a, b)
+    else:
+        return result
+    hour, minute = number("hour"), number("minute")
+    second = number("second") if match["second"] else np.zeros(len(items), dtype=np.int64)
+    if ampm is not None:
+        letter = grid[:, ampm[0]] | 0x20
+        ok &= ((letter == ord("a")) | (letter == ord("p"))) & (
+            grid[:, ampm[1] - 1] | 0x20 == ord("m")
+        )
+        ok &= (hour >= 1) & (hour <= 12)
+        hour = hour % 12 + np.where(letter == ord("p"), 12, 0)
+    ok &= (hour <= 23) & (minute <= 59) & (second <= 59) & (month >= 1) & (month <= 12)
+    ok &= day >= 1
+    months = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
+    starts = months.astype("datetime64[D]")
+    ok &= day <= ((months + 1).astype("datetime64[D]") - starts).astype(np.int64)
+    moments = (starts + (day - 1)).astype("datetime64[s]") + (hour * 3600 + minute * 60 + second)
+    result[ok] = moments[ok]
+    return result
+
+
+def _in_range(moment: datetime, value: str, label: str, *, line: int = 0) -> datetime:
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise AttendanceFileError(
+            Problem.BAD_TIME,
+            f"the {label} time {value!r} is not between the years {EARLIEST_YEAR} "
+            f"and {LATEST_YEAR}.",
+            line=line or None,
+        )
+    return moment
+
+
+def parse_duration_column(values: pd.Series, lines: pd.Series) -> pd.Series:
+    """Seconds for a column of durations (NaN where the cell is empty): whole minutes
+    are converted at once, other spellings one distinct value at a time."""
+    whole = values.str.isdigit()
+    seconds = pd.to_numeric(values.where(whole, ""), errors="coerce") * 60
+    left = (values != "") & seconds.isna()
+    if left.any():
+        pending = values[left]
+        known: dict[str, int] = {}
+        for value in pending.unique():
+            try:
+                known[value] = parse_duration(value, line=0)
+            except AttendanceFileError as error:
+                line = int(lines[left][pending == value].iloc[0])
+                raise AttendanceFileError(error.problem, error.detail, line=line) from None
+        seconds[left] = pending.map(known)
+    return seconds
