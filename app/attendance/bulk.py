@@ -28,7 +28,11 @@ def _utc_values(column: pd.Series, dialect: str) -> list[Any]:
     naive = column.to_numpy(dtype="datetime64[us]")
     missing = np.isnat(naive)
     if dialect == "sqlite":
-        text = np.char.replace(np.datetime_as_string(naive, unit="us"), "T", " ").astype(object)
+        stamps = np.datetime_as_string(naive, unit="us")
+        if len(stamps) and not missing.all():
+            letters = stamps.view(np.uint32).reshape(len(stamps), -1)
+            letters[~missing, 10] = ord(" ")
+        text = stamps.astype(object)
         text[missing] = None
         return text.tolist()
     moments = np.array(pd.Series(naive).dt.tz_localize(UTC).dt.to_pydatetime(), dtype=object)
@@ -40,7 +44,11 @@ def _values(column: pd.Series, dialect: str) -> list[Any]:
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
         return _utc_values(column, dialect)
     if isinstance(column.dtype, pd.Int64Dtype):
-        return [None if value is pd.NA else int(value) for value in column.tolist()]
+        if not column.hasnans:
+            return column.astype("int64").tolist()
+        return [None if value is pd.NA else value for value in column.tolist()]
+    if pd.api.types.is_integer_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+        return column.tolist()
     values = column.astype(object).to_numpy(copy=True)
     values[pd.isna(values)] = None
     return values.tolist()
@@ -58,14 +66,13 @@ def insert_frame(table: Table, frame: pd.DataFrame) -> int:
     dialect = connection.dialect
     columns = list(frame.columns)
     compiled = insert(table).compile(dialect=dialect, column_keys=columns)
-    rows = _rows(frame, columns, dialect.name)
     if compiled.positional:
-        order = [columns.index(name) for name in compiled.positiontup]
-        params: list[Any] = [tuple(row[i] for i in order) for row in rows]
+        params: list[Any] = _rows(frame, compiled.positiontup, dialect.name)
     else:
+        rows = _rows(frame, columns, dialect.name)
         params = [dict(zip(columns, row, strict=True)) for row in rows]
     connection.exec_driver_sql(str(compiled), params)
-    return len(rows)
+    return len(frame)
 
 
 def update_frame(table: Table, frame: pd.DataFrame, *, key: str = "id") -> int:
@@ -83,12 +90,13 @@ def update_frame(table: Table, frame: pd.DataFrame, *, key: str = "id") -> int:
     )
     compiled = statement.compile(dialect=dialect)
     names = [key, *columns]
-    rows = _rows(frame, names, dialect.name)
     bound = ["b_key", *(f"b_{name}" for name in columns)]
     if compiled.positional:
-        order = [bound.index(name) for name in compiled.positiontup]
-        params: list[Any] = [tuple(row[i] for i in order) for row in rows]
+        params: list[Any] = _rows(
+            frame, [names[bound.index(name)] for name in compiled.positiontup], dialect.name
+        )
     else:
+        rows = _rows(frame, names, dialect.name)
         params = [dict(zip(bound, row, strict=True)) for row in rows]
     connection.exec_driver_sql(str(compiled), params)
-    return len(rows)
+    return len(frame)

@@ -121,10 +121,18 @@ _APOSTROPHES = re.compile(r"['’‘`´ʼ]")
 _NON_LETTERS = re.compile(r"[^\w\s]|_")
 
 
+# The combining marks that Latin letters decompose into (U+034F, which does not
+# combine, aside); other scripts' marks are checked one character at a time.
+_LATIN_MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]")
+
+
 def _strip_accents(text: str) -> str:
     if text.isascii():
         return text
     text = unicodedata.normalize("NFKD", text.translate(_SPECIAL_LETTERS))
+    plain = _LATIN_MARKS.sub("", text)
+    if plain.isascii():
+        return plain
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
@@ -186,7 +194,7 @@ def name_key(name: str) -> str:
 
 def email_keys(values: Iterable[str]) -> pd.Series:
     """:func:`normalise_email` for a whole column."""
-    return texts([value.strip().casefold() for value in values])
+    return texts(list(map(str.casefold, map(str.strip, values))))
 
 
 def _index(keys: pd.Series, ids: list[int]) -> pd.DataFrame:
@@ -210,9 +218,11 @@ class CandidateIndex:
 
     def __init__(self, candidates: Iterable[Candidate]) -> None:
         listed = list(candidates)
-        ids = [candidate.id for candidate in listed]
-        self.by_email = _index(email_keys(candidate.email for candidate in listed), ids)
-        self.by_name = _index(texts([name_key(candidate.name) for candidate in listed]), ids)
+        ids, names, emails = (
+            (list(column) for column in zip(*listed, strict=True)) if listed else ([], [], [])
+        )
+        self.by_email = _index(email_keys(emails), ids)
+        self.by_name = _index(texts(list(map(name_key, names))), ids)
 
 
 _STATUS_ORDER = {MatchStatus.MATCHED: 0, MatchStatus.AMBIGUOUS: 1, MatchStatus.UNMATCHED: 2}
@@ -259,7 +269,7 @@ def _identities(rows: pd.DataFrame, index: CandidateIndex) -> pd.DataFrame:
     names = np.full(size, "", dtype=object)
     needs_name = (count == 0) | ((count > 1) & (emails == ""))
     if needs_name.any():
-        names[needs_name] = [name_key(name) for name in ident["name"].to_numpy()[needs_name]]
+        names[needs_name] = list(map(name_key, ident["name"].to_numpy()[needs_name]))
     join(names, index.by_name, MatchedBy.NAME)
 
     matched, ambiguous = count == 1, count > 1

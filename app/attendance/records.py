@@ -116,6 +116,7 @@ def save_records(
     Existing records (an earlier import of the item) are read with one query and
     updated with one executemany, new ones written with one more."""
     frame = entries if isinstance(entries, pd.DataFrame) else entries_frame(entries)
+    frame = frame.reset_index(drop=True)
     if frame.empty:
         return 0
     if batch is not None and batch.id is None:
@@ -135,19 +136,19 @@ def save_records(
     rows = pd.DataFrame(
         {
             "minutes": np.round(frame["seconds"].to_numpy() / 60).astype("int64"),
-            "first_join": frame["first_join"].to_numpy(),
-            "last_leave": frame["last_leave"].to_numpy(),
-            "import_batch_id": pd.array([batch_id] * len(frame), dtype="Int64"),
-            "recorded_by_id": pd.array(
-                [user.id if user is not None else None] * len(frame), dtype="Int64"
+            "first_join": frame["first_join"],
+            "last_leave": frame["last_leave"],
+            "import_batch_id": pd.Series(batch_id, index=frame.index, dtype="Int64"),
+            "recorded_by_id": pd.Series(
+                user.id if user is not None else None, index=frame.index, dtype="Int64"
             ),
-            "updated_at": pd.Series([now] * len(frame), dtype="datetime64[us, UTC]"),
-            "walk_in_name": frame["walk_in_name"].to_numpy(dtype=object),
-            "walk_in_email": frame["walk_in_email"].to_numpy(dtype=object),
+            "updated_at": pd.Series(
+                pd.Timestamp(now), index=frame.index, dtype="datetime64[us, UTC]"
+            ),
+            "walk_in_name": frame["walk_in_name"],
+            "walk_in_email": frame["walk_in_email"],
         }
     )
-    rows["first_join"] = pd.to_datetime(frame["first_join"].to_numpy(), utc=True)
-    rows["last_leave"] = pd.to_datetime(frame["last_leave"].to_numpy(), utc=True)
     existing = _existing(gathering, agenda_item_id, source, keys)
     known = keys.map(existing["id"]) if len(existing) else pd.Series(np.nan, index=keys.index)
     old = known.notna().to_numpy()

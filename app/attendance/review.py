@@ -28,6 +28,7 @@ from app.attendance.importers import (
     DateOrder,
     ParsedReport,
     parse_report,
+    texts,
 )
 from app.attendance.matching import Candidate, MatchStatus, match_frame
 from app.attendance.records import RecordEntry, merge_entries, save_records
@@ -440,23 +441,21 @@ def _targets(
 ) -> tuple[pd.Series, pd.Series]:
     """Check every decision; return the registration chosen (or NA) and whether each
     person is a walk-in. The first person with an impossible choice names the error."""
-    linked = chosen.str.startswith("reg:")
-    number = pd.to_numeric(chosen[linked].str.removeprefix("reg:"), errors="coerce")
-    whole = chosen[linked].str.removeprefix("reg:").str.fullmatch(r"-?\d+")
-    problems = pd.Series("", index=people.index, dtype=object)
-    bad_number = number.isna() | ~whole
-    problems[bad_number[bad_number].index] = "An unknown registration was chosen."
-    good = number[~bad_number].astype("int64")
-    outside = ~good.isin(registration_ids)
-    problems[outside[outside].index] = "A chosen registration is not part of this gathering."
-    unknown = ~linked & ~chosen.isin([WALK_IN, SKIP])
-    problems[unknown] = "An unknown choice was made for a row."
-    failing = problems != ""
-    if failing.any():
-        raise AttendanceError(problems[failing].iloc[0])
-    registration = pd.Series(pd.NA, index=people.index, dtype="Int64")
-    registration[linked] = good
-    return registration, chosen == WALK_IN
+    registration: list[int | None] = []
+    for decision in chosen.tolist():
+        if decision.startswith("reg:"):
+            number = decision[4:]
+            if not number.lstrip("-").isdigit():
+                raise AttendanceError("An unknown registration was chosen.")
+            if int(number) not in registration_ids:
+                raise AttendanceError("A chosen registration is not part of this gathering.")
+            registration.append(int(number))
+        elif decision in (WALK_IN, SKIP):
+            registration.append(None)
+        else:
+            raise AttendanceError("An unknown choice was made for a row.")
+    linked = pd.Series(pd.array(registration, dtype="Int64"), index=people.index)
+    return linked, chosen == WALK_IN
 
 
 def _write(
@@ -481,21 +480,22 @@ def _write(
         rows=batch.rows,
     )
     keep = (linked | walk_in).to_numpy()
-    kept = people[keep]
+    kept = people[keep].reset_index(drop=True)
+    walk = walk_in[keep].to_numpy()
+    names = np.full(len(kept), "", dtype=object)
+    emails = np.full(len(kept), "", dtype=object)
+    names[walk] = [name[:200] for name in kept["name"].to_numpy()[walk]]
+    emails[walk] = [email[:254] for email in kept["email"].to_numpy()[walk]]
     entries = pd.DataFrame(
         {
-            "registration_id": registration[keep].to_numpy(),
-            "walk_in_name": np.where(walk_in[keep], kept["name"].str[:200], ""),
-            "walk_in_email": np.where(walk_in[keep], kept["email"].str[:254], ""),
-            "seconds": kept["seconds"].to_numpy(dtype="int64"),
-            "first_join": kept["first_join"].to_numpy(),
-            "last_leave": kept["last_leave"].to_numpy(),
+            "registration_id": registration[keep].reset_index(drop=True),
+            "walk_in_name": texts(names),
+            "walk_in_email": texts(emails),
+            "seconds": kept["seconds"].astype("int64"),
+            "first_join": kept["first_join"],
+            "last_leave": kept["last_leave"],
         }
     )
-    entries["registration_id"] = entries["registration_id"].astype("Int64")
-    for column in ("first_join", "last_leave"):
-        entries[column] = pd.to_datetime(entries[column], utc=True)
-    entries = entries.astype({"walk_in_name": object, "walk_in_email": object})
     rid = entries["registration_id"]
     targets = ("r" + rid.astype(str)).astype(object)
     walk = rid.isna()
