@@ -97,7 +97,10 @@ def upload(slug: str):
         DEFAULT_MAX_BYTES, current_app.config.get("MAX_CONTENT_LENGTH") or DEFAULT_MAX_BYTES
     )
     try:
-        data = read_upload(upload_file.stream, max_bytes=limit, max_rows=MAX_ROWS)
+        try:
+            data = read_upload(upload_file.stream, max_bytes=limit, max_rows=MAX_ROWS)
+        finally:
+            upload_file.close()
         batch = imports.prepare_import(
             gathering,
             data=data,
