@@ -193,8 +193,8 @@ def name_key(name: str) -> str:
 
 
 def email_keys(values: Iterable[str]) -> pd.Series:
-    """:func:`normalise_email` for a whole column."""
-    return texts(list(map(str.casefold, map(str.strip, values))))
+    """:func:`~app.addresses.normalise_email` for a whole column."""
+    return texts(list(map(normalise_email, values)))
 
 
 def _index(keys: pd.Series, ids: list[int]) -> pd.DataFrame:

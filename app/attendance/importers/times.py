@@ -309,7 +309,6 @@ _FIRST_STAMP = re.compile(
     r"(?P<gap>,\s*|\s+|T)(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
     r"(?P<space>\s*)(?P<ampm>[AaPp][Mm])?$"
 )
-EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
 
 
 def column_format(value: str, order: Literal["mdy", "dmy", "ymd"]) -> str | None:
@@ -359,17 +358,17 @@ def parse_time_column(
         fixed: dict[str, datetime] = {}
         for value in pending.unique():
             try:
-                fixed[value] = _in_range(parser(value, 0, label), value, label)
+                fixed[value] = parser(value, 0, label)
             except AttendanceFileError as error:
                 line = int(lines[left][pending == value].iloc[0])
                 raise AttendanceFileError(error.problem, error.detail, line=line) from None
         parsed = parsed.copy()
         parsed[left] = pd.to_datetime(pending.map(fixed))
     years = parsed.dt.year
-    wrong = (years < EARLIEST_YEAR) | (years > LATEST_YEAR)
+    wrong = (years < FIRST_YEAR) | (years > LAST_YEAR)
     if wrong.any():
         at = wrong.idxmax()
-        _in_range(parsed[at].to_pydatetime(), values[at], label, line=int(lines[at]))
+        parser(values[at], int(lines[at]), label)
     return parsed
 
 
@@ -435,17 +434,6 @@ def _fixed_width(values: pd.Series, sample: str, order: str) -> np.ndarray:
     moments = (starts + (day - 1)).astype("datetime64[s]") + (hour * 3600 + minute * 60 + second)
     result[ok] = moments[ok]
     return result
-
-
-def _in_range(moment: datetime, value: str, label: str, *, line: int = 0) -> datetime:
-    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
-        raise AttendanceFileError(
-            Problem.BAD_TIME,
-            f"the {label} time {value!r} is not between the years {EARLIEST_YEAR} "
-            f"and {LATEST_YEAR}.",
-            line=line or None,
-        )
-    return moment
 
 
 def parse_duration_column(values: pd.Series, lines: pd.Series) -> pd.Series:
