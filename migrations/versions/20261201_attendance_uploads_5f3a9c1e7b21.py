@@ -2,7 +2,7 @@
 kept compressed until it is read, and no JSON payload
 
 Revision ID: 5f3a9c1e7b21
-Revises: c3a7e91f0b12
+Revises: 8d41f6c2a9e7
 Create Date: 2026-12-01 22:40:00
 
 Pending uploads lose their JSON payload here, so they are marked discarded; the
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '5f3a9c1e7b21'
-down_revision = 'c3a7e91f0b12'
+down_revision = '8d41f6c2a9e7'
 branch_labels = None
 depends_on = None
 
