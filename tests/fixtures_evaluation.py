@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.evaluation import services
+from app.evaluation import answers, setup
 from app.extensions import db
 from app.models import AttendanceRecord, Gathering, Registration
 from app.models.attendance import AttendanceSource
@@ -42,14 +42,14 @@ def _attend(gathering: Gathering, registration: Registration, minutes: int = 90)
 
 @pytest.fixture
 def survey(past_gathering, now):
-    created = services.create_survey(past_gathering, now=now)
+    created = setup.create_survey(past_gathering, now=now)
     db.session.commit()
     return created
 
 
 @pytest.fixture
 def open_survey(survey, now):
-    services.open_survey(survey, now=now - timedelta(minutes=1))
+    setup.open_survey(survey, now=now - timedelta(minutes=1))
     db.session.commit()
     return survey
 
@@ -71,5 +71,5 @@ def _answer_form(survey, **by_key) -> dict:
     data = {}
     for question in survey.questions:
         if question.key in by_key:
-            data[services.field_name(question)] = by_key[question.key]
+            data[answers.field_name(question)] = by_key[question.key]
     return data

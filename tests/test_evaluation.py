@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 
-from app.evaluation import services
+from app.evaluation import answers, links, mailing, setup, summary
 from app.extensions import db
 from app.facts import frames, gathering_facts, survey_counts
 from app.models import OutboundEmail
@@ -37,14 +37,14 @@ def respond(answer_form):
     return submit
 
 
-def _respond(survey, registration, now, answer_form, **answers):
-    invitation = services.ensure_invitation(survey, registration)
+def _respond(survey, registration, now, answer_form, **given):
+    invitation = links.ensure_invitation(survey, registration)
     db.session.flush()
-    values, errors = services.read_answers(
-        survey.questions, MultiDict(answer_form(survey, **answers))
+    values, errors = answers.read_answers(
+        survey.questions, MultiDict(answer_form(survey, **given))
     )
     assert errors == {}
-    key = services.submit_response(invitation, values, now=now)
+    key = answers.submit_response(invitation, values, now=now)
     db.session.commit()
     return key
 
@@ -75,16 +75,16 @@ def test_default_questions_follow_the_issue(survey, past_gathering):
 
 
 def test_one_survey_per_gathering(survey, past_gathering, now):
-    with pytest.raises(services.SurveyError):
-        services.create_survey(past_gathering, now=now)
+    with pytest.raises(setup.SurveyError):
+        setup.create_survey(past_gathering, now=now)
 
 
 def test_organisers_edit_questions_only_before_opening_and_without_responses(
     survey, past_gathering, make_registration, now, respond
 ):
-    added = services.add_question(
+    added = setup.add_question(
         survey,
-        services.QuestionData(
+        setup.QuestionData(
             kind=QuestionKind.MULTIPLE,
             prompt="Which sessions helped most?",
             options=["Ministry update", "Care stories", "Strategic plan"],
@@ -92,38 +92,38 @@ def test_organisers_edit_questions_only_before_opening_and_without_responses(
     )
     db.session.commit()
     assert added.key == "q10" and survey.questions[-1] is added
-    services.move_question(added, -1)
+    setup.move_question(added, -1)
     db.session.commit()
     assert [x.key for x in survey.questions][-2:] == ["q10", "other_comments"]
-    services.remove_question(q(survey, "want_more"))
+    setup.remove_question(q(survey, "want_more"))
     db.session.commit()
     assert "want_more" not in [x.key for x in survey.questions]
     assert [x.position for x in survey.questions] == list(range(1, len(survey.questions) + 1))
-    with pytest.raises(services.SurveyError, match="at least two options"):
-        services.update_question(
-            added, services.QuestionData(kind=QuestionKind.SINGLE, prompt="x", options=["a"])
+    with pytest.raises(setup.SurveyError, match="at least two options"):
+        setup.update_question(
+            added, setup.QuestionData(kind=QuestionKind.SINGLE, prompt="x", options=["a"])
         )
 
-    services.open_survey(survey, now=now)
+    setup.open_survey(survey, now=now)
     db.session.commit()
-    with pytest.raises(services.SurveyError, match="draft"):
-        services.remove_question(added)
+    with pytest.raises(setup.SurveyError, match="draft"):
+        setup.remove_question(added)
     respond(survey, make_registration(past_gathering), now, overall_value="4")
-    with pytest.raises(services.SurveyError, match="responses"):
-        services.back_to_draft(survey)
+    with pytest.raises(setup.SurveyError, match="responses"):
+        setup.back_to_draft(survey)
 
 
 def test_states_follow_status_and_dates(survey, now):
     assert survey.state(now) == "draft"
     survey.opens_at = now + timedelta(days=1)
-    services.open_survey(survey, now=now)
+    setup.open_survey(survey, now=now)
     assert survey.state(now) == "scheduled"
     assert survey.state(now + timedelta(days=2)) == "open"
     assert survey.state(survey.closes_at) == "closed"
-    services.close_survey(survey, now=now + timedelta(days=2))
+    setup.close_survey(survey, now=now + timedelta(days=2))
     assert survey.state(now + timedelta(days=2)) == "closed"
-    with pytest.raises(services.SurveyError, match="closing time has passed"):
-        services.open_survey(survey, now=now + timedelta(days=3))
+    with pytest.raises(setup.SurveyError, match="closing time has passed"):
+        setup.open_survey(survey, now=now + timedelta(days=3))
 
 
 # --- answers --------------------------------------------------------------------------
@@ -139,8 +139,8 @@ def test_read_answers_checks_required_choices_and_length(open_survey, answer_for
             worked_well=long_text,
         )
     )
-    form.add(services.field_name(q(open_survey, "overall_value")), "")
-    values, errors = services.read_answers(open_survey.questions, form)
+    form.add(answers.field_name(q(open_survey, "overall_value")), "")
+    values, errors = answers.read_answers(open_survey.questions, form)
     assert errors[q(open_survey, "overall_value").id] == "Please choose an answer."
     assert "scale" in errors[q(open_survey, "relevance").id]
     assert "options" in errors[q(open_survey, "breakout").id]
@@ -148,7 +148,7 @@ def test_read_answers_checks_required_choices_and_length(open_survey, answer_for
     # What the person typed comes back, so the page can show it again.
     assert values[q(open_survey, "worked_well").id] == long_text.strip()
 
-    ok, errors = services.read_answers(
+    ok, errors = answers.read_answers(
         open_survey.questions,
         MultiDict(answer_form(open_survey, overall_value="na", worked_well="  The stories  ")),
     )
@@ -160,34 +160,34 @@ def test_read_answers_checks_required_choices_and_length(open_survey, answer_for
 def test_multiple_choice_answers_round_trip(
     open_survey, past_gathering, make_registration, now, answer_form
 ):
-    services.back_to_draft(open_survey)
-    question = services.add_question(
+    setup.back_to_draft(open_survey)
+    question = setup.add_question(
         open_survey,
-        services.QuestionData(
+        setup.QuestionData(
             kind=QuestionKind.MULTIPLE,
             prompt="Which formats?",
             options=["Talks", "Breakouts"],
             required=True,
         ),
     )
-    services.open_survey(open_survey, now=now)
+    setup.open_survey(open_survey, now=now)
     db.session.commit()
-    _, errors = services.read_answers(open_survey.questions, MultiDict())
+    _, errors = answers.read_answers(open_survey.questions, MultiDict())
     assert errors[question.id] == "Choose at least one option."
     form = MultiDict(answer_form(open_survey, overall_value="5"))
-    form.setlist(services.field_name(question), ["Talks", "Breakouts"])
-    values, errors = services.read_answers(open_survey.questions, form)
+    form.setlist(answers.field_name(question), ["Talks", "Breakouts"])
+    values, errors = answers.read_answers(open_survey.questions, form)
     assert errors == {}
-    invitation = services.ensure_invitation(open_survey, make_registration(past_gathering))
+    invitation = links.ensure_invitation(open_survey, make_registration(past_gathering))
     db.session.flush()
-    key = services.submit_response(invitation, values, now=now)
+    key = answers.submit_response(invitation, values, now=now)
     db.session.commit()
-    assert services.stored_answers(services.find_response(key))[question.id] == [
+    assert answers.stored_answers(answers.find_response(key))[question.id] == [
         "Talks",
         "Breakouts",
     ]
-    answers = frames.answers(open_survey.id)
-    assert sorted(answers.loc[answers["question_id"] == question.id, "value"]) == [
+    stored = frames.answers(open_survey.id)
+    assert sorted(stored.loc[stored["question_id"] == question.id, "value"]) == [
         "Breakouts",
         "Talks",
     ]
@@ -198,23 +198,23 @@ def test_one_response_per_person_and_editable_until_close(
 ):
     registration = make_registration(past_gathering)
     key = respond(open_survey, registration, now, overall_value="3", worked_well="Good")
-    invitation = services.ensure_invitation(open_survey, registration)
+    invitation = links.ensure_invitation(open_survey, registration)
     assert invitation.responded
-    with pytest.raises(services.AlreadyResponded):
-        services.submit_response(invitation, {}, now=now)
+    with pytest.raises(setup.AlreadyResponded):
+        answers.submit_response(invitation, {}, now=now)
     db.session.rollback()
     assert db.session.scalar(select(db.func.count()).select_from(SurveyResponse)) == 1
 
-    response = services.find_response(key)
-    values, _ = services.read_answers(
+    response = answers.find_response(key)
+    values, _ = answers.read_answers(
         open_survey.questions, MultiDict(answer_form(open_survey, overall_value="5"))
     )
-    services.update_response(response, values, now=now)
+    answers.update_response(response, values, now=now)
     db.session.commit()
-    assert services.stored_answers(response) == {q(open_survey, "overall_value").id: "5"}
+    assert answers.stored_answers(response) == {q(open_survey, "overall_value").id: "5"}
 
-    with pytest.raises(services.SurveyError, match="closed"):
-        services.update_response(response, values, now=open_survey.closes_at)
+    with pytest.raises(setup.SurveyError, match="closed"):
+        answers.update_response(response, values, now=open_survey.closes_at)
 
 
 def test_a_stale_invitation_object_cannot_submit_twice(
@@ -222,26 +222,26 @@ def test_a_stale_invitation_object_cannot_submit_twice(
 ):
     """Two requests that both loaded the invitation before either saved."""
     registration = make_registration(past_gathering)
-    invitation = services.ensure_invitation(open_survey, registration)
+    invitation = links.ensure_invitation(open_survey, registration)
     db.session.commit()
-    services.submit_response(invitation, {}, now=now)
+    answers.submit_response(invitation, {}, now=now)
     db.session.commit()
     set_committed_value(invitation, "responded", False)  # what the other request saw
     assert invitation.responded is False
-    with pytest.raises(services.AlreadyResponded):
-        services.submit_response(invitation, {}, now=now)
+    with pytest.raises(setup.AlreadyResponded):
+        answers.submit_response(invitation, {}, now=now)
 
 
 def test_tokens_are_long_random_and_only_hashed(open_survey, past_gathering, make_registration):
-    invitation = services.ensure_invitation(open_survey, make_registration(past_gathering))
+    invitation = links.ensure_invitation(open_survey, make_registration(past_gathering))
     db.session.commit()
-    raw = services.invitation_token(invitation)
+    raw = links.invitation_token(invitation)
     assert len(raw) == 43 and raw not in invitation.token_hash
     assert invitation.token_hash == hashlib.sha256(raw.encode()).hexdigest()
-    assert services.find_invitation(raw) is invitation
-    assert services.find_invitation(raw[:-1] + ("A" if raw[-1] != "A" else "B")) is None
-    assert services.find_invitation("short") is None
-    assert services.find_response("../etc") is None
+    assert links.find_invitation(raw) is invitation
+    assert links.find_invitation(raw[:-1] + ("A" if raw[-1] != "A" else "B")) is None
+    assert links.find_invitation("short") is None
+    assert answers.find_response("../etc") is None
 
 
 # --- anonymity ------------------------------------------------------------------------
@@ -286,7 +286,7 @@ def test_stored_data_cannot_be_joined_back_to_registrations(
     for person in people:
         personal |= {person.email, person.name, person.calendar_uid}
     for invitation in invitations:
-        raw = services.invitation_token(invitation)
+        raw = links.invitation_token(invitation)
         personal |= {
             invitation.token_hash,
             invitation.token_nonce,
@@ -305,7 +305,7 @@ def test_stored_data_cannot_be_joined_back_to_registrations(
     assert db.session.scalar(select(db.func.count()).select_from(OutboundEmail)) == 0
     # Only the day is kept, never the time.
     days = {r.submitted_on for r in db.session.scalars(select(SurveyResponse))}
-    assert days == {services.local_day(now, past_gathering.timezone)}
+    assert days == {answers.local_day(now, past_gathering.timezone)}
 
 
 def test_response_tables_keep_no_insertion_order_on_sqlite(
@@ -334,8 +334,8 @@ def test_invitations_go_to_attendees_only(
         attend(past_gathering, person, minutes=60)
     attend(past_gathering, short_stay, minutes=past_gathering.attendance_threshold_minutes - 1)
 
-    outcome = services.send_invitations(
-        open_survey, audience=services.Audience.ATTENDEES, consented_only=True, now=now
+    outcome = mailing.send_invitations(
+        open_survey, audience=mailing.Audience.ATTENDEES, consented_only=True, now=now
     )
     db.session.commit()
     assert outcome.sent == 2
@@ -350,12 +350,12 @@ def test_invitations_go_to_attendees_only(
                 SurveyInvitation.registration_id == email.registration_id
             )
         )
-        link = f"/s/{services.invitation_token(invitation)}"
+        link = f"/s/{links.invitation_token(invitation)}"
         assert link in email.text_body and link in email.html_body
         assert invitation.invited_at == now
 
-    again = services.send_invitations(
-        open_survey, audience=services.Audience.ATTENDEES, consented_only=True, now=now
+    again = mailing.send_invitations(
+        open_survey, audience=mailing.Audience.ATTENDEES, consented_only=True, now=now
     )
     assert again.sent == 0 and again.already == 2
 
@@ -369,12 +369,12 @@ def test_confirmed_audience_and_consent(
     waitlisted_attendee = make_registration(past_gathering, status="waitlisted")
     attend(past_gathering, waitlisted_attendee)
 
-    outcome = services.send_invitations(
-        open_survey, audience=services.Audience.CONFIRMED, consented_only=True, now=now
+    outcome = mailing.send_invitations(
+        open_survey, audience=mailing.Audience.CONFIRMED, consented_only=True, now=now
     )
     assert (outcome.sent, outcome.no_consent) == (1, 1)
-    outcome = services.send_invitations(
-        open_survey, audience=services.Audience.BOTH, consented_only=False, now=now
+    outcome = mailing.send_invitations(
+        open_survey, audience=mailing.Audience.BOTH, consented_only=False, now=now
     )
     db.session.commit()
     assert outcome.sent == 1 and outcome.already == 1
@@ -384,9 +384,9 @@ def test_confirmed_audience_and_consent(
 
 
 def test_no_invitations_before_the_survey_opens(survey, now):
-    with pytest.raises(services.SurveyError, match="Open the survey"):
-        services.send_invitations(
-            survey, audience=services.Audience.BOTH, consented_only=False, now=now
+    with pytest.raises(setup.SurveyError, match="Open the survey"):
+        mailing.send_invitations(
+            survey, audience=mailing.Audience.BOTH, consented_only=False, now=now
         )
 
 
@@ -396,17 +396,17 @@ def test_reminders_only_to_invited_people_who_have_not_answered(
     people = [make_registration(past_gathering, consent_followup_at=now) for _ in range(3)]
     for person in people:
         attend(past_gathering, person)
-    services.send_invitations(
-        open_survey, audience=services.Audience.ATTENDEES, consented_only=True, now=now
+    mailing.send_invitations(
+        open_survey, audience=mailing.Audience.ATTENDEES, consented_only=True, now=now
     )
     db.session.commit()
     not_invited = make_registration(past_gathering, consent_followup_at=now)
-    services.ensure_invitation(open_survey, not_invited)  # opened from the manage page
+    links.ensure_invitation(open_survey, not_invited)  # opened from the manage page
     db.session.commit()
     respond(open_survey, people[0], now, overall_value="5")
 
     later = now + timedelta(days=3)
-    outcome = services.send_reminders(open_survey, now=later)
+    outcome = mailing.send_reminders(open_survey, now=later)
     db.session.commit()
     assert outcome.sent == 2
     reminders = db.session.scalars(
@@ -414,12 +414,12 @@ def test_reminders_only_to_invited_people_who_have_not_answered(
     ).all()
     assert sorted(e.registration_id for e in reminders) == sorted(p.id for p in people[1:])
     assert all(e.subject.startswith("Reminder: tell us how it went – ") for e in reminders)
-    invitation = services.ensure_invitation(open_survey, people[1])
+    invitation = links.ensure_invitation(open_survey, people[1])
     assert invitation.reminded_at == later and invitation.reminder_count == 1
 
-    services.close_survey(open_survey, now=later)
-    with pytest.raises(services.SurveyError):
-        services.send_reminders(open_survey, now=later)
+    setup.close_survey(open_survey, now=later)
+    with pytest.raises(setup.SurveyError):
+        mailing.send_reminders(open_survey, now=later)
 
 
 def test_email_escapes_what_people_typed(
@@ -429,8 +429,8 @@ def test_email_escapes_what_people_typed(
         past_gathering, name="<script>alert(1)</script> Jo", consent_followup_at=now
     )
     attend(past_gathering, person)
-    services.send_invitations(
-        open_survey, audience=services.Audience.ATTENDEES, consented_only=True, now=now
+    mailing.send_invitations(
+        open_survey, audience=mailing.Audience.ATTENDEES, consented_only=True, now=now
     )
     email = db.session.scalars(select(OutboundEmail)).one()
     assert "<script>" not in email.html_body
@@ -455,9 +455,9 @@ def test_results_data_and_report_loader(
             worked_well=comment,
         )
     make_registration(past_gathering)  # registered, never invited
-    summary = services.results(open_survey)
-    assert (summary.invited, summary.responded, summary.responses) == (3, 3, 3)
-    overall = summary.questions[0]
+    shown = summary.results(open_survey)
+    assert (shown.invited, shown.responded, shown.responses) == (3, 3, 3)
+    overall = shown.questions[0]
     assert overall.n == 3
     assert dict(overall.rows) == {
         "1 Strongly disagree": 0,
@@ -467,11 +467,11 @@ def test_results_data_and_report_loader(
         "5 Strongly agree": 1,
         "Not applicable": 1,
     }
-    worked = next(r for r in summary.questions if r.key == "worked_well")
+    worked = next(r for r in shown.questions if r.key == "worked_well")
     assert sorted(worked.texts) == sorted(['=HYPERLINK("x")', "More time"])
 
-    answers = frames.answers(open_survey.id)
-    assert list(answers.columns) == ["response_id", "question_id", "kind", "value"]
+    stored = frames.answers(open_survey.id)
+    assert list(stored.columns) == ["response_id", "question_id", "kind", "value"]
     counts = survey_counts(past_gathering.id)
     assert (counts.invited, counts.responded, counts.response_rate) == (3, 3, 1.0)
     assert [x["key"] for x in frames.questions(open_survey.id)][0] == "overall_value"
@@ -487,7 +487,7 @@ def test_results_data_and_report_loader(
     assert tuple(p for p, _ in report.open_answers) == ("What worked well?",)
     assert len(report.all_questions) == len(open_survey.questions)
 
-    headers, rows = services.export_table(open_survey)
+    headers, rows = summary.export_table(open_survey)
     assert headers[0] == "Response" and len(rows) == 3
     assert sorted(row[0] for row in rows) == ["1", "2", "3"]
 

@@ -4,7 +4,7 @@ import random
 
 from sqlalchemy import select
 
-from app.evaluation import services
+from app.evaluation import setup
 from app.evaluation.demo import seed_demo_evaluation
 from app.extensions import db
 from app.facts import frames, gathering_facts, survey_counts
@@ -25,7 +25,7 @@ def test_demo_survey_is_closed_with_about_forty_percent_of_attendees(
     db.session.commit()
 
     assert added == 10
-    survey = services.survey_for(past_gathering)
+    survey = setup.survey_for(past_gathering)
     assert survey.state(now) == "closed"
     counts = survey_counts(past_gathering.id)
     assert (counts.invited, counts.responded) == (25, 10)
@@ -35,11 +35,11 @@ def test_demo_survey_is_closed_with_about_forty_percent_of_attendees(
     assert all(i.reminder_count == 0 for i in invitations if i.responded)
     assert all(i.reminder_count == 1 for i in invitations if not i.responded)
 
-    answers = frames.answers(survey.id)
+    stored = frames.answers(survey.id)
     overall = next(q["id"] for q in frames.questions(survey.id) if q["key"] == "overall_value")
-    scores = answers.loc[answers["question_id"] == overall, "value"].astype(int)
+    scores = stored.loc[stored["question_id"] == overall, "value"].astype(int)
     assert len(scores) == 10 and scores.between(1, 5).all()
-    assert (answers["kind"] == "text").any()
+    assert (stored["kind"] == "text").any()
     report = load_evaluation(gathering_facts(past_gathering))
     assert report.respondents == 10 and len(report.ratings) >= 10
 
@@ -57,7 +57,7 @@ def test_seed_demo_includes_the_evaluation(app, now):
     responses = survey_counts(gathering.id).responded
     assert attendees > 50
     assert 0.35 <= responses / attendees <= 0.45
-    assert services.survey_for(gathering).state(now) == "closed"
+    assert setup.survey_for(gathering).state(now) == "closed"
 
     seed_demo(126, now=now)  # running it again adds nothing
     db.session.commit()

@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from app.evaluation import services
+from app.evaluation import answers, links, mailing, setup
 from app.extensions import db
 from app.mail import deliver_due
 from app.models import OutboundEmail
@@ -24,14 +24,14 @@ pytest_plugins = ["tests.fixtures_evaluation"]
 def link(open_survey, past_gathering, make_registration):
     """A person's raw survey token."""
     registration = make_registration(past_gathering)
-    invitation = services.ensure_invitation(open_survey, registration)
+    invitation = links.ensure_invitation(open_survey, registration)
     db.session.commit()
-    return services.invitation_token(invitation)
+    return links.invitation_token(invitation)
 
 
 def field(survey, key):
     question = next(q for q in survey.questions if q.key == key)
-    return services.field_name(question)
+    return answers.field_name(question)
 
 
 def page(response) -> str:
@@ -90,7 +90,7 @@ def test_missing_required_answer_keeps_what_was_typed(client, open_survey, link)
 
 def test_very_long_text_is_refused_but_kept(client, open_survey, link):
     overall, worked = field(open_survey, "overall_value"), field(open_survey, "worked_well")
-    long_text = "A" * (services.TEXT_LIMIT + 10)
+    long_text = "A" * (setup.TEXT_LIMIT + 10)
     response = client.post(f"/s/{link}", data={overall: "3", worked: long_text})
     assert response.status_code == 422
     body = page(response)
@@ -103,7 +103,7 @@ def test_unknown_closed_and_draft_links(client, open_survey, survey, link, now):
     assert "do not recognise this survey link" in page(client.get("/s/nope"))
     assert client.get("/s/edit/" + "y" * 43).status_code == 404
 
-    services.close_survey(open_survey, now=now)
+    setup.close_survey(open_survey, now=now)
     db.session.commit()
     closed = client.get(f"/s/{link}")
     assert closed.status_code == 410 and "has closed" in page(closed)
@@ -126,7 +126,7 @@ def test_unknown_closed_and_draft_links(client, open_survey, survey, link, now):
 def test_edit_link_stops_working_when_the_survey_closes(client, open_survey, link, now):
     overall = field(open_survey, "overall_value")
     edit_url = client.post(f"/s/{link}", data={overall: "4"}).headers["Location"].split("?")[0]
-    services.close_survey(open_survey, now=now)
+    setup.close_survey(open_survey, now=now)
     db.session.commit()
     response = client.post(edit_url, data={overall: "1"})
     assert response.status_code == 410
@@ -156,7 +156,7 @@ def test_manage_page_without_open_survey_or_for_cancelled_people(
     assert client.get(f"/r/{registration.token}/survey").status_code == 303
     assert db.session.query(SurveyInvitation).count() == 0
 
-    services.open_survey(survey, now=now)
+    setup.open_survey(survey, now=now)
     db.session.commit()
     cancelled = make_registration(past_gathering, status="cancelled", cancelled_at=now)
     response = client.get(f"/r/{cancelled.token}/survey", follow_redirects=True)
@@ -184,7 +184,7 @@ def test_organiser_creates_edits_opens_invites_and_reminds(
     base = f"/organiser/g/{past_gathering.slug}/survey"
     assert "Create the survey" in page(client.get(base))
     assert client.post(base + "/create").status_code == 303
-    survey = services.survey_for(past_gathering)
+    survey = setup.survey_for(past_gathering)
     assert len(survey.questions) == 9
     draft = page(client.get(base))
     assert "The survey is a draft" in draft and "Add a question" in draft
@@ -214,7 +214,7 @@ def test_organiser_creates_edits_opens_invites_and_reminds(
         == 303
     )
     assert client.post(base + f"/questions/{added.id}/remove").status_code == 303
-    assert added.id not in [q.id for q in services.survey_for(past_gathering).questions]
+    assert added.id not in [q.id for q in setup.survey_for(past_gathering).questions]
 
     settings = client.post(base + "/settings", data={"title": "", "closes_at": "2000-01-01T10:00"})
     assert settings.status_code == 422 and "Enter a title." in page(settings)
@@ -258,9 +258,9 @@ def test_results_page_and_csv_are_anonymous_and_formula_safe(
     people = [make_registration(past_gathering, name=f"Secret Name {i}") for i in range(2)]
     comments = ['=HYPERLINK("http://evil.example","x")', "<b>Loved</b> the breakouts"]
     for person, comment in zip(people, comments, strict=True):
-        invitation = services.ensure_invitation(open_survey, person)
+        invitation = links.ensure_invitation(open_survey, person)
         db.session.commit()
-        token = services.invitation_token(invitation)
+        token = links.invitation_token(invitation)
         organiser_client.post(f"/s/{token}", data={overall: "5", worked: comment})
     base = f"/organiser/g/{past_gathering.slug}/survey"
     results = page(organiser_client.get(base + "/results"))
@@ -308,8 +308,8 @@ def test_invitation_reaches_a_real_smtp_server_and_its_link_works(
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
     person = make_registration(past_gathering, consent_followup_at=now)
     attend(past_gathering, person)
-    services.send_invitations(
-        open_survey, audience=services.Audience.ATTENDEES, consented_only=True, now=now
+    mailing.send_invitations(
+        open_survey, audience=mailing.Audience.ATTENDEES, consented_only=True, now=now
     )
     db.session.commit()
     report = deliver_due(now=datetime.now(UTC) + timedelta(seconds=1))
@@ -327,9 +327,9 @@ def test_questions_of_another_gathering_are_not_found(
     organiser_client, survey, make_gathering, now
 ):
     other = make_gathering()
-    services.create_survey(other, now=now)
+    setup.create_survey(other, now=now)
     db.session.commit()
-    foreign = services.survey_for(other).questions[0]
+    foreign = setup.survey_for(other).questions[0]
     base = f"/organiser/g/{survey.gathering.slug}/survey"
     assert organiser_client.get(base + f"/questions/{foreign.id}/edit").status_code == 404
     assert organiser_client.post(base + f"/questions/{foreign.id}/remove").status_code == 404
@@ -353,12 +353,12 @@ def test_every_survey_view_declares_who_may_open_it(app):
 def test_survey_form_works_with_csrf_protection(csrf_app, make_gathering, make_registration, now):
     start = now - timedelta(days=1)
     gathering = make_gathering(starts_at=start, ends_at=start + timedelta(hours=3))
-    survey = services.create_survey(gathering, now=now)
-    services.open_survey(survey, now=now)
-    invitation = services.ensure_invitation(survey, make_registration(gathering))
+    survey = setup.create_survey(gathering, now=now)
+    setup.open_survey(survey, now=now)
+    invitation = links.ensure_invitation(survey, make_registration(gathering))
     db.session.commit()
     client = csrf_app.test_client()
-    url = f"/s/{services.invitation_token(invitation)}"
+    url = f"/s/{links.invitation_token(invitation)}"
     overall = field(survey, "overall_value")
     assert client.post(url, data={overall: "4"}).status_code == 400
     token = re.search(r'name="csrf_token" value="([^"]+)"', page(client.get(url))).group(1)

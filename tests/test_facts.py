@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.attendance import checkin
 from app.attendance.tables import attendance_summary
-from app.evaluation import services as evaluation
+from app.evaluation import answers, links, mailing, summary
 from app.extensions import db
 from app.facts import gathering_facts, rules
 from app.reporting import services as reporting
@@ -79,15 +79,15 @@ def _people(gathering, make_registration, attend, now):
     }
 
 
-def _answer(survey, registration, now, **answers):
-    invitation = evaluation.ensure_invitation(survey, registration)
+def _answer(survey, registration, now, **given):
+    invitation = links.ensure_invitation(survey, registration)
     db.session.flush()
     form = MultiDict(
-        {evaluation.field_name(q): answers[q.key] for q in survey.questions if q.key in answers}
+        {answers.field_name(q): given[q.key] for q in survey.questions if q.key in given}
     )
-    values, errors = evaluation.read_answers(survey.questions, form)
+    values, errors = answers.read_answers(survey.questions, form)
     assert errors == {}
-    evaluation.submit_response(invitation, values, now=now)
+    answers.submit_response(invitation, values, now=now)
     db.session.commit()
 
 
@@ -104,10 +104,10 @@ def test_every_page_gives_the_same_counts(
     assert rules.rate(facts.attended, facts.registered) == 0.5
 
     # The survey audience ("people who attended") is exactly the attended.
-    audience = evaluation.audience_ids(gathering, evaluation.Audience.ATTENDEES)
+    audience = mailing.audience_ids(gathering, mailing.Audience.ATTENDEES)
     assert audience == facts.attended_ids
-    outcome = evaluation.send_invitations(
-        open_survey, audience=evaluation.Audience.ATTENDEES, consented_only=False, now=now
+    outcome = mailing.send_invitations(
+        open_survey, audience=mailing.Audience.ATTENDEES, consented_only=False, now=now
     )
     db.session.commit()
     assert outcome.sent == 2
@@ -130,12 +130,12 @@ def test_every_page_gives_the_same_counts(
         "Also present without a confirmed place (not in the rates): 1 waitlisted, 1 cancelled."
         in text
     )
-    summary = attendance_summary(facts, breakouts=[(b.id, b.title) for b in gathering.breakouts])
-    assert (summary.total.registered, summary.total.attended) == (4, 2)
-    assert sum(row.registered for row in summary.by_region) == 4
-    assert sum(row.attended for row in summary.by_region) == 2
-    assert (summary.by_breakout[0].registered, summary.by_breakout[0].attended) == (1, 1)
-    assert all(row.rate is None or row.rate <= 1 for row in summary.by_region)
+    table = attendance_summary(facts, breakouts=[(b.id, b.title) for b in gathering.breakouts])
+    assert (table.total.registered, table.total.attended) == (4, 2)
+    assert sum(row.registered for row in table.by_region) == 4
+    assert sum(row.attended for row in table.by_region) == 2
+    assert (table.by_breakout[0].registered, table.by_breakout[0].attended) == (1, 1)
+    assert all(row.rate is None or row.rate <= 1 for row in table.by_region)
 
     # The attendance page.
     page = organiser_client.get(f"/organiser/g/{gathering.slug}/attendance/import")
@@ -143,8 +143,8 @@ def test_every_page_gives_the_same_counts(
     assert "2 attended of 4 registered" in page_text and "2 walk-ins" in page_text
 
     # The survey overview and results pages.
-    results = evaluation.results(open_survey)
-    assert (results.invited, results.responded, results.responses) == (3, 2, 2)
+    shown_counts = summary.results(open_survey)
+    assert (shown_counts.invited, shown_counts.responded, shown_counts.responses) == (3, 2, 2)
     shown = organiser_client.get(f"/organiser/g/{gathering.slug}/survey/results")
     assert "2 of 3" in shown.get_data(as_text=True)
 

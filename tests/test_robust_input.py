@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from app.addresses import needs_smtputf8, normalise_email
 from app.cleaning import NUL_MESSAGE, NulByte, clean_line, clean_multiline
-from app.evaluation import services as survey_services
-from app.evaluation.services import QuestionData
+from app.evaluation import answers, links, setup
+from app.evaluation.setup import QuestionData
 from app.extensions import db
 from app.mail import deliver_due
 from app.models import AgendaItem, Registration
@@ -255,11 +255,11 @@ def test_old_control_characters_do_not_break_the_exports(
 
 @pytest.fixture
 def choice_question(survey, now):
-    question = survey_services.add_question(
+    question = setup.add_question(
         survey,
         QuestionData(kind="multiple", prompt="Which helped?", options=["Alpha", "Beta", "Gamma"]),
     )
-    survey_services.open_survey(survey, now=now - timedelta(minutes=1))
+    setup.open_survey(survey, now=now - timedelta(minutes=1))
     db.session.commit()
     return question
 
@@ -267,17 +267,17 @@ def choice_question(survey, now):
 @pytest.fixture
 def link(survey, choice_question, past_gathering, make_registration):
     registration = make_registration(past_gathering)
-    invitation = survey_services.ensure_invitation(survey, registration)
+    invitation = links.ensure_invitation(survey, registration)
     db.session.commit()
-    return survey_services.invitation_token(invitation)
+    return links.invitation_token(invitation)
 
 
 def test_multiple_choice_answers_count_once(client, survey, choice_question, link):
-    name = survey_services.field_name(choice_question)
+    name = answers.field_name(choice_question)
     overall = next(q for q in survey.questions if q.key == "overall_value")
     response = client.post(
         f"/s/{link}",
-        data={name: ["Beta"] * 500 + ["Alpha", "Beta"], survey_services.field_name(overall): "4"},
+        data={name: ["Beta"] * 500 + ["Alpha", "Beta"], answers.field_name(overall): "4"},
     )
     assert response.status_code == 303
     (answer,) = db.session.scalars(
@@ -290,7 +290,7 @@ def test_multiple_choice_answers_count_once(client, survey, choice_question, lin
 
 def test_survey_text_with_a_nul_byte_is_refused(client, survey, link):
     question = next(q for q in survey.questions if q.key == "worked_well")
-    name = survey_services.field_name(question)
+    name = answers.field_name(question)
     response = client.post(f"/s/{link}", data={name: "Good\x00 stories"})
     assert response.status_code == 422 and NUL_MESSAGE in text(response)
     assert db.session.scalar(select(func.count(SurveyResponse.id))) == 0

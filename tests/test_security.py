@@ -449,14 +449,10 @@ def payload_world(app, client, make_gathering, make_registration, make_user):
     from app.attendance.checkin import add_walk_in
     from app.breakouts.note_taking import NoteContent, save_note
     from app.breakouts.staffing import add_staff
-    from app.evaluation.services import (
-        Audience,
-        create_survey,
-        ensure_invitation,
-        open_survey,
-        send_invitations,
-        submit_response,
-    )
+    from app.evaluation.answers import submit_response
+    from app.evaluation.links import ensure_invitation
+    from app.evaluation.mailing import Audience, send_invitations
+    from app.evaluation.setup import create_survey, open_survey
     from app.models import SurveyQuestion
 
     now = datetime.now(UTC)

@@ -4,7 +4,7 @@ gathering still offers, and what the dashboard's cross table counts."""
 import html
 import re
 
-from app.evaluation import services
+from app.evaluation import links
 from app.extensions import db
 
 pytest_plugins = ["tests.fixtures_evaluation"]
@@ -27,9 +27,9 @@ def test_collection_notice_says_what_each_report_version_shows(client, make_gath
 def test_survey_page_says_what_each_report_version_shows(
     client, open_survey, past_gathering, make_registration
 ):
-    invitation = services.ensure_invitation(open_survey, make_registration(past_gathering))
+    invitation = links.ensure_invitation(open_survey, make_registration(past_gathering))
     db.session.commit()
-    page = text_of(client.get(f"/s/{services.invitation_token(invitation)}"))
+    page = text_of(client.get(f"/s/{links.invitation_token(invitation)}"))
     assert "internal version of the summary report shows exact counts" in page
     assert "any version shared beyond the committee hides counts below 5" in page
     assert "groups of fewer than five" not in page

@@ -6,7 +6,7 @@ service as real ones, so the demo data has the same anonymous shape."""
 import random
 from datetime import datetime, timedelta
 
-from app.evaluation import services
+from app.evaluation import answers, links, setup
 from app.extensions import db
 from app.facts import gathering_facts
 from app.models import Gathering, Registration
@@ -212,9 +212,9 @@ def _answers(
             if rng.random() < 0.85:
                 titles = {option: option for option in question.options}
                 values[question.id] = (
-                    titles.get(joined.title, services.NO_BREAKOUT)
+                    titles.get(joined.title, setup.NO_BREAKOUT)
                     if joined
-                    else services.NO_BREAKOUT
+                    else setup.NO_BREAKOUT
                 )
         elif question.kind == QuestionKind.TEXT and question.key in COMMENT_PARTS:
             if rng.random() < ANSWER_CHANCE.get(question.key, 0.3):
@@ -232,10 +232,10 @@ def seed_demo_evaluation(
     """Create the closed survey with invitations and responses; returns responses added
     (0 when the gathering already has a survey, so seeding twice changes nothing).
     Pass one ``comments`` to several gatherings so none repeats another's sentences."""
-    if services.survey_for(gathering) is not None:
+    if setup.survey_for(gathering) is not None:
         return 0
     opened = gathering.ends_at - timedelta(minutes=10)
-    survey = services.create_survey(gathering, now=opened)
+    survey = setup.create_survey(gathering, now=opened)
     survey.opens_at = opened
     survey.closes_at = gathering.ends_at + timedelta(days=14)
     survey.status = SurveyStatus.OPEN.value
@@ -247,7 +247,7 @@ def seed_demo_evaluation(
     reminded_at = gathering.ends_at + timedelta(days=7)
     invitations = []
     for registration in people:
-        invitation = services.ensure_invitation(survey, registration)
+        invitation = links.ensure_invitation(survey, registration)
         invitation.invited_at = invited_at
         invitations.append((invitation, registration))
     db.session.flush()
@@ -261,8 +261,8 @@ def seed_demo_evaluation(
     comments = comments or Comments(rng)
     for invitation, registration in responders:
         when = invited_at + timedelta(hours=rng.randint(1, 12 * 24))
-        answers = _answers(survey, registration, rng, comments)
-        services.submit_response(invitation, answers, now=when)
+        values = _answers(survey, registration, rng, comments)
+        answers.submit_response(invitation, values, now=when)
     db.session.flush()
-    services.close_survey(survey, now=max(now, survey.closes_at))
+    setup.close_survey(survey, now=max(now, survey.closes_at))
     return len(responders)

@@ -1,5 +1,5 @@
 """Organiser forms for the survey. Participants' answers are read straight from the
-request by services.read_answers, because the questions are data, not fields."""
+request by answers.read_answers, because the questions are data, not fields."""
 
 from wtforms import (
     BooleanField,
@@ -11,12 +11,11 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from app.evaluation.services import (
-    AUDIENCE_LABELS,
+from app.evaluation.mailing import AUDIENCE_LABELS, Audience
+from app.evaluation.setup import (
     MAX_OPTIONS,
     OPTION_LIMIT,
     PROMPT_LIMIT,
-    Audience,
     QuestionData,
     clean_options,
 )

@@ -8,7 +8,7 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from app import timefmt
 from app.auth.access import participant, public, roles_required
 from app.choices import UserRole
-from app.evaluation import bp, services
+from app.evaluation import answers, bp, links, mailing, setup, summary
 from app.evaluation.forms import ConfirmForm, InviteForm, MoveForm, QuestionForm, SettingsForm
 from app.extensions import db
 from app.facts import gathering_facts
@@ -96,11 +96,11 @@ def _survey_page(
             action=action,
             editing=editing,
             edit_url=edit_url,
-            field_name=services.field_name,
+            field_name=answers.field_name,
             scale_labels=SCALE_LABELS,
             not_applicable=NOT_APPLICABLE,
             not_applicable_label=NOT_APPLICABLE_LABEL,
-            text_limit=services.TEXT_LIMIT,
+            text_limit=setup.TEXT_LIMIT,
             QuestionKind=QuestionKind,
         ),
         status,
@@ -113,7 +113,7 @@ def survey(token: str):
     """The personal link from the invitation email (or the manage page)."""
     g.private_page = True
     now = datetime.now(UTC)
-    invitation = services.find_invitation(token)
+    invitation = links.find_invitation(token)
     if invitation is None:
         return _message("unknown")
     survey = invitation.survey
@@ -125,15 +125,15 @@ def survey(token: str):
     values: dict = {}
     errors: dict = {}
     if request.method == "POST":
-        values, errors = services.read_answers(survey.questions, request.form)
+        values, errors = answers.read_answers(survey.questions, request.form)
         if not errors:
             try:
-                edit_key = services.submit_response(invitation, values, now=now)
+                edit_key = answers.submit_response(invitation, values, now=now)
                 db.session.commit()
-            except services.AlreadyResponded:
+            except setup.AlreadyResponded:
                 db.session.rollback()
                 return _message("already", survey, status=409)
-            except services.SurveyError:
+            except setup.SurveyError:
                 db.session.rollback()
                 return _message("closed", survey)
             flash(
@@ -158,21 +158,21 @@ def edit(key: str):
     """The private edit link: the only way back to a response."""
     g.private_page = True
     now = datetime.now(UTC)
-    response = services.find_response(key)
+    response = answers.find_response(key)
     if response is None:
         return _message("unknown_edit")
     survey = response.survey
     if survey.state(now) != "open":
         return _message("closed", survey)
-    values = services.stored_answers(response)
+    values = answers.stored_answers(response)
     errors: dict = {}
     if request.method == "POST":
-        values, errors = services.read_answers(survey.questions, request.form)
+        values, errors = answers.read_answers(survey.questions, request.form)
         if not errors:
             try:
-                services.update_response(response, values, now=now)
+                answers.update_response(response, values, now=now)
                 db.session.commit()
-            except services.SurveyError:
+            except setup.SurveyError:
                 db.session.rollback()
                 return _message("closed", survey)
             flash("Your changes are saved.", "success")
@@ -193,19 +193,19 @@ def edit(key: str):
 def from_manage(registration: Registration, token: str):
     """From the manage page: make (or find) the person's invitation and open it."""
     gathering = registration.gathering
-    survey = services.survey_for(gathering)
+    survey = setup.survey_for(gathering)
     now = datetime.now(UTC)
     if survey is None or survey.state(now) != "open":
         flash("The evaluation survey is not open.", "info")
         return redirect(url_for("registration.manage", token=token), code=303)
     present = registration.id in gathering_facts(gathering).present_ids
-    if not services.may_take_part(registration, present=present):
+    if not links.may_take_part(registration, present=present):
         flash("The evaluation survey is for people who took part in the gathering.", "info")
         return redirect(url_for("registration.manage", token=token), code=303)
-    invitation = services.ensure_invitation(survey, registration)
+    invitation = links.ensure_invitation(survey, registration)
     db.session.commit()
     return redirect(
-        url_for("evaluation.survey", token=services.invitation_token(invitation)), code=303
+        url_for("evaluation.survey", token=links.invitation_token(invitation)), code=303
     )
 
 
@@ -214,7 +214,7 @@ def from_manage(registration: Registration, token: str):
 
 def _survey_or_404(slug: str):
     gathering = gathering_or_404(slug)
-    survey = services.survey_for(gathering)
+    survey = setup.survey_for(gathering)
     if survey is None:
         abort(404)
     return gathering, survey
@@ -240,18 +240,18 @@ def _confirmed() -> None:
 @organiser_only
 def overview(slug: str):
     gathering = gathering_or_404(slug)
-    survey = services.survey_for(gathering)
+    survey = setup.survey_for(gathering)
     now = datetime.now(UTC)
     context = {"gathering": gathering, "survey": survey, "confirm_form": ConfirmForm()}
     if survey is not None:
         facts = gathering_facts(gathering)
         context.update(
             state=survey.state(now),
-            locked=services.questions_locked(survey),
-            responses=services.response_count(survey),
+            locked=setup.questions_locked(survey),
+            responses=setup.response_count(survey),
             invited=facts.survey.invited,
-            emailed=services.emailed_count(survey),
-            awaiting=services.awaiting_reminder_count(survey),
+            emailed=summary.emailed_count(survey),
+            awaiting=summary.awaiting_reminder_count(survey),
             responded=facts.survey.responded,
             attended=facts.attended,
             invite_form=InviteForm(),
@@ -266,9 +266,9 @@ def create(slug: str):
     gathering = gathering_or_404(slug)
     _confirmed()
     try:
-        services.create_survey(gathering, now=datetime.now(UTC))
+        setup.create_survey(gathering, now=datetime.now(UTC))
         db.session.commit()
-    except services.SurveyError as error:
+    except setup.SurveyError as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
@@ -284,7 +284,7 @@ def settings(slug: str):
     if request.method == "GET":
         form.fill_times(survey, gathering.timezone)
     if form.validate_on_submit() and (times := form.times(gathering.timezone)):
-        services.update_settings(
+        setup.update_settings(
             survey,
             title=form.title.data,
             intro=form.intro.data or "",
@@ -307,7 +307,7 @@ def _state_change(slug: str, change, done: str):
     try:
         change(survey)
         db.session.commit()
-    except services.SurveyError as error:
+    except setup.SurveyError as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
@@ -319,21 +319,21 @@ def _state_change(slug: str, change, done: str):
 @organiser_only
 def open_survey(slug: str):
     now = datetime.now(UTC)
-    return _state_change(slug, lambda s: services.open_survey(s, now=now), "The survey is open.")
+    return _state_change(slug, lambda s: setup.open_survey(s, now=now), "The survey is open.")
 
 
 @bp.route("/organiser/g/<slug>/survey/close", methods=["POST"])
 @organiser_only
 def close_survey(slug: str):
     now = datetime.now(UTC)
-    return _state_change(slug, lambda s: services.close_survey(s, now=now), "The survey is closed.")
+    return _state_change(slug, lambda s: setup.close_survey(s, now=now), "The survey is closed.")
 
 
 @bp.route("/organiser/g/<slug>/survey/draft", methods=["POST"])
 @organiser_only
 def back_to_draft(slug: str):
     return _state_change(
-        slug, services.back_to_draft, "The survey is a draft again; questions can change."
+        slug, setup.back_to_draft, "The survey is a draft again; questions can change."
     )
 
 
@@ -355,16 +355,16 @@ def _question_page(gathering, survey, form, question):
 @organiser_only
 def new_question(slug: str):
     gathering, survey = _survey_or_404(slug)
-    locked = services.questions_locked(survey)
+    locked = setup.questions_locked(survey)
     if locked:
         flash(locked, "error")
         return _back(slug)
     form = QuestionForm()
     if form.validate_on_submit():
         try:
-            services.add_question(survey, form.to_data())
+            setup.add_question(survey, form.to_data())
             db.session.commit()
-        except services.SurveyError as error:
+        except setup.SurveyError as error:
             db.session.rollback()
             form.options.errors.append(str(error))
         else:
@@ -378,7 +378,7 @@ def new_question(slug: str):
 def edit_question(slug: str, question_id: int):
     gathering, survey = _survey_or_404(slug)
     question = _question_or_404(survey, question_id)
-    locked = services.questions_locked(survey)
+    locked = setup.questions_locked(survey)
     if locked:
         flash(locked, "error")
         return _back(slug)
@@ -387,9 +387,9 @@ def edit_question(slug: str, question_id: int):
         form.options.data = "\n".join(question.options)
     if form.validate_on_submit():
         try:
-            services.update_question(question, form.to_data())
+            setup.update_question(question, form.to_data())
             db.session.commit()
-        except services.SurveyError as error:
+        except setup.SurveyError as error:
             db.session.rollback()
             form.options.errors.append(str(error))
         else:
@@ -406,9 +406,9 @@ def remove_question(slug: str, question_id: int):
     _confirmed()
     prompt = question.prompt
     try:
-        services.remove_question(question)
+        setup.remove_question(question)
         db.session.commit()
-    except services.SurveyError as error:
+    except setup.SurveyError as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
@@ -425,9 +425,9 @@ def move_question(slug: str, question_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.move_question(question, -1 if form.direction.data == "up" else 1)
+        setup.move_question(question, -1 if form.direction.data == "up" else 1)
         db.session.commit()
-    except services.SurveyError as error:
+    except setup.SurveyError as error:
         db.session.rollback()
         flash(str(error), "error")
     return _back(slug)
@@ -442,14 +442,14 @@ def invite(slug: str):
         flash("Choose who receives the survey link.", "error")
         return _back(slug)
     try:
-        outcome = services.send_invitations(
+        outcome = mailing.send_invitations(
             survey,
-            audience=services.Audience(form.audience.data),
+            audience=mailing.Audience(form.audience.data),
             consented_only=bool(form.consented_only.data),
             now=datetime.now(UTC),
         )
         db.session.commit()
-    except services.SurveyError as error:
+    except setup.SurveyError as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
@@ -469,9 +469,9 @@ def remind(slug: str):
     _, survey = _survey_or_404(slug)
     _confirmed()
     try:
-        outcome = services.send_reminders(survey, now=datetime.now(UTC))
+        outcome = mailing.send_reminders(survey, now=datetime.now(UTC))
         db.session.commit()
-    except services.SurveyError as error:
+    except setup.SurveyError as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
@@ -487,7 +487,7 @@ def results(slug: str):
         "evaluation/results.html",
         gathering=gathering,
         survey=survey,
-        results=services.results(survey),
+        results=summary.results(survey),
         QuestionKind=QuestionKind,
     )
 
@@ -496,7 +496,7 @@ def results(slug: str):
 @organiser_only
 def export(slug: str):
     gathering, survey = _survey_or_404(slug)
-    headers, rows = services.export_table(survey)
+    headers, rows = summary.export_table(survey)
     return Response(
         to_csv(headers, rows),
         mimetype="text/csv; charset=utf-8",

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.access import participant, public
 from app.choices import RegistrationStatus
 from app.community.certificates import certificate_offer
-from app.evaluation.services import open_survey_for
+from app.evaluation.setup import open_survey_for
 from app.extensions import db
 from app.lookups import gathering_or_404
 from app.models import Registration

@@ -30,7 +30,7 @@ def site(live_server):
     assert status == 303
     token = headers["location"].rstrip("/").split("/r/")[1].split("/")[0]
 
-    from app.evaluation.services import create_survey, open_survey
+    from app.evaluation.setup import create_survey, open_survey
     from app.extensions import db
     from app.models import Gathering
 

@@ -1,0 +1,65 @@
+"""Personal survey links: derived from a stored nonce and the secret key, so they can
+be sent again; only their hash is looked up."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.choices import RegistrationStatus
+from app.extensions import db
+from app.models import Registration
+from app.models.evaluation import (
+    Survey,
+    SurveyInvitation,
+)
+from app.tokens import hash_token, well_formed
+
+
+def _raw_token(nonce: str) -> str:
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(key, b"survey-invitation:" + nonce.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def invitation_token(invitation: SurveyInvitation) -> str:
+    """The person's raw link token, rebuilt from the stored nonce and the secret key."""
+    return _raw_token(invitation.token_nonce)
+
+
+def ensure_invitation(survey: Survey, registration: Registration) -> SurveyInvitation:
+    invitation = db.session.scalar(
+        select(SurveyInvitation).where(
+            SurveyInvitation.survey_id == survey.id,
+            SurveyInvitation.registration_id == registration.id,
+        )
+    )
+    if invitation is None:
+        nonce = secrets.token_hex(16)
+        invitation = SurveyInvitation(
+            survey=survey,
+            registration=registration,
+            token_nonce=nonce,
+            token_hash=hash_token(_raw_token(nonce)),
+        )
+        db.session.add(invitation)
+    return invitation
+
+
+def find_invitation(raw: str) -> SurveyInvitation | None:
+    if not well_formed(raw):
+        return None
+    return db.session.scalar(
+        select(SurveyInvitation).where(SurveyInvitation.token_hash == hash_token(raw))
+    )
+
+
+def may_take_part(registration: Registration, *, present: bool) -> bool:
+    """From the manage page: registered people, and anyone who was there without a
+    confirmed place (their answers count; they do not count as attended)."""
+    return present or registration.status == RegistrationStatus.CONFIRMED
