@@ -183,7 +183,8 @@ def test_participants_download_only_once_attendance_is_final(attended, client):
 
 
 def test_the_survey_can_be_required_first(attended, client):
-    from app.evaluation.services import create_survey, ensure_invitation
+    from app.evaluation.links import ensure_invitation
+    from app.evaluation.setup import create_survey
 
     gathering, people = attended
     save_settings(gathering, CertificateSettingsData(True, True, "", None), now=datetime.now(UTC))
