@@ -54,6 +54,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         "SQLALCHEMY_DATABASE_URI", database_uri(app.config.get("DATABASE_URL"), instance_path)
     )
     if not app.config.get("SECRET_KEY"):
+        if app.config.get("REDIS_URL"):
+            raise RuntimeError(
+                "SECRET_KEY must be set when REDIS_URL is: every web server and worker "
+                "must sign sessions and links with the same key."
+            )
         app.config["SECRET_KEY"] = secret_key(instance_path)
     if app.config["PREFERRED_URL_SCHEME"] == "https":
         app.config["SESSION_COOKIE_SECURE"] = True
@@ -71,12 +76,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for name in FEATURE_BLUEPRINTS:
         app.register_blueprint(importlib.import_module(f"app.{name}").bp)
 
-    from app import cli, errors, mail, templating
+    from app import cli, errors, jobs, mail, templating
 
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
     mail.init_app(app)
+    jobs.init_app(app)
 
     app.after_request(_security_headers)
     privacy_log.install()

@@ -1,8 +1,11 @@
 """Outbox and delivery.
 
 `queue_email` only adds a row to the session; the caller's commit saves the email with
-the change that caused it. Delivery (`deliver_due`) happens later: right after the
-response in a background thread, or from `flask --app wsgi send-mail`. Each message is
+the change that caused it, and app.jobs hands the new row to a delivery job once that
+commit is done (or the minute's sweep does, if the hand-over was lost). A message may be
+recorded before it is written: `render_args` then tells the delivery job how to render
+it (app.notifications), so the request only inserts. `deliver` (one job's messages) and
+`deliver_due` (everything due, for `send-mail`) share the same claim. Each message is
 claimed with a conditional UPDATE before sending and marked sent straight after, so two
 workers never send the same row; a worker that dies mid-send leaves a claim that lapses
 after MAIL_CLAIM_SECONDS, and the stable Message-ID lets receivers spot the rare repeat.
@@ -17,7 +20,6 @@ import re
 import secrets
 import smtplib
 import ssl
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,31 +28,30 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
+from typing import Any
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app
 from sqlalchemy import and_, or_, select, update
 
 from app.addresses import normalise_email
 from app.extensions import db
-from app.models.core import utcnow
+from app.models.core import Registration, utcnow
 from app.models.mail import Attachment, MailStatus, OutboundEmail
 
 __all__ = [
     "Attachment",
     "DeliveryReport",
+    "deliver",
     "deliver_due",
     "init_app",
     "queue_email",
     "retry",
     "retry_failed_now",
-    "wait_for_background_delivery",
 ]
 
 log = logging.getLogger(__name__)
 
 MAIL_DEFAULTS: dict[str, object] = {
-    "MAIL_DELIVER_AFTER_REQUEST": True,
-    "MAIL_AFTER_REQUEST_LIMIT": 20,
     "MAIL_TIMEOUT": 15,
     "MAIL_MAX_ATTEMPTS": 10,
     "MAIL_RETRY_BASE_SECONDS": 60,
@@ -83,8 +84,10 @@ def queue_email(
     attachments: Sequence[Attachment] = (),
     kind: str,
     registration_id: int | None = None,
+    registration: Registration | None = None,
     reply_to: str = "",
     now: datetime | None = None,
+    render_args: dict[str, Any] | None = None,
 ) -> OutboundEmail:
     """Add an email to the outbox in the current session. Never commits."""
     address = normalise_email(to)
@@ -107,17 +110,13 @@ def queue_email(
         attempts=0,
         next_attempt_at=moment,
         created_at=moment,
+        render_args=render_args,
     )
+    if registration is not None:
+        email.registration = registration
     email.attachments = list(attachments)
     db.session.add(email)
-    request_delivery()
     return email
-
-
-def request_delivery() -> None:
-    """Ask for a delivery run once the current response has gone out."""
-    if has_request_context():
-        g._outbox_pending = True
 
 
 def retry(email: OutboundEmail, *, now: datetime) -> None:
@@ -129,7 +128,9 @@ def retry(email: OutboundEmail, *, now: datetime) -> None:
     email.attempts = 0
     email.claim_token = None
     email.claimed_until = None
-    request_delivery()
+    from app.jobs import dispatch_after_commit
+
+    dispatch_after_commit("email", email.id, "mail")
 
 
 # --- building the MIME message -------------------------------------------------------
@@ -191,6 +192,7 @@ class DeliveryReport:
     failed: int = 0
     gave_up: int = 0
     errors: list[str] = field(default_factory=list)
+    retry_at: dict[int, datetime] = field(default_factory=dict)
 
     def summary(self) -> str:
         return f"sent {self.sent}, failed {self.failed} (will retry), gave up {self.gave_up}"
@@ -204,34 +206,36 @@ def _due(now: datetime):
     )
 
 
-def _claim(now: datetime, limit: int) -> tuple[str, list[int]]:
-    """Claim up to `limit` due messages for this worker, committed before any is sent."""
+def _claim(now: datetime, limit: int, ids: Sequence[int] | None = None) -> tuple[str, list[int]]:
+    """Claim due messages (the given ones, or up to `limit` of any) for this worker,
+    committed before any is sent."""
     config = current_app.config
     token = secrets.token_hex(16)
     # The lease runs on the real clock: a long run must not hold claims that look stale.
     lease = max(now, utcnow()) + timedelta(seconds=int(config["MAIL_CLAIM_SECONDS"]))
-    candidates = db.session.scalars(
-        select(OutboundEmail.id)
-        .where(_due(now))
-        .order_by(OutboundEmail.next_attempt_at, OutboundEmail.id)
-        .limit(limit)
-    ).all()
-    claimed = []
-    for email_id in candidates:
-        result = db.session.execute(
-            update(OutboundEmail)
-            .where(OutboundEmail.id == email_id, _due(now))
-            .values(
-                status=MailStatus.SENDING.value,
-                claim_token=token,
-                claimed_until=lease,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:
-            claimed.append(email_id)
+    if ids is None:
+        ids = db.session.scalars(
+            select(OutboundEmail.id)
+            .where(_due(now))
+            .order_by(OutboundEmail.next_attempt_at, OutboundEmail.id)
+            .limit(limit)
+        ).all()
+    if not ids:
+        db.session.commit()
+        return token, []
+    db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id.in_(list(ids)), _due(now))
+        .values(status=MailStatus.SENDING.value, claim_token=token, claimed_until=lease)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
-    return token, claimed
+    claimed = db.session.scalars(
+        select(OutboundEmail.id)
+        .where(OutboundEmail.claim_token == token)
+        .order_by(OutboundEmail.id)
+    ).all()
+    return token, list(claimed)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -337,10 +341,28 @@ def retry_failed_now(*, now: datetime) -> int:
 def deliver_due(*, now: datetime, limit: int = 100) -> DeliveryReport:
     """Send messages that are due at `now`. Returns what happened; never raises for
     delivery problems, which are recorded on the rows instead."""
+    return _send_claimed(*_claim(now, limit), now=now)
+
+
+def deliver(email_ids: Sequence[int], *, now: datetime) -> DeliveryReport:
+    """Send those of the given messages that are still due (a delivery job's batch)."""
+    return _send_claimed(*_claim(now, len(email_ids), ids=email_ids), now=now)
+
+
+def _render_if_recorded(email: OutboundEmail, *, now: datetime) -> None:
+    """Render a message a request only recorded, just before it is sent; the rendering is
+    saved with the "sent" mark (and thrown away if sending fails)."""
+    if email.render_args is not None:
+        from app.notifications import render_recorded
+
+        render_recorded(email, now=now)
+        email.render_args = None
+
+
+def _send_claimed(token: str, claimed: list[int], *, now: datetime) -> DeliveryReport:
     app = current_app._get_current_object()
     config = app.config
     report = DeliveryReport()
-    token, claimed = _claim(now, limit)
     if not claimed:
         return report
     sender = str(config.get("MAIL_DEFAULT_SENDER") or "no-reply@gathering.invalid")
@@ -351,12 +373,15 @@ def deliver_due(*, now: datetime, limit: int = 100) -> DeliveryReport:
             if email is None or email.claim_token != token:
                 continue
             try:
+                _render_if_recorded(email, now=now)
                 transport.send(email, build_message(email, sender=sender))
             except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
                 attempts = email.attempts + 1
                 permanent = isinstance(error, PermanentFailure)
                 give_up = permanent or attempts >= int(config["MAIL_MAX_ATTEMPTS"])
                 message = f"{type(error).__name__}: {error}"[:1000]
+                next_at = None if give_up else now + _backoff(attempts)
+                db.session.expire(email)
                 _finish(
                     email_id,
                     token,
@@ -364,7 +389,7 @@ def deliver_due(*, now: datetime, limit: int = 100) -> DeliveryReport:
                         "status": MailStatus.FAILED.value,
                         "attempts": attempts,
                         "last_error": message,
-                        "next_attempt_at": None if give_up else now + _backoff(attempts),
+                        "next_attempt_at": next_at,
                     },
                 )
                 report.errors.append(f"#{email_id} to {email.to_address}: {message}")
@@ -372,6 +397,7 @@ def deliver_due(*, now: datetime, limit: int = 100) -> DeliveryReport:
                     report.gave_up += 1
                 else:
                     report.failed += 1
+                    report.retry_at[email_id] = next_at
                 log.warning("email %s failed: %s", email_id, message)
             else:
                 _finish(
@@ -391,64 +417,6 @@ def deliver_due(*, now: datetime, limit: int = 100) -> DeliveryReport:
     return report
 
 
-# --- delivery after the response -----------------------------------------------------
-
-
-class _BackgroundDelivery:
-    """At most one delivery thread per app and process. A request that queued email while
-    the thread is busy only asks it for one more round, so a burst of registrations costs
-    a few batched delivery runs instead of a thread, a claim and SQLite lock contention
-    per request."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.lock = threading.Lock()
-        self.thread: threading.Thread | None = None
-        self.more = False
-
-    def request_round(self) -> None:
-        with self.lock:
-            self.more = True
-            if self.thread is None:
-                self.thread = threading.Thread(
-                    target=self._run, name="outbox-delivery", daemon=True
-                )
-                self.thread.start()
-
-    def _run(self) -> None:
-        while True:
-            with self.lock:
-                if not self.more:
-                    self.thread = None
-                    return
-                self.more = False
-            try:
-                with self.app.app_context():
-                    limit = int(self.app.config["MAIL_AFTER_REQUEST_LIMIT"])
-                    deliver_due(now=utcnow(), limit=limit)
-            except Exception:
-                log.exception("background email delivery failed; send-mail will retry")
-
-    def wait(self, timeout: float) -> None:
-        with self.lock:
-            thread = self.thread
-        if thread is not None:
-            thread.join(timeout)
-
-
-def _after_request(response):
-    if g.pop("_outbox_pending", False) and current_app.config["MAIL_DELIVER_AFTER_REQUEST"]:
-        response.call_on_close(current_app.extensions["outbox_delivery"].request_round)
-    return response
-
-
-def wait_for_background_delivery(timeout: float = 10.0) -> None:
-    """Wait for the current app's delivery thread to finish (tests, and a tidy shutdown)."""
-    current_app.extensions["outbox_delivery"].wait(timeout)
-
-
 def init_app(app: Flask) -> None:
     for name, value in MAIL_DEFAULTS.items():
         app.config.setdefault(name, value)
-    app.extensions["outbox_delivery"] = _BackgroundDelivery(app)
-    app.after_request(_after_request)

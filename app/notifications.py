@@ -1,16 +1,22 @@
 """Emails to participants about their registration.
 
-Each function only queues messages in the current session (app.mail.queue_email), so
-they are saved in the same transaction as the change that causes them. Confirmed people
+Each function only records messages in the current session (app.mail.queue_email), so
+they are saved in the same transaction as the change that causes them. A message to one
+person is only recorded (kind, method, token): the delivery job renders it just before
+sending (`render_recorded`), so the request inserts a row and nothing more. A change
+that concerns everyone confirmed records one job, which renders the updated invites in
+batches with a shared InviteFactory. Confirmed people
 get their personal invite attached as text/calendar (REQUEST, or CANCEL when they
 cancel); every message that carries an invite or a link gets a fresh manage token, so
 the link in the calendar entry always works.
 """
 
 import re
+from contextlib import nullcontext
+from dataclasses import replace
 from datetime import datetime
 
-from flask import render_template
+from flask import current_app, has_request_context, render_template, request
 from sqlalchemy import inspect, or_, select
 
 from app import timefmt
@@ -19,7 +25,8 @@ from app.choices import RegistrationStatus
 from app.cleaning import one_line
 from app.extensions import db
 from app.invites.services import InviteFactory, external_url
-from app.mail import Attachment, queue_email
+from app.jobs import checkpoint, job, submit
+from app.mail import Attachment, PermanentFailure, queue_email
 from app.messages.wording import custom_wording
 from app.models import AgendaItem, Gathering, OutboundEmail, Registration, utcnow
 from app.registration.tokens import issue_manage_token
@@ -42,29 +49,30 @@ def _agenda_rows(invite: PersonalInvite, zone: str) -> list[dict]:
     ]
 
 
-def _queue(
+def _render(
     registration: Registration,
     *,
     kind: str,
     subject: str,
     method: Method | None,
-    token: str | None = None,
-    factory: InviteFactory | None = None,
-    now: datetime | None = None,
-    **extra,
-) -> OutboundEmail:
-    moment = now or utcnow()
+    token: str,
+    factory: InviteFactory | None,
+    now: datetime,
+    extra: dict,
+    sequence: int | None = None,
+) -> tuple[str, str, str, list[Attachment]]:
     gathering = registration.gathering
     factory = factory or InviteFactory(gathering)
-    token = token or issue_manage_token(registration)
     manage_url = external_url("registration.manage", token=token)
     invite = factory.invite(registration, manage_url=manage_url)
+    if sequence is not None:
+        invite = replace(invite, sequence=sequence)
     attachments = []
     if method is not None:
         attachments.append(
             Attachment(
                 filename="invite.ics",
-                content=personal_invite(invite, method=method, now=moment),
+                content=personal_invite(invite, method=method, now=now),
                 mimetype=f"text/calendar; method={method}",
             )
         )
@@ -93,17 +101,103 @@ def _queue(
         subject, context["custom_text"], context["custom_html"] = custom
     text = render_template(f"email/{kind}.txt", **context)
     text = _BLANK_RUNS.sub("\n\n", _TRAILING_SPACE.sub("\n", text)).strip() + "\n"
+    html = render_template(f"email/{kind}.html", **context)
+    return f"{subject}: {gathering.title}", text, html, attachments
+
+
+def _queue(
+    registration: Registration,
+    *,
+    kind: str,
+    subject: str,
+    method: Method | None,
+    token: str | None = None,
+    factory: InviteFactory | None = None,
+    now: datetime | None = None,
+    **extra,
+) -> OutboundEmail:
+    """Render and queue at once: for jobs (fan-out, reminders), which share one
+    InviteFactory, and for messages an organiser has just written."""
+    moment = now or utcnow()
+    token = token or issue_manage_token(registration)
+    title, text, html, attachments = _render(
+        registration,
+        kind=kind,
+        subject=subject,
+        method=method,
+        token=token,
+        factory=factory,
+        now=moment,
+        extra=extra,
+    )
     return queue_email(
         to=registration.email,
-        subject=f"{subject}: {gathering.title}",
+        subject=title,
         text=text,
-        html=render_template(f"email/{kind}.html", **context),
+        html=html,
         attachments=attachments,
         kind=kind,
         registration_id=registration.id,
-        reply_to=gathering.contact_email,
+        reply_to=registration.gathering.contact_email,
         now=moment,
     )
+
+
+def _record(
+    registration: Registration,
+    *,
+    kind: str,
+    subject: str,
+    method: Method | None,
+    token: str | None = None,
+    **extra,
+) -> None:
+    """Record the message for the delivery job to render (no rendering, no flush)."""
+    token = token or issue_manage_token(registration)
+    gathering = registration.gathering
+    queue_email(
+        to=registration.email,
+        subject=f"{subject}: {gathering.title}",
+        text="",
+        html="",
+        kind=kind,
+        registration=registration,
+        reply_to=gathering.contact_email,
+        render_args={
+            "subject": subject,
+            "method": str(method) if method is not None else None,
+            "token": token,
+            "base_url": request.host_url if has_request_context() else None,
+            # The invite keeps the version of the moment it was recorded, so a message
+            # rendered after a later change never outranks that change's own message.
+            "sequence": (gathering.calendar_sequence or 0) + (registration.calendar_sequence or 0),
+            "extra": extra,
+        },
+    )
+
+
+def render_recorded(email: OutboundEmail, *, now: datetime) -> None:
+    """Fill in a recorded message from the registration as it is now, with links to the
+    host the person registered on (a worker has no request of its own)."""
+    registration = email.registration
+    if registration is None:
+        raise PermanentFailure("the registration this message was about no longer exists")
+    args = email.render_args or {}
+    base_url = args.get("base_url")
+    context = current_app.test_request_context(base_url=base_url) if base_url else nullcontext()
+    with context:
+        email.subject, email.text_body, email.html_body, attachments = _render(
+            registration,
+            kind=email.kind,
+            subject=args["subject"],
+            method=Method(args["method"]) if args.get("method") else None,
+            token=args["token"],
+            factory=None,
+            now=now,
+            extra=args.get("extra") or {},
+            sequence=args.get("sequence"),
+        )
+    email.attachments = attachments
 
 
 def _previous(registration: Registration, attribute: str):
@@ -114,7 +208,7 @@ def _previous(registration: Registration, attribute: str):
 
 def registration_received(registration: Registration, token: str) -> None:
     if registration.status == RegistrationStatus.WAITLISTED:
-        _queue(
+        _record(
             registration,
             kind="registration_waitlisted",
             subject="You are on the waitlist",
@@ -122,7 +216,7 @@ def registration_received(registration: Registration, token: str) -> None:
             token=token,
         )
     else:
-        _queue(
+        _record(
             registration,
             kind="registration_confirmed",
             subject="You are registered",
@@ -132,7 +226,7 @@ def registration_received(registration: Registration, token: str) -> None:
 
 
 def promoted(registration: Registration) -> None:
-    _queue(
+    _record(
         registration,
         kind="promoted",
         subject="A place opened: you are registered",
@@ -144,7 +238,7 @@ def registration_changed(registration: Registration) -> None:
     if registration.status == RegistrationStatus.CANCELLED:
         return
     confirmed = registration.status == RegistrationStatus.CONFIRMED
-    _queue(
+    _record(
         registration,
         kind="registration_changed",
         subject="Your registration was updated",
@@ -157,7 +251,7 @@ def cancelled(registration: Registration) -> None:
     had_invite = _previous(registration, "status") == RegistrationStatus.CONFIRMED or (
         registration.status == RegistrationStatus.CONFIRMED
     )
-    _queue(
+    _record(
         registration,
         kind="cancelled",
         subject="Your registration is cancelled",
@@ -166,66 +260,109 @@ def cancelled(registration: Registration) -> None:
 
 
 def manage_link(registration: Registration) -> None:
-    _queue(registration, kind="manage_link", subject="Your private link", method=None)
+    _record(registration, kind="manage_link", subject="Your private link", method=None)
 
 
-def _confirmed(gathering: Gathering, *conditions) -> list[Registration]:
+def _confirmed(gathering: Gathering, *conditions, after_id: int, limit: int) -> list[Registration]:
     query = select(Registration).where(
         Registration.gathering_id == gathering.id,
         Registration.status == RegistrationStatus.CONFIRMED,
+        Registration.id > after_id,
         *conditions,
     )
-    return list(db.session.scalars(query.order_by(Registration.id)))
+    return list(db.session.scalars(query.order_by(Registration.id).limit(limit)))
+
+
+FAN_OUT_BATCH = 500
 
 
 def schedule_changed(gathering: Gathering) -> None:
     """Time, title or link changed: everyone confirmed gets the updated invite."""
-    factory = InviteFactory(gathering)
-    now = utcnow()
-    for registration in _confirmed(gathering):
-        _queue(
-            registration,
-            kind="schedule_changed",
-            subject="Updated schedule",
-            method=Method.REQUEST,
-            factory=factory,
-            now=now,
-        )
+    submit("notifications.schedule_changed", gathering_id=gathering.id)
 
 
 def concerned_by_removal(gathering: Gathering, item: AgendaItem) -> list[Registration]:
     """A plenary concerns everyone confirmed; a breakout only the people headed there
     (their first choice, or an assignment not yet cleared)."""
-    conditions = []
+    query = select(Registration).where(
+        Registration.gathering_id == gathering.id,
+        Registration.status == RegistrationStatus.CONFIRMED,
+    )
     if item.is_breakout:
-        conditions.append(
+        query = query.where(
             or_(
                 Registration.first_choice_id == item.id,
                 Registration.assigned_breakout_id == item.id,
             )
         )
-    return _confirmed(gathering, *conditions)
+    return list(db.session.scalars(query.order_by(Registration.id)))
 
 
 def item_removed(gathering: Gathering, item: AgendaItem) -> None:
+    """The job is recorded before the assignments are cleared, with the people headed to
+    a removed breakout named, so that everyone who was in the room hears of it."""
+    headed_there = None
+    if item.is_breakout:
+        headed_there = [registration.id for registration in concerned_by_removal(gathering, item)]
+    submit(
+        "notifications.item_removed",
+        gathering_id=gathering.id,
+        item_id=item.id,
+        registration_ids=headed_there,
+    )
+
+
+def _fan_out(gathering_id: int, *conditions, after_id: int, kind: str, subject: str, **extra):
+    """Render and queue the updated invites in batches; each batch commits with the
+    job's checkpoint, so a run picked up after a crash sends nobody a second copy."""
+    gathering = db.session.get(Gathering, gathering_id)
+    if gathering is None:
+        return
     factory = InviteFactory(gathering)
     now = utcnow()
-    for registration in concerned_by_removal(gathering, item):
-        _queue(
-            registration,
-            kind="item_removed",
-            subject="Agenda change",
-            method=Method.REQUEST,
-            factory=factory,
-            now=now,
-            removed_title=item.title,
-            removed_breakout=item.is_breakout,
-        )
+    while batch := _confirmed(gathering, *conditions, after_id=after_id, limit=FAN_OUT_BATCH):
+        for registration in batch:
+            _queue(
+                registration,
+                kind=kind,
+                subject=subject,
+                method=Method.REQUEST,
+                factory=factory,
+                now=now,
+                **extra,
+            )
+        after_id = batch[-1].id
+        checkpoint(after_id=after_id)
+        db.session.commit()
+
+
+@job("notifications.schedule_changed")
+def schedule_changed_job(gathering_id: int, after_id: int = 0) -> None:
+    _fan_out(gathering_id, after_id=after_id, kind="schedule_changed", subject="Updated schedule")
+
+
+@job("notifications.item_removed")
+def item_removed_job(
+    gathering_id: int, item_id: int, registration_ids: list[int] | None, after_id: int = 0
+) -> None:
+    item = db.session.get(AgendaItem, item_id)
+    if item is None:
+        return
+    conditions = [] if registration_ids is None else [Registration.id.in_(registration_ids)]
+    _fan_out(
+        gathering_id,
+        *conditions,
+        after_id=after_id,
+        kind="item_removed",
+        subject="Agenda change",
+        removed_title=item.title,
+        removed_breakout=item.is_breakout,
+    )
 
 
 def room_assigned(registration: Registration) -> None:
     """Only for people whose room changed: where they now go, with the updated invite."""
-    _queue(
+    _record(
         registration,
         kind="room_assigned",
         subject="Your breakout room",

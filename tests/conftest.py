@@ -29,7 +29,7 @@ def base_config(tmp_path, **overrides) -> dict:
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
         "WTF_CSRF_ENABLED": False,
-        "MAIL_DELIVER_AFTER_REQUEST": False,
+        "JOBS_AUTORUN": False,
         "MAIL_SERVER": None,
         "SERVER_NAME": "gathering.test",
     }

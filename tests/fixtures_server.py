@@ -269,7 +269,7 @@ class LiveServer:
                 "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(self.database_url),
                 "SECRET_KEY": SECRET,
                 "MAIL_SERVER": None,
-                "MAIL_DELIVER_AFTER_REQUEST": False,
+                "JOBS_AUTORUN": False,
             }
         )
         with app.app_context():

@@ -108,4 +108,4 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok"}
+    assert response.json["status"] == "ok" and response.json["database"] == "ok"

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from app.breakouts import assignment
 from app.breakouts.assignment import AssignmentRefused
 from app.extensions import db
+from app.jobs import run_pending
 from app.models import OutboundEmail, Registration
 from tests.conftest import login
 
@@ -97,6 +98,7 @@ def test_every_change_bumps_the_sequence_and_reissues_the_invite(rooms, make_reg
     assert [p1.calendar_sequence, p2.calendar_sequence] == [before[0] + 1, before[1] + 1]
     assert invites_sent(p1) == invites_sent(p2) == 1
     email = db.session.scalar(select(OutboundEmail).where(OutboundEmail.registration_id == p1.id))
+    run_pending()  # the delivery job renders the message and attaches the invite
     assert "text/calendar" in email.attachments_json
     assert f"You have been placed in {r0.title}." in email.text_body
     assert "We have saved the changes" not in email.text_body

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.choices import RegistrationStatus
 from app.extensions import db
+from app.jobs import run_pending
 from app.mail import deliver_due
 from app.models import MailStatus, OutboundEmail, Registration
 from app.organiser.services import AgendaItemData, remove_item, update_item
@@ -208,7 +209,9 @@ def test_time_change_raises_sequence_and_emails_an_update(app, client, make_gath
     moved = welcome.starts_at + timedelta(minutes=15)
     update_item(welcome, item_data(welcome, starts_at=moved, ends_at=moved + timedelta(hours=1)))
     db.session.commit()
-    assert deliver_due(now=datetime.now(UTC)).sent == 2  # confirmation, then the update
+    # The confirmation, the job that renders the updates, then the update it queued.
+    assert run_pending() == 3
+    assert len(smtp_server.inbox.envelopes) == 2
 
     after_feed, _ = parse(client.get(f"/g/{gathering.slug}/calendar.ics").get_data())
     old = {str(e["UID"]): e for e in before_feed.walk("VEVENT")}
@@ -310,6 +313,7 @@ def test_removed_item_is_cancelled_in_feed_and_download(
     before = breakout.sequence
     remove_item(breakout, now=datetime.now(UTC))
     db.session.commit()
+    run_pending()
 
     ical, vcal = parse(client.get(f"/g/{gathering.slug}/calendar.ics").get_data())
     (event,) = [e for e in ical.walk("VEVENT") if str(e["UID"]) == breakout.calendar_uid]

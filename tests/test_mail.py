@@ -1,6 +1,7 @@
 """The outbox and its delivery, against a real SMTP server on 127.0.0.1."""
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
@@ -17,7 +18,6 @@ from app.mail import (
     queue_email,
     retry,
     retry_failed_now,
-    wait_for_background_delivery,
 )
 from app.models import MailStatus, OutboundEmail
 
@@ -202,11 +202,11 @@ def test_without_mail_server_messages_become_eml_files(app, smtp_server, tmp_pat
     assert not smtp_server.inbox.envelopes
 
 
-def test_delivery_runs_after_the_response_when_enabled(app, smtp_server, client):
-    """The real after-request path: the response is returned, then a thread sends."""
+def test_in_process_runner_delivers_after_the_commit(app, smtp_server, client):
+    """The real path without Redis: the request commits, the process's jobs thread sends."""
     from app.models import Gathering, Registration
 
-    app.config["MAIL_DELIVER_AFTER_REQUEST"] = True
+    app.config["JOBS_AUTORUN"] = True
     now = datetime.now(UTC)
     gathering = Gathering(
         slug="after",
@@ -232,7 +232,9 @@ def test_delivery_runs_after_the_response_when_enabled(app, smtp_server, client)
     response = client.post("/g/after/resend-link", data={"email": "amara@example.org"})
     assert response.status_code == 303
     response.close()
-    wait_for_background_delivery(10)
+    deadline = time.monotonic() + 10
+    while not smtp_server.inbox.envelopes and time.monotonic() < deadline:
+        time.sleep(0.05)
     (message,) = smtp_server.inbox.messages
     assert message["Subject"] == "Your private link: After the response"
     db.session.expire_all()

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.jobs import run_pending
 from app.mail import deliver_due
 from app.models import ReportRun
 from tests.conftest import login
@@ -21,7 +22,6 @@ def app(tmp_path, smtp_server, mail_app_for):
         tmp_path,
         smtp_server,
         STEERING_COMMITTEE_EMAILS="chair@example.org, member@example.org",
-        REPORTS_IN_BACKGROUND=False,
     )
 
 
@@ -33,6 +33,7 @@ def test_email_the_pdf_to_the_steering_committee(
     page = client.get(f"/reports/g/{slug}/").get_data(as_text=True)
     assert "chair@example.org, member@example.org" in page
     client.post(f"/reports/g/{slug}/generate", data={"variant": "shareable"})
+    run_pending()
     run = db.session.scalars(select(ReportRun)).one()
     response = client.post(f"/reports/g/{slug}/runs/{run.id}/email")
     assert response.status_code == 303

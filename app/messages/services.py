@@ -15,6 +15,7 @@ from app.choices import RegistrationStatus
 from app.extensions import db
 from app.facts import gathering_facts
 from app.invites.services import InviteFactory, external_url
+from app.jobs import every_sweep
 from app.messages.wording import STANDARD_EMAILS, render, template_for, values_for
 from app.models import (
     AgendaItem,
@@ -227,6 +228,7 @@ def due_at(gathering: Gathering, reminder: Reminder) -> datetime:
     return gathering.starts_at - timedelta(days=reminder.days_before)
 
 
+@every_sweep
 def queue_due_reminders(*, now: datetime) -> int:
     """Queue every reminder whose time has come and whose gathering has not started;
     each one once, to the people confirmed at that moment. Returns emails queued.

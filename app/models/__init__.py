@@ -38,6 +38,7 @@ from app.models.evaluation import (
     SurveyQuestion,
     SurveyResponse,
 )
+from app.models.jobs import Job, JobStatus
 from app.models.mail import MailStatus, OutboundEmail
 from app.models.organiser import (
     EmailTemplate,
@@ -76,6 +77,8 @@ __all__ = [
     "ImportPerson",
     "ImportStatus",
     "Gathering",
+    "Job",
+    "JobStatus",
     "MailStatus",
     "NoteStatus",
     "ManageToken",

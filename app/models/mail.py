@@ -6,8 +6,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -52,6 +53,9 @@ class OutboundEmail(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the delivery job needs to render a message the request only recorded (the
+    # template's subject, the invite method, the raw manage token); None once rendered.
+    render_args: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     registration: Mapped[Registration | None] = relationship()
 

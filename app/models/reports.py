@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from app.choices import Choice
 from app.extensions import db
@@ -18,8 +18,9 @@ class ReportStatus(Choice):
 
 
 class ReportRun(db.Model):
-    """One generation of the summary report. The PDF lives in instance/reports/<filename>;
-    the row keeps what a reader needs to trust it (variant, time, author, SHA-256)."""
+    """One generation of the summary report. The PDF is kept in the row (`content`, loaded
+    only when asked for), so any web server serves it; the row also keeps what a reader
+    needs to trust it (variant, time, author, SHA-256)."""
 
     __tablename__ = "report_runs"
 
@@ -42,6 +43,7 @@ class ReportRun(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
 
     gathering: Mapped[Gathering] = relationship()
     created_by: Mapped[User | None] = relationship()

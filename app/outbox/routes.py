@@ -1,15 +1,17 @@
-"""The organiser's outbox: failed and waiting messages, and sending them again."""
+"""The organiser's outbox (failed and waiting messages, sending them again) and the
+background jobs that gave up, with a retry button."""
 
 from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
+from app import jobs
 from app.auth.access import roles_required
 from app.choices import UserRole
 from app.extensions import db
 from app.mail import retry
-from app.models import MailStatus, OutboundEmail
+from app.models import Job, JobStatus, MailStatus, OutboundEmail
 from app.outbox import bp
 
 organiser_only = roles_required(UserRole.ORGANISER)
@@ -64,3 +66,32 @@ def retry_all():
     db.session.commit()
     flash(f"{len(failed)} failed message(s) will be sent again shortly.", "success")
     return redirect(url_for("outbox.index"), 303)
+
+
+@bp.route("/organiser/jobs")
+@organiser_only
+def jobs_page():
+    """Background jobs that gave up (with their error) and how many are waiting."""
+    failed = db.session.scalars(
+        select(Job)
+        .where(Job.status == JobStatus.FAILED)
+        .order_by(Job.created_at.desc(), Job.id.desc())
+        .limit(500)
+    ).all()
+    counts = dict(
+        db.session.execute(select(Job.status, func.count(Job.id)).group_by(Job.status)).all()
+    )
+    return render_template("outbox/jobs.html", failed=failed, counts=counts)
+
+
+@bp.route("/organiser/jobs/<int:job_id>/retry", methods=["POST"])
+@organiser_only
+def retry_job(job_id: int):
+    row = db.get_or_404(Job, job_id)
+    if row.status != JobStatus.FAILED:
+        flash("That job is not failed; nothing changed.", "info")
+    else:
+        jobs.retry_job(row, now=datetime.now(UTC))
+        db.session.commit()
+        flash(f"Job {row.id} ({row.name}) will run again shortly.", "success")
+    return redirect(url_for("outbox.jobs_page"), 303)

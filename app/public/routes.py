@@ -3,8 +3,9 @@
 from datetime import UTC, datetime
 
 from flask import render_template
-from sqlalchemy import select, text
+from sqlalchemy import select
 
+from app import jobs
 from app.auth.access import public
 from app.extensions import db
 from app.lookups import gathering_or_404
@@ -40,5 +41,6 @@ def gathering(slug: str):
 @bp.route("/healthz")
 @public
 def healthz():
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    """Database and Redis state and the queue depth: 200 when healthy, 503 when not."""
+    healthy, state = jobs.health()
+    return state, 200 if healthy else 503

@@ -101,6 +101,10 @@ def register(gathering: Gathering, data: RegistrationData, *, now: datetime) -> 
     else:
         raise RegistrationRefused("full")
 
+    # Every query comes before the new rows, so the commit writes them in one flush.
+    waitlisted_at = (
+        _place_in_line(gathering, now) if status == RegistrationStatus.WAITLISTED else None
+    )
     if registration is None:
         registration = Registration(gathering=gathering, consent_collection_at=now)
         db.session.add(registration)
@@ -111,10 +115,7 @@ def register(gathering: Gathering, data: RegistrationData, *, now: datetime) -> 
     _apply(registration, data, now=now)
     registration.consent_collection_at = now
     registration.status = status
-    registration.waitlisted_at = (
-        _place_in_line(gathering, now) if status == RegistrationStatus.WAITLISTED else None
-    )
-    db.session.flush()
+    registration.waitlisted_at = waitlisted_at
     token = issue_manage_token(registration)
     notifications.registration_received(registration, token)
     return Outcome(registration, token)

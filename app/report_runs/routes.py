@@ -51,8 +51,6 @@ def home():
 @report_readers
 def index(slug: str):
     gathering = gathering_or_404(slug)
-    if services.mark_interrupted_runs(gathering.id, now=datetime.now(UTC)):
-        db.session.commit()
     runs = db.session.scalars(
         select(ReportRun)
         .where(ReportRun.gathering_id == gathering.id)
@@ -85,8 +83,8 @@ def generate(slug: str):
     run = services.start_run(
         gathering, variant=form.variant.data, user=current_user, now=datetime.now(UTC)
     )
+    jobs.launch(run)
     db.session.commit()
-    jobs.launch(run.id)
     flash("The report is being generated. This page shows its progress.", "success")
     return redirect(url_for("report_runs.index", slug=slug, run=run.id), 303)
 

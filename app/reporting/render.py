@@ -96,11 +96,12 @@ def render_pdf(
     html: str,
     *,
     fetcher: LockedURLFetcher | None = None,
-    laid_out: Callable[[], None] | None = None,
+    laid_out: Callable[[int], None] | None = None,
 ) -> bytes:
     """Tagged PDF/UA-1 with title, author and language taken from the HTML head.
 
-    Layout and writing are two steps so that a progress bar can move between them."""
+    Layout and writing are two steps so that a progress bar can move between them;
+    `laid_out` gets the number of pages the layout made."""
     fetcher = fetcher or LockedURLFetcher()
     options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
     document = HTML(
@@ -109,7 +110,7 @@ def render_pdf(
         url_fetcher=fetcher,
     ).render(**options)
     if laid_out is not None:
-        laid_out()
+        laid_out(len(document.pages))
     return document.write_pdf(**options)
 
 

@@ -1,19 +1,18 @@
 """The report pipeline (load -> aggregate -> charts -> HTML -> PDF), storage of every
-generated PDF under instance/reports/, and delivery through the outbox."""
+generated PDF in the database, and delivery through the outbox."""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 
 from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.gc_pause import gc_paused
@@ -40,6 +39,7 @@ class BuiltReport:
     html: str
     pdf: bytes | None
     timings: dict[str, float] = field(default_factory=dict)
+    pages: int = 0
 
 
 def report_settings(
@@ -97,32 +97,18 @@ def build_report(
     )
     timings["html"] = time.perf_counter() - start
     document = None
+    pages = []
+
+    def laid_out(count: int) -> None:
+        pages.append(count)
+        step(*STAGES[4])
+
     if pdf:
         step(*STAGES[3])
         start = time.perf_counter()
-        document = render_pdf(html, laid_out=lambda: step(*STAGES[4]))
+        document = render_pdf(html, laid_out=laid_out)
         timings["pdf"] = time.perf_counter() - start
-    return BuiltReport(html=html, pdf=document, timings=timings)
-
-
-STALE_AFTER = timedelta(minutes=15)
-
-
-def mark_interrupted_runs(gathering_id: int, *, now: datetime) -> int:
-    """Runs still queued or running long after they started were cut off (a restart,
-    a killed worker): say so instead of showing a progress bar forever."""
-    stale = db.session.scalars(
-        select(ReportRun).where(
-            ReportRun.gathering_id == gathering_id,
-            ReportRun.status.in_([ReportStatus.QUEUED.value, ReportStatus.RUNNING.value]),
-            ReportRun.created_at < now - STALE_AFTER,
-        )
-    ).all()
-    for run in stale:
-        run.status = ReportStatus.FAILED.value
-        run.stage = "Interrupted"
-        run.error = "Generation was interrupted; generate the report again."
-    return len(stale)
+    return BuiltReport(html=html, pdf=document, timings=timings, pages=sum(pages))
 
 
 def latest_runs(gathering_ids: list[int]) -> dict[int, ReportRun]:
@@ -140,10 +126,6 @@ def latest_runs(gathering_ids: list[int]) -> dict[int, ReportRun]:
     return {run.gathering_id: run for run in runs}
 
 
-def reports_dir() -> Path:
-    path = Path(current_app.instance_path) / "reports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def start_run(gathering: Gathering, *, variant: str, user: User | None, now: datetime) -> ReportRun:
@@ -163,9 +145,16 @@ def start_run(gathering: Gathering, *, variant: str, user: User | None, now: dat
     return run
 
 
-def execute_run(run_id: int, *, now: datetime, commit_progress: bool = True) -> ReportRun:
+def execute_run(
+    run_id: int,
+    *,
+    now: datetime,
+    commit_progress: bool = True,
+    before_commit: Callable[[], None] | None = None,
+) -> ReportRun:
     """Generate the PDF for a queued run and store it. Progress is committed as it goes
-    so a page polling from another request can show it."""
+    so a page polling from another request (or server) can show it; `before_commit`
+    lets the job keep its claim alive at each step."""
     run = db.session.get(ReportRun, run_id)
     if run is None:
         raise LookupError(f"no report run {run_id}")
@@ -176,6 +165,8 @@ def execute_run(run_id: int, *, now: datetime, commit_progress: bool = True) -> 
         run.progress = percent
         run.stage = stage
         if commit_progress:
+            if before_commit is not None:
+                before_commit()
             db.session.commit()
 
     try:
@@ -187,48 +178,44 @@ def execute_run(run_id: int, *, now: datetime, commit_progress: bool = True) -> 
             page_size=run.page_size,
             progress=progress,
         )
-        store_pdf(run, built.pdf, gathering=gathering, now=now)
+        store_pdf(run, built.pdf, pages=built.pages, gathering=gathering, now=now)
+        db.session.commit()
     except Exception as error:
         db.session.rollback()
         run = db.session.get(ReportRun, run_id)
         run.status = ReportStatus.FAILED.value
         run.stage = "Failed"
-        run.error = f"{type(error).__name__}: {error}"[:2000]
+        if isinstance(error, SQLAlchemyError):
+            run.error = (
+                "The database could not store the report (is its disk full?); "
+                "nothing was saved. Generate it again once that is fixed."
+            )
+        else:
+            run.error = f"{type(error).__name__}: {error}"[:2000]
         db.session.commit()
         raise
-    db.session.commit()
     return run
 
 
-def store_pdf(run: ReportRun, pdf: bytes, *, gathering: Gathering, now: datetime) -> None:
-    digest = hashlib.sha256(pdf).hexdigest()
-    name = f"{gathering.slug}-{run.variant}-{now:%Y%m%dT%H%M%SZ}-{run.id}.pdf"
-    path = reports_dir() / name
-    path.write_bytes(pdf)
-    run.filename = name
-    run.sha256 = digest
+def store_pdf(
+    run: ReportRun, pdf: bytes, *, pages: int, gathering: Gathering, now: datetime
+) -> None:
+    run.content = pdf
+    run.filename = f"{gathering.slug}-{run.variant}-{now:%Y%m%dT%H%M%SZ}-{run.id}.pdf"
+    run.sha256 = hashlib.sha256(pdf).hexdigest()
     run.size_bytes = len(pdf)
-    run.pages = count_pages(pdf)
+    run.pages = pages
     run.status = ReportStatus.DONE.value
     run.progress = 100
     run.stage = "Done"
     run.finished_at = now
 
 
-def count_pages(pdf: bytes) -> int:
-    try:
-        from pypdf import PdfReader
-    except ImportError:  # pypdf is a test dependency; the count is a nicety
-        return 0
-    return len(PdfReader(io.BytesIO(pdf)).pages)
-
-
 def stored_pdf(run: ReportRun) -> bytes:
     """The stored bytes, checked against the recorded SHA-256 before they are served."""
-    path = reports_dir() / run.filename
-    if not run.filename or Path(run.filename).name != run.filename or not path.is_file():
+    content = run.content
+    if not content:
         raise FileNotFoundError(run.filename)
-    content = path.read_bytes()
     if hashlib.sha256(content).hexdigest() != run.sha256:
         raise ValueError("The stored report does not match its checksum.")
     return content
