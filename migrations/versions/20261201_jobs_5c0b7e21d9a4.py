@@ -1,7 +1,7 @@
 """jobs table, outbox render_args, report PDFs in the database
 
 Revision ID: 5c0b7e21d9a4
-Revises: 5c0e7a1b2d34
+Revises: c3a7e91f0b12
 Create Date: 2026-12-01 22:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "5c0b7e21d9a4"
-down_revision = "5c0e7a1b2d34"
+down_revision = "c3a7e91f0b12"
 branch_labels = None
 depends_on = None
 
