@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.jobs import run_pending
 from app.messages import services
 from app.messages.services import Audience, queue_due_reminders
 from app.models import MessageRecipient, OutboundEmail, Reminder
@@ -149,6 +150,7 @@ def test_editable_wording_replaces_the_opening_of_the_email(organiser_client, ma
         },
     )
     assert response.status_code in (302, 303)
+    run_pending()  # the delivery job renders the recorded message with the wording
     mail = db.session.scalar(
         select(OutboundEmail).where(OutboundEmail.to_address == "sam@example.org")
     )

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.jobs import run_pending
 from app.models import (
     AttendanceRecord,
     ManageToken,
@@ -129,6 +130,7 @@ def test_move_mark_attended_resend_and_erase(organiser_client, full_gathering):
         url, data={"action": "move", "room_id": str(room.id), "confirmed": "yes"}
     )
     assert response.status_code == 303
+    run_pending()  # the delivery job renders the recorded message
     [placed] = emails(first, "room_assigned")
     assert f"You have been placed in {room.title}" in placed.text_body
 
