@@ -1,7 +1,7 @@
 """jobs table, outbox render_args, report PDFs in the database
 
 Revision ID: 5c0b7e21d9a4
-Revises: c3a7e91f0b12
+Revises: 5f3a9c1e7b21
 Create Date: 2026-12-01 22:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "5c0b7e21d9a4"
-down_revision = "c3a7e91f0b12"
+down_revision = "5f3a9c1e7b21"
 branch_labels = None
 depends_on = None
 
