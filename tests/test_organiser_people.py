@@ -278,3 +278,42 @@ def test_needs_summary_sorts_typed_answers():
         "other": 1,
         "any": 4,
     }
+
+
+def test_dashboard_at_a_glance(organiser_client, make_gathering, make_registration):
+    gathering = make_gathering()
+    make_registration(gathering, accessibility_needs="ASL interpreter please")
+    make_registration(gathering, accessibility_needs="captions", status="cancelled")
+    make_registration(gathering)
+    page = organiser_client.get(f"/organiser/g/{gathering.slug}/").get_data(as_text=True)
+    assert re.search(r'stat-number">(29|30|31)</span>\s*days to go', page)
+    assert "ASL interpretation: <strong>1</strong>" in page
+    assert "Captions: <strong>0</strong>" in page  # the cancelled person is not counted
+    assert "has no facilitator" in page and "The survey is not ready" in page
+    assert "No reminders are scheduled" in page
+    assert 'src="data:image/svg+xml;base64,' in page
+    assert "Running total" in page
+
+
+def test_a_facilitator_sees_the_needs_of_their_room_not_whose(
+    client, make_gathering, make_registration, make_user
+):
+    from app.breakouts.staffing import add_staff
+    from tests.conftest import login
+
+    gathering = make_gathering()
+    room = gathering.breakouts[0]
+    make_registration(
+        gathering,
+        name="Nadia Needs",
+        assigned_breakout_id=room.id,
+        accessibility_needs="Plain-language slides",
+        organisation_name="Secret Org",
+    )
+    facilitator = make_user("facilitator")
+    add_staff(room, facilitator, "facilitator")
+    db.session.commit()
+    login(client, facilitator)
+    page = client.get(f"/breakouts/{room.id}").get_data(as_text=True)
+    assert "Plain-language slides" in page
+    assert "Secret Org" not in page and "person" not in page.split("needs-title")[1][:400]

@@ -220,6 +220,19 @@ def member_names(room: AgendaItem) -> list[str]:
     )
 
 
+def member_needs(room: AgendaItem) -> list[str]:
+    """The accessibility needs people in the room asked for, so its facilitator can plan
+    for them: the needs alone, in no order that points back to a name."""
+    needs = db.session.scalars(
+        select(Registration.accessibility_needs).where(
+            Registration.assigned_breakout_id == room.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.accessibility_needs != "",
+        )
+    )
+    return sorted({text.strip() for text in needs if text.strip()}, key=str.casefold)
+
+
 def without_room(gathering: Gathering) -> list[Registration]:
     """Confirmed people with no room, or whose room was removed from the agenda."""
     open_ids = [room.id for room in gathering.breakouts]

@@ -88,6 +88,7 @@ def room(item_id: int):
         room=room,
         gathering=room.gathering,
         names=assignment.member_names(room),
+        needs=assignment.member_needs(room),
         staff=staffing.room_staff(room),
         my_role=staffing.staff_role(_user(), room),
         note=note_taking.note_for(room),

@@ -16,6 +16,7 @@ from app.lookups import gathering_or_404
 from app.models import AgendaItem, Gathering
 from app.organiser import bp, services, tables
 from app.organiser.forms import AgendaItemForm, ConfirmForm, GatheringForm
+from app.organiser.glance import glance
 from app.organiser.people_forms import BulkForm
 from app.organiser.registrants import EXPORT_HEADERS, RegistrantFilter, export_rows
 from app.spreadsheet import to_csv, to_xlsx
@@ -83,6 +84,7 @@ def dashboard(slug: str):
         ),
         breakouts=breakout_dashboard(gathering, facts),
         representation_targets=dashboard_targets(gathering, facts, now=datetime.now(UTC)),
+        glance=glance(gathering, now=datetime.now(UTC)),
     )
 
 

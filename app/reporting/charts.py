@@ -253,3 +253,26 @@ def _likert_palette(points: int) -> list[str]:
         return [ATTENDED_COLOUR] * points
     step = (len(LIKERT_COLOURS) - 1) / (points - 1)
     return [LIKERT_COLOURS[round(i * step)] for i in range(points)]
+
+
+def cumulative_line(labels: Sequence[str], values: Sequence[int], title: str) -> str:
+    """A running total by day (registrations over time) for the organiser dashboard,
+    in the report's palette and type; the page prints the same numbers as a table."""
+    with _DRAWING, matplotlib.rc_context(_STYLE):
+        figure = Figure(figsize=(WIDTH_IN, 2.4), dpi=72)
+        axes = figure.add_subplot()
+        positions = list(range(len(values)))
+        axes.fill_between(positions, values, color=REGISTERED_COLOUR, alpha=0.25, linewidth=0)
+        axes.plot(positions, values, color=ATTENDED_COLOUR, linewidth=1.8)
+        step = max(1, len(labels) // 6)
+        ticks = positions[::step]
+        axes.set_xticks(ticks, [labels[i] for i in ticks], fontsize=8)
+        axes.set_ylim(0, max([*values, 1]) * 1.12)
+        axes.yaxis.grid(True, color=GRID, linewidth=0.6)
+        axes.set_axisbelow(True)
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        axes.tick_params(axis="both", length=0, labelsize=8)
+        axes.set_title(title, loc="left", fontsize=10, fontweight="bold", color=INK, pad=10)
+        figure.subplots_adjust(left=0.08, right=0.98, top=0.82, bottom=0.16)
+        return _svg(figure)

@@ -66,7 +66,9 @@ def world(server):
                 accessibility_needs="Live captions, please." if name == "Cleo Castro" else "",
                 consent_collection=True,
             )
-            register(gathering, data, now=datetime.now(UTC))
+            outcome = register(gathering, data, now=datetime.now(UTC))
+            if name == "Cleo Castro":
+                outcome.registration.assigned_breakout_id = first_room.id
             db.session.commit()
     return seeded
 
@@ -124,6 +126,10 @@ def list_names(page) -> list[str]:
 
 def test_find_a_person_and_see_their_page(page, server, world, axe):
     sign_in(page, server)
+    page.goto(f"{server.url}/organiser/g/{world.slug}/")
+    expect(page.locator(".glance-days")).to_contain_text(re.compile(r"\d+\s+days to go"))
+    expect(page.get_by_text("Captions: 1")).to_be_visible()
+    no_violations(axe, page, "organiser-dashboard-glance")
     page.goto(f"{server.url}/organiser/g/{world.slug}/registrants")
     no_violations(axe, page, "organiser-list")
     page.get_by_label("Search name, email or organisation").fill("cleo")
@@ -243,7 +249,10 @@ def test_a_facilitator_draft_with_an_unconsented_quote_saves(page, server, world
     from app.models import BreakoutNote
 
     sign_in(page, server, "facilitator")
-    page.get_by_role("link", name=re.compile("Write the notes")).first.click()
+    page.get_by_role("link", name=world.breakout_titles[0], exact=True).click()
+    expect(page.get_by_text("Live captions, please.")).to_be_visible()
+    no_violations(axe, page, "facilitator-room-needs")
+    page.get_by_role("link", name="Write the notes").click()
     page.get_by_label("Summary of the discussion").fill("People want one number to call.")
     page.get_by_label("Quote", exact=True).first.fill("I drove four hours to see someone.")
     page.get_by_role("button", name="Save draft").click()
