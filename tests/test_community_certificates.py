@@ -1,6 +1,7 @@
 """Certificates of attendance: one per attendee with the time attended, none for a
 no-show, a verification code that confirms the real ones and refuses forgeries."""
 
+import dataclasses
 import io
 import re
 import zipfile
@@ -125,9 +126,42 @@ def test_zip_holds_one_pdf_per_attendee_with_time_attended_and_none_for_a_no_sho
         assert gathering.title in text
         assert "Drew Noshow" not in text and "Emery Absent" not in text
     assert db.session.scalar(select(db.func.count()).select_from(Certificate)) == 3
-    reader = PdfReader(io.BytesIO(archive.read(names[0])))
-    assert "/StructTreeRoot" in reader.trailer["/Root"]
-    assert reader.metadata.title.startswith("Certificate of attendance: ")
+    for name in names:
+        reader = PdfReader(io.BytesIO(archive.read(name)))
+        assert len(reader.pages) == 1
+        assert "/StructTreeRoot" in reader.trailer["/Root"]
+        person = next(p for p in people.values() if p.name in texts[name])
+        assert (
+            reader.metadata.title == f"Certificate of attendance: {person.name}, {gathering.title}"
+        )
+
+
+def test_a_certificate_longer_than_a_page_still_makes_one_pdf_per_person(attended):
+    gathering, people = attended
+    statement = "Certified for Mainpro+ credits by the College. " * 20
+    save_settings(
+        gathering,
+        CertificateSettingsData(False, False, statement, Decimal("1")),
+        now=datetime.now(UTC),
+    )
+    db.session.commit()
+    batch = [
+        certificates.issue(
+            person,
+            minutes=minutes,
+            settings=certificates.stored_settings(gathering),
+            verify_url=lambda code: f"https://gathering.test/certificates/{code}",
+            now=datetime.now(UTC),
+        )
+        for person, minutes in certificates.attendee_rows(gathering)
+    ]
+    batch[0] = dataclasses.replace(batch[0], name="Avery " + "Longname " * 60)
+    pdfs = certificates.certificate_pdfs(batch)
+    assert len(pdfs) == 3
+    texts = [pdf_text(pdf) for pdf in pdfs]
+    assert "Longname Longname" in texts[0]
+    assert people["blake"].name in texts[1] and people["casey"].name in texts[2]
+    assert len(PdfReader(io.BytesIO(pdfs[0])).pages) == 2
 
 
 def test_verification_confirms_a_real_code_and_refuses_a_forged_one(attended, client):
