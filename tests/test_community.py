@@ -113,3 +113,32 @@ def test_demo_gives_last_years_recommendations_a_history_and_the_next_one_target
     targets = db.session.scalars(db.select(RepresentationTarget)).all()
     assert {t.gathering_id for t in targets} == {upcoming.id}
     assert {t.code for t in targets} >= {"northern", "indigenous_org", "patient_partner"}
+
+
+def test_the_demo_shows_2021_recommendations_in_2022_certificates_and_targets(app):
+    from app.community.certificates import attendee_rows, stored_settings
+    from app.community.recommendations import since_last_gathering
+    from app.community.targets import dashboard_targets
+    from app.demo import DEMO_SLUG, INAUGURAL_SLUG, UPCOMING_SLUG, seed_demo
+    from app.facts import gathering_facts
+    from app.models import Gathering
+
+    now = datetime.now(UTC)
+    seed_demo(60, now=now)
+    db.session.commit()
+    by_slug = {g.slug: g for g in db.session.scalars(db.select(Gathering))}
+    inaugural, past, upcoming = (by_slug[s] for s in (INAUGURAL_SLUG, DEMO_SLUG, UPCOMING_SLUG))
+    assert inaugural.community_id == past.community_id == upcoming.community_id is not None
+
+    shown = since_last_gathering(past.id)
+    assert shown["previous_title"] == inaugural.title
+    statuses = {row["status_label"] for row in shown["rows"]}
+    assert {"Done", "In progress", "Accepted", "Declined"} <= statuses
+    assert all(row["latest"] for row in shown["rows"] if row["status_label"] != "Proposed")
+
+    settings = stored_settings(past)
+    assert settings.attendance_final_at is not None and settings.credits_per_hour
+    assert len(attendee_rows(past)) == gathering_facts(past).attended > 0
+
+    gaps = dashboard_targets(upcoming, gathering_facts(upcoming), now=now)
+    assert gaps and any(row.gap for row in gaps)
