@@ -30,6 +30,9 @@ FEATURE_BLUEPRINTS = (
     "report_runs",
     "messages.routes",  # the package itself stays import-light; see app/messages/__init__.py
     "community",
+    "organisation",
+    "staff",
+    "lifecycle",
 )
 
 
@@ -76,9 +79,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for name in FEATURE_BLUEPRINTS:
         app.register_blueprint(importlib.import_module(f"app.{name}").bp)
 
-    from app import cli, errors, jobs, mail, templating
+    from app import cli, errors, jobs, limits, mail, templating
 
     errors.init_app(app)
+    limits.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
     mail.init_app(app)

@@ -46,7 +46,7 @@ ENV_STRINGS = (
     "REDIS_URL",
 )
 ENV_INTS = ("MAIL_PORT", "SUPPRESSION_THRESHOLD", "MAX_CONTENT_LENGTH")
-ENV_BOOLS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_SMTPUTF8")
+ENV_BOOLS = ("MAIL_USE_TLS", "MAIL_USE_SSL", "MAIL_SMTPUTF8", "RATELIMIT_ENABLED")
 
 
 def from_environment(environ: dict[str, str]) -> dict[str, object]:

@@ -14,9 +14,11 @@ def init_app(app: Flask) -> None:
         zone_short=timefmt.zone_short,
     )
     from app.auth.routes import home_for
+    from app.organisation import current_organisation
 
     app.jinja_env.globals.update(
         home_url=lambda: home_for(current_user),
+        organisation=current_organisation,
         choices=choices,
         zone_name=timefmt.zone_name,
         HealthRegion=choices.HealthRegion,

@@ -49,6 +49,11 @@ PUBLIC_ENDPOINTS = {
     "auth.login",
     "auth.logout",
     "community.verify_certificate",
+    "auth.forgotten_password",
+    "auth.choose_password",
+    "organisation.theme",
+    "organisation.logo",
+    "lifecycle.public_report",
 }
 # Public pages whose address carries a secret; treated like participant pages.
 TOKEN_PAGES = re.compile(r"^/(r|s)/")

@@ -1,5 +1,11 @@
 """All models, importable from one place. Each area keeps its own module."""
 
+from app.models.accounts import (
+    AccountToken,
+    OrganisationSettings,
+    PublishedReport,
+    TokenPurpose,
+)
 from app.models.attendance import AttendanceRecord, AttendanceSource, ImportBatch, ImportStatus
 from app.models.attendance_review import ImportPerson
 from app.models.breakouts import (
@@ -57,6 +63,7 @@ __all__ = [
     "Message",
     "EventKind",
     "EmailTemplate",
+    "AccountToken",
     "AgendaItem",
     "AttendanceRecord",
     "AttendanceSource",
@@ -82,7 +89,9 @@ __all__ = [
     "MailStatus",
     "NoteStatus",
     "ManageToken",
+    "OrganisationSettings",
     "OutboundEmail",
+    "PublishedReport",
     "Registration",
     "ReportRun",
     "ReportStatus",
@@ -92,6 +101,7 @@ __all__ = [
     "SurveyInvitation",
     "SurveyQuestion",
     "SurveyResponse",
+    "TokenPurpose",
     "UTCDateTime",
     "User",
     "new_uid",

@@ -28,7 +28,9 @@ organiser_only = roles_required(UserRole.ORGANISER)
 @bp.route("/")
 @organiser_only
 def home():
-    gatherings = db.session.scalars(select(Gathering).order_by(Gathering.starts_at.desc())).all()
+    gatherings = db.session.scalars(
+        select(Gathering).where(Gathering.archived_at.is_(None)).order_by(Gathering.starts_at.desc())
+    ).all()
     return render_template("organiser/home.html", gatherings=gatherings)
 
 

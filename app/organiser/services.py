@@ -4,7 +4,7 @@ the sequence numbers that calendar clients use to recognise an update."""
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 
 from app import notifications
 from app.choices import AgendaKind
@@ -69,6 +69,9 @@ def create_gathering(data: GatheringData) -> Gathering:
     if slug_taken(data.slug):
         raise SlugTaken(data.slug)
     gathering = Gathering(**{f.name: getattr(data, f.name) for f in fields(data)})
+    # A draft until the organiser publishes it: null() stores NULL where None would let
+    # the ORM fill in the column's default.
+    gathering.published_at = null()
     db.session.add(gathering)
     db.session.flush()
     schedule_default_reminders(gathering)

@@ -3,13 +3,11 @@
 from datetime import UTC, datetime
 
 from flask import render_template
-from sqlalchemy import select
 
 from app import jobs
 from app.auth.access import public
-from app.extensions import db
+from app.lifecycle import services as lifecycle
 from app.lookups import gathering_or_404
-from app.models import Gathering
 from app.public import bp
 from app.registration.services import has_room
 
@@ -18,10 +16,12 @@ from app.registration.services import has_room
 @public
 def index():
     now = datetime.now(UTC)
-    gatherings = db.session.scalars(
-        select(Gathering).where(Gathering.ends_at > now).order_by(Gathering.starts_at)
-    ).all()
-    return render_template("public/index.html", gatherings=gatherings, now=now)
+    return render_template(
+        "public/index.html",
+        gatherings=lifecycle.upcoming_public(now=now),
+        past=lifecycle.past_public(now=now),
+        now=now,
+    )
 
 
 @bp.route("/g/<slug>/")
@@ -32,6 +32,7 @@ def gathering(slug: str):
     return render_template(
         "public/gathering.html",
         gathering=gathering,
+        published_report=lifecycle.published_report(gathering),
         state=gathering.registration_state(now),
         has_room=has_room(gathering),
         past=gathering.ends_at <= now,

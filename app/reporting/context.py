@@ -23,6 +23,7 @@ from app.choices import (
     Role,
 )
 from app.community.recommendations import since_last_gathering
+from app.organisation.services import current_organisation
 from app.reporting import aggregate, charts
 from app.reporting.suppression import (
     SuppressedTable,
@@ -37,7 +38,6 @@ SHAREABLE = "shareable"
 VARIANTS = (COMMITTEE, SHAREABLE)
 
 AUTHOR = "BC Perinatal Community of Practice"
-ORGANISATION = "BC Perinatal Community of Practice · Shared Care Committee"
 
 PATIENT_STORY = re.compile(r"(patient|family|families)[^.]{0,40}(stor(y|ies))|care stor", re.I)
 
@@ -137,7 +137,7 @@ def build_context(
         "report": {
             "title": f"Summary report: {g['title']}",
             "gathering_title": g["title"],
-            "organisation": ORGANISATION,
+            "organisation": current_organisation().name,
             "author": AUTHOR,
             "description": f"Summary report of {g['title']} for the steering committee",
             "lang": "en-CA",
