@@ -1,7 +1,7 @@
 """accounts: session versions, one-time account links, gathering life, organisation settings
 
 Revision ID: c3a1d5e7b902
-Revises: c3a7e91f0b12
+Revises: 8d41f6c2a9e7
 Create Date: 2026-12-01 22:20:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c3a1d5e7b902"
-down_revision = "c3a7e91f0b12"
+down_revision = "8d41f6c2a9e7"
 branch_labels = None
 depends_on = None
 
