@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.evaluation.services import create_survey
+from app.evaluation.setup import create_survey
 from app.extensions import db
 from app.lifecycle.services import DRAFT, GatheringState, start_next, state_of
 from app.models import (
