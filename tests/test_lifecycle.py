@@ -36,21 +36,13 @@ def past_gathering(make_gathering, **overrides) -> Gathering:
     )
 
 
-def finished_run(
-    app, gathering, *, variant="shareable", content=b"%PDF-1.7 test report"
-) -> ReportRun:
-    folder = app.instance_path + "/reports"
-    import os
-
-    os.makedirs(folder, exist_ok=True)
-    filename = f"report-{gathering.slug}-{variant}.pdf"
-    with open(os.path.join(folder, filename), "wb") as handle:
-        handle.write(content)
+def finished_run(app, gathering, *, variant="shareable", content=b"%PDF-1.7 test report"):
     run = ReportRun(
         gathering_id=gathering.id,
         variant=variant,
         status=ReportStatus.DONE.value,
-        filename=filename,
+        filename=f"report-{gathering.slug}-{variant}.pdf",
+        content=content,
         sha256=hashlib.sha256(content).hexdigest(),
         size_bytes=len(content),
         finished_at=datetime.now(UTC),

@@ -1,7 +1,7 @@
 """accounts: session versions, one-time account links, gathering life, organisation settings
 
 Revision ID: c3a1d5e7b902
-Revises: 8d41f6c2a9e7, 5f3a9c1e7b21
+Revises: 5c0b7e21d9a4
 Create Date: 2026-12-01 22:20:00
 
 """
@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c3a1d5e7b902"
-# Also joins the two heads that between_gatherings and attendance_uploads left.
-down_revision = ("8d41f6c2a9e7", "5f3a9c1e7b21")
+down_revision = "5c0b7e21d9a4"
 branch_labels = None
 depends_on = None
 
