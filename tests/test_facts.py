@@ -147,6 +147,7 @@ def test_every_page_gives_the_same_counts(
     assert (shown_counts.invited, shown_counts.responded, shown_counts.responses) == (3, 2, 2)
     shown = organiser_client.get(f"/organiser/g/{gathering.slug}/survey/results")
     assert "2 of 3" in shown.get_data(as_text=True)
+    assert "67% of people with a link" in shown.get_data(as_text=True)
 
     # The report's PDF.
     built = reporting.build_report(gathering, variant="committee", now=now + timedelta(days=1))

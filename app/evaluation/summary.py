@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.evaluation.answers import Answer, stored_answers
 from app.evaluation.setup import response_count
 from app.extensions import db
-from app.facts import frames, survey_counts
+from app.facts import frames, rules, survey_counts
 from app.facts.survey import QuestionTally, tally
 from app.models.evaluation import (
     NOT_APPLICABLE,
@@ -29,6 +29,7 @@ class SurveyResults:
     responded: int
     responses: int
     questions: list[QuestionTally]
+    response_rate: str = "–"  # app.facts.rules: responded / invited
 
 
 def emailed_count(survey: Survey) -> int:
@@ -62,6 +63,7 @@ def results(survey: Survey) -> SurveyResults:
     return SurveyResults(
         invited=counts.invited,
         responded=counts.responded,
+        response_rate=rules.percent(counts.response_rate),
         responses=response_count(survey),
         questions=tally(frames.questions(survey.id), frames.answers(survey.id)),
     )
