@@ -22,6 +22,7 @@ time (scheduled reminders) registers with `@every_sweep` and runs once a minute.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import heapq
 import logging
@@ -595,6 +596,7 @@ def rq_sweep() -> None:
 
 def _cron(url: str, interval: int, queue_name: str, parent: int) -> None:
     from redis import Redis
+    from redis.exceptions import RedisError
     from rq.cron import CronScheduler
     from rq.exceptions import StopRequested
 
@@ -606,9 +608,14 @@ def _cron(url: str, interval: int, queue_name: str, parent: int) -> None:
                 raise StopRequested()
             super().heartbeat()
 
-    cron = BoundToWorker(connection=Redis.from_url(url))
-    cron.register(rq_sweep, queue_name, interval=interval, result_ttl=0, name="gm-sweep")
-    cron.start()
+    while os.getppid() == parent:
+        cron = BoundToWorker(connection=Redis.from_url(url))
+        cron.register(rq_sweep, queue_name, interval=interval, result_ttl=0, name="gm-sweep")
+        try:
+            cron.start()
+            return
+        except RedisError:  # Redis restarting: try again, the work is safe in the database
+            time.sleep(1)
 
 
 @click.command("worker")
@@ -618,6 +625,7 @@ def worker_command(burst: bool) -> None:
     """Run background jobs from Redis (needs REDIS_URL); start as many as you need."""
     import multiprocessing
 
+    from redis.exceptions import RedisError
     from rq import SimpleWorker
 
     global _worker_app
@@ -643,7 +651,15 @@ def worker_command(burst: bool) -> None:
     sweeper.start()
     db.engine.dispose()  # connections are opened afresh in this process, not shared
     try:
-        SimpleWorker(queues, connection=current.redis).work(burst=burst, with_scheduler=True)
+        while True:
+            worker = SimpleWorker(queues, connection=current.redis)
+            # RQ's loop ends on a stop request, in burst mode, or when Redis went away;
+            # in the last case wait for it to come back (the database keeps the work).
+            with contextlib.suppress(RedisError):
+                worker.work(burst=burst, with_scheduler=True)
+            if burst or worker._stop_requested:
+                break
+            time.sleep(1)
     finally:
         sweeper.terminate()
         sweeper.join(5)
