@@ -54,6 +54,17 @@ def select_options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def db_int(value: str | None) -> int | None:
+    """A number typed or posted outside a form field (hidden ids, "back" links): plain ASCII
+    digits within what an INTEGER column holds, else None. str.isdigit() alone lets "²"
+    and 30-digit numbers through, which int() or the database driver then reject."""
+    text = (value or "").strip()
+    if not text.isascii() or not text.lstrip("-").isdigit():
+        return None
+    number = int(text)
+    return number if DB_INT_MIN <= number <= DB_INT_MAX else None
+
+
 def _single_line(value):
     return clean_line(value) if isinstance(value, str) else value
 

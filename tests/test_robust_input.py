@@ -203,6 +203,36 @@ def test_form_integers_beyond_the_database_range_are_422(organiser_client, make_
     assert response.status_code < 500
 
 
+@pytest.mark.parametrize("number", ["²", "١٢", "9" * 30, "-5"])
+def test_ids_posted_outside_form_fields_are_checked(
+    organiser_client, make_gathering, make_registration, number
+):
+    gathering = make_gathering()
+    registration = make_registration(gathering)
+    room = gathering.breakouts[0]
+    checkin = organiser_client.post(
+        f"/g/{gathering.slug}/checkin/{room.id}/present", data={"registration_id": number}
+    )
+    assert checkin.status_code == 303
+    move = organiser_client.post(
+        f"/organiser/g/{gathering.slug}/breakouts/move",
+        data={"registration_id": str(registration.id), "room_id": number, "back": number},
+    )
+    assert move.status_code in (400, 404)
+    compose = organiser_client.post(
+        f"/organiser/g/{gathering.slug}/messages/new",
+        data={
+            "segment": "confirmed",
+            "subject": "Hello",
+            "body": "Text",
+            "room_id": number,
+            "expected": number,
+            "action": "send",
+        },
+    )
+    assert compose.status_code < 500
+
+
 def test_agenda_date_in_year_9999_is_a_plain_error(organiser_client, make_gathering):
     gathering = make_gathering()
     response = organiser_client.post(

@@ -26,6 +26,7 @@ from app.auth.access import roles_required
 from app.choices import RegistrationStatus, UserRole
 from app.extensions import db
 from app.facts import gathering_facts
+from app.forms_common import db_int
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, Gathering, ImportBatch, ImportStatus, Registration
 
@@ -319,8 +320,8 @@ def mark_present(slug: str, item_id: int):
     form = CheckInForm()
     undo = request.form.get("action") == "undo"
     registration = None
-    if form.validate_on_submit() and form.registration_id.data.isdigit():
-        registration = db.session.get(Registration, int(form.registration_id.data))
+    if form.validate_on_submit() and (registration_id := db_int(form.registration_id.data)):
+        registration = db.session.get(Registration, registration_id)
     outside_room = registration is not None and registration.assigned_breakout_id != item.id
     if outside_room and not live.sees_everyone(current_user):
         registration = None

@@ -21,6 +21,7 @@ from app.breakouts.forms import (
 from app.breakouts.note_taking import NoteContent
 from app.choices import PRIORITY_AREA_SHORT, AgendaKind, PriorityArea, UserRole
 from app.extensions import db
+from app.forms_common import db_int
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, BreakoutNote, BreakoutStaff, Gathering, Registration, User
 
@@ -447,13 +448,12 @@ def move(slug: str):
         abort(404)
     target = None
     if form.room_id.data:
-        if not form.room_id.data.isdigit():
+        if (room_id := db_int(form.room_id.data)) is None:
             abort(400)
-        target = _gathering_room_or_404(gathering, int(form.room_id.data))
-    back = form.back.data or ""
+        target = _gathering_room_or_404(gathering, room_id)
     back_room = None
-    if back.isdigit():
-        back_room = _gathering_room_or_404(gathering, int(back))
+    if (back := db_int(form.back.data)) is not None:
+        back_room = _gathering_room_or_404(gathering, back)
         destination = url_for("breakouts.manage_room", slug=slug, item_id=back_room.id)
     else:
         destination = url_for("breakouts.unassigned", slug=slug)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from app.auth.access import roles_required
 from app.choices import UserRole
 from app.extensions import db
+from app.forms_common import db_int
 from app.lookups import gathering_or_404
 from app.messages import services
 from app.messages.forms import ComposeForm, RemindersForm, TemplateForm
@@ -26,7 +27,7 @@ def _now() -> datetime:
 
 
 def _audience(form: ComposeForm) -> services.Audience:
-    room_id = int(form.room_id.data) if (form.room_id.data or "").isdigit() else None
+    room_id = db_int(form.room_id.data)
     return services.Audience(form.segment.data, room_id=room_id, selected=form.selected_ids())
 
 
@@ -65,7 +66,7 @@ def compose(slug: str):
         people_count = len(people)
         if request.form.get("action") == "send":
             try:
-                expected = int(form.expected.data or -1)
+                expected = -1 if (given := db_int(form.expected.data)) is None else given
                 message = services.send(
                     gathering,
                     audience,
