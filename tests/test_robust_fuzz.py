@@ -22,7 +22,7 @@ from sqlalchemy import select, text
 from wtforms.fields.core import UnboundField
 
 from app.breakouts.staffing import add_staff
-from app.evaluation import services as survey_services
+from app.evaluation import answers, links, setup
 from app.extensions import db
 from app.forms_common import BaseForm, BaseSubform
 from app.models import ReportRun
@@ -123,11 +123,11 @@ def world(app, make_gathering, make_registration, make_user):
     room = gathering.breakouts[0]
     add_staff(room, users["facilitator"], "facilitator")
     now = datetime.now(UTC)
-    survey = survey_services.create_survey(gathering, now=now)
+    survey = setup.create_survey(gathering, now=now)
     db.session.flush()
     question = survey.questions[0]
-    survey_services.open_survey(survey, now=now - timedelta(minutes=1))
-    invitation = survey_services.ensure_invitation(survey, registration)
+    setup.open_survey(survey, now=now - timedelta(minutes=1))
+    invitation = links.ensure_invitation(survey, registration)
     db.session.commit()
     values = {
         "slug": gathering.slug,
@@ -140,7 +140,7 @@ def world(app, make_gathering, make_registration, make_user):
     participant = {
         **values,
         "token": registration.token,
-        "key": survey_services.invitation_token(invitation),
+        "key": links.invitation_token(invitation),
     }
     baseline = {
         "name": "Amara Singh",
@@ -159,7 +159,7 @@ def world(app, make_gathering, make_registration, make_user):
         "prompt": "A fuzzed question?",
         "minutes": "10",
         "summary": "A summary.",
-        **{survey_services.field_name(q): "3" for q in survey.questions},
+        **{answers.field_name(q): "3" for q in survey.questions},
     }
     clients = {"anonymous": app.test_client(), "participant": app.test_client()}
     for role, user in users.items():
