@@ -18,6 +18,7 @@ from app.mail import deliver_due
 from app.models import AgendaItem, Registration
 from app.models.evaluation import SurveyAnswer, SurveyResponse
 from app.models.mail import OutboundEmail
+from app.notifications import render_recorded
 from app.spreadsheet import to_csv
 from tests.test_registration import form_data, register
 
@@ -115,6 +116,7 @@ def test_a_name_with_line_breaks_cannot_write_the_top_of_the_email(client, make_
     registration = db.session.scalar(select(Registration))
     assert "\n" not in registration.name and "\r" not in registration.name
     email = db.session.scalar(select(OutboundEmail))
+    render_recorded(email, now=datetime.now(UTC))
     first_line = email.text_body.splitlines()[0]
     assert first_line.startswith("Hello Amara Your registration is cancelled.")
 
@@ -127,6 +129,7 @@ def test_old_rows_with_line_breaks_still_greet_on_one_line(app, make_gathering, 
     notifications.manage_link(registration)
     db.session.flush()
     email = db.session.scalar(select(OutboundEmail))
+    render_recorded(email, now=datetime.now(UTC))
     assert email.text_body.splitlines()[0] == "Hello Amara Injected paragraph,"
 
 
