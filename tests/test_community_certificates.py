@@ -184,6 +184,7 @@ def test_verification_confirms_a_real_code_and_refuses_a_forged_one(attended, cl
     assert real.status_code == 200
     page = real.get_data(as_text=True)
     assert "This certificate is genuine" in page
+    assert '<meta name="robots" content="noindex">' in page
     assert "Avery Long" in page and "1 hour 30 minutes" in page and gathering.title in page
 
     forged = code[:-1] + ("A" if code[-1] != "A" else "B")

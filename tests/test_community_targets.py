@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.community.outreach import outreach_for, returning_participation
 from app.community.targets import TargetError, TargetInput, save_targets, target_rows
 from app.extensions import db
-from app.models import AttendanceRecord, Community, RepresentationTarget
+from app.models import AttendanceRecord, Community, Registration, RepresentationTarget
 from app.models.attendance import dedupe_key
 
 
@@ -199,6 +199,15 @@ def test_outreach_lists_who_took_part_and_has_not_registered(community_pair):
     ]
     assert [(p.name, p.email) for p in found.people] == [("Riley Agreed", "riley@example.org")]
     assert outreach_for(last).organisations == [] and outreach_for(last).people == []
+
+
+def test_erased_people_are_never_on_the_outreach_list(community_pair):
+    last, upcoming = community_pair
+    riley = db.session.get(Registration, outreach_for(upcoming).people[0].registration_id)
+    riley.erased_at = datetime.now(UTC)
+    db.session.commit()
+    assert outreach_for(upcoming).people == []
+    assert returning_participation(upcoming)[0].consenting == 2
 
 
 def test_outreach_page_invites_through_the_composer_and_exports_csv(
