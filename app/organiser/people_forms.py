@@ -16,7 +16,7 @@ class PersonActionForm(BaseForm):
     confirmed = HiddenField()
     notify = BooleanField("Email them that their registration is cancelled", default=True)
     over_capacity = BooleanField("Give the place even though the gathering is full")
-    room_id = SelectField("Breakout room", choices=[], validate_choice=False)
+    room_id = SelectField("Move to", choices=[], validate_choice=False)
 
     def __init__(self, *args, rooms=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -27,7 +27,7 @@ class PersonActionForm(BaseForm):
 
 class BulkForm(BaseForm):
     action = SelectField(
-        "With the selected people",
+        "Action",
         choices=select_options(
             [("message", "Write to them"), ("move", "Move to a room"), ("cancel", "Cancel")]
         ),

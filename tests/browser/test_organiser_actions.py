@@ -215,7 +215,7 @@ def test_bulk_move_two_people(page, server, world, axe):
     page.get_by_label("Select Abe Archer").check()
     page.get_by_label("Select Bea Brown").check()
     expect(page.get_by_text("2 selected.")).to_be_visible()
-    page.get_by_label("With the selected people").select_option(label="Move to a room")
+    page.get_by_label("Action", exact=True).select_option(label="Move to a room")
     room_label = world.breakout_titles[2]
     page.get_by_label("Room to move them to").select_option(label=room_label)
     page.get_by_role("button", name="Continue…").click()
