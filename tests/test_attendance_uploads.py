@@ -205,6 +205,28 @@ def test_a_stored_upload_is_read_later_by_its_id(gathering_2022, sample_people, 
     assert broken.upload is None and review.batch_people(broken).empty
 
 
+def test_a_large_upload_is_read_by_a_job(organiser_client, gathering_2022, sample_people):
+    from app.jobs import runner
+
+    rows = [(f"Guest Number{i}", f"guest{i}@walkin.example", 30) for i in range(15_000)]
+    data = zoom(rows)
+    assert len(data) > 1_048_576
+    response = upload(organiser_client, gathering_2022, data, filename="large.csv")
+    assert response.status_code == 303
+    waiting = organiser_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The file is still being read" in waiting
+    batch = db.session.scalar(select(ImportBatch))
+    assert batch.status == ImportStatus.RECEIVED and batch.rows == 0
+
+    assert runner().run_pending() == 1
+    db.session.expire_all()
+    ready = organiser_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Review the attendance report" in ready
+    assert "The first 400 of 15000 are listed" in ready
+    batch = db.session.scalar(select(ImportBatch))
+    assert (batch.status, batch.rows, batch.unmatched) == (ImportStatus.PENDING, 15_000, 15_000)
+
+
 def test_the_page_of_a_failed_upload_says_why(organiser_client, gathering_2022):
     broken = review.store_upload(
         gathering_2022, data=b"%PDF-1.7", filename="x.pdf", agenda_item=None, user=None, now=NOW

@@ -35,6 +35,7 @@ from app.attendance.records import RecordEntry, merge_entries, save_records
 from app.attendance.services import AttendanceError, check_item, walk_in_key
 from app.extensions import db
 from app.gc_pause import gc_paused
+from app.jobs import job
 from app.models import (
     AgendaItem,
     AttendanceSource,
@@ -280,10 +281,12 @@ def store_upload(
     return batch
 
 
+@job("attendance.parse_upload")
 def parse_upload(batch_id: int) -> None:
     """Read a stored upload into a pending batch, or mark it failed with the reason.
 
-    Takes the batch's id so that a job can run it; the caller commits."""
+    A job (app.jobs) runs it for large uploads, which commits; called directly, the
+    caller commits."""
     batch = db.session.get(ImportBatch, batch_id)
     if batch is None or batch.status != ImportStatus.RECEIVED or batch.upload is None:
         return

@@ -27,12 +27,15 @@ from app.choices import RegistrationStatus, UserRole
 from app.extensions import db
 from app.facts import gathering_facts
 from app.forms_common import db_int
+from app.jobs import submit
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, Gathering, ImportBatch, ImportStatus, Registration
 
 organiser_only = roles_required(UserRole.ORGANISER)
 staff = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)
 MAX_LISTED = 400
+# Larger uploads are read by a job, so the request returns at once.
+READ_LATER_FROM_BYTES = 1_048_576
 
 
 def _now() -> datetime:
@@ -102,16 +105,20 @@ def upload(slug: str):
             data = read_upload(upload_file.stream, max_bytes=limit, max_rows=MAX_ROWS)
         finally:
             upload_file.close()
-        batch = imports.prepare_import(
-            gathering,
-            data=data,
-            filename=upload_file.filename or "report.csv",
-            agenda_item=item,
-            user=current_user,
-            now=_now(),
-            max_bytes=limit,
-            date_order=form.date_order.data,
-        )
+        options = {
+            "data": data,
+            "filename": upload_file.filename or "report.csv",
+            "agenda_item": item,
+            "user": current_user,
+            "now": _now(),
+            "date_order": form.date_order.data,
+        }
+        if len(data) > READ_LATER_FROM_BYTES:
+            batch = imports.store_upload(gathering, **options)
+            db.session.flush()
+            submit("attendance.parse_upload", batch_id=batch.id)
+        else:
+            batch = imports.prepare_import(gathering, max_bytes=limit, **options)
         db.session.commit()
     except AttendanceFileError as error:
         db.session.rollback()
