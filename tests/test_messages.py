@@ -171,3 +171,24 @@ def test_reminder_days_are_checked(organiser_client, make_gathering):
     assert organiser_client.post(url, data={"days": "14, 2"}).status_code == 303
     days = db.session.scalars(select(Reminder.days_before).order_by(Reminder.days_before)).all()
     assert days == [2, 14]
+
+
+def test_the_jobs_sweep_runs_the_reminders(app, make_gathering, make_registration):
+    from app import jobs
+
+    assert queue_due_reminders in jobs.PERIODIC
+    start = datetime.now(UTC) + timedelta(hours=12)
+    gathering = make_gathering(starts_at=start, ends_at=start + timedelta(hours=3))
+    make_registration(gathering, email="sweep@example.org")
+    services.schedule_default_reminders(gathering)
+    db.session.commit()
+    jobs.sweep(now=datetime.now(UTC))
+    # Both were due (the gathering is in 12 hours): only the nearer one goes.
+    assert kinds_to("sweep@example.org") == ["reminder"]
+    jobs.sweep(now=datetime.now(UTC))
+    assert kinds_to("sweep@example.org") == ["reminder"]
+    sent = db.session.scalars(select(Reminder).order_by(Reminder.days_before)).all()
+    assert [(r.days_before, r.recipient_count, r.sent_at is not None) for r in sent] == [
+        (1, 1, True),
+        (7, 0, True),
+    ]

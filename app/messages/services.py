@@ -229,39 +229,43 @@ def due_at(gathering: Gathering, reminder: Reminder) -> datetime:
 
 
 @every_sweep
+@every_sweep
 def queue_due_reminders(*, now: datetime) -> int:
     """Queue every reminder whose time has come and whose gathering has not started;
-    each one once, to the people confirmed at that moment. Returns emails queued.
-    The periodic sweep calls this; it commits each reminder with its emails."""
-    due = db.session.execute(
-        select(Reminder.id, Gathering.id)
+    each one once, to the people confirmed at that moment. When several of a gathering's
+    reminders are due together (it was set up late), only the nearest is sent and the
+    others are marked as passed, so nobody gets two reminders in one minute. Returns the
+    emails queued. The periodic sweep calls this; it commits each gathering's work."""
+    rows = db.session.execute(
+        select(Reminder.id, Reminder.days_before, Gathering.id, Gathering.starts_at)
         .join(Gathering, Gathering.id == Reminder.gathering_id)
         .where(Reminder.sent_at.is_(None), Gathering.starts_at > now)
+        .order_by(Gathering.id, Reminder.days_before)
     ).all()
+    due: dict[int, list[tuple[int, int]]] = {}
+    for reminder_id, days, gathering_id, starts_at in rows:
+        if now >= starts_at - timedelta(days=days):
+            due.setdefault(gathering_id, []).append((reminder_id, days))
     queued = 0
-    for reminder_id, gathering_id in due:
-        gathering = db.session.get(Gathering, gathering_id)
-        reminder = db.session.get(Reminder, reminder_id)
-        if now < due_at(gathering, reminder):
-            continue
+    for gathering_id, reminders_due in due.items():
+        (send_id, days), *passed = reminders_due
         claimed = db.session.execute(
             update(Reminder)
-            .where(Reminder.id == reminder_id, Reminder.sent_at.is_(None))
+            .where(Reminder.id.in_([rid for rid, _ in reminders_due]), Reminder.sent_at.is_(None))
             .values(sent_at=now)
             .execution_options(synchronize_session=False)
         )
-        if claimed.rowcount != 1:
-            db.session.rollback()
+        if claimed.rowcount != len(reminders_due):
+            db.session.rollback()  # another sweep got there first
             continue
+        gathering = db.session.get(Gathering, gathering_id)
         factory = InviteFactory(gathering)
         people = recipients(gathering, Audience("confirmed"))
         for registration in people:
-            notifications.reminder(
-                registration, days=reminder.days_before, factory=factory, now=now
-            )
+            notifications.reminder(registration, days=days, factory=factory, now=now)
         db.session.execute(
             update(Reminder)
-            .where(Reminder.id == reminder_id)
+            .where(Reminder.id == send_id)
             .values(recipient_count=len(people))
             .execution_options(synchronize_session=False)
         )
