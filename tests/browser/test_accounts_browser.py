@@ -10,7 +10,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import describe
+from tests.browser.conftest import PageProblems, describe
 from tests.conftest import PASSWORD
 
 pytest_plugins = ["tests.fixtures_server", "tests.fixtures_mail"]
@@ -74,6 +74,13 @@ def sign_in(page, server, email: str, password: str = PASSWORD) -> None:
     page.wait_for_load_state()
 
 
+def watch(page):
+    """Console errors and CSP refusals of a page opened in a context of the test's own."""
+    page.problems = PageProblems()
+    page.problems.watch(page)
+    return page
+
+
 def check_axe(page, axe, name: str) -> None:
     violations = axe(page, name)
     assert violations == [], f"{name}:\n{describe(violations)}"
@@ -107,8 +114,7 @@ def test_organiser_invites_a_facilitator_who_chooses_a_password(
     link = mailed_link(message, server)
 
     invited = chromium.new_context()
-    facilitator = invited.new_page()
-    facilitator.problems = page.problems
+    facilitator = watch(invited.new_page())
     try:
         facilitator.goto(link)
         expect(facilitator.get_by_role("heading", name="Choose your password")).to_be_visible()
@@ -238,3 +244,25 @@ def test_a_draft_gathering_is_invisible_to_the_public(page, server, seeded, chro
     room.click()
     page.get_by_role("link", name="Add a facilitator by email").click()
     check_axe(page, axe, "invite-to-room")
+
+
+def test_the_too_many_requests_page_is_friendly_and_accessible(make_live_server, chromium, axe):
+    # One worker: without REDIS_URL each process keeps its own counts.
+    limited = make_live_server(workers=1, extra_env={"RATELIMIT_ENABLED": "true"})
+    (limited.instance_path / "config.py").write_text(
+        'RATELIMIT_PASSWORD_RESET_PER_EMAIL = "1 per hour"\n'
+    )
+    limited.start()
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        watch(page)
+        for _ in range(2):
+            page.goto(limited.url + "/forgotten-password")
+            page.get_by_label("Email address").fill("someone@example.org")
+            page.get_by_role("button", name="Send me a link").click()
+        expect(page.get_by_role("heading", name="Please wait a little")).to_be_visible()
+        expect(page.get_by_role("link", name="set a new password")).to_be_visible()
+        check_axe(page, axe, "too-many-requests")
+    finally:
+        context.close()
