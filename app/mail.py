@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import and_, or_, select, update
 
-from app.addresses import normalise_email
+from app.addresses import needs_smtputf8, normalise_email
 from app.extensions import db
 from app.models.core import Registration, utcnow
 from app.models.mail import Attachment, MailStatus, OutboundEmail
@@ -150,9 +150,12 @@ def _split_mimetype(mimetype: str) -> tuple[str, str, dict[str, str]]:
 def build_message(email: OutboundEmail, *, sender: str) -> EmailMessage:
     """multipart/mixed[alternative[text, html, text/calendar], invite.ics]: the shape
     Outlook, Gmail and Apple Mail all recognise as an invitation."""
-    message = EmailMessage(policy=SMTP)
+    # A non-ASCII mailbox (allowed only with MAIL_SMTPUTF8) needs UTF-8 headers; smtplib
+    # then asks the server for SMTPUTF8.
+    message = EmailMessage(policy=SMTPUTF8 if needs_smtputf8(email.to_address) else SMTP)
     message["From"] = sender
-    message["To"] = Address(addr_spec=email.to_address)
+    username, _, domain = email.to_address.rpartition("@")
+    message["To"] = Address(username=username, domain=domain)
     if email.reply_to:
         message["Reply-To"] = email.reply_to
     message["Subject"] = email.subject

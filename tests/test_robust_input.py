@@ -185,6 +185,48 @@ class TestDelivery:
         assert smtp_server.inbox.envelopes[0].rcpt_tos == ["amara@xn--bcher-kva.example"]
 
 
+class TestSmtpUtf8Delivery:
+    """With MAIL_SMTPUTF8 on, a non-ASCII mailbox is delivered by a server that offers it."""
+
+    @pytest.fixture
+    def utf8_server(self):
+        from aiosmtpd.controller import Controller
+
+        from tests.fixtures_mail import Inbox, free_port
+
+        inbox = Inbox()
+        controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), enable_SMTPUTF8=True)
+        controller.start()
+        yield controller, inbox
+        controller.stop()
+
+    @pytest.fixture
+    def app(self, tmp_path, utf8_server):
+        from tests.conftest import make_test_app
+
+        controller, _ = utf8_server
+        app = make_test_app(
+            tmp_path,
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=controller.port,
+            MAIL_TIMEOUT=5,
+            MAIL_DEFAULT_SENDER="Perinatal CoP <cop@gathering.test>",
+            MAIL_SMTPUTF8=True,
+        )
+        with app.app_context():
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+
+    def test_non_ascii_mailbox_is_delivered(self, client, make_gathering, utf8_server):
+        _, inbox = utf8_server
+        gathering = make_gathering()
+        assert register(client, gathering, email="José@Bücher.example").status_code == 303
+        assert deliver_due(now=datetime.now(UTC)).sent == 1
+        assert inbox.envelopes[0].rcpt_tos == ["josé@xn--bcher-kva.example"]
+        assert inbox.messages[0]["To"] == "josé@xn--bcher-kva.example"
+
+
 # --- numbers and dates ------------------------------------------------------------------
 
 
