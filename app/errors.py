@@ -71,12 +71,16 @@ def init_app(app: Flask) -> None:
 def _unavailable(app: Flask, error: DBAPIError):
     """A lost or refused database connection (a restart, a failover, SQLite locked for too
     long): roll back whatever the request had begun, and answer 503 without touching the
-    database again while rendering (the signed-in user is not loaded for the page)."""
+    database again while rendering (neither the signed-in user nor the organisation's
+settings are loaded for the page)."""
     try:
         db.session.rollback()
     except SQLAlchemyError:
         db.session.remove()
     app.logger.warning("Database unavailable: %s", error.orig or error)
+    from app.organisation import Organisation
+
     g._login_user = login_manager.anonymous_user()
+    g.setdefault("organisation", Organisation())
     page, code = _page(503)
     return page, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
