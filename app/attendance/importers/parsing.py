@@ -26,6 +26,7 @@ from app.attendance.importers.tables import (
     ReportFormat,
     Table,
     choose_delimiter,
+    clean_people,
     detect_format,
     fold,
     meeting_info,
@@ -307,8 +308,9 @@ def _columns(table: Table) -> tuple[list[int], dict[str, list[str]]]:
         cells = [row if len(row) >= width else row + [""] * (width - len(row)) for row in cells]
     transposed = list(zip(*cells, strict=False)) if cells else [()] * width
     columns = {
-        key: list(map(one_line if key in PEOPLE_COLUMNS else str.strip, transposed[index]))
+        key: clean_people(cells) if key in PEOPLE_COLUMNS else list(map(str.strip, cells))
         for key, index in mapping.items()
+        for cells in (transposed[index],)
     }
     return clean_columns(lines, columns)
 
