@@ -28,6 +28,7 @@ FEATURE_BLUEPRINTS = (
     "breakouts",
     "evaluation",
     "report_runs",
+    "report_review",
     "messages.routes",  # the package itself stays import-light; see app/messages/__init__.py
     "community",
     "organisation",

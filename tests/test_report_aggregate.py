@@ -210,7 +210,7 @@ def test_palette_meets_wcag_contrast():
 
 
 def test_choice_tables_suppress_single_choice_with_its_total_and_multiple_alone():
-    from app.reporting.context import _choice_table
+    from app.reporting.sections import choice_table as _choice_table
 
     single = {
         "question": "Room?",
@@ -220,7 +220,7 @@ def test_choice_tables_suppress_single_choice_with_its_total_and_multiple_alone(
     }
     table = _choice_table(single, 5)
     assert [r["count"] for r in table["rows"]] == ["<5", "20", "x"]
-    assert table["total"] == "32" and table["legend"]
+    assert table["total"] == "32" and table["hidden"]
     assert [r["count"] for r in _choice_table(single, None)["rows"]] == ["3", "20", "9"]
     multiple = {**single, "multiple": True}
     assert [r["count"] for r in _choice_table(multiple, 5)["rows"]] == ["<5", "20", "9"]

@@ -144,7 +144,7 @@ def test_cli_writes_pdf_and_html(runner, report_gathering, tmp_path):
     result = runner.invoke(args=["report", report_gathering.slug, "-o", str(html), "--html"])
     assert result.exit_code == 0, result.output
     text = html.read_text()
-    assert "Committee version (internal)" in text
+    assert "Committee version: for the steering committee only" in text
     assert "<style>" in text and "@page" in text and 'href="summary.css"' not in text
     result = runner.invoke(args=["report", "nope", "-o", str(html)])
     assert result.exit_code != 0 and "No gathering" in result.output

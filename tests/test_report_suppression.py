@@ -189,3 +189,45 @@ def test_brute_force_small_table_hidden_cells_have_other_possible_values():
     for cell in body_hidden:
         assert grid[cell] in seen[cell]
         assert len(seen[cell]) >= 2, f"{cell} is recoverable: {seen[cell]}"
+
+
+def test_rating_headline_survives_whenever_its_own_count_is_large_enough():
+    """Every five-point rating with counts 0..6: no hidden figure can be worked out, and
+    agree-or-strongly-agree is hidden only when it (or the whole question) is small."""
+    from app.reporting.suppression import rating_is_safe, suppress_rating
+
+    for counts in itertools.product(range(7), repeat=5):
+        counts = list(counts)
+        result = suppress_rating(counts, 5)
+        assert rating_is_safe(counts, result), counts
+        agree = counts[3] + counts[4]
+        if sum(counts) >= 5 and agree >= 5:
+            assert result.collapsed_reason[-1] == "", counts
+        for reason, count in zip(result.detail_reason, counts, strict=True):
+            if 0 < count < 5:
+                assert reason == "primary", counts
+        for g, group in enumerate(result.groups):
+            if result.collapsed_reason[g]:
+                assert all(result.detail_reason[i] for i in group if counts[i]), counts
+
+
+def test_rating_suppression_hides_neutral_before_the_headline():
+    from app.reporting.suppression import suppress_rating
+
+    result = suppress_rating([0, 2, 0, 15, 20], 5)
+    assert result.collapsed_reason == ["primary", "secondary", ""]
+    assert result.detail_reason == ["secondary", "primary", "secondary", "", ""]
+    detail_only = suppress_rating([0, 0, 6, 3, 30], 5)
+    assert detail_only.collapsed_reason == ["", "", ""]
+    assert detail_only.detail_reason == ["", "", "", "primary", "secondary"]
+
+
+def test_secondary_cover_prefers_a_cell_whose_crossing_line_needs_cover_too():
+    # Two small cells in different rows and columns: hiding the two cells where their
+    # lines cross covers all four lines with two extra cells rather than four.
+    table = pd.DataFrame([[3, 20, 30], [40, 2, 50], [60, 70, 80]], columns=list("abc"))
+    result = suppress_table(table, 5)
+    hidden = result.hidden.drop(index="Total", columns="Total").to_numpy()
+    assert hidden.sum() == 4
+    assert hidden[0, 1] and hidden[1, 0]
+    assert not determined_cells(result.hidden.to_numpy())

@@ -54,6 +54,7 @@ from app.models.organiser import (
     RegistrantEvent,
     Reminder,
 )
+from app.models.report_review import KeyMessageSet, ReportTheme, ThemeStatus
 from app.models.reports import ReportRun, ReportStatus
 
 __all__ = [
@@ -83,6 +84,7 @@ __all__ = [
     "ImportBatch",
     "ImportPerson",
     "ImportStatus",
+    "KeyMessageSet",
     "Gathering",
     "Job",
     "JobStatus",
@@ -94,6 +96,7 @@ __all__ = [
     "PublishedReport",
     "Registration",
     "ReportRun",
+    "ReportTheme",
     "ReportStatus",
     "StaffRole",
     "Survey",
@@ -102,6 +105,7 @@ __all__ = [
     "SurveyQuestion",
     "SurveyResponse",
     "TokenPurpose",
+    "ThemeStatus",
     "UTCDateTime",
     "User",
     "new_uid",

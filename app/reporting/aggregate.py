@@ -60,6 +60,20 @@ def registered_vs_attended(
     return table
 
 
+WALK_IN = "Walk-in (not registered)"
+
+
+def with_walk_ins(table: pd.DataFrame, walk_ins: int) -> pd.DataFrame:
+    """People who took part without registering have no region, organisation type or
+    role: one row of their own, so that the attended column adds up to everyone."""
+    if not walk_ins:
+        return table
+    row = pd.DataFrame({REGISTERED: [0], ATTENDED: [int(walk_ins)]}, index=[WALK_IN])
+    out = pd.concat([table, row]).astype(int)
+    out.index.name = table.index.name
+    return out
+
+
 def crosstab(
     registrations: pd.DataFrame,
     rows: str,
@@ -95,6 +109,12 @@ class Glance:
     previous_title: str | None = None
     registered_change: int | None = None
     attended_change: int | None = None
+    walk_ins: int = 0
+
+    @property
+    def took_part(self) -> int | None:
+        """Registered people who attended, and walk-ins."""
+        return None if self.attended is None else self.attended + self.walk_ins
 
 
 def at_a_glance(
@@ -104,9 +124,11 @@ def at_a_glance(
     has_attendance: bool,
     previous: Glance | None = None,
     previous_title: str | None = None,
+    walk_ins: int = 0,
 ) -> Glance:
     """The headline figures. Without attendance data, attended and rate are None so the
-    report can say so instead of printing a misleading zero."""
+    report can say so instead of printing a misleading zero. The rate is of registered
+    people only; walk-ins are counted beside it, in who took part."""
     reg = registered(registrations)
     att = attended(registrations) if has_attendance else None
     base = att if att is not None and len(att) else reg
@@ -124,10 +146,11 @@ def at_a_glance(
         previous_title=previous_title if previous else None,
         registered_change=(n_reg - previous.registered) if previous else None,
         attended_change=(
-            n_att - previous.attended
-            if previous and n_att is not None and previous.attended is not None
+            n_att + walk_ins - previous.took_part
+            if previous and n_att is not None and previous.took_part is not None
             else None
         ),
+        walk_ins=int(walk_ins) if att is not None else 0,
     )
 
 

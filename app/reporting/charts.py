@@ -69,9 +69,11 @@ def _wrap(label: str, width: int = 34) -> str:
 WIDTH_IN = 6.6
 
 
-def _new_figure(rows: int, *, per_row: float = 0.42, extra: float = 0.9) -> Figure:
+def _new_figure(
+    rows: int, *, per_row: float = 0.42, extra: float = 0.9, width_in: float = WIDTH_IN
+) -> Figure:
     with matplotlib.rc_context(_STYLE):
-        return Figure(figsize=(WIDTH_IN, max(1.6, extra + per_row * rows)), dpi=72)
+        return Figure(figsize=(width_in, max(1.6, extra + per_row * rows)), dpi=72)
 
 
 def _place_axes(figure: Figure, labels: list[str], *, top_in: float, bottom_in: float) -> None:
@@ -80,8 +82,9 @@ def _place_axes(figure: Figure, labels: list[str], *, top_in: float, bottom_in: 
     longest = max((len(line) for label in labels for line in label.split("\n")), default=4)
     left_in = 0.15 + longest * 8 * 0.5 / 72
     height = figure.get_figheight()
+    width = figure.get_figwidth()
     figure.subplots_adjust(
-        left=min(0.5, left_in / WIDTH_IN),
+        left=min(0.55, left_in / width),
         right=0.96,
         top=1 - top_in / height,
         bottom=bottom_in / height,
@@ -92,6 +95,8 @@ def paired_bars(
     labels: Sequence[str],
     series: Sequence[tuple[str, Sequence[int | None], Sequence[str]]],
     title: str,
+    *,
+    width_in: float = WIDTH_IN,
 ) -> str:
     """Horizontal bars, one group per category, e.g. registered vs attended.
 
@@ -100,16 +105,16 @@ def paired_bars(
     chart never shows more than the table does.
     """
     with _DRAWING:
-        return _paired_bars(labels, series, title)
+        return _paired_bars(labels, series, title, width_in)
 
 
-def _paired_bars(labels, series, title: str) -> str:
+def _paired_bars(labels, series, title: str, width_in: float) -> str:
     rows = len(labels)
-    wrapped = [_wrap(label) for label in labels]
+    wrapped = [_wrap(label, 34 if width_in >= WIDTH_IN else 27) for label in labels]
     colours = [REGISTERED_COLOUR, ATTENDED_COLOUR][-len(series) :] if len(series) < 3 else None
     colours = colours or LIKERT_COLOURS
     with matplotlib.rc_context(_STYLE):
-        figure = _new_figure(rows, per_row=0.08 + 0.12 * len(series), extra=0.8)
+        figure = _new_figure(rows, per_row=0.07 + 0.11 * len(series), extra=0.8, width_in=width_in)
         axes = figure.add_subplot()
         height = 0.8 / max(1, len(series))
         top = max([v for _, values, _ in series for v in values if v is not None] + [1])

@@ -10,12 +10,21 @@ import pandas as pd
 from sqlalchemy import select
 
 from app.breakouts.note_taking import notes_for_report
+from app.community.history import earlier_gatherings
 from app.extensions import db
 from app.facts import GatheringFacts, frames, gathering_facts
 from app.facts import survey as survey_tally
 from app.models import Gathering
 from app.models.evaluation import SCALE_LABELS, QuestionKind
-from app.reporting.context import EvaluationData, ReportData
+from app.models.report_review import KeyMessageSet, ReportTheme, ThemeStatus
+from app.reporting import aggregate
+from app.reporting.data import (
+    EarlierGathering,
+    EvaluationData,
+    KeyMessages,
+    ReportData,
+    ReviewedTheme,
+)
 
 NOTE_COLUMNS = ["agenda_item_id", "summary_html", "themes", "actions", "quotes", "head_count"]
 
@@ -74,19 +83,86 @@ def load_evaluation(facts: GatheringFacts) -> EvaluationData | None:
     )
 
 
-def previous_gathering(gathering: Gathering) -> Gathering | None:
-    return db.session.scalars(
-        select(Gathering)
-        .where(Gathering.starts_at < gathering.starts_at, Gathering.id != gathering.id)
-        .order_by(Gathering.starts_at.desc())
-        .limit(1)
-    ).first()
+def load_key_messages(gathering_id: int) -> KeyMessages | None:
+    row = db.session.scalar(select(KeyMessageSet).where(KeyMessageSet.gathering_id == gathering_id))
+    if row is None:
+        return None
+    return KeyMessages(lines=row.lines, approved_at=row.approved_at)
 
 
-def load_report_data(gathering: Gathering, *, with_previous: bool = True) -> ReportData:
+def load_reviewed_themes(gathering_id: int) -> list[ReviewedTheme] | None:
+    """Accepted themes with the passages of every theme merged into them; None while no
+    theme has been suggested for the gathering."""
+    rows = db.session.scalars(
+        select(ReportTheme)
+        .where(ReportTheme.gathering_id == gathering_id)
+        .order_by(ReportTheme.position, ReportTheme.id)
+    ).all()
+    if not rows:
+        return None
+    by_id = {row.id: row for row in rows}
+
+    def root(row: ReportTheme) -> ReportTheme:
+        seen = set()
+        while row.status == ThemeStatus.MERGED and row.merged_into_id in by_id:
+            if row.id in seen:
+                break
+            seen.add(row.id)
+            row = by_id[row.merged_into_id]
+        return row
+
+    passages: dict[int, list[dict]] = {}
+    for row in rows:
+        top = root(row)
+        if top.status == ThemeStatus.ACCEPTED:
+            passages.setdefault(top.id, []).extend(row.passages or [])
+    themes = []
+    for theme_id, found in passages.items():
+        quotes = sorted(
+            (p for p in found if p.get("kind") == "quote"), key=lambda p: -p.get("weight", 0)
+        )
+        themes.append(
+            ReviewedTheme(
+                label=by_id[theme_id].label,
+                breakouts=frozenset(
+                    int(p["breakout"])
+                    for p in found
+                    if p.get("breakout") is not None and p.get("kind") != "answer"
+                ),
+                answers=len({p["text"] for p in found if p.get("kind") == "answer"}),
+                quotes=list(dict.fromkeys(p["text"] for p in quotes)),
+            )
+        )
+    return themes
+
+
+def load_earlier(gathering: Gathering) -> tuple[EarlierGathering, aggregate.Glance]:
+    """One earlier gathering as counts, and its headline figures."""
+    facts = gathering_facts(gathering)
+    evaluation = load_evaluation(facts)
+    ratings: dict[str, list[int]] = {}
+    if evaluation is not None:
+        for result in aggregate.likert(evaluation.ratings, evaluation.questions, evaluation.scale):
+            if result.n:
+                ratings[result.question] = result.counts
+    earlier = EarlierGathering(
+        title=gathering.title,
+        starts_at=gathering.starts_at,
+        registrations=facts.registrations,
+        has_attendance=facts.has_attendance,
+        ratings=ratings,
+    )
+    glance = aggregate.at_a_glance(
+        facts.registrations,
+        breakouts_held=0,
+        has_attendance=facts.has_attendance,
+        walk_ins=facts.walk_ins,
+    )
+    return earlier, glance
+
+
+def load_report_data(gathering: Gathering) -> ReportData:
     """Everything the report needs, in a handful of queries."""
-    from app.reporting import aggregate
-
     facts = gathering_facts(gathering)
     agenda = frames.agenda(gathering.id)
     breakout_ids = [int(i) for i in agenda.loc[agenda["kind"] == "breakout", "id"]]
@@ -94,15 +170,8 @@ def load_report_data(gathering: Gathering, *, with_previous: bool = True) -> Rep
         [(item, who) for item in breakout_ids for who in sorted(facts.attended_in_room(item))],
         columns=["agenda_item_id", "registration_id"],
     )
-    previous = previous_gathering(gathering) if with_previous else None
-    previous_glance = None
-    if previous is not None:
-        before = load_report_data(previous, with_previous=False)
-        previous_glance = aggregate.at_a_glance(
-            before.registrations,
-            breakouts_held=0,
-            has_attendance=before.has_attendance,
-        )
+    history = [load_earlier(g) for g in earlier_gatherings(gathering)]
+    previous = max(history, key=lambda pair: pair[0].starts_at) if history else None
     return ReportData(
         gathering=gathering_details(gathering),
         registrations=facts.registrations,
@@ -110,7 +179,11 @@ def load_report_data(gathering: Gathering, *, with_previous: bool = True) -> Rep
         breakout_attendance=in_rooms,
         notes=load_notes(gathering.id, breakout_ids),
         has_attendance=facts.has_attendance,
+        walk_ins=facts.walk_ins if facts.has_attendance else 0,
         evaluation=load_evaluation(facts),
-        previous=previous_glance,
-        previous_title=previous.title if previous is not None else None,
+        previous=previous[1] if previous else None,
+        previous_title=previous[0].title if previous else None,
+        key_messages=load_key_messages(gathering.id),
+        themes=load_reviewed_themes(gathering.id),
+        earlier=[earlier for earlier, _ in history],
     )

@@ -5,6 +5,10 @@ suppression then hides further cells of a table with totals until no hidden cell
 worked out by subtracting from a row or column total: every line of the table (a row or
 column, its total included) holds either no hidden cell or at least two, and a final
 linear-algebra check confirms that no hidden cell is fixed by the published figures.
+
+Rating questions are suppressed in two levels (`suppress_rating`): the collapsed
+categories (disagree, neutral, agree) first, so that the headline share survives whenever
+its own count is large enough, then the five-point detail inside each category.
 """
 
 from __future__ import annotations
@@ -103,10 +107,11 @@ def _lines(shape: tuple[int, int]) -> list[list[tuple[int, int]]]:
 
 
 def _pick_partner(grid: np.ndarray, hidden: np.ndarray, line: list[tuple[int, int]]):
-    """The smallest visible cell of a line, preferring non-zero cells.
+    """The least informative visible cell of a line.
 
-    A hidden zero is weak cover (a reader may guess it), so zeros are used only when a
-    line has nothing else to offer.
+    Preferred, in order: a non-zero cell (a hidden zero is weak cover: a reader may
+    guess it), an inner cell rather than a total, a cell whose crossing line already
+    needs cover (one hidden cell then protects two lines), and the smallest count.
     """
     candidates = [cell for cell in line if not hidden[cell]]
     if not candidates:
@@ -114,7 +119,22 @@ def _pick_partner(grid: np.ndarray, hidden: np.ndarray, line: list[tuple[int, in
     non_zero = [cell for cell in candidates if grid[cell] > 0]
     pool = non_zero or candidates
     last = grid.shape[0] - 1, grid.shape[1] - 1
-    return min(pool, key=lambda cell: (grid[cell], cell[0] == last[0] or cell[1] == last[1]))
+    row_hidden = hidden.sum(axis=1)
+    col_hidden = hidden.sum(axis=0)
+    along_row = len({r for r, _ in line}) == 1
+
+    def lone_crossing(cell: tuple[int, int]) -> bool:
+        crossing = col_hidden[cell[1]] if along_row else row_hidden[cell[0]]
+        return crossing == 1
+
+    return min(
+        pool,
+        key=lambda cell: (
+            cell[0] == last[0] or cell[1] == last[1],
+            not lone_crossing(cell),
+            grid[cell],
+        ),
+    )
 
 
 def _complete(grid: np.ndarray, hidden: np.ndarray) -> np.ndarray:
@@ -179,10 +199,130 @@ def determined_cells(hidden: np.ndarray) -> list[tuple[int, int]]:
     matrix, cells = _constraints(np.asarray(hidden, dtype=bool))
     if not cells:
         return []
+    fixed = _fixed_columns(matrix)
+    return [cell for cell, is_fixed in zip(cells, fixed, strict=True) if is_fixed]
+
+
+def _fixed_columns(matrix: np.ndarray) -> np.ndarray:
+    """For each unknown (column) of a homogeneous linear system, whether every solution
+    keeps it at zero: then the published figures fix its value."""
     _, singular, vt = np.linalg.svd(matrix)
     rank = int((singular > 1e-9).sum())
     null_space = vt[rank:]
     if null_space.shape[0] == 0:
-        return cells
-    free = np.abs(null_space).max(axis=0) > 1e-9
-    return [cell for cell, is_free in zip(cells, free, strict=True) if not is_free]
+        return np.ones(matrix.shape[1], dtype=bool)
+    return np.abs(null_space).max(axis=0) <= 1e-9
+
+
+@dataclass(frozen=True)
+class RatingSuppression:
+    """One rating question suppressed in two levels.
+
+    `groups` lists the scale points (0-based) in each collapsed category, lowest first;
+    `collapsed` their counts; the reasons are "", "primary" or "secondary" per collapsed
+    category, per scale point and for the question's total."""
+
+    groups: list[list[int]]
+    collapsed: list[int]
+    collapsed_reason: list[str]
+    detail_reason: list[str]
+    total_reason: str
+
+
+def collapsed_groups(points: int) -> list[list[int]]:
+    """Lower half, the middle point (odd scales) and upper half of a scale."""
+    half = points // 2
+    groups = [list(range(half))]
+    if points % 2:
+        groups.append([half])
+    groups.append(list(range(points - half, points)))
+    return groups
+
+
+def suppress_rating(counts: list[int], threshold: int) -> RatingSuppression:
+    """Collapsed categories first, then the detail, so the headline (the top category)
+    is hidden only when its own count is small.
+
+    Secondary cover for a collapsed category comes from another category, never the
+    headline while another one is left (a zero if need be). Inside a category whose
+    count is published, a lone hidden point takes the smallest other point of the same
+    category; a hidden category hides all its points. `rating_is_safe` is the rank
+    check (the same as for tables) that the tests run over every small count vector.
+    """
+    threshold = check_threshold(threshold)
+    counts = [int(c) for c in counts]
+    groups = collapsed_groups(len(counts))
+    collapsed = [sum(counts[i] for i in group) for group in groups]
+    total = sum(counts)
+    if is_small(total, threshold):
+        return RatingSuppression(
+            groups=groups,
+            collapsed=collapsed,
+            collapsed_reason=[_hidden_reason(c, threshold) for c in collapsed],
+            detail_reason=[_hidden_reason(c, threshold) for c in counts],
+            total_reason=PRIMARY,
+        )
+    headline = len(groups) - 1
+    c_reason = [PRIMARY if is_small(c, threshold) else "" for c in collapsed]
+    if sum(bool(r) for r in c_reason) == 1:
+        others = [i for i, r in enumerate(c_reason) if not r]
+        others.sort(key=lambda i: (i == headline, collapsed[i] == 0, collapsed[i]))
+        c_reason[others[0]] = SECONDARY
+    d_reason = [PRIMARY if is_small(c, threshold) else "" for c in counts]
+    for g, group in enumerate(groups):
+        if c_reason[g]:
+            for i in group:
+                d_reason[i] = d_reason[i] or SECONDARY
+        elif sum(bool(d_reason[i]) for i in group) == 1 and len(group) > 1:
+            visible = sorted((i for i in group if not d_reason[i]), key=lambda i: counts[i])
+            d_reason[visible[0]] = SECONDARY
+    return RatingSuppression(
+        groups=groups,
+        collapsed=collapsed,
+        collapsed_reason=c_reason,
+        detail_reason=d_reason,
+        total_reason="",
+    )
+
+
+def _hidden_reason(count: int, threshold: int) -> str:
+    """Why a non-zero figure under a hidden total is hidden."""
+    if is_small(count, threshold):
+        return PRIMARY
+    return SECONDARY if count else ""
+
+
+def _rating_unknowns(c_reason: list[str], d_reason: list[str]) -> list[tuple[str, int]]:
+    return [("c", i) for i, r in enumerate(c_reason) if r] + [
+        ("d", i) for i, r in enumerate(d_reason) if r
+    ]
+
+
+def _rating_system(groups: list[list[int]], hidden: list[tuple[str, int]]) -> np.ndarray:
+    """Each category equals the sum of its points; the total equals the sum of the
+    categories. Known figures move to the right-hand side; only hidden ones stay."""
+    index = {cell: i for i, cell in enumerate(hidden)}
+    rows = []
+    for g, group in enumerate(groups):
+        row = np.zeros(len(hidden))
+        if ("c", g) in index:
+            row[index[("c", g)]] = 1
+        for i in group:
+            if ("d", i) in index:
+                row[index[("d", i)]] = -1
+        rows.append(row)
+    row = np.zeros(len(hidden))
+    for g in range(len(groups)):
+        if ("c", g) in index:
+            row[index[("c", g)]] = 1
+    rows.append(row)
+    return np.array(rows)
+
+
+def rating_is_safe(counts: list[int], result: RatingSuppression) -> bool:
+    """Whether no hidden figure of a suppressed rating can be worked out from the
+    published ones: the rank check."""
+    hidden = _rating_unknowns(result.collapsed_reason, result.detail_reason)
+    if result.total_reason or not hidden:
+        return True
+    return not _fixed_columns(_rating_system(result.groups, hidden)).any()

@@ -1,0 +1,156 @@
+"""Themes suggested from what was said: TF-IDF and NMF over breakout summaries, actions,
+consented quotes and open survey answers, seeded with each priority area's theme list.
+
+Pure and deterministic (fixed initialisation, no randomness, nothing fetched): the
+same texts always give the same suggestions, which an organiser then accepts, renames,
+merges or rejects. Nothing here reaches the report unreviewed.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.decomposition import NMF
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+WORD = re.compile(r"[a-z][a-z\-']+")
+# Words that run through every text of this community and tell themes apart poorly.
+DOMAIN_STOP_WORDS = frozenset(
+    {"care", "perinatal", "participants", "participant", "group", "breakout", "people"}
+)
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
+
+KINDS = ("summary", "action", "quote", "answer")
+
+
+@dataclass(frozen=True)
+class Passage:
+    kind: str
+    text: str
+    breakout: int | None = None
+
+
+@dataclass
+class SuggestedTheme:
+    label: str
+    seeded: bool
+    terms: list[str]
+    passages: list[tuple[int, float]] = field(default_factory=list)
+
+
+def _stem(word: str) -> str:
+    """A light plural folding, enough for "supports"/"support" and "families"/"family"."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def analyse(text: str) -> list[str]:
+    words = (_stem(w.strip("-'")) for w in WORD.findall(text.lower()))
+    return [w for w in words if len(w) > 2 and w not in STOP_WORDS]
+
+
+def suggest_themes(
+    passages: Sequence[Passage],
+    seeds: Sequence[str],
+    *,
+    free_themes: int = 2,
+    min_passages: int = 2,
+    max_themes: int = 15,
+    top_terms: int = 6,
+    max_iter: int = 200,
+) -> list[SuggestedTheme]:
+    """Suggested themes, most widespread first, each with its top terms and its passages
+    (index into `passages`, weight), strongest first.
+
+    Each seed label starts one NMF component at its own TF-IDF vector; a few free
+    components start at the passages the seeds explain least, so themes nobody listed
+    can appear too. A component keeps its seed's label while it still resembles it,
+    else it is named by its top terms. A passage belongs to every theme that carries at
+    least half of its strongest weight."""
+    if not passages:
+        return []
+    vectorizer = TfidfVectorizer(analyzer=analyse, sublinear_tf=True)
+    try:
+        matrix = vectorizer.fit_transform([p.text for p in passages])
+    except ValueError:  # no word survived the analyser
+        return []
+    vocabulary = np.array(vectorizer.get_feature_names_out())
+    seed_rows = vectorizer.transform(list(seeds))
+    # A seed starts a component only where at least `min_passages` passages share its
+    # words: fifty components over a hundred passages would each catch one stray text.
+    support = np.asarray((matrix @ seed_rows.T > 0.1).sum(axis=0)).ravel()
+    seeded = [i for i in range(seed_rows.shape[0]) if support[i] >= min_passages]
+    labels = [seeds[i] for i in seeded]
+    starts = seed_rows[seeded].toarray() if seeded else np.zeros((0, matrix.shape[1]))
+    free = min(free_themes, max(0, matrix.shape[0] // 10))
+    if free:
+        explained = matrix @ starts.T if len(starts) else np.zeros((matrix.shape[0], 1))
+        covered = np.asarray(explained).max(axis=1) if len(starts) else np.zeros(matrix.shape[0])
+        least = np.argsort(covered, kind="stable")[:free]
+        starts = np.vstack([starts, matrix[least].toarray()])
+    if not len(starts):
+        return []
+    starts = starts + 1e-6
+    weights0 = np.asarray(matrix @ starts.T) + 1e-6
+    model = NMF(
+        n_components=starts.shape[0], init="custom", max_iter=max_iter, tol=1e-4, random_state=0
+    )
+    with warnings.catch_warnings():
+        # max_iter is fixed so the time is bounded and the result repeatable; a fit
+        # that stops there is still a usable suggestion for a person to review.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weights = model.fit_transform(matrix, W=weights0, H=starts.copy())
+    components = model.components_
+    strongest = weights.max(axis=1, keepdims=True)
+    member = (weights >= 0.5 * strongest) & (weights > 1e-4)
+    themes = []
+    for k in range(components.shape[0]):
+        rows = np.flatnonzero(member[:, k])
+        if len(rows) < min_passages:
+            continue
+        order = np.argsort(-components[k], kind="stable")[:top_terms]
+        terms = [str(vocabulary[i]) for i in order if components[k, i] > 0]
+        label, is_seeded = _name(k, labels, starts, components, terms)
+        ranked = sorted(((int(r), float(weights[r, k])) for r in rows), key=lambda x: -x[1])
+        themes.append(SuggestedTheme(label=label, seeded=is_seeded, terms=terms, passages=ranked))
+    themes = _merge_same_label(themes)
+    themes.sort(key=lambda t: (-_breadth(t, passages), t.label))
+    return themes[:max_themes]
+
+
+def _name(k, labels, starts, components, terms) -> tuple[str, bool]:
+    if k < len(labels):
+        start = starts[k] / np.linalg.norm(starts[k])
+        now = components[k] / (np.linalg.norm(components[k]) or 1.0)
+        if float(start @ now) >= 0.2:
+            return labels[k], True
+    return (", ".join(terms[:3]).capitalize() or "Unnamed theme"), False
+
+
+def _merge_same_label(themes: list[SuggestedTheme]) -> list[SuggestedTheme]:
+    by_label: dict[str, SuggestedTheme] = {}
+    for theme in themes:
+        kept = by_label.get(theme.label.casefold())
+        if kept is None:
+            by_label[theme.label.casefold()] = theme
+            continue
+        weights = dict(kept.passages)
+        for row, weight in theme.passages:
+            weights[row] = max(weight, weights.get(row, 0.0))
+        kept.passages = sorted(weights.items(), key=lambda x: -x[1])
+    return list(by_label.values())
+
+
+def _breadth(theme: SuggestedTheme, passages: Sequence[Passage]) -> int:
+    """Breakouts that raised it and answers that did: the order organisers review in."""
+    rooms = {passages[r].breakout for r, _ in theme.passages if passages[r].breakout is not None}
+    answers = sum(1 for r, _ in theme.passages if passages[r].kind == "answer")
+    return len(rooms) * 10 + answers
