@@ -1,7 +1,7 @@
 """report review: key messages and reviewed themes
 
 Revision ID: c3f1a7d2e9b4
-Revises: 5c0b7e21d9a4
+Revises: c3a1d5e7b902
 Create Date: 2026-12-01 22:30:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'c3f1a7d2e9b4'
-down_revision = '5c0b7e21d9a4'
+down_revision = 'c3a1d5e7b902'
 branch_labels = None
 depends_on = None
 
