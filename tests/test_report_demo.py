@@ -92,7 +92,8 @@ def walk_ins_are_counted_in_who_took_part(demo):
     data = load_report_data(gathering)
     attended = len(aggregate.attended(data.registrations))
     took_part = attended + walk_ins
-    assert re.search(rf"TOOK PART {took_part}\s*registered people and walk-ins", text)
+    assert re.search(rf"TOOK PART {took_part}\s*who attended, and {walk_ins} walk-ins", text)
     assert re.search(rf"Walk-in \(not registered\) 0 {walk_ins}\b", text)
     assert re.search(rf"Total {len(aggregate.registered(data.registrations))} {took_part}\b", text)
-    assert f"{took_part} people took part: {attended} of the" in text
+    assert f"who registered, {attended} took part" in text
+    assert f"with {walk_ins} who joined without registering, {took_part} people took part" in text

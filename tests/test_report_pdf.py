@@ -67,7 +67,7 @@ def test_headline_numbers_equal_database_counts(report_gathering):
     assert (registered, attended) == (42, 30)
     page = glance_page(reader)
     tiles = re.search(
-        r"REGISTERED ([\d,]+)\s*confirmed registrations TOOK PART ([\d,]+)\s*.*?"
+        r"REGISTERED ([\d,]+)\s*confirmed registrations ATTENDED ([\d,]+)\s*.*?"
         r"ATTENDANCE RATE (\d+)%",
         page,
     )
@@ -75,7 +75,7 @@ def test_headline_numbers_equal_database_counts(report_gathering):
     assert int(tiles.group(1)) == registered
     assert int(tiles.group(2)) == attended
     assert int(tiles.group(3)) == round(100 * attended / registered)
-    assert f"{attended} people took part: {attended} of the {registered} who registered" in page
+    assert f"Of the {registered} who registered, {attended} took part." in page
     rooms = db.session.scalar(
         select(func.count())
         .select_from(AgendaItem)

@@ -146,8 +146,8 @@ def at_a_glance(
         previous_title=previous_title if previous else None,
         registered_change=(n_reg - previous.registered) if previous else None,
         attended_change=(
-            n_att + walk_ins - previous.took_part
-            if previous and n_att is not None and previous.took_part is not None
+            n_att - previous.attended
+            if previous and n_att is not None and previous.attended is not None
             else None
         ),
         walk_ins=int(walk_ins) if att is not None else 0,

@@ -2,7 +2,8 @@
 and approves before the report goes out.
 
 The same suggestions serve both versions, so every count in them is safe to share: a
-count below the threshold is written as "fewer than N"."""
+count of people below the threshold is written as "fewer than N". Walk-ins are counted
+as they are (see the method notes)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,6 @@ from app.reporting.suppression import is_small
 BC_REGIONS = [r for r in HealthRegion if r.value not in aggregate.NOT_A_REGION]
 
 
-def _count(n: int, threshold: int) -> str:
-    return f"fewer than {threshold}" if is_small(n, threshold) else f"{n:,}"
-
-
 def _listing(items: list[str]) -> str:
     if len(items) <= 2:
         return " and ".join(items)
@@ -26,7 +23,7 @@ def _listing(items: list[str]) -> str:
 
 
 def suggest(data: ReportData, summary: aggregate.Glance, *, threshold: int) -> list[str]:
-    lines = [_who(summary, threshold)]
+    lines = [_who(summary)]
     reach = _reach(data, threshold)
     if reach:
         lines.append(reach)
@@ -42,13 +39,10 @@ def suggest(data: ReportData, summary: aggregate.Glance, *, threshold: int) -> l
     return lines
 
 
-def _who(summary: aggregate.Glance, threshold: int) -> str:
+def _who(summary: aggregate.Glance) -> str:
     if summary.took_part is None:
         return f"{summary.registered:,} people registered; attendance has not been imported yet."
-    sentence = f"{summary.took_part:,} people took part: {summary.attended:,} of the "
-    sentence += f"{summary.registered:,} who registered"
-    if summary.walk_ins:
-        sentence += f", and {_count(summary.walk_ins, threshold)} who joined without registering"
+    sentence = f"Of the {summary.registered:,} who registered, {summary.attended:,} took part"
     if summary.attended_change is not None and summary.previous_title:
         change = summary.attended_change
         if change:
@@ -56,6 +50,11 @@ def _who(summary: aggregate.Glance, threshold: int) -> str:
             sentence += f" ({abs(change):,} {more} than at {summary.previous_title})"
         else:
             sentence += f" (as many as at {summary.previous_title})"
+    if summary.walk_ins:
+        sentence += (
+            f"; with {summary.walk_ins:,} who joined without registering, "
+            f"{summary.took_part:,} people took part in all"
+        )
     return sentence + "."
 
 

@@ -78,7 +78,7 @@ def glance(summary: aggregate.Glance, g: dict) -> dict:
         "minutes": g["attendance_threshold_minutes"],
         "previous_title": summary.previous_title,
         "registered_change": summary.registered_change,
-        "took_part_change": summary.attended_change,
+        "took_part_change": summary.attended_change,  # registered people who attended
         "purpose": paragraphs(g.get("description", "")),
     }
 
