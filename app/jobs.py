@@ -618,6 +618,16 @@ def _cron(url: str, interval: int, queue_name: str, parent: int) -> None:
             time.sleep(1)
 
 
+def _reachable(current: RQRunner) -> bool:
+    from redis.exceptions import RedisError
+
+    try:
+        current.ping()
+    except RedisError:
+        return False
+    return True
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop once the queues are empty (for tests).")
 @with_appcontext
@@ -657,8 +667,8 @@ def worker_command(burst: bool) -> None:
             # in the last case wait for it to come back (the database keeps the work).
             with contextlib.suppress(RedisError):
                 worker.work(burst=burst, with_scheduler=True)
-            if burst or worker._stop_requested:
-                break
+            if burst or _reachable(current):
+                break  # a stop request (SIGTERM) or the end of a burst
             time.sleep(1)
     finally:
         sweeper.terminate()

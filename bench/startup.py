@@ -1,0 +1,40 @@
+"""Command-line start-up: `flask --app wsgi --help` next to importing the framework alone
+(`python -c "import flask, flask_sqlalchemy, flask_wtf, flask_login, flask_migrate"`),
+measured side by side in one run, best of five each.
+
+Target (issue 15): the CLI at most 1.5x the framework's own imports."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+RUNS = 5
+FRAMEWORK = "import flask, flask_sqlalchemy, flask_wtf, flask_login, flask_migrate"
+
+
+def best(command: list[str], env: dict[str, str]) -> float:
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    env = {**os.environ, "SECRET_KEY": "bench", "INSTANCE_PATH": str(ROOT / "instance")}
+    framework = best([sys.executable, "-c", FRAMEWORK], env)
+    cli = best([str(BIN / "flask"), "--app", "wsgi", "--help"], env)
+    ratio = cli / framework
+    print(f"framework imports {framework * 1000:7.0f} ms (best of {RUNS})")
+    print(f"flask --help      {cli * 1000:7.0f} ms (best of {RUNS})")
+    verdict = "met" if ratio <= 1.5 else "missed"
+    print(f"  ratio {ratio:.2f}x (target <= 1.5x): {verdict}")
+
+
+if __name__ == "__main__":
+    main()
