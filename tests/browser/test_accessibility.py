@@ -69,6 +69,8 @@ def _paths(site) -> dict[str, tuple[str | None, str]]:
         "organiser-attendance": ("organiser", f"/organiser/g/{slug}/attendance/import"),
         "organiser-survey": ("organiser", f"/organiser/g/{slug}/survey"),
         "organiser-survey-results": ("organiser", f"/organiser/g/{slug}/survey/results"),
+        "organiser-key-messages": ("organiser", f"/organiser/g/{slug}/report/key-messages"),
+        "organiser-themes": ("organiser", f"/organiser/g/{slug}/report/themes"),
         "facilitator-home": ("facilitator", "/breakouts/"),
         "facilitator-room": ("facilitator", f"/breakouts/{room}"),
         "facilitator-notes": ("facilitator", f"/breakouts/{room}/notes"),
