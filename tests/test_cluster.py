@@ -127,7 +127,8 @@ class Worker:
 @pytest.fixture
 def cluster(tmp_path):
     if not (TEST_DATABASE_URL and TEST_DATABASE_URL.startswith(("postgres", "postgresql"))):
-        _unavailable("the cluster test runs on PostgreSQL (set TEST_DATABASE_URL)")
+        # The SQLite pass leaves it to the PostgreSQL pass, which CI always runs.
+        pytest.skip("the cluster test runs in the PostgreSQL pass (TEST_DATABASE_URL)")
     if not shutil.which("redis-server"):
         _unavailable("redis-server is not installed")
     inbox = Inbox()
