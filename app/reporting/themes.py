@@ -8,22 +8,28 @@ merges or rejects. Nothing here reaches the report unreviewed.
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.decomposition import NMF
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 WORD = re.compile(r"[a-z][a-z\-']+")
 # Words that run through every text of this community and tell themes apart poorly.
 DOMAIN_STOP_WORDS = frozenset(
     {"care", "perinatal", "participants", "participant", "group", "breakout", "people"}
 )
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
+
+
+@functools.cache
+def stop_words() -> frozenset[str]:
+    # scikit-learn (with SciPy) is imported only when themes are looked for: it adds tens of
+    # megabytes to every web worker and seconds to every command's start.
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
 
 KINDS = ("summary", "action", "quote", "answer")
 
@@ -54,7 +60,8 @@ def _stem(word: str) -> str:
 
 def analyse(text: str) -> list[str]:
     words = (_stem(w.strip("-'")) for w in WORD.findall(text.lower()))
-    return [w for w in words if len(w) > 2 and w not in STOP_WORDS]
+    stop = stop_words()
+    return [w for w in words if len(w) > 2 and w not in stop]
 
 
 def suggest_themes(
@@ -75,6 +82,10 @@ def suggest_themes(
     can appear too. A component keeps its seed's label while it still resembles it,
     else it is named by its top terms. A passage belongs to every theme that carries at
     least half of its strongest weight."""
+    from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     if not passages:
         return []
     vectorizer = TfidfVectorizer(analyzer=analyse, sublinear_tf=True)
