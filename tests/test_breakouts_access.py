@@ -1,4 +1,5 @@
-"""What facilitators may see and do: only their own rooms, and only people's names (and their room's needs, apart from the names)."""
+"""What facilitators may see and do: only their own rooms, their people's names, and the
+room's accessibility needs listed apart from the names."""
 
 import re
 
