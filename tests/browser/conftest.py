@@ -142,6 +142,33 @@ def phone_page(request, chromium):
     context.close()
 
 
+@pytest.fixture(scope="module")
+def smtp():
+    """A real SMTP server on loopback for the module's live server to send to."""
+    from tests.fixtures_mail import SMTPServer
+
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def mailing_server(request, tmp_path_factory, smtp):
+    """A live gunicorn server that delivers its email to `smtp`."""
+    from tests.fixtures_server import live_server_factory
+
+    env = {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp.port),
+        "MAIL_DEFAULT_SENDER": "Perinatal CoP <cop@gathering.test>",
+    }
+    folder = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+    with live_server_factory(folder, extra_env=env) as live:
+        live.start()
+        yield live
+
+
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     if not AXE.exists():

@@ -21,27 +21,8 @@ NEW_PASSWORD = "seven swans a swimming"
 
 
 @pytest.fixture(scope="module")
-def smtp():
-    from tests.fixtures_mail import SMTPServer
-
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, smtp):
-    from tests.fixtures_server import live_server_factory
-
-    extra = {
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp.port),
-        "MAIL_DEFAULT_SENDER": "Perinatal CoP <cop@gathering.test>",
-    }
-    with live_server_factory(tmp_path_factory.mktemp("accounts"), extra_env=extra) as live:
-        live.start()
-        yield live
+def server(mailing_server):
+    return mailing_server
 
 
 @pytest.fixture(scope="module")

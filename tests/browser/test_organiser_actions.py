@@ -14,8 +14,6 @@ from sqlalchemy import select
 
 from tests.browser.conftest import describe
 from tests.conftest import PASSWORD
-from tests.fixtures_mail import SMTPServer
-from tests.fixtures_server import live_server_factory
 
 pytestmark = pytest.mark.browser
 
@@ -24,23 +22,8 @@ CONFIRMED = ["Abe Archer", "Cleo Castro", "Bea Brown"]
 
 
 @pytest.fixture(scope="module")
-def smtp():
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, smtp):
-    env = {
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp.port),
-        "MAIL_DEFAULT_SENDER": "Perinatal CoP <cop@gathering.test>",
-    }
-    with live_server_factory(tmp_path_factory.mktemp("organiser"), extra_env=env) as live:
-        live.start()
-        yield live
+def server(mailing_server):
+    return mailing_server
 
 
 @pytest.fixture(scope="module")
