@@ -1,11 +1,10 @@
 """Safe Markdown: what facilitators and organisers type, as HTML that is safe anywhere."""
 
+import functools
+
 import nh3
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-_MARKDOWN.disable(["image", "heading", "lheading"])
 _ALLOWED_TAGS = {
     "p",
     "br",
@@ -23,10 +22,19 @@ _ALLOWED_TAGS = {
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 
 
+@functools.cache
+def _parser():
+    """Built on first use: markdown-it takes a noticeable moment to import."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    return parser.disable(["image", "heading", "lheading"])
+
+
 def render_markdown(markdown: str | None) -> Markup:
     """Typed Markdown as HTML that is safe anywhere: raw HTML is shown as text,
     images and headings are not rendered, and links keep only http, https and mailto."""
-    html = _MARKDOWN.render(markdown or "")
+    html = _parser().render(markdown or "")
     cleaned = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,

@@ -1,10 +1,10 @@
 """CSV and XLSX exports that spreadsheet programs cannot be tricked into executing."""
 
+from __future__ import annotations
+
 import csv
 import io
 from collections.abc import Iterable, Sequence
-
-from openpyxl import Workbook
 
 from app.cleaning import scrub
 
@@ -31,6 +31,8 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
 
 
 def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[object]], *, title: str) -> bytes:
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(list(headers))

@@ -64,7 +64,7 @@ def measure(folder: Path, repeats: int) -> dict:
     from app.extensions import db
     from app.models import Gathering, Registration
     from app.reporting import services
-    from app.reporting.render import render_pdf
+    from app.reporting.pdf import render_pdf
 
     app = make_app(folder)
     with app.app_context():

@@ -16,7 +16,8 @@ from app.extensions import db
 from app.facts import gathering_facts
 from app.models import AgendaItem, Community, Registration
 from app.reporting import services
-from app.reporting.render import REPORTS_DIR, LockedURLFetcher, RefusedURL, render_pdf
+from app.reporting.pdf import LockedURLFetcher, RefusedURL, render_pdf
+from app.reporting.render import REPORTS_DIR
 
 pytest_plugins = ["tests.fixtures_report"]
 

@@ -12,17 +12,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import Table, bindparam, insert, update
 
 from app.extensions import db
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 def _utc_values(column: pd.Series, dialect: str) -> list[Any]:
     """A column of UTC times (aware or naive-UTC) as the driver takes them."""
+    import numpy as np
+    import pandas as pd
+
     if isinstance(column.dtype, pd.DatetimeTZDtype):
         column = column.dt.tz_convert(UTC).dt.tz_localize(None)
     naive = column.to_numpy(dtype="datetime64[us]")
@@ -41,6 +45,8 @@ def _utc_values(column: pd.Series, dialect: str) -> list[Any]:
 
 
 def _values(column: pd.Series, dialect: str) -> list[Any]:
+    import pandas as pd
+
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
         return _utc_values(column, dialect)
     if isinstance(column.dtype, pd.Int64Dtype):

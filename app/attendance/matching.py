@@ -16,13 +16,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import NamedTuple
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, NamedTuple
 
 from app.addresses import normalise_email
 from app.attendance.importers import AttendanceRow, rows_frame, texts
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 
 class Candidate(NamedTuple):
@@ -200,6 +201,8 @@ def email_keys(values: Iterable[str]) -> pd.Series:
 def _index(keys: pd.Series, ids: list[int]) -> pd.DataFrame:
     """Registrations by one key: the first id, how many share the key, and all their
     ids (``"8,10"``), indexed by key."""
+    import pandas as pd
+
     frame = pd.DataFrame({"key": keys, "id": pd.Series(ids, dtype="int64")})
     frame = frame[(frame["key"] != "").to_numpy()].drop_duplicates()
     grouped = frame.groupby("key", sort=False)["id"]
@@ -246,6 +249,9 @@ def _identities(rows: pd.DataFrame, index: CandidateIndex) -> pd.DataFrame:
     """Match each distinct (name, email, UPN) by joining it to the registrations: on
     email first, then on the UPN (often a work address), then on the name key; and
     give each the key of the person it belongs to."""
+    import numpy as np
+    import pandas as pd
+
     ident = rows.loc[:, ["line", "name", "email", "upn"]].reset_index(drop=True)
     size = len(ident)
     emails = email_keys(ident["email"]).to_numpy()
@@ -307,6 +313,9 @@ def match_frame(
     rows into one; returns one row per person (see :data:`PEOPLE_COLUMNS`, plus
     ``lines`` when asked), the matched first, then the ambiguous, then the unmatched,
     each in report order."""
+    import numpy as np
+    import pandas as pd
+
     index = candidates if isinstance(candidates, CandidateIndex) else CandidateIndex(candidates)
     rows = rows.reset_index(drop=True)
     if rows.empty:
@@ -368,6 +377,9 @@ def merged_seconds_frame(rows: pd.DataFrame) -> np.ndarray:
     up exactly as the report shows them. The intervals are sorted per person by join
     and leave, and each one's overlap is what it shares with the latest leave before it.
     """
+    import numpy as np
+    import pandas as pd
+
     count = int(rows["person"].max()) + 1 if len(rows) else 0
     person = rows["person"].to_numpy()
     seconds = rows["seconds"].to_numpy(dtype="int64")
@@ -403,6 +415,8 @@ def reconcile(
     rows: Sequence[AttendanceRow] | pd.DataFrame, candidates: Iterable[Candidate]
 ) -> Reconciliation:
     """Match every row, then merge rows that belong to the same person."""
+    import pandas as pd
+
     frame = rows if isinstance(rows, pd.DataFrame) else rows_frame(rows)
     result = Reconciliation()
     lists = {

@@ -6,15 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import select
 
 from app.attendance.bulk import insert_frame, update_frame
 from app.attendance.services import walk_in_key
 from app.extensions import db
 from app.models import AttendanceRecord, AttendanceSource, Gathering, ImportBatch, User
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ENTRY_COLUMNS = (
     "registration_id",
@@ -37,6 +39,8 @@ class RecordEntry:
 
 
 def entries_frame(entries: Iterable[RecordEntry]) -> pd.DataFrame:
+    import pandas as pd
+
     frame = pd.DataFrame(
         [
             (
@@ -70,12 +74,16 @@ def merge_entry(into: RecordEntry, other: RecordEntry) -> None:
 
 
 def _moment(value) -> datetime | None:
+    import pandas as pd
+
     return None if pd.isna(value) else value.to_pydatetime()
 
 
 def merge_entries(frame: pd.DataFrame, targets: pd.Series) -> pd.DataFrame:
     """One entry per target (``r<id>`` or ``w<walk-in key>``), in first-seen order;
     targets chosen for several people are merged with :func:`merge_entry`."""
+    import pandas as pd
+
     shared = targets.duplicated(keep=False).to_numpy()
     if not shared.any():
         return frame.reset_index(drop=True)
@@ -115,6 +123,9 @@ def save_records(
 
     Existing records (an earlier import of the item) are read with one query and
     updated with one executemany, new ones written with one more."""
+    import numpy as np
+    import pandas as pd
+
     frame = entries if isinstance(entries, pd.DataFrame) else entries_frame(entries)
     frame = frame.reset_index(drop=True)
     if frame.empty:
@@ -176,6 +187,8 @@ def save_records(
 def _existing(
     gathering: Gathering, agenda_item_id: int | None, source: AttendanceSource, keys: pd.Series
 ) -> pd.DataFrame:
+    import pandas as pd
+
     item_filter = (
         AttendanceRecord.agenda_item_id.is_(None)
         if agenda_item_id is None

@@ -15,10 +15,9 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import delete, select, update
 
 from app.attendance.bulk import insert_frame, update_frame
@@ -46,6 +45,9 @@ from app.models import (
     Registration,
     User,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SKIP = "skip"
 WALK_IN = "walk_in"
@@ -107,6 +109,8 @@ def _local_day(moment: datetime, timezone: str) -> date:
 def to_utc(moments: pd.Series, zone: ZoneInfo, *, earliest, latest) -> pd.Series:
     """A report's naive wall-clock times as UTC; one fixed offset when the report does
     not span a clock change (nearly always, and a column at a time), else per value."""
+    import pandas as pd
+
     if pd.notna(earliest) and pd.notna(latest):
         first = earliest.to_pydatetime().replace(tzinfo=zone).utcoffset()
         if first == latest.to_pydatetime().replace(tzinfo=zone).utcoffset():
@@ -194,6 +198,8 @@ def _read(batch: ImportBatch, data: bytes, *, max_bytes: int) -> pd.DataFrame:
 
 
 def _keep_pending(batch: ImportBatch, people: pd.DataFrame) -> None:
+    import numpy as np
+
     batch.status = ImportStatus.PENDING.value
     batch.upload = None
     db.session.add(batch)
@@ -343,6 +349,8 @@ def batch_people(
 ) -> pd.DataFrame:
     """The batch's people in report order (all of them, or those with ``statuses``;
     the first ``limit`` of them)."""
+    import pandas as pd
+
     columns = [getattr(ImportPerson, name) for name in ("id", "position", *_PERSON_COLUMNS)]
     query = select(*columns, ImportPerson.decision).where(ImportPerson.batch_id == batch.id)
     if statuses:
@@ -357,6 +365,8 @@ def batch_people(
 
 
 def _defaults(people: pd.DataFrame, *, walk_in_from: int | None) -> pd.Series:
+    import pandas as pd
+
     decision = pd.Series(SKIP, index=people.index, dtype=object)
     matched = people["status"] == MatchStatus.MATCHED.value
     decision[matched] = "reg:" + people.loc[matched, "registration_id"].astype(str)
@@ -414,6 +424,8 @@ def confirm_import(
 
 def _keep_named(batch: ImportBatch, people: pd.DataFrame, chosen: pd.Series) -> None:
     """After the import only the ambiguous and unmatched stay, with what was decided."""
+    import pandas as pd
+
     db.session.execute(
         delete(ImportPerson).where(
             ImportPerson.batch_id == batch.id, ImportPerson.status == MatchStatus.MATCHED.value
@@ -444,6 +456,8 @@ def _targets(
 ) -> tuple[pd.Series, pd.Series]:
     """Check every decision; return the registration chosen (or NA) and whether each
     person is a walk-in. The first person with an impossible choice names the error."""
+    import pandas as pd
+
     registration: list[int | None] = []
     for decision in chosen.tolist():
         if decision.startswith("reg:"):
@@ -470,6 +484,9 @@ def _write(
     user: User | None,
     now: datetime,
 ) -> ImportSummary:
+    import numpy as np
+    import pandas as pd
+
     registration, walk_in = _targets(people, chosen, registration_ids)
     linked = registration.notna()
     matched = people["status"] == MatchStatus.MATCHED.value

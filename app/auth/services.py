@@ -1,6 +1,7 @@
 """Accounts and sign-in, with a lock after repeated failures, and the server-side end of
 every session of an account."""
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,8 +15,12 @@ from app.choices import UserRole
 from app.extensions import db
 from app.models import User
 
-# Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
-_UNKNOWN_USER_HASH = generate_password_hash("no such user")
+
+@functools.cache
+def _unknown_user_hash() -> str:
+    """Checked against when there is no account or password, so that a wrong address takes
+    as long as a wrong password; made on first use (hashing takes a noticeable moment)."""
+    return generate_password_hash("no such user")
 
 
 class PasswordRefused(ValueError):
@@ -82,7 +87,7 @@ def set_password(user: User, password: str) -> None:
 
 def password_matches(user: User, password: str) -> bool:
     if not has_password(user):
-        check_password_hash(_UNKNOWN_USER_HASH, password)
+        check_password_hash(_unknown_user_hash(), password)
         return False
     return check_password_hash(user.password_hash, password)
 
@@ -124,7 +129,7 @@ def sign_in(
 ) -> SignInResult:
     user = find_user(email)
     if user is None:
-        check_password_hash(_UNKNOWN_USER_HASH, password)
+        check_password_hash(_unknown_user_hash(), password)
         return SignInResult(None)
     if user.locked_until and user.locked_until > now:
         return SignInResult(None, locked_until=user.locked_until)

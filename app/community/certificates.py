@@ -4,6 +4,8 @@ kept only as its hash, and the PDFs (one per person, or all of them in a ZIP).
 
 Plain functions: they change the session and never commit; the caller commits."""
 
+from __future__ import annotations
+
 import hashlib
 import io
 import re
@@ -14,9 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 
-import pandas as pd
 from sqlalchemy import select
-from weasyprint import HTML
 
 from app import timefmt
 from app.extensions import db
@@ -56,6 +56,8 @@ def minutes_attended(gathering: Gathering, facts: GatheringFacts | None = None) 
     scheduled length. A whole-gathering record (the main Zoom meeting, which includes
     its breakout rooms) and the sum of the item records are two measures of the same
     morning, so the larger one counts, never more than the gathering lasts."""
+    import pandas as pd
+
     facts = facts or gathering_facts(gathering)
     attended = facts.attended_ids
     if not attended:
@@ -235,10 +237,9 @@ def certificate_title(facts: CertificateFacts) -> str:
 
 
 def certificate_pdf(facts: CertificateFacts) -> bytes:
-    return render.render_pdf(certificate_html([facts], title=certificate_title(facts)))
+    from app.reporting.pdf import render_pdf
 
-
-PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+    return render_pdf(certificate_html([facts], title=certificate_title(facts)))
 
 
 def certificate_pdfs(batch: Sequence[CertificateFacts]) -> list[bytes]:
@@ -246,13 +247,11 @@ def certificate_pdfs(batch: Sequence[CertificateFacts]) -> list[bytes]:
     page written on its own with its own title, which takes about half the time of laying
     out each certificate alone (bench/certificates.py). Should a certificate not fit on
     one page, the pages no longer pair with the people, so each is laid out alone."""
+    from app.reporting.pdf import PDF_OPTIONS, lay_out
+
     if not batch:
         return []
-    document = HTML(
-        string=certificate_html(batch, title=certificate_title(batch[0])),
-        base_url=render.REPORTS_DIR.as_uri() + "/",
-        url_fetcher=render.LockedURLFetcher(),
-    ).render(**PDF_OPTIONS)
+    document = lay_out(certificate_html(batch, title=certificate_title(batch[0])))
     if len(document.pages) != len(batch):
         return [certificate_pdf(facts) for facts in batch]
     pdfs = []

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import select
 
 from app.extensions import db
@@ -22,6 +22,9 @@ from app.models.evaluation import (
     SurveyQuestion,
     SurveyResponse,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REGISTRATION_COLUMNS = (
     Registration.id,
@@ -63,6 +66,8 @@ INVITATION_COLUMNS = (
 def frame(statement, columns: Sequence) -> pd.DataFrame:
     """Rows into a frame column by column (pandas inspects every Row object when given
     rows, which costs more than the query itself for 10,000 people)."""
+    import pandas as pd
+
     names = [c.key for c in columns]
     rows = db.session.execute(statement).all()
     if not rows:
@@ -134,6 +139,8 @@ ANSWER_COLUMNS = ["response_id", "question_id", "kind", "value"]
 def answers(survey: int | None) -> pd.DataFrame:
     """Every answer in long form: one row per answer, one per option chosen for a
     multiple-choice question. Responses are known only by their random id."""
+    import pandas as pd
+
     rows = db.session.execute(
         select(
             SurveyAnswer.response_id,

@@ -18,16 +18,21 @@ Everything here is pure: frames in, frames, sets and numbers out.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from app.choices import RegistrationStatus
 from app.models.attendance import AttendanceSource, walk_in_identity
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REGISTERED_STATUS = RegistrationStatus.CONFIRMED.value
 
 
 def meets_rule(attendance: pd.DataFrame, threshold_minutes: int) -> pd.Series:
     """Per attendance record: does it, on its own, make its person present?"""
+    import pandas as pd
+
     minutes = pd.to_numeric(attendance["minutes"], errors="coerce").fillna(0)
     return (attendance["source"] == AttendanceSource.CHECKIN.value) | (minutes >= threshold_minutes)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from app.models.evaluation import NOT_APPLICABLE, NOT_APPLICABLE_LABEL, SCALE_LABELS, QuestionKind
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ def tally(questions: list[dict], answers: pd.DataFrame) -> list[QuestionTally]:
 def ratings(answers: pd.DataFrame, questions: list[dict]) -> pd.DataFrame:
     """Scale answers as scores 1..5 in long form (question key, value); 'not
     applicable' is left out."""
+    import pandas as pd
+
     keys = {q["id"]: q["key"] for q in questions}
     scale = answers[(answers["kind"] == QuestionKind.SCALE) & answers["value"].str.isdigit()]
     return pd.DataFrame(

@@ -1,14 +1,19 @@
 """Dashboard tables: the read model's frames (app.facts) into plain lists for the template."""
 
-from dataclasses import dataclass
+from __future__ import annotations
 
-import pandas as pd
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Select, func, select
 
 from app.choices import HEALTH_REGION_SHORT, HealthRegion, OrganisationType, RegistrationStatus
 from app.extensions import db
 from app.facts import rules
 from app.models import Gathering, Registration
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -21,6 +26,8 @@ class CrossTable:
 def organisation_by_region(frame: pd.DataFrame) -> CrossTable:
     """Confirmed registrations: organisation type down, health region across, with totals.
     Every choice appears, so a region nobody came from shows as 0 rather than vanishing."""
+    import pandas as pd
+
     confirmed = rules.registered(frame)
     table = pd.crosstab(confirmed["organisation_type"], confirmed["health_region"])
     table = table.reindex(

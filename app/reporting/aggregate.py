@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from app.choices import (
     INDIGENOUS_IDENTITIES,
@@ -28,6 +27,9 @@ from app.choices import (
     IndigenousIdentity,
 )
 from app.facts.rules import attended, rate, registered
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REGISTERED = "Registered"
 ATTENDED = "Attended"
@@ -44,6 +46,8 @@ def registered_vs_attended(
     Categories nobody chose are left out; codes that are no longer in the choice list
     keep their code as label rather than vanishing.
     """
+    import pandas as pd
+
     reg = registered(registrations)[column].value_counts()
     att = attended(registrations)[column].value_counts()
     codes = [member.value for member in choices]
@@ -66,6 +70,8 @@ WALK_IN = "Walk-in (not registered)"
 def with_walk_ins(table: pd.DataFrame, walk_ins: int) -> pd.DataFrame:
     """People who took part without registering have no region, organisation type or
     role: one row of their own, so that the attended column adds up to everyone."""
+    import pandas as pd
+
     if not walk_ins:
         return table
     row = pd.DataFrame({REGISTERED: [0], ATTENDED: [int(walk_ins)]}, index=[WALK_IN])
@@ -85,6 +91,8 @@ def crosstab(
 ) -> pd.DataFrame:
     """Confirmed registrations counted by two categories, without totals (suppression
     adds them so that they always agree with the cells)."""
+    import pandas as pd
+
     frame = registered(registrations)
     table = pd.crosstab(frame[rows], frame[columns])
     row_order = [m.value for m in row_choices if m.value in table.index]
@@ -168,6 +176,8 @@ def room_attendance(
 ) -> pd.Series:
     """People per breakout room: attendance records if any, else the facilitator's head
     count, else nothing. Indexed by agenda item id."""
+    import pandas as pd
+
     rooms = agenda.loc[agenda["kind"] == "breakout", "id"]
     counts = pd.Series(0, index=rooms.to_numpy(), dtype=int)
     if len(breakout_attendance):
@@ -191,6 +201,8 @@ def themes_across(notes: pd.DataFrame, room_names: dict[int, str]) -> pd.DataFra
     Themes are matched case- and space-insensitively; the first spelling seen is kept.
     Columns: theme, breakouts (count), rooms (list of room names).
     """
+    import pandas as pd
+
     if not len(notes):
         return pd.DataFrame(columns=["theme", "breakouts", "rooms"])
     exploded = notes[["agenda_item_id", "themes"]].explode("themes").dropna(subset=["themes"])
@@ -255,6 +267,8 @@ def likert(
     `questions` pairs each question code with its printed text. Answers outside the
     scale are ignored (a skipped question is simply absent).
     """
+    import pandas as pd
+
     scale = list(range(1, len(labels) + 1))
     results = []
     for code, text in questions:

@@ -13,10 +13,10 @@ import io
 import textwrap
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import matplotlib
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # One calm palette for report and dashboard. Each colour has at least 3:1 contrast on
 # white (WCAG 1.4.11 for graphics); labels drawn on a colour have at least 4.5:1
@@ -49,6 +49,8 @@ _DRAWING = threading.Lock()
 
 
 def _svg(figure: Figure) -> str:
+    import matplotlib
+
     buffer = io.StringIO()
     with matplotlib.rc_context(_STYLE):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
@@ -72,6 +74,9 @@ WIDTH_IN = 6.6
 def _new_figure(
     rows: int, *, per_row: float = 0.42, extra: float = 0.9, width_in: float = WIDTH_IN
 ) -> Figure:
+    import matplotlib
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context(_STYLE):
         return Figure(figsize=(width_in, max(1.6, extra + per_row * rows)), dpi=72)
 
@@ -109,6 +114,8 @@ def paired_bars(
 
 
 def _paired_bars(labels, series, title: str, width_in: float) -> str:
+    import matplotlib
+
     rows = len(labels)
     wrapped = [_wrap(label, 34 if width_in >= WIDTH_IN else 27) for label in labels]
     colours = [REGISTERED_COLOUR, ATTENDED_COLOUR][-len(series) :] if len(series) < 3 else None
@@ -176,6 +183,9 @@ def likert_stacked(
 
 
 def _likert_stacked(questions, scale, percents, title: str) -> str:
+    import matplotlib
+    from matplotlib.patches import Patch
+
     rows = len(questions)
     labels = [_wrap(question, 40) for question in questions]
     colours = _likert_palette(len(scale))
@@ -263,6 +273,9 @@ def _likert_palette(points: int) -> list[str]:
 def cumulative_line(labels: Sequence[str], values: Sequence[int], title: str) -> str:
     """A running total by day (registrations over time) for the organiser dashboard,
     in the report's palette and type; the page prints the same numbers as a table."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
     with _DRAWING, matplotlib.rc_context(_STYLE):
         figure = Figure(figsize=(WIDTH_IN, 2.4), dpi=72)
         axes = figure.add_subplot()

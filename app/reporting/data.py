@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from app.reporting import aggregate
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass

@@ -6,7 +6,8 @@ No names, no emails, no free-text accessibility needs or territories reach the r
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 
 from app.breakouts.note_taking import notes_for_report
@@ -25,6 +26,9 @@ from app.reporting.data import (
     ReportData,
     ReviewedTheme,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NOTE_COLUMNS = ["agenda_item_id", "summary_html", "themes", "actions", "quotes", "head_count"]
 
@@ -47,6 +51,8 @@ def gathering_details(gathering: Gathering) -> dict:
 
 def load_notes(gathering_id: int, breakout_ids: list[int]) -> pd.DataFrame:
     """Submitted breakout notes as plain values."""
+    import pandas as pd
+
     rows = notes_for_report(gathering_id, breakout_ids)
     return pd.DataFrame.from_records(rows, columns=NOTE_COLUMNS)
 
@@ -163,6 +169,8 @@ def load_earlier(gathering: Gathering) -> tuple[EarlierGathering, aggregate.Glan
 
 def load_report_data(gathering: Gathering) -> ReportData:
     """Everything the report needs, in a handful of queries."""
+    import pandas as pd
+
     facts = gathering_facts(gathering)
     agenda = frames.agenda(gathering.id)
     breakout_ids = [int(i) for i in agenda.loc[agenda["kind"] == "breakout", "id"]]

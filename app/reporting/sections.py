@@ -8,8 +8,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from markupsafe import Markup
 
 from app import timefmt
@@ -24,6 +24,9 @@ from app.reporting.suppression import (
     suppress_table,
     with_totals,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PATIENT_STORY = re.compile(r"(patient|family|families)[^.]{0,40}(stor(y|ies))|care stor", re.I)
 
@@ -229,6 +232,8 @@ def bars_alt(title: str, labels: list[str], series) -> str:
 def breakouts(
     data: ReportData, room_list: dict[int, dict], room_counts: pd.Series, threshold: int | None
 ) -> list[dict]:
+    import pandas as pd
+
     notes = data.notes.set_index("agenda_item_id") if len(data.notes) else None
     result = []
     for item_id, room in room_list.items():
@@ -415,6 +420,8 @@ def choice_table(choice: dict, threshold: int | None) -> dict:
     """Counts per option. A single-choice question's counts add up to its respondents,
     so they are suppressed as a table with a total; a multiple-choice question's do not,
     so small counts alone are hidden."""
+    import pandas as pd
+
     options = [option for option, _ in choice["counts"]]
     counts = pd.Series([n for _, n in choice["counts"]], index=options, name="Answers")
     if threshold is not None and not choice["multiple"]:
@@ -478,6 +485,8 @@ def over_time(data: ReportData, threshold: int | None) -> dict | None:
     """Who took part at each gathering of the community, by region and by organisation
     type, and each rating's agreement share over time. None without earlier gatherings.
     Gatherings are named by month and year in tables and charts; the intro names them."""
+    import pandas as pd
+
     if not data.earlier:
         return None
     gatherings = [*sorted(data.earlier, key=lambda e: e.starts_at)]

@@ -20,7 +20,7 @@ from app.models import Gathering, ReportRun, ReportStatus, User
 from app.reporting import context as report_context
 from app.reporting.load import load_report_data
 from app.reporting.render import page_size as checked_page_size
-from app.reporting.render import render_html, render_pdf
+from app.reporting.render import render_html
 from app.reporting.suppression import check_threshold
 
 Progress = Callable[[int, str], None]
@@ -104,6 +104,8 @@ def build_report(
         step(*STAGES[4])
 
     if pdf:
+        from app.reporting.pdf import render_pdf
+
         step(*STAGES[3])
         start = time.perf_counter()
         document = render_pdf(html, laid_out=laid_out)

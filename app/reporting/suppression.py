@@ -14,9 +14,11 @@ its own count is large enough, then the five-point detail inside each category.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 MAX_THRESHOLD = 10
 TOTAL = "Total"
@@ -84,6 +86,9 @@ def suppress_table(table: pd.DataFrame, threshold: int) -> SuppressedTable:
 
     The totals are added here so that they are always consistent with the cells.
     """
+    import numpy as np
+    import pandas as pd
+
     threshold = check_threshold(threshold)
     values = with_totals(table)
     grid = values.to_numpy(dtype=np.int64)
@@ -173,6 +178,8 @@ def _constraints(hidden: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]
     Each row says: its cells add up to its last cell; so does each column. Known
     values move to the right-hand side, so only the coefficients of hidden cells matter.
     """
+    import numpy as np
+
     rows, cols = hidden.shape
     cells = [tuple(map(int, cell)) for cell in np.argwhere(hidden)]
     index = {cell: i for i, cell in enumerate(cells)}
@@ -196,6 +203,8 @@ def determined_cells(hidden: np.ndarray) -> list[tuple[int, int]]:
     constraint matrix, that is, when every solution of the homogeneous system keeps it
     at zero.
     """
+    import numpy as np
+
     matrix, cells = _constraints(np.asarray(hidden, dtype=bool))
     if not cells:
         return []
@@ -206,6 +215,8 @@ def determined_cells(hidden: np.ndarray) -> list[tuple[int, int]]:
 def _fixed_columns(matrix: np.ndarray) -> np.ndarray:
     """For each unknown (column) of a homogeneous linear system, whether every solution
     keeps it at zero: then the published figures fix its value."""
+    import numpy as np
+
     _, singular, vt = np.linalg.svd(matrix)
     rank = int((singular > 1e-9).sum())
     null_space = vt[rank:]
@@ -301,6 +312,8 @@ def _rating_unknowns(c_reason: list[str], d_reason: list[str]) -> list[tuple[str
 def _rating_system(groups: list[list[int]], hidden: list[tuple[str, int]]) -> np.ndarray:
     """Each category equals the sum of its points; the total equals the sum of the
     categories. Known figures move to the right-hand side; only hidden ones stay."""
+    import numpy as np
+
     index = {cell: i for i, cell in enumerate(hidden)}
     rows = []
     for g, group in enumerate(groups):

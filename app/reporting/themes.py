@@ -14,8 +14,6 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 WORD = re.compile(r"[a-z][a-z\-']+")
 # Words that run through every text of this community and tell themes apart poorly.
 DOMAIN_STOP_WORDS = frozenset(
@@ -82,6 +80,7 @@ def suggest_themes(
     can appear too. A component keeps its seed's label while it still resembles it,
     else it is named by its top terms. A passage belongs to every theme that carries at
     least half of its strongest weight."""
+    import numpy as np
     from sklearn.decomposition import NMF
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -138,6 +137,8 @@ def suggest_themes(
 
 
 def _name(k, labels, starts, components, terms) -> tuple[str, bool]:
+    import numpy as np
+
     if k < len(labels):
         start = starts[k] / np.linalg.norm(starts[k])
         now = components[k] / (np.linalg.norm(components[k]) or 1.0)

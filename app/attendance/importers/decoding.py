@@ -6,8 +6,6 @@ import re
 from enum import StrEnum
 from typing import BinaryIO
 
-import numpy as np
-
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
 # Lines a report may have besides its data rows: meeting details, headings, blank lines.
@@ -127,6 +125,8 @@ def read_upload(
     """Read an uploaded file a block at a time, stopping as soon as it passes the size
     limit or has more lines than ``max_rows`` data rows can take, so a file far over
     the row limit is refused after reading only its first part."""
+    import numpy as np
+
     blocks: list[bytes] = []
     size = lines = 0
     wide: str | None = None

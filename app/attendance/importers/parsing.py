@@ -7,10 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Literal
 
 from app.attendance.importers.decoding import (
     DEFAULT_MAX_BYTES,
@@ -44,6 +41,9 @@ from app.attendance.importers.times import (
 from app.cleaning import one_line
 from app.gc_pause import gc_paused
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 @dataclass(slots=True)
 class AttendanceRow:
@@ -69,6 +69,8 @@ ROW_COLUMNS = ("line", "name", "email", "upn", "join", "leave", "seconds", "gues
 def rows_frame(rows: Iterable[AttendanceRow]) -> pd.DataFrame:
     """Rows as the frame the parser returns: one column per :class:`AttendanceRow`
     field, times as naive datetime64 (NaT when unknown)."""
+    import pandas as pd
+
     frame = pd.DataFrame(
         [(r.line, r.name, r.email, r.upn, r.join, r.leave, r.seconds, r.guest) for r in rows],
         columns=list(ROW_COLUMNS),
@@ -81,6 +83,8 @@ def rows_frame(rows: Iterable[AttendanceRow]) -> pd.DataFrame:
 
 
 def _moment(value: pd.Timestamp) -> datetime | None:
+    import pandas as pd
+
     return None if pd.isna(value) else value.to_pydatetime()
 
 
@@ -340,6 +344,9 @@ _TEXT_FIELDS = ("join", "leave", "duration", "guest")
 def texts(values, index=None) -> pd.Series:
     """Text as a Series of Python strings (object dtype): pandas' own string type is
     much slower to compare, look up and iterate over, row by row."""
+    import numpy as np
+    import pandas as pd
+
     array = np.empty(len(values), dtype=object)
     array[:] = values
     return pd.Series(array, index=index, dtype=object)
@@ -354,6 +361,8 @@ def _frame_from_columns(
     """The rows as a frame: times and durations are parsed a column at a time, and the
     checks (empty join, no leave or duration, leave before join) name the first line
     that fails them."""
+    import pandas as pd
+
     blank = [""] * len(lines)
     frame = pd.DataFrame(
         {

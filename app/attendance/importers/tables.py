@@ -11,9 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
-import pandas as pd
-
 from app.attendance.importers.decoding import AttendanceFileError, Problem
 from app.cleaning import one_line
 
@@ -229,6 +226,9 @@ def read_single_table(
     row's line and the stripped text of each mapped column (at most ``max_rows`` + 1
     rows); None for any other layout, which :func:`split_tables` reads record by
     record with the same result."""
+    import numpy as np
+    import pandas as pd
+
     if text.count("\r") != text.count("\r\n"):
         return None
     head = read_records(text, delimiter, limit=HEADER_SCAN_LINES)

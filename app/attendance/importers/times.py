@@ -6,14 +6,15 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Literal
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Literal
 
 from app.attendance.importers.decoding import AttendanceFileError, Problem
 from app.attendance.importers.tables import fold
 from app.cleaning import FIRST_YEAR, LAST_YEAR
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 DateOrder = Literal["auto", "mdy", "dmy"]
 
@@ -342,6 +343,8 @@ def parse_time_column(
     ``parser``, which accepts everything the report formats write and raises, naming
     the first line that shows a bad value.
     """
+    import pandas as pd
+
     filled = values != ""
     first = values[filled]
     sample = first.iloc[0] if len(first) else ""
@@ -376,6 +379,8 @@ def _fixed_width(values: pd.Series, sample: str, order: str) -> np.ndarray:
     """Timestamps laid out exactly like ``sample`` (same length, zero-padded, same
     separators), read as arrays of digits; NaT for any value laid out otherwise or
     not a real date and time, which the slower readers then take."""
+    import numpy as np
+
     match = _FIRST_STAMP.match(sample)
     width = len(sample)
     result = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
@@ -439,6 +444,8 @@ def _fixed_width(values: pd.Series, sample: str, order: str) -> np.ndarray:
 def parse_duration_column(values: pd.Series, lines: pd.Series) -> pd.Series:
     """Seconds for a column of durations (NaN where the cell is empty): whole minutes
     are converted at once, other spellings one distinct value at a time."""
+    import pandas as pd
+
     whole = values.str.isdigit()
     seconds = pd.to_numeric(values.where(whole, ""), errors="coerce") * 60
     left = (values != "") & seconds.isna()
