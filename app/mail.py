@@ -15,6 +15,7 @@ Without MAIL_SERVER, messages are written to instance/outbox/*.eml instead.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import secrets
@@ -258,6 +259,13 @@ def _finish(email_id: int, token: str, values: dict) -> None:
     db.session.commit()
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One per process: reading the system's certificates takes tens of milliseconds,
+    far more than sending a message."""
+    return ssl.create_default_context()
+
+
 class _Transport:
     """One SMTP connection per delivery run, opened on first use; or the .eml folder."""
 
@@ -291,15 +299,14 @@ class _Transport:
         host = str(self.config["MAIL_SERVER"])
         port = int(self.config.get("MAIL_PORT") or 25)
         timeout = float(self.config["MAIL_TIMEOUT"])
-        context = ssl.create_default_context()
         if self.config.get("MAIL_USE_SSL"):
             connection: smtplib.SMTP = smtplib.SMTP_SSL(
-                host, port, timeout=timeout, context=context
+                host, port, timeout=timeout, context=_tls_context()
             )
         else:
             connection = smtplib.SMTP(host, port, timeout=timeout)
             if self.config.get("MAIL_USE_TLS"):
-                connection.starttls(context=context)
+                connection.starttls(context=_tls_context())
         if self.config.get("MAIL_USERNAME"):
             connection.login(
                 str(self.config["MAIL_USERNAME"]), str(self.config.get("MAIL_PASSWORD") or "")
