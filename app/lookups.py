@@ -1,14 +1,25 @@
 """Finding the thing a URL names, for every blueprint's routes."""
 
-from flask import abort
+from flask import abort, g, has_request_context
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Gathering
 
 
+def gathering_by_slug(slug: str) -> Gathering | None:
+    """Read once per request: the draft check before the view and the view itself both
+    need the gathering its URL names."""
+    if not has_request_context():
+        return db.session.scalar(select(Gathering).where(Gathering.slug == slug))
+    known = g.setdefault("gatherings_by_slug", {})
+    if slug not in known:
+        known[slug] = db.session.scalar(select(Gathering).where(Gathering.slug == slug))
+    return known[slug]
+
+
 def gathering_or_404(slug: str) -> Gathering:
-    gathering = db.session.scalar(select(Gathering).where(Gathering.slug == slug))
+    gathering = gathering_by_slug(slug)
     if gathering is None:
         abort(404)
     return gathering

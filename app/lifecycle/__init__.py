@@ -5,11 +5,10 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.auth.access import ANONYMOUS
-from app.extensions import db
 from app.lifecycle.services import GatheringState, state_of
+from app.lookups import gathering_by_slug
 from app.models import Gathering
 
 bp = Blueprint("lifecycle", __name__)
@@ -26,10 +25,8 @@ def hide_drafts() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "access", None) != ANONYMOUS or current_user.is_authenticated:
         return
-    draft = db.session.scalar(
-        select(Gathering.id).where(Gathering.slug == slug, Gathering.published_at.is_(None))
-    )
-    if draft is not None:
+    gathering = gathering_by_slug(slug)
+    if gathering is not None and gathering.published_at is None:
         abort(404)
 
 
