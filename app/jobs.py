@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask, current_app, has_app_context
@@ -45,6 +45,9 @@ from app.extensions import db
 from app.models.core import utcnow
 from app.models.jobs import Job, JobStatus
 from app.models.mail import MailStatus, OutboundEmail
+
+if TYPE_CHECKING:
+    from app.mail import DeliveryReport
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,7 @@ JOB_DEFAULTS: dict[str, object] = {
     "JOBS_RETRY_BASE_SECONDS": 30,
     "JOBS_RETRY_MAX_SECONDS": 3600,
     "JOBS_QUEUE_PREFIX": "gm",
+    "JOBS_WORKER_NICE": 10,
 }
 
 Item = tuple[str, int, str]  # ("email" | "job", row id, queue)
@@ -274,7 +278,10 @@ def checkpoint(**args: Any) -> None:
 def deliver_emails(email_ids: list[int]) -> None:
     from app.mail import deliver
 
-    report = deliver(email_ids, now=utcnow())
+    _retry_later(deliver(email_ids, now=utcnow()))
+
+
+def _retry_later(report: DeliveryReport) -> None:
     if report.retry_at:
         moment = min(report.retry_at.values())
         runner().dispatch_at([("email", i, "mail") for i in report.retry_at], moment)
@@ -331,7 +338,7 @@ def sweep(*, now: datetime, limit: int = 20_000) -> int:
     items: list[Item] = [("email", i, "mail") for i in emails]
     items += [("job", row.id, row.queue) for row in rows]
     if items:
-        runner().dispatch(items)
+        runner().dispatch(items, lost=True)
     return len(items)
 
 
@@ -378,7 +385,7 @@ class InProcessRunner:
         self.thread: threading.Thread | None = None
         self._order = 0
 
-    def dispatch(self, items: list[Item]) -> None:
+    def dispatch(self, items: list[Item], *, lost: bool = False) -> None:
         with self.lock:
             self.waiting.extend(items)
             self.lock.notify()
@@ -480,17 +487,43 @@ class RQRunner:
             groups.setdefault(item[2] if item[2] in QUEUES else "default", []).append(item)
         return groups
 
-    def dispatch(self, items: list[Item]) -> None:
-        with self.redis.pipeline() as pipe:
-            for name, group in self._by_queue(items).items():
-                from rq import Queue
+    def dispatch(self, items: list[Item], *, lost: bool = False) -> None:
+        """Jobs become RQ jobs; new emails only wake a delivery run (see `wake_mail`).
+        `lost` (the sweep) wakes one even if a run looks to be on its way already."""
+        if any(kind == "email" for kind, _id, _queue in items):
+            self.wake_mail(force=lost)
+        jobs = [item for item in items if item[0] == "job"]
+        if not jobs:
+            return
+        from rq import Queue
 
+        with self.redis.pipeline() as pipe:
+            for name, group in self._by_queue(jobs).items():
                 data = [
                     Queue.prepare_data(target, args, timeout=timeout, result_ttl=0)
                     for target, args, timeout in self._calls(group)
                 ]
                 self.queue(name).enqueue_many(data, pipeline=pipe)
             pipe.execute()
+
+    @property
+    def _mail_wanted(self) -> str:
+        return f"{self.prefix}:mail-wanted"
+
+    def wake_mail(self, *, force: bool = False) -> None:
+        """Make sure a delivery run is on its way. A request that queued an email costs one
+        Redis SET here rather than an RQ job, and a run sends a batch of whatever is due:
+        under a burst of registrations the worker sends fifty messages a job. The flag is
+        cleared as a run starts, before it looks for messages, so an email committed
+        after that look wakes another run; it lapses on its own should the run be lost."""
+        ttl = max(1, int(self.app.config["JOBS_SWEEP_GRACE_SECONDS"]))
+        if self.redis.set(self._mail_wanted, 1, nx=not force, ex=ttl):
+            self.queue("mail").enqueue(
+                "app.jobs.rq_deliver_due", job_timeout=300, result_ttl=0
+            )
+
+    def mail_run_started(self) -> None:
+        self.redis.delete(self._mail_wanted)
 
     def dispatch_at(self, items: list[Item], when: datetime) -> None:
         for name, group in self._by_queue(items).items():
@@ -570,6 +603,19 @@ def rq_emails(email_ids: list[int]) -> None:
             db.session.remove()
 
 
+def rq_deliver_due() -> None:
+    """A delivery run woken by `RQRunner.wake_mail`: the next batch of due messages."""
+    with _app().app_context():
+        try:
+            from app.mail import deliver_due
+
+            current = runner()
+            current.mail_run_started()
+            _retry_later(deliver_due(now=utcnow(), limit=EMAIL_BATCH, when_full=current.wake_mail))
+        finally:
+            db.session.remove()
+
+
 def rq_job(job_id: int) -> None:
     with _app().app_context():
         try:
@@ -645,6 +691,9 @@ def worker_command(burst: bool) -> None:
             "Set REDIS_URL to run a worker; without it the web process runs jobs itself."
         )
     _worker_app = app
+    # Background work yields the processor to people waiting on a page whenever the two
+    # share a machine; it catches up as soon as the pages are served.
+    os.nice(max(0, int(app.config["JOBS_WORKER_NICE"])))
     current = runner()
     queues = [current.queue(name) for name in QUEUES]
     sweeper = multiprocessing.get_context("fork").Process(

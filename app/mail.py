@@ -21,7 +21,7 @@ import re
 import secrets
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.headerregistry import Address
@@ -33,6 +33,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from app.addresses import needs_smtputf8, normalise_email
 from app.extensions import db
@@ -348,10 +349,17 @@ def retry_failed_now(*, now: datetime) -> int:
     return result.rowcount
 
 
-def deliver_due(*, now: datetime, limit: int = 100) -> DeliveryReport:
+def deliver_due(
+    *, now: datetime, limit: int = 100, when_full: Callable[[], None] | None = None
+) -> DeliveryReport:
     """Send messages that are due at `now`. Returns what happened; never raises for
-    delivery problems, which are recorded on the rows instead."""
-    return _send_claimed(*_claim(now, limit), now=now)
+    delivery problems, which are recorded on the rows instead. `when_full` is called once
+    the batch is claimed if it took `limit` messages: more may be waiting, and another
+    worker can start on them while this one sends."""
+    token, claimed = _claim(now, limit)
+    if when_full is not None and len(claimed) >= limit:
+        when_full()
+    return _send_claimed(token, claimed, now=now)
 
 
 def deliver(email_ids: Sequence[int], *, now: datetime) -> DeliveryReport:
@@ -369,6 +377,16 @@ def _render_if_recorded(email: OutboundEmail, *, now: datetime) -> None:
         email.render_args = None
 
 
+def _load_for_sending(email_ids: list[int]) -> None:
+    """The batch's messages with the people and gatherings they are about, in three
+    queries rather than three per message; the loop then finds them in the session."""
+    db.session.scalars(
+        select(OutboundEmail)
+        .where(OutboundEmail.id.in_(email_ids))
+        .options(selectinload(OutboundEmail.registration).joinedload(Registration.gathering))
+    ).all()
+
+
 def _send_claimed(token: str, claimed: list[int], *, now: datetime) -> DeliveryReport:
     app = current_app._get_current_object()
     config = app.config
@@ -377,6 +395,7 @@ def _send_claimed(token: str, claimed: list[int], *, now: datetime) -> DeliveryR
         return report
     sender = str(config.get("MAIL_DEFAULT_SENDER") or "no-reply@gathering.invalid")
     transport = _Transport(app)
+    _load_for_sending(claimed)
     try:
         for email_id in claimed:
             email = db.session.get(OutboundEmail, email_id)
