@@ -83,18 +83,38 @@ def has_room(gathering: Gathering) -> bool:
     return count_by_status(gathering, RegistrationStatus.CONFIRMED) < gathering.capacity
 
 
+def _places_taken(gathering: Gathering) -> tuple[int, int]:
+    """How many are confirmed and how many wait, in one query."""
+    confirmed, waiting = db.session.execute(
+        select(
+            func.count(Registration.id).filter(
+                Registration.status == RegistrationStatus.CONFIRMED
+            ),
+            func.count(Registration.id).filter(
+                Registration.status == RegistrationStatus.WAITLISTED
+            ),
+        ).where(Registration.gathering_id == gathering.id)
+    ).one()
+    return confirmed, waiting
+
+
 def register(gathering: Gathering, data: RegistrationData, *, now: datetime) -> Outcome:
+    """Only the place itself is decided under the gathering's lock, so that concurrent
+    registrations wait for each other as briefly as possible. Two people racing with the
+    same address are told apart by the unique (gathering, email) constraint."""
     state = gathering.registration_state(now)
     if state != "open":
         raise RegistrationRefused(state)
     if not data.consent_collection:
         raise ValueError("consent to the collection notice is required")
-    lock_gathering(gathering.id)
     registration = find_by_email(gathering, data.email)
     if registration is not None and registration.status != RegistrationStatus.CANCELLED:
         raise AlreadyRegistered(registration)
-    waiting = count_by_status(gathering, RegistrationStatus.WAITLISTED)
-    if has_room(gathering) and waiting == 0:
+
+    lock_gathering(gathering.id)
+    confirmed, waiting = _places_taken(gathering)
+    has_place = gathering.capacity is None or confirmed < gathering.capacity
+    if has_place and waiting == 0:
         status = RegistrationStatus.CONFIRMED
     elif gathering.waitlist_enabled:
         status = RegistrationStatus.WAITLISTED
