@@ -24,10 +24,16 @@ import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.charset import QP, Charset
+from email.encoders import encode_base64
+from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP, SMTPUTF8
-from email.utils import format_datetime, parseaddr
+from email.message import EmailMessage, Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import SMTPUTF8
+from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -149,12 +155,70 @@ def _split_mimetype(mimetype: str) -> tuple[str, str, dict[str, str]]:
     return maintype or "application", subtype or "octet-stream", params
 
 
-def build_message(email: OutboundEmail, *, sender: str) -> EmailMessage:
+def build_message(email: OutboundEmail, *, sender: str) -> Message:
     """multipart/mixed[alternative[text, html, text/calendar], invite.ics]: the shape
-    Outlook, Gmail and Apple Mail all recognise as an invitation."""
-    # A non-ASCII mailbox (allowed only with MAIL_SMTPUTF8) needs UTF-8 headers; smtplib
-    # then asks the server for SMTPUTF8.
-    message = EmailMessage(policy=SMTPUTF8 if needs_smtputf8(email.to_address) else SMTP)
+    Outlook, Gmail and Apple Mail all recognise as an invitation.
+
+    Built with the email package's classic classes, which take a third of the time of
+    EmailMessage (that parses every header it is given). A non-ASCII mailbox (allowed
+    only with MAIL_SMTPUTF8) needs raw UTF-8 headers, which only EmailMessage writes;
+    smtplib then asks the server for SMTPUTF8."""
+    if needs_smtputf8(email.to_address) or not email.reply_to.isascii():
+        return _international_message(email, sender=sender)
+    body = MIMEMultipart("alternative")
+    body.attach(MIMEText(email.text_body, "plain", _QUOTED_PRINTABLE_UTF8))
+    body.attach(MIMEText(email.html_body, "html", _QUOTED_PRINTABLE_UTF8))
+    files = []
+    for attachment in email.attachments:
+        maintype, subtype, params = _split_mimetype(attachment.mimetype)
+        if (maintype, subtype) == ("text", "calendar"):
+            params.setdefault("charset", "UTF-8")
+            body.attach(_base64_part(attachment.content, "text/calendar", **params))
+            maintype, subtype, params = "application", "ics", {}
+        part = _base64_part(attachment.content, f"{maintype}/{subtype}", **params)
+        filename = attachment.filename
+        part.add_header(
+            "Content-Disposition",
+            "attachment",
+            filename=filename if filename.isascii() else ("utf-8", "", filename),
+        )
+        files.append(part)
+    message = body
+    if files:
+        message = MIMEMultipart("mixed")
+        message.attach(body)
+        for part in files:
+            message.attach(part)
+    for part in message.walk():
+        if part is not message:
+            del part["MIME-Version"]  # said once, at the top
+    message["From"] = formataddr(parseaddr(sender), charset="utf-8")
+    message["To"] = email.to_address
+    if email.reply_to:
+        message["Reply-To"] = email.reply_to
+    subject = email.subject
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
+    message["Date"] = format_datetime(email.created_at)
+    message["Message-ID"] = email.message_id
+    message["Auto-Submitted"] = "auto-generated"
+    return message
+
+
+_QUOTED_PRINTABLE_UTF8 = Charset("utf-8")
+_QUOTED_PRINTABLE_UTF8.body_encoding = QP
+
+
+def _base64_part(content: bytes, mimetype: str, **params: str) -> Message:
+    maintype, subtype = mimetype.split("/", 1)
+    part = MIMEBase(maintype, subtype, **params)
+    part.set_payload(content)
+    encode_base64(part)
+    return part
+
+
+def _international_message(email: OutboundEmail, *, sender: str) -> EmailMessage:
+    """The same message with UTF-8 headers, for a mailbox with non-ASCII letters."""
+    message = EmailMessage(policy=SMTPUTF8)
     message["From"] = sender
     username, _, domain = email.to_address.rpartition("@")
     message["To"] = Address(username=username, domain=domain)
@@ -275,7 +339,7 @@ class _Transport:
         self.outbox = Path(app.instance_path) / "outbox"
         self.connection: smtplib.SMTP | None = None
 
-    def send(self, email: OutboundEmail, message: EmailMessage) -> None:
+    def send(self, email: OutboundEmail, message: Message) -> None:
         if not self.config.get("MAIL_SERVER"):
             self._write_eml(email, message)
             return
@@ -314,7 +378,7 @@ class _Transport:
             )
         return connection
 
-    def _write_eml(self, email: OutboundEmail, message: EmailMessage) -> None:
+    def _write_eml(self, email: OutboundEmail, message: Message) -> None:
         self.outbox.mkdir(parents=True, exist_ok=True)
         stamp = email.created_at.strftime("%Y%m%dT%H%M%S")
         kind = re.sub(r"[^a-z0-9_-]+", "-", email.kind.lower())
