@@ -486,7 +486,7 @@ def main() -> None:
                 parsed = parse_report(report.read_bytes())
                 parse_times.append(time.perf_counter() - began)
                 began = time.perf_counter()
-                match_frame(parsed.frame, review.registration_candidates(gathering))
+                match_frame(parsed.frame, review.registration_index(gathering))
                 match_times.append(time.perf_counter() - began)
                 del parsed
 

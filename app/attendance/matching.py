@@ -4,26 +4,42 @@ Rows are matched by email (case-insensitive), then by the Teams UPN (which is of
 work address), then by a normalised name. A name that fits several registrations is
 ambiguous and left for a person to settle. Each person's several join/leave rows are
 merged into one record; overlapping intervals (a laptop and a phone at once, or a row
-listed twice) count once. Everything is dictionary lookups, so 20,000 rows against
-10,000 registrations takes well under a second.
+listed twice) count once. Everything works on whole columns: each distinct address
+and name is folded once, the lookups are hash joins, and the merge sorts each
+person's intervals once.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
-from app.addresses import normalise_email
 from app.attendance.importers import AttendanceRow, rows_frame, texts
+from app.attendance.names import email_keys, fold_text, name_key, name_keys, normalise_name
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+
+__all__ = [
+    "PEOPLE_COLUMNS",
+    "Candidate",
+    "CandidateIndex",
+    "MatchStatus",
+    "MatchedBy",
+    "MergedAttendance",
+    "Reconciliation",
+    "fold_text",
+    "match_frame",
+    "merged_seconds",
+    "merged_seconds_frame",
+    "name_key",
+    "normalise_name",
+    "reconcile",
+]
 
 
 class Candidate(NamedTuple):
@@ -79,141 +95,46 @@ class Reconciliation:
         return [*self.matched, *self.ambiguous, *self.unmatched]
 
 
-# --- names ------------------------------------------------------------------------------
-
-_TITLES = frozenset(
-    {
-        *("dr", "doctor", "elder", "mr", "mrs", "ms", "mx", "miss", "prof", "professor"),
-        *("rev", "reverend", "chief", "sister", "father", "auntie", "uncle", "hon"),
-    }
-)
-_CREDENTIALS = frozenset(
-    {
-        *("md", "rn", "rpn", "lpn", "np", "rm", "phd", "mph", "msc", "bsc", "bsn", "msn"),
-        *("frcpc", "frcsc", "ccfp", "fcfp", "ibclc", "mba", "msw", "rsw", "ii", "iii"),
-    }
-)
-_SPECIAL_LETTERS = str.maketrans(
-    {
-        "ø": "o",
-        "Ø": "o",
-        "ł": "l",
-        "Ł": "l",
-        "ß": "ss",
-        "æ": "ae",
-        "Æ": "ae",
-        "œ": "oe",
-        "Œ": "oe",
-        "đ": "d",
-        "Đ": "d",
-        "ð": "d",
-        "þ": "th",
-        "ı": "i",
-    }
-)
-_BRACKETED = re.compile(r"[(\[{][^)\]}]*[)\]}]?")
-_SUFFIX_SEPARATOR = re.compile(r"\s+(?:[-|–—]|//)\s+.*$")
-_PRONOUNS = re.compile(
-    r"\b(?:she|he|they|ze|xe|ey|it)\s*/\s*(?:she|he|they|ze|xe|her|him|them|hir|zir|xem|em|hers|his|theirs)"
-    r"(?:\s*/\s*\w+)?\b",
-    re.IGNORECASE,
-)
-_APOSTROPHES = re.compile(r"['’‘`´ʼ]")
-_NON_LETTERS = re.compile(r"[^\w\s]|_")
-
-
-# The combining marks that Latin letters decompose into (U+034F, which does not
-# combine, aside); other scripts' marks are checked one character at a time.
-_LATIN_MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]")
-
-
-def _strip_accents(text: str) -> str:
-    if text.isascii():
-        return text
-    text = unicodedata.normalize("NFKD", text.translate(_SPECIAL_LETTERS))
-    plain = _LATIN_MARKS.sub("", text)
-    if plain.isascii():
-        return plain
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
-
-
-def fold_text(text: str) -> str:
-    """Lower-case, accent-free, apostrophe-free text, for searching."""
-    return _APOSTROPHES.sub("", _strip_accents(text).casefold())
-
-
-def _tokens(part: str) -> list[str]:
-    part = _APOSTROPHES.sub("", part)
-    return _NON_LETTERS.sub(" ", part.replace("-", " ")).split()
-
-
-def _drop_trailing_credentials(tokens: list[str]) -> list[str]:
-    while len(tokens) > 2 and tokens[-1] in _CREDENTIALS:
-        tokens = tokens[:-1]
-    return tokens
-
-
-def normalise_name(name: str) -> str:
-    """Fold a display name to ``first last`` form for comparison.
-
-    "Dr. Émilie Côté (she/her)", "Côté, Émilie (Island Health)" and "emilie cote"
-    all become "emilie cote".
-    """
-    text = _strip_accents(name).casefold()
-    text = _BRACKETED.sub(" ", text)
-    text = _PRONOUNS.sub(" ", text)
-    text = _SUFFIX_SEPARATOR.sub("", text)
-    if "," in text:
-        last, _, first = text.partition(",")
-        first_tokens, last_tokens = _tokens(first), _tokens(last)
-        if all(token in _CREDENTIALS for token in first_tokens):
-            tokens = last_tokens
-        else:
-            tokens = first_tokens + last_tokens
-    else:
-        tokens = _tokens(text)
-    while len(tokens) > 1 and tokens[0] in _TITLES:
-        tokens = tokens[1:]
-    return " ".join(_drop_trailing_credentials(tokens))
-
-
-_PLAIN_NAME = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*")
-
-
-def name_key(name: str) -> str:
-    """Order-free name key, so "Nguyen Thi" and "Thi Nguyen" meet."""
-    plain = name.strip()
-    if _PLAIN_NAME.fullmatch(plain):
-        tokens = plain.lower().split()
-        if tokens[0] not in _TITLES and tokens[-1] not in _CREDENTIALS:
-            return " ".join(sorted(tokens))
-    return " ".join(sorted(normalise_name(name).split()))
-
-
 # --- matching ---------------------------------------------------------------------------
 
 
-def email_keys(values: Iterable[str]) -> pd.Series:
-    """:func:`~app.addresses.normalise_email` for a whole column."""
-    return texts(list(map(normalise_email, values)))
+class _ByKey:
+    """Registrations grouped by one key (folded email or name key): for each distinct
+    key, how many registrations have it, the first of them, and all their ids
+    (``"8,10"``) when there are several. Blank keys match nothing."""
 
+    def __init__(self, keys: list[str], ids: np.ndarray) -> None:
+        import numpy as np
+        import pandas as pd
 
-def _index(keys: pd.Series, ids: list[int]) -> pd.DataFrame:
-    """Registrations by one key: the first id, how many share the key, and all their
-    ids (``"8,10"``), indexed by key."""
-    import pandas as pd
+        codes, uniques = pd.factorize(np.asarray(keys, dtype=object))
+        uniques = np.asarray(uniques, dtype=object)
+        blank = np.flatnonzero(uniques == "")
+        if len(blank):
+            keep = codes != blank[0]
+            codes, ids = codes[keep], ids[keep]
+            uniques[blank[0]] = None
+        if not pd.Index(ids).is_unique:
+            pairs = pd.DataFrame({"code": codes, "id": ids}).drop_duplicates()
+            codes, ids = pairs["code"].to_numpy(), pairs["id"].to_numpy()
+        size = len(uniques)
+        self.keys = pd.Index(uniques, dtype=object)
+        self.count = np.bincount(codes, minlength=size)
+        present, first_at = np.unique(codes, return_index=True)
+        self.first = np.zeros(size, dtype="int64")
+        self.first[present] = ids[first_at]
+        self.several: dict[int, str] = {}
+        shared = np.flatnonzero(self.count > 1)
+        if len(shared):
+            lists: dict[int, list[str]] = {}
+            among = np.isin(codes, shared)
+            for code, id_ in zip(codes[among].tolist(), ids[among].tolist(), strict=True):
+                lists.setdefault(code, []).append(str(id_))
+            self.several = {code: ",".join(values) for code, values in lists.items()}
 
-    frame = pd.DataFrame({"key": keys, "id": pd.Series(ids, dtype="int64")})
-    frame = frame[(frame["key"] != "").to_numpy()].drop_duplicates()
-    grouped = frame.groupby("key", sort=False)["id"]
-    index = pd.DataFrame({"first": grouped.first(), "count": grouped.size()})
-    index["ids"] = texts(list(map(str, index["first"])), index=index.index)
-    shared = (index["count"] > 1).to_numpy()
-    if shared.any():
-        many = frame[frame["key"].isin(index.index[shared]).to_numpy()]
-        lists = many.groupby("key", sort=False)["id"].agg(lambda ids: ",".join(map(str, ids)))
-        index.loc[shared, "ids"] = lists.reindex(index.index[shared]).to_numpy()
-    return index
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        """Each key's position (-1 when no registration has it)."""
+        return self.keys.get_indexer(keys)
 
 
 class CandidateIndex:
@@ -224,8 +145,22 @@ class CandidateIndex:
         ids, names, emails = (
             (list(column) for column in zip(*listed, strict=True)) if listed else ([], [], [])
         )
-        self.by_email = _index(email_keys(emails), ids)
-        self.by_name = _index(texts(list(map(name_key, names))), ids)
+        self._build(ids, names, emails)
+
+    @classmethod
+    def from_columns(
+        cls, ids: Sequence[int], names: Sequence[str], emails: Sequence[str]
+    ) -> CandidateIndex:
+        index = cls.__new__(cls)
+        index._build(ids, names, emails)
+        return index
+
+    def _build(self, ids: Sequence[int], names: Sequence[str], emails: Sequence[str]) -> None:
+        import numpy as np
+
+        id_array = np.asarray(ids, dtype="int64")
+        self.by_email = _ByKey(email_keys(emails), id_array)
+        self.by_name = _ByKey(name_keys(names), id_array)
 
 
 _STATUS_ORDER = {MatchStatus.MATCHED: 0, MatchStatus.AMBIGUOUS: 1, MatchStatus.UNMATCHED: 2}
@@ -245,62 +180,106 @@ PEOPLE_COLUMNS = (
 )
 
 
-def _identities(rows: pd.DataFrame, index: CandidateIndex) -> pd.DataFrame:
-    """Match each distinct (name, email, UPN) by joining it to the registrations: on
-    email first, then on the UPN (often a work address), then on the name key; and
-    give each the key of the person it belongs to."""
+def _folded(column: pd.Series, fold) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's code and each distinct value folded (once per value)."""
     import numpy as np
     import pandas as pd
 
-    ident = rows.loc[:, ["line", "name", "email", "upn"]].reset_index(drop=True)
-    size = len(ident)
-    emails = email_keys(ident["email"]).to_numpy()
-    upns = email_keys(ident["upn"]).to_numpy()
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
+    return codes, np.asarray(fold(list(uniques)), dtype=object)
+
+
+@dataclass(slots=True)
+class _Identities:
+    """The distinct (name, email, UPN) of a report, matched: one entry per identity."""
+
+    key: np.ndarray
+    status: np.ndarray
+    how: np.ndarray
+    first: np.ndarray
+    ids: np.ndarray
+
+
+def _match_identities(
+    rows: pd.DataFrame, index: CandidateIndex
+) -> tuple[np.ndarray, np.ndarray, _Identities]:
+    """Match each distinct (name, email, UPN) by joining it to the registrations: on
+    email first, then on the UPN (often a work address), then on the name key; and
+    give each the key of the person it belongs to. Returns each row's identity, each
+    identity's first row and the identities."""
+    import numpy as np
+    import pandas as pd
+
+    name_code, names = pd.factorize(rows["name"].to_numpy(dtype=object), use_na_sentinel=False)
+    email_code, email_of = _folded(rows["email"], email_keys)
+    upn_code, upn_of = _folded(rows["upn"], email_keys)
+    combined = (name_code * len(email_of) + email_code) * len(upn_of) + upn_code
+    identity = pd.factorize(combined)[0]
+    first_row = np.unique(identity, return_index=True)[1]
+    emails = email_of[email_code[first_row]]
+    upns = upn_of[upn_code[first_row]]
+    size = len(first_row)
     count = np.zeros(size, dtype="int64")
     first = np.zeros(size, dtype="int64")
-    ids = np.full(size, "", dtype=object)
+    at = np.full(size, -1, dtype="int64")
     how = np.full(size, None, dtype=object)
 
-    def join(keys: np.ndarray, by: pd.DataFrame, label: MatchedBy) -> None:
-        at = by.index.get_indexer(keys)
-        hit = (count == 0) & (at >= 0)
-        if hit.any():
-            count[hit] = by["count"].to_numpy()[at[hit]]
-            first[hit] = by["first"].to_numpy()[at[hit]]
-            ids[hit] = by["ids"].to_numpy()[at[hit]]
-            how[hit] = label.value
+    def join(keys: np.ndarray, by: _ByKey, label: MatchedBy) -> np.ndarray:
+        found = by.find(keys)
+        hit = (count == 0) & (found >= 0)
+        count[hit] = by.count[found[hit]]
+        first[hit] = by.first[found[hit]]
+        at[hit] = found[hit]
+        how[hit] = label.value
+        return hit
 
-    join(emails, index.by_email, MatchedBy.EMAIL)
-    join(upns, index.by_email, MatchedBy.UPN)
-    names = np.full(size, "", dtype=object)
+    by_email = join(emails, index.by_email, MatchedBy.EMAIL)
+    by_upn = join(upns, index.by_email, MatchedBy.UPN)
     needs_name = (count == 0) | ((count > 1) & (emails == ""))
+    name_of = np.full(size, "", dtype=object)
     if needs_name.any():
-        names[needs_name] = list(map(name_key, ident["name"].to_numpy()[needs_name]))
-    join(names, index.by_name, MatchedBy.NAME)
+        wanted, distinct = pd.factorize(names[name_code[first_row[needs_name]]])
+        name_of[needs_name] = np.asarray(name_keys(list(distinct)), dtype=object)[wanted]
+    by_name = join(name_of, index.by_name, MatchedBy.NAME)
 
     matched, ambiguous = count == 1, count > 1
     status = np.full(size, MatchStatus.UNMATCHED.value, dtype=object)
     status[matched] = MatchStatus.MATCHED.value
     status[ambiguous] = MatchStatus.AMBIGUOUS.value
+    ids = np.full(size, "", dtype=object)
+    for hit, by in ((by_email, index.by_email), (by_upn, index.by_email), (by_name, index.by_name)):
+        several = np.flatnonzero(hit & ambiguous)
+        ids[several] = [by.several[int(code)] for code in at[several]]
     key = np.full(size, "", dtype=object)
-    key[matched] = "r:" + first[matched].astype(str).astype(object)
-    own = np.where(emails != "", emails, names)
-    key[ambiguous] = "a:" + ids[ambiguous] + ":" + own[ambiguous]
+    key[matched] = [f"r:{number}" for number in first[matched].tolist()]
+    own = np.where(emails != "", emails, name_of)
+    key[ambiguous] = [
+        f"a:{several}:{mine}" for several, mine in zip(ids[ambiguous], own[ambiguous], strict=True)
+    ]
     unmatched = ~matched & ~ambiguous
-    lines = ident["line"].to_numpy()
-    fallback = np.where(emails != "", emails, np.where(upns != "", upns, names))
-    blank = unmatched & (fallback == "")
-    fallback[blank] = ["line" + str(line) for line in lines[blank]]
-    key[unmatched] = "u:" + fallback[unmatched]
-    for column, values in (
-        ("key", key),
-        ("status", status),
-        ("how", how),
-        ("ids", ids),
-    ):
-        ident[column] = texts(values) if column != "how" else pd.Series(values, dtype=object)
-    ident["first_id"] = first
-    return ident
+    fallback = np.where(emails != "", emails, np.where(upns != "", upns, name_of))
+    blank = np.flatnonzero(unmatched & (fallback == ""))
+    lines = rows["line"].to_numpy()[first_row[blank]]
+    fallback[blank] = [f"line{line}" for line in lines.tolist()]
+    key[unmatched] = [f"u:{value}" for value in fallback[unmatched]]
+    return identity, first_row, _Identities(key, status, how, first, ids)
+
+
+def _span(values: np.ndarray, person: np.ndarray, count: int, *, latest: bool) -> np.ndarray:
+    """Each person's earliest (or latest) time; NaT where the person has none."""
+    import numpy as np
+
+    ticks = values.astype("datetime64[us]").view("int64").copy()
+    never = np.iinfo("int64").min  # NaT, below every time: right for the latest
+    if latest:
+        best = np.full(count, never, dtype="int64")
+        np.maximum.at(best, person, ticks)
+    else:
+        ticks[ticks == never] = np.iinfo("int64").max
+        best = np.full(count, np.iinfo("int64").max, dtype="int64")
+        np.minimum.at(best, person, ticks)
+        best[best == np.iinfo("int64").max] = never
+    return best.view("datetime64[us]").astype(values.dtype)
 
 
 def match_frame(
@@ -320,80 +299,83 @@ def match_frame(
     rows = rows.reset_index(drop=True)
     if rows.empty:
         return pd.DataFrame(columns=[*PEOPLE_COLUMNS, *(["lines"] if with_lines else [])])
-    identity = rows.groupby(["name", "email", "upn"], sort=False).ngroup().to_numpy()
-    seen = ~pd.Series(identity).duplicated().to_numpy()
-    ident = _identities(rows[seen], index)
-    row_ident = ident.iloc[identity]
-    person, keys = pd.factorize(row_ident["key"].to_numpy())
+    identity, _, ident = _match_identities(rows, index)
+    person, keys = pd.factorize(ident.key[identity])
     count = len(keys)
     first_row = np.unique(person, return_index=True)[1]
     last_row = len(person) - 1 - np.unique(person[::-1], return_index=True)[1]
-    how_by_row = row_ident["how"].to_numpy()
-    firsts = row_ident.iloc[first_row]
-    rows = rows.assign(person=person)
-    by_person = rows.groupby("person", sort=True)
+    first_identity = identity[first_row]
+    how_by_row = ident.how[identity]
 
     people = pd.DataFrame({"key": texts(keys)})
-    status = firsts["status"].to_numpy()
+    status = ident.status[first_identity]
     people["status"] = texts(status)
-    people["name"] = texts(rows["name"].to_numpy()[first_row])
+    people["name"] = texts(rows["name"].to_numpy(dtype=object)[first_row])
     for column in ("email", "upn"):
-        values = rows[column].to_numpy()
+        values = rows[column].to_numpy(dtype=object)
         filled = np.flatnonzero(values != "")
         who, at = np.unique(person[filled], return_index=True)
         chosen = np.full(count, "", dtype=object)
         chosen[who] = values[filled[at]]
         people[column] = texts(chosen)
-    people["seconds"] = merged_seconds_frame(rows)
-    people["first_join"] = by_person["join"].min().to_numpy()
-    people["last_leave"] = by_person["leave"].max().to_numpy()
+    joins = rows["join"].to_numpy()
+    leaves = rows["leave"].to_numpy()
+    seconds = rows["seconds"].to_numpy(dtype="int64")
+    people["seconds"] = merged_seconds_by_person(person, joins, leaves, seconds, count)
+    people["first_join"] = _span(joins, person, count, latest=False)
+    people["last_leave"] = _span(leaves, person, count, latest=True)
     people["rows"] = np.bincount(person, minlength=count)
     matched = status == MatchStatus.MATCHED.value
-    registration = pd.array(firsts["first_id"].to_numpy(), dtype="Int64")
+    registration = pd.array(ident.first[first_identity], dtype="Int64")
     registration[~matched] = pd.NA
     people["registration_id"] = registration
-    how = firsts["how"].to_numpy(dtype=object, copy=True)
+    how = ident.how[first_identity].copy()
     how[matched] = how_by_row[last_row][matched]
     emailed = np.zeros(count, dtype=bool)
-    emailed[np.unique(person[how_by_row == MatchedBy.EMAIL.value])] = True
+    emailed[person[how_by_row == MatchedBy.EMAIL.value]] = True
     how[matched & emailed] = MatchedBy.EMAIL.value
     people["matched_by"] = pd.Series(how, dtype=object)
     ambiguous = status == MatchStatus.AMBIGUOUS.value
-    people["candidate_ids"] = texts(np.where(ambiguous, firsts["ids"].to_numpy(dtype=object), ""))
+    people["candidate_ids"] = texts(np.where(ambiguous, ident.ids[first_identity], ""))
     if with_lines:
         order = np.argsort(person, kind="stable")
         ends = np.cumsum(np.bincount(person, minlength=count))[:-1]
         lines = rows["line"].to_numpy()[order]
         people["lines"] = pd.Series([part.tolist() for part in np.split(lines, ends)], dtype=object)
-    order = people["status"].map(_STATUS_ORDER).to_numpy()
-    return people.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    rank = np.select([matched, ambiguous], [0, 1], 2)
+    return people.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
 
 
-def merged_seconds_frame(rows: pd.DataFrame) -> np.ndarray:
-    """Each person's time (rows carry a ``person`` code 0..n-1), overlaps counted once.
+def merged_seconds_by_person(
+    person: np.ndarray, joins: np.ndarray, leaves: np.ndarray, seconds: np.ndarray, count: int
+) -> np.ndarray:
+    """Each person's time (``person`` codes 0..count-1 for each row), overlaps counted once.
 
     The report's own durations are kept (Zoom rounds each row up to a minute) and
     only the overlap between intervals is taken off, so rows that do not overlap add
-    up exactly as the report shows them. The intervals are sorted per person by join
-    and leave, and each one's overlap is what it shares with the latest leave before it.
+    up exactly as the report shows them. The intervals are sorted by person, join and
+    leave; each one's overlap is what it shares with the latest leave before it (a
+    running maximum per person, taken over the whole column at once by ranking the
+    leaves and offsetting each person's ranks past the one before).
     """
     import numpy as np
-    import pandas as pd
 
-    count = int(rows["person"].max()) + 1 if len(rows) else 0
-    person = rows["person"].to_numpy()
-    seconds = rows["seconds"].to_numpy(dtype="int64")
+    seconds = np.asarray(seconds, dtype="int64")
     total = np.bincount(person, weights=seconds, minlength=count).astype("int64")
     longest = np.zeros(count, dtype="int64")
     np.maximum.at(longest, person, seconds)
-    timed = rows["join"].notna().to_numpy() & rows["leave"].notna().to_numpy()
+    start = joins.astype("datetime64[us]")
+    end = leaves.astype("datetime64[us]")
+    timed = ~np.isnat(start) & ~np.isnat(end)
     if timed.sum() > 1:
         who = person[timed]
-        start = rows["join"].to_numpy()[timed].astype("datetime64[us]").astype("int64")
-        end = rows["leave"].to_numpy()[timed].astype("datetime64[us]").astype("int64")
+        start = start[timed].view("int64")
+        end = end[timed].view("int64")
         order = np.lexsort((end, start, who))
         who, start, end = who[order], start[order], end[order]
-        latest = pd.Series(end).groupby(who).cummax().to_numpy()
+        distinct, rank = np.unique(end, return_inverse=True)
+        width = len(distinct)
+        latest = distinct[np.maximum.accumulate(who * width + rank) - who * width]
         before = np.empty_like(latest)
         before[1:] = latest[:-1]
         same = np.zeros(len(who), dtype=bool)
@@ -403,6 +385,18 @@ def merged_seconds_frame(rows: pd.DataFrame) -> np.ndarray:
         shared = np.sign(shared) * (np.abs(shared) // 1_000_000)
         total = total - np.bincount(who, weights=shared, minlength=count).astype("int64")
     return np.maximum(total, longest)
+
+
+def merged_seconds_frame(rows: pd.DataFrame) -> np.ndarray:
+    """:func:`merged_seconds_by_person` for a frame of rows with a ``person`` code."""
+    count = int(rows["person"].max()) + 1 if len(rows) else 0
+    return merged_seconds_by_person(
+        rows["person"].to_numpy(),
+        rows["join"].to_numpy(),
+        rows["leave"].to_numpy(),
+        rows["seconds"].to_numpy(dtype="int64"),
+        count,
+    )
 
 
 def merged_seconds(rows: Sequence[AttendanceRow]) -> int:

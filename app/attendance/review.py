@@ -29,7 +29,7 @@ from app.attendance.importers import (
     parse_report,
     texts,
 )
-from app.attendance.matching import Candidate, MatchStatus, match_frame
+from app.attendance.matching import CandidateIndex, MatchStatus, match_frame
 from app.attendance.records import RecordEntry, merge_entries, save_records
 from app.attendance.services import AttendanceError, check_item, walk_in_key
 from app.extensions import db
@@ -91,15 +91,17 @@ class ImportSummary:
 # --- reading an upload ------------------------------------------------------------------
 
 
-def registration_candidates(gathering: Gathering) -> list[Candidate]:
-    """Every registration of the gathering, cancelled ones too: people who cancelled
-    sometimes come anyway, and their presence should be recognised."""
-    rows = db.session.execute(
+def registration_index(gathering: Gathering) -> CandidateIndex:
+    """Every registration of the gathering, cancelled ones too (people who cancelled
+    sometimes come anyway, and their presence should be recognised), indexed for
+    matching: three columns read in one query, no ORM objects."""
+    rows = db.session.connection().execute(
         select(Registration.id, Registration.name, Registration.email).where(
             Registration.gathering_id == gathering.id
         )
     )
-    return [Candidate(*row) for row in rows]
+    ids, names, emails = list(zip(*rows, strict=True)) or ((), (), ())
+    return CandidateIndex.from_columns(ids, names, emails)
 
 
 def _local_day(moment: datetime, timezone: str) -> date:
@@ -179,7 +181,7 @@ def _read(batch: ImportBatch, data: bytes, *, max_bytes: int) -> pd.DataFrame:
         max_bytes=max_bytes,
         date_order=batch.date_order if batch.date_order in ("mdy", "dmy") else "auto",
     )
-    people = match_frame(report.frame, registration_candidates(gathering))
+    people = match_frame(report.frame, registration_index(gathering))
     zone = ZoneInfo(gathering.timezone)
     earliest, latest = people["first_join"].min(), people["last_leave"].max()
     for column in ("first_join", "last_leave"):

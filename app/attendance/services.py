@@ -6,9 +6,16 @@ Who counts as attended is defined in app.facts.rules, from the records written b
 
 from __future__ import annotations
 
-from app.addresses import normalise_email
-from app.attendance.matching import name_key
+from app.attendance.names import walk_in_key
 from app.models import AgendaItem, Gathering
+
+__all__ = [
+    "MAX_THRESHOLD_MINUTES",
+    "AttendanceError",
+    "check_item",
+    "set_attendance_threshold",
+    "walk_in_key",
+]
 
 MAX_THRESHOLD_MINUTES = 600
 
@@ -26,7 +33,3 @@ def set_attendance_threshold(gathering: Gathering, minutes: int) -> None:
 def check_item(gathering: Gathering, item: AgendaItem | None) -> None:
     if item is not None and item.gathering_id != gathering.id:
         raise AttendanceError("That agenda item belongs to another gathering.")
-
-
-def walk_in_key(name: str, email: str) -> str:
-    return normalise_email(email) or name_key(name) or name.strip().casefold()
