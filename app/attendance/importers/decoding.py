@@ -74,7 +74,7 @@ def decode_report(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[s
             f"The file is not valid {encoding.upper().removesuffix('-SIG')} text.",
             line=line,
         ) from None
-    bad = _first_control_char_line(text)
+    bad = _first_control_char_line(text, body if encoding in ("utf-8", "cp1252") else None)
     if bad is not None:
         raise AttendanceFileError(
             Problem.BINARY, "The file contains binary data, not a CSV report.", line=bad
@@ -104,7 +104,17 @@ def _sniff_bomless(data: bytes) -> str:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _first_control_char_line(text: str) -> int | None:
+# Every byte but the control characters _CONTROL finds, which in UTF-8 and cp1252 are
+# those same single bytes: deleting these from a file's bytes leaves its control
+# characters, far faster than searching its text.
+_NOT_CONTROL = bytes(
+    byte for byte in range(256) if not (byte < 0x20 and byte not in b"\t\n\r") and byte != 0x7F
+)
+
+
+def _first_control_char_line(text: str, data: bytes | None = None) -> int | None:
+    if data is not None and not data.translate(None, _NOT_CONTROL):
+        return None
     match = _CONTROL.search(text)
     if match is None:
         return None

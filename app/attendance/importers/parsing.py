@@ -42,6 +42,7 @@ from app.cleaning import one_line
 from app.gc_pause import gc_paused
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 
@@ -352,6 +353,14 @@ def texts(values, index=None) -> pd.Series:
     return pd.Series(array, index=index, dtype=object)
 
 
+def _objects(values: list[str]) -> np.ndarray:
+    import numpy as np
+
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
 def _frame_from_columns(
     lines: list[int],
     columns: dict[str, list[str]],
@@ -361,23 +370,19 @@ def _frame_from_columns(
     """The rows as a frame: times and durations are parsed a column at a time, and the
     checks (empty join, no leave or duration, leave before join) name the first line
     that fails them."""
+    import numpy as np
     import pandas as pd
 
     blank = [""] * len(lines)
-    frame = pd.DataFrame(
-        {
-            "line": pd.Series(lines, dtype="int64"),
-            **{key: texts(columns.get(key, blank)) for key in ("name", "email", "upn")},
-            **{f"{key}_text": texts(columns[key]) for key in _TEXT_FIELDS if key in columns},
-        }
-    )
-    frame = frame[(frame["name"] != "") | (frame["email"] != "") | (frame["upn"] != "")]
-    if frame.empty:
+    people = {key: _objects(columns.get(key, blank)) for key in ("name", "email", "upn")}
+    named = (people["name"] != "") | (people["email"] != "") | (people["upn"] != "")
+    if not named.any():
         return rows_frame([])
-    frame = frame.reset_index(drop=True)
-    cells = {key: frame.pop(f"{key}_text") for key in _TEXT_FIELDS if key in columns}
-    line = frame["line"]
-    missing = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    if not named.all():
+        people = {key: values[named] for key, values in people.items()}
+    line = np.asarray(lines, dtype="int64")[named]
+    cells = {key: _objects(columns[key])[named] for key in _TEXT_FIELDS if key in columns}
+    missing = np.full(len(line), np.datetime64("NaT"), dtype="datetime64[s]")
     joins = (
         parse_time_column(cells["join"], line, parse_time, "join") if "join" in cells else missing
     )
@@ -386,49 +391,58 @@ def _frame_from_columns(
         if "leave" in cells
         else missing
     )
-    if "join" in cells and joins.isna().any():
-        raise AttendanceFileError(
-            Problem.BAD_TIME, "the join time is empty.", line=int(line[joins.isna().idxmax()])
-        )
+    no_join, no_leave = np.isnat(joins), np.isnat(leaves)
+    if "join" in cells and no_join.any():
+        at = int(np.argmax(no_join))
+        raise AttendanceFileError(Problem.BAD_TIME, "the join time is empty.", line=int(line[at]))
     if "duration" in cells:
         durations = parse_duration_column(cells["duration"], line)
     else:
-        durations = pd.Series(float("nan"), index=frame.index)
+        durations = np.full(len(line), np.nan)
 
-    no_span = durations.isna() & (joins.isna() | leaves.isna())
-    backwards = joins.notna() & leaves.notna() & (leaves < joins)
+    no_duration = np.isnan(durations)
+    no_span = no_duration & (no_join | no_leave)
+    backwards = ~no_join & ~no_leave & (leaves < joins)
     failing = no_span | backwards
     if failing.any():
-        at = failing.idxmax()
+        at = int(np.argmax(failing))
         message = (
             "neither a leave time nor a duration is given."
             if no_span[at]
             else "the leave time is before the join time."
         )
         raise AttendanceFileError(Problem.BAD_TIME, message, line=int(line[at]))
-    spans = (leaves - joins).dt.total_seconds().fillna(0).astype("int64")
-    seconds = durations.fillna(spans).astype("int64").clip(lower=0)
-    fill = joins.notna() & leaves.isna() & durations.notna()
+    spans = np.where(no_join | no_leave, 0, (leaves - joins).astype("int64"))
+    seconds = np.where(no_duration, spans, durations).astype("int64").clip(min=0)
+    fill = ~no_join & no_leave & ~no_duration
     if fill.any():
-        leaves = leaves.where(~fill, joins + pd.to_timedelta(durations, unit="s"))
+        leaves = leaves.copy()
+        leaves[fill] = joins[fill] + durations[fill].astype("timedelta64[s]")
 
     if upns:
-        frame["upn"] = texts(
+        people["upn"] = _objects(
             [
                 upn or upns.get((name, email.casefold()), "")
                 for name, email, upn in zip(
-                    frame["name"], frame["email"], frame["upn"], strict=True
+                    people["name"], people["email"], people["upn"], strict=True
                 )
             ]
         )
-    frame["join"] = joins
-    frame["leave"] = leaves
-    frame["seconds"] = seconds
     if "guest" in cells:
-        frame["guest"] = [value.casefold() in _TRUE for value in cells["guest"]]
+        codes, distinct = pd.factorize(cells["guest"])
+        guest = np.array([value.casefold() in _TRUE for value in distinct], dtype=bool)[codes]
     else:
-        frame["guest"] = False
-    return frame
+        guest = np.zeros(len(line), dtype=bool)
+    return pd.DataFrame(
+        {
+            "line": line,
+            **{key: pd.Series(values, dtype=object) for key, values in people.items()},
+            "join": joins,
+            "leave": leaves,
+            "seconds": seconds,
+            "guest": guest,
+        }
+    )
 
 
 def _rows_from_events(table: Table, parse_time: TimeParser) -> list[AttendanceRow]:

@@ -18,21 +18,38 @@ ReportFormat = Literal["zoom", "teams"]
 HEADER_SCAN_LINES = 200
 # Cells that name a person are cleaned as single-line text (app.cleaning); others stripped.
 PEOPLE_COLUMNS = frozenset({"name", "email", "upn"})
-_UNCLEAN = re.compile(r"[\x00-\x1f\x7f]|  ")
+
+
+# Joins a column's cells into one text that app.cleaning cleans in one go (a private-use
+# character: no cleaning step changes it or merges it with its neighbours).
+_CELL_BREAK = "\ue000"
+# What app.cleaning.one_line changes besides the ends: control characters and line
+# breaks (C0 as single bytes, found by deleting every other byte; C1, U+2028 and U+2029
+# by a search), runs of spaces, and text not in NFC.
+_NOT_C0 = bytes(byte for byte in range(256) if byte >= 0x20 and byte != 0x7F)
+_OTHER_BREAKS = re.compile("[\x80-\x9f\u2028\u2029]")
+
+
+def _only_ends_to_clean(text: str) -> bool:
+    if "  " in text or text.encode("utf-8", "surrogatepass").translate(None, _NOT_C0):
+        return False
+    return text.isascii() or (
+        unicodedata.is_normalized("NFC", text) and not _OTHER_BREAKS.search(text)
+    )
 
 
 def clean_people(values: Iterable[str]) -> list[str]:
-    """``app.cleaning.one_line`` for a column of people's cells. Plain ASCII cells with
-    no control character or double space only need stripping, and a whole column is
-    checked for that with one search, so a clean 20,000-row column costs one pass."""
+    """``app.cleaning.one_line`` for a column of people's cells, cleaned joined into
+    one text, which gives each cell exactly what cleaning it alone gives; a column
+    whose cells only need stripping (nearly all) is found with a few whole-text
+    checks."""
     values = list(values)
-    joined = "|".join(values)
-    if joined.isascii() and not _UNCLEAN.search(joined):
+    if _only_ends_to_clean("|".join(values)):
         return list(map(str.strip, values))
-    return [
-        one_line(value) if not value.isascii() or _UNCLEAN.search(value) else value.strip()
-        for value in values
-    ]
+    joined = _CELL_BREAK.join(values)
+    if joined.count(_CELL_BREAK) != len(values) - 1:
+        return list(map(one_line, values))
+    return list(map(str.strip, one_line(joined).split(_CELL_BREAK)))
 
 
 def fold(text: str) -> str:
@@ -131,6 +148,8 @@ def choose_delimiter(text: str) -> str:
             break
     head = text[:end]
     for delimiter in ("\t", ",", ";"):
+        if delimiter not in head:
+            continue  # every record would be one cell, and a heading row has several
         for record in read_records(head, delimiter):
             if is_participant_header(map_header(record.cells)):
                 return delimiter
@@ -250,7 +269,8 @@ def read_single_table(
         warnings.simplefilter("error", pd.errors.ParserWarning)
         try:
             frame = pd.read_csv(
-                io.StringIO(body),
+                io.BytesIO(body.encode()),
+                encoding="utf-8",
                 sep=delimiter,
                 header=None,
                 names=range(width),

@@ -334,43 +334,44 @@ def column_format(value: str, order: Literal["mdy", "dmy", "ymd"]) -> str | None
 
 
 def parse_time_column(
-    values: pd.Series, lines: pd.Series, parser: TimeParser, label: str
-) -> pd.Series:
-    """Parse a column of timestamps ("" stays NaT) into naive datetime64 values.
+    values: np.ndarray, lines: np.ndarray, parser: TimeParser, label: str
+) -> np.ndarray:
+    """Parse a column of timestamps ("" stays NaT) into naive datetime64[s] values.
 
     The whole column is read with one strptime format guessed from its first value;
     values that format does not fit go one distinct value at a time through
     ``parser``, which accepts everything the report formats write and raises, naming
     the first line that shows a bad value.
     """
+    import numpy as np
     import pandas as pd
 
     filled = values != ""
+    parsed = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
     first = values[filled]
-    sample = first.iloc[0] if len(first) else ""
+    sample = first[0] if len(first) else ""
     fmt = column_format(sample, parser.order) if sample else None
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
     if fmt is not None:
         parsed[filled] = _fixed_width(first, sample, parser.order)
-        left = filled & parsed.isna()
+        left = filled & np.isnat(parsed)
         if left.any():
-            parsed[left] = pd.to_datetime(values[left], format=fmt, errors="coerce")
-    left = filled & parsed.isna()
+            found = pd.to_datetime(pd.Series(values[left]), format=fmt, errors="coerce")
+            parsed[left] = found.to_numpy(dtype="datetime64[s]")
+    left = filled & np.isnat(parsed)
     if left.any():
         pending = values[left]
         fixed: dict[str, datetime] = {}
-        for value in pending.unique():
+        for value in pd.unique(pending):
             try:
                 fixed[value] = parser(value, 0, label)
             except AttendanceFileError as error:
-                line = int(lines[left][pending == value].iloc[0])
+                line = int(lines[left][pending == value][0])
                 raise AttendanceFileError(error.problem, error.detail, line=line) from None
-        parsed = parsed.copy()
-        parsed[left] = pd.to_datetime(pending.map(fixed))
-    years = parsed.dt.year
-    wrong = (years < FIRST_YEAR) | (years > LAST_YEAR)
+        parsed[left] = np.array([fixed[value] for value in pending], dtype="datetime64[s]")
+    years = parsed.astype("datetime64[Y]").astype("int64") + 1970
+    wrong = ~np.isnat(parsed) & ((years < FIRST_YEAR) | (years > LAST_YEAR))
     if wrong.any():
-        at = wrong.idxmax()
+        at = int(np.argmax(wrong))
         parser(values[at], int(lines[at]), label)
     return parsed
 
@@ -441,22 +442,24 @@ def _fixed_width(values: pd.Series, sample: str, order: str) -> np.ndarray:
     return result
 
 
-def parse_duration_column(values: pd.Series, lines: pd.Series) -> pd.Series:
-    """Seconds for a column of durations (NaN where the cell is empty): whole minutes
-    are converted at once, other spellings one distinct value at a time."""
+def parse_duration_column(values: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """Seconds for a column of durations (NaN where the cell is empty), each distinct
+    value read once: whole minutes at once, other spellings by :func:`parse_duration`,
+    which names the first line with a bad value."""
+    import numpy as np
     import pandas as pd
 
-    whole = values.str.isdigit()
-    seconds = pd.to_numeric(values.where(whole, ""), errors="coerce") * 60
-    left = (values != "") & seconds.isna()
-    if left.any():
-        pending = values[left]
-        known: dict[str, int] = {}
-        for value in pending.unique():
+    codes, distinct = pd.factorize(values)
+    seconds = np.empty(len(distinct), dtype="float64")
+    for code, value in enumerate(distinct.tolist()):
+        if not value:
+            seconds[code] = np.nan
+        elif value.isdigit() and value.isascii():
+            seconds[code] = float(value) * 60
+        else:
             try:
-                known[value] = parse_duration(value, line=0)
+                seconds[code] = parse_duration(value, line=0)
             except AttendanceFileError as error:
-                line = int(lines[left][pending == value].iloc[0])
+                line = int(lines[np.argmax(codes == code)])
                 raise AttendanceFileError(error.problem, error.detail, line=line) from None
-        seconds[left] = pending.map(known)
-    return seconds
+    return seconds[codes]
