@@ -10,8 +10,9 @@ aware datetimes for its timestamptz columns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, bindparam, insert, update
@@ -20,6 +21,8 @@ from app.extensions import db
 
 if TYPE_CHECKING:
     import pandas as pd
+
+NOTHING: Mapping[str, Any] = MappingProxyType({})
 
 
 def _utc_values(column: pd.Series, dialect: str) -> list[Any]:
@@ -60,35 +63,53 @@ def _values(column: pd.Series, dialect: str) -> list[Any]:
     return values.tolist()
 
 
-def _rows(frame: pd.DataFrame, columns: Sequence[str], dialect: str) -> list[tuple]:
-    return list(zip(*(_values(frame[name], dialect) for name in columns), strict=True))
+def _rows(
+    frame: pd.DataFrame, columns: Sequence[str], dialect: str, same: Mapping[str, Any]
+) -> list[tuple]:
+    """The rows' parameters in ``columns`` order; a value in ``same`` is converted once
+    and repeated."""
+    import pandas as pd
+
+    shared = {name: _values(pd.Series([value]), dialect) for name, value in same.items()}
+    return list(
+        zip(
+            *(
+                shared[name] * len(frame) if name in shared else _values(frame[name], dialect)
+                for name in columns
+            ),
+            strict=True,
+        )
+    )
 
 
-def insert_frame(table: Table, frame: pd.DataFrame) -> int:
-    """INSERT every row of ``frame`` (its columns named as the table's) into ``table``."""
+def insert_frame(table: Table, frame: pd.DataFrame, *, same: Mapping[str, Any] = NOTHING) -> int:
+    """INSERT every row of ``frame`` (its columns named as the table's) into ``table``,
+    with the values in ``same`` (by column) in every row."""
     if frame.empty:
         return 0
     connection = db.session.connection()
     dialect = connection.dialect
-    columns = list(frame.columns)
+    columns = [*frame.columns, *same]
     compiled = insert(table).compile(dialect=dialect, column_keys=columns)
     if compiled.positional:
-        params: list[Any] = _rows(frame, compiled.positiontup, dialect.name)
+        params: list[Any] = _rows(frame, compiled.positiontup, dialect.name, same)
     else:
-        rows = _rows(frame, columns, dialect.name)
+        rows = _rows(frame, columns, dialect.name, same)
         params = [dict(zip(columns, row, strict=True)) for row in rows]
     connection.exec_driver_sql(str(compiled), params)
     return len(frame)
 
 
-def update_frame(table: Table, frame: pd.DataFrame, *, key: str = "id") -> int:
+def update_frame(
+    table: Table, frame: pd.DataFrame, *, key: str = "id", same: Mapping[str, Any] = NOTHING
+) -> int:
     """UPDATE the rows of ``table`` whose ``key`` is in ``frame``, setting its other
-    columns, with one executemany."""
+    columns (and those in ``same`` to the same value), with one executemany."""
     if frame.empty:
         return 0
     connection = db.session.connection()
     dialect = connection.dialect
-    columns = [name for name in frame.columns if name != key]
+    columns = [name for name in [*frame.columns, *same] if name != key]
     statement = (
         update(table)
         .where(table.c[key] == bindparam("b_key"))
@@ -99,10 +120,10 @@ def update_frame(table: Table, frame: pd.DataFrame, *, key: str = "id") -> int:
     bound = ["b_key", *(f"b_{name}" for name in columns)]
     if compiled.positional:
         params: list[Any] = _rows(
-            frame, [names[bound.index(name)] for name in compiled.positiontup], dialect.name
+            frame, [names[bound.index(name)] for name in compiled.positiontup], dialect.name, same
         )
     else:
-        rows = _rows(frame, names, dialect.name)
+        rows = _rows(frame, names, dialect.name, same)
         params = [dict(zip(bound, row, strict=True)) for row in rows]
     connection.exec_driver_sql(str(compiled), params)
     return len(frame)

@@ -30,8 +30,9 @@ from app.attendance.importers import (
     texts,
 )
 from app.attendance.matching import CandidateIndex, MatchStatus, match_frame
+from app.attendance.names import walk_in_keys
 from app.attendance.records import RecordEntry, merge_entries, save_records
-from app.attendance.services import AttendanceError, check_item, walk_in_key
+from app.attendance.services import AttendanceError, check_item
 from app.extensions import db
 from app.gc_pause import gc_paused
 from app.jobs import job
@@ -366,6 +367,23 @@ def batch_people(
     return frame
 
 
+def _default_targets(
+    people: pd.DataFrame, *, walk_in_from: int | None
+) -> tuple[pd.Series, pd.Series]:
+    """What :func:`_defaults` decides, as :func:`_targets` reads it: the matched are
+    linked to their registration, the unmatched who stayed long enough are walk-ins."""
+    import pandas as pd
+
+    matched = people["status"] == MatchStatus.MATCHED.value
+    registration = people["registration_id"].astype("Int64").where(matched, pd.NA)
+    walk_in = pd.Series(False, index=people.index)
+    if walk_in_from is not None:
+        walk_in = (people["status"] == MatchStatus.UNMATCHED.value) & (
+            people["seconds"] >= walk_in_from * 60
+        )
+    return registration, walk_in
+
+
 def _defaults(people: pd.DataFrame, *, walk_in_from: int | None) -> pd.Series:
     import pandas as pd
 
@@ -419,7 +437,8 @@ def confirm_import(
             select(Registration.id).where(Registration.gathering_id == batch.gathering_id)
         )
     )
-    summary = _write(batch, people, chosen, registration_ids=registration_ids, user=user, now=now)
+    registration, walk_in = _targets(people, chosen, registration_ids)
+    summary = _write(batch, people, registration, walk_in, user=user, now=now)
     _keep_named(batch, people, chosen)
     return summary
 
@@ -480,16 +499,18 @@ def _targets(
 def _write(
     batch: ImportBatch,
     people: pd.DataFrame,
-    chosen: pd.Series,
+    registration: pd.Series,
+    walk_in: pd.Series,
     *,
-    registration_ids: set[int],
     user: User | None,
     now: datetime,
 ) -> ImportSummary:
+    """Save the people linked to a registration (``registration``, NA for none) or
+    recorded as walk-ins; two people linked to one registration (or one walk-in)
+    become one record."""
     import numpy as np
     import pandas as pd
 
-    registration, walk_in = _targets(people, chosen, registration_ids)
     linked = registration.notna()
     matched = people["status"] == MatchStatus.MATCHED.value
     summary = ImportSummary(
@@ -519,16 +540,10 @@ def _write(
         }
     )
     rid = entries["registration_id"]
-    targets = ("r" + rid.astype(str)).astype(object)
-    walk = rid.isna()
-    if walk.any():
-        targets[walk] = [
-            "w" + walk_in_key(name, email)
-            for name, email in zip(
-                entries.loc[walk, "walk_in_name"], entries.loc[walk, "walk_in_email"], strict=True
-            )
-        ]
-    entries = merge_entries(entries, targets)
+    targets = np.empty(len(entries), dtype=object)
+    targets[~walk] = [f"r{number}" for number in rid[~walk].tolist()]
+    targets[walk] = ["w" + key for key in walk_in_keys(names[walk], emails[walk])]
+    entries = merge_entries(entries, pd.Series(targets, dtype=object))
     if batch.id is None:
         db.session.add(batch)
         db.session.flush()
@@ -586,15 +601,16 @@ def import_file(
     finally:
         if batch in db.session:
             db.session.expunge(batch)
-    chosen = _defaults(people, walk_in_from=gathering.attendance_threshold_minutes)
+    registration, walk_in = _default_targets(
+        people, walk_in_from=gathering.attendance_threshold_minutes
+    )
     if dry_run:
         return ImportSummary(
             matched=batch.matched,
             ambiguous=batch.ambiguous,
             unmatched=batch.unmatched,
-            walk_ins=int((chosen == WALK_IN).sum()),
+            walk_ins=int(walk_in.sum()),
             rows=batch.rows,
         )
     batch.status = ImportStatus.PENDING.value
-    registration_ids = {int(i) for i in people["registration_id"].dropna()}
-    return _write(batch, people, chosen, registration_ids=registration_ids, user=user, now=now)
+    return _write(batch, people, registration, walk_in, user=user, now=now)
