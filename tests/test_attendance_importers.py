@@ -238,6 +238,52 @@ def test_bad_duration_names_the_line():
     assert "Line 2" in str(caught.value) and "soon" in str(caught.value)
 
 
+def test_a_bad_duration_repeated_names_its_first_line():
+    good = "".join(f"P{i},10/20/2022 09:00,,{30 + i % 3}\n" for i in range(40))
+    bad = "Ana,10/20/2022 09:00,,soon\nBo,10/20/2022 09:00,,1h\nCy,10/20/2022 09:00,,soon\n"
+    text = "Name,Join Time,Leave Time,Duration\n" + good + bad
+    with pytest.raises(AttendanceFileError) as caught:
+        parse_report(text.encode())
+    assert caught.value.problem is Problem.BAD_DURATION
+    assert caught.value.line == 42
+
+
+def test_durations_and_guest_flags_in_one_column_of_several_spellings():
+    text = (
+        "Name,User Email,Join Time,Leave Time,Duration (Minutes),Guest\n"
+        "Ana,a@x.example,10/20/2022 09:00:00 AM,,007,YES\n"
+        "Bo,,10/20/2022 09:00:00 AM,10/20/2022 09:45:00 AM,,Oui\n"
+        "Cy,,10/20/2022 9:05 AM,,1h 2m,no\n"
+        'Di,,"Oct 20, 2022 09:10:00 AM",,12.5,\n'
+        "Ana,a@x.example,10/20/2022 10:00:00 AM,,007,yes\n"
+    )
+    rows = parse_report(text.encode()).rows
+    assert [row.seconds for row in rows] == [420, 2700, 3720, 750, 420]
+    assert [row.guest for row in rows] == [True, True, False, False, True]
+    assert [row.join for row in rows] == [
+        datetime(2022, 10, 20, 9, 0),
+        datetime(2022, 10, 20, 9, 0),
+        datetime(2022, 10, 20, 9, 5),
+        datetime(2022, 10, 20, 9, 10),
+        datetime(2022, 10, 20, 10, 0),
+    ]
+    assert rows[0].leave == datetime(2022, 10, 20, 9, 7)
+    assert rows[2].leave == datetime(2022, 10, 20, 10, 7)
+
+
+def test_people_cells_are_cleaned_like_typed_text():
+    text = (
+        "Name,User Email,Join Time,Leave Time\n"
+        '" Émilie\u00a0  Côte\u0301 ", A@X.example ,10/20/2022 09:00,10/20/2022 09:30\n'
+        '"Bo\u2028Li",,10/20/2022 09:00,10/20/2022 09:30\n'
+    )
+    rows = parse_report(text.encode()).rows
+    assert [(row.name, row.email) for row in rows] == [
+        ("Émilie\u00a0 Côté", "A@X.example"),
+        ("Bo Li", ""),
+    ]
+
+
 def test_header_mapping_by_meaning():
     mapping = map_header(
         [
