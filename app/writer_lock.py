@@ -42,7 +42,10 @@ def lock_gathering(gathering_id: int) -> None:
     serialise_writes()
     with session.no_autoflush:
         session.execute(
-            update(Gathering).where(Gathering.id == gathering_id).values(id=Gathering.id),
+            # Writing the row takes its lock; the edit time stays as it was.
+            update(Gathering)
+            .where(Gathering.id == gathering_id)
+            .values(id=Gathering.id, updated_at=Gathering.updated_at),
             execution_options={"synchronize_session": False},
         )
     session.info[_LOCKED] = gathering_id
