@@ -48,6 +48,12 @@ class Figures:
         )
 
 
+def machine_load() -> str:
+    """The one-minute load average, to print beside the figures it may have disturbed."""
+    with open("/proc/loadavg") as averages:
+        return averages.read().split()[0]
+
+
 def get(url: str, *, cookie: str = "") -> bytes:
     parts = urlsplit(url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
