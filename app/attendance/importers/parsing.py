@@ -155,7 +155,8 @@ def _parse_report(
 ) -> ParsedReport:
     text, encoding = decode_report(data, max_bytes=max_bytes)
     delimiter = choose_delimiter(text)
-    single = read_single_table(text, delimiter, max_rows=max_rows + EXTRA_LINES)
+    utf8 = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" else None
+    single = read_single_table(text, delimiter, max_rows=max_rows + EXTRA_LINES, utf8=utf8)
     if single is not None:
         table, preamble, lines, columns = single
         tables = chosen = [table]
@@ -181,7 +182,7 @@ def _parse_report(
     report_format = detect_format(tables, preamble, delimiter)
     if date_order == "auto":
         stamps = [columns[key] for key in ("join", "leave", "timestamp") if key in columns]
-        distinct = dict.fromkeys(itertools.chain(*stamps))
+        distinct = _one_per_date(stamps)
 
         def line_of(value: str) -> int | None:
             for column in stamps:
@@ -335,6 +336,19 @@ def clean_columns(
     return lines, columns
 
 
+def _one_per_date(columns: list[list[str]]) -> Iterable[str]:
+    """The timestamps :func:`decide_date_order` needs to see, in file order: it reads
+    the first of each date (the text before the first space), and a report's times
+    nearly always share one date, which a count over the joined text confirms."""
+    filled = [value for value in itertools.chain(*columns) if value]
+    if filled:
+        day = filled[0].partition(" ")[0] + " "
+        joined = "\n".join(filled)
+        if joined.startswith(day) and joined.count("\n" + day) == len(filled) - 1:
+            return filled[:1]
+    return dict.fromkeys(itertools.chain(*columns))
+
+
 def _first_line(column: list[str], lines: list[int], value: str) -> int:
     return lines[column.index(value)]
 
@@ -378,10 +392,12 @@ def _frame_from_columns(
     named = (people["name"] != "") | (people["email"] != "") | (people["upn"] != "")
     if not named.any():
         return rows_frame([])
+    line = np.asarray(lines, dtype="int64")
+    cells = {key: _objects(columns[key]) for key in _TEXT_FIELDS if key in columns}
     if not named.all():
         people = {key: values[named] for key, values in people.items()}
-    line = np.asarray(lines, dtype="int64")[named]
-    cells = {key: _objects(columns[key])[named] for key in _TEXT_FIELDS if key in columns}
+        cells = {key: values[named] for key, values in cells.items()}
+        line = line[named]
     missing = np.full(len(line), np.datetime64("NaT"), dtype="datetime64[s]")
     joins = (
         parse_time_column(cells["join"], line, parse_time, "join") if "join" in cells else missing

@@ -7,7 +7,7 @@ import io
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -31,11 +31,17 @@ _OTHER_BREAKS = re.compile("[\x80-\x9f\u2028\u2029]")
 
 
 def _only_ends_to_clean(text: str) -> bool:
-    if "  " in text or text.encode("utf-8", "surrogatepass").translate(None, _NOT_C0):
+    if "  " in text:
         return False
-    return text.isascii() or (
-        unicodedata.is_normalized("NFC", text) and not _OTHER_BREAKS.search(text)
-    )
+    encoded = text.encode("utf-8", "surrogatepass")
+    if encoded.translate(None, _NOT_C0):
+        return False
+    if len(encoded) == len(text):
+        return True
+    # In UTF-8, C1 characters start with the byte C2, U+2028 and U+2029 with E2 80.
+    if (b"\xc2" in encoded or b"\xe2\x80" in encoded) and _OTHER_BREAKS.search(text):
+        return False
+    return unicodedata.is_normalized("NFC", text)
 
 
 def clean_people(values: Iterable[str]) -> list[str]:
@@ -122,8 +128,16 @@ class Table:
 SECTION_TITLE = re.compile(r"^\s*\d+\.\s*\S")
 
 
-def read_records(text: str, delimiter: str, *, limit: int | None = None) -> list[Record]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _head_records(text: str, delimiter: str) -> list[Record]:
+    """The first records of a text with no lone carriage return."""
+    return read_records(_lines(text), delimiter, limit=HEADER_SCAN_LINES)
+
+
+def read_records(
+    text: str | Iterable[str], delimiter: str, *, limit: int | None = None
+) -> list[Record]:
+    lines = io.StringIO(text, newline="") if isinstance(text, str) else text
+    reader = csv.reader(lines, delimiter=delimiter)
     records: list[Record] = []
     start = 1
     try:
@@ -236,21 +250,36 @@ def meeting_info(preamble: list[Record], report_format: ReportFormat) -> dict[st
     return info
 
 
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of a text, each with its line break, without copying the whole text."""
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield text[start : end + 1]
+        start = end + 1
+    if start < len(text):
+        yield text[start:]
+
+
 def read_single_table(
-    text: str, delimiter: str, *, max_rows: int
+    text: str, delimiter: str, *, max_rows: int, utf8: bytes | None = None
 ) -> tuple[Table, list[Record], list[int], dict[str, list[str]]] | None:
     """The common layout, read a column at a time with pandas: one participant table
     (after an optional preamble) running to the end of the file, with no blank row,
     section title or line break inside a cell. Returns the table, the preamble, each
     row's line and the stripped text of each mapped column (at most ``max_rows`` + 1
     rows); None for any other layout, which :func:`split_tables` reads record by
-    record with the same result."""
+    record with the same result. ``utf8`` is the text's own bytes when the file was
+    UTF-8: the table is cut from them rather than encoded again."""
     import numpy as np
     import pandas as pd
 
-    if text.count("\r") != text.count("\r\n"):
+    raw = text.encode() if utf8 is None else utf8
+    if _LONE_CR.search(raw):
         return None
-    head = read_records(text, delimiter, limit=HEADER_SCAN_LINES)
+    head = _head_records(text, delimiter)
     tables, preamble = split_tables(head)
     if not tables or "action" in tables[0].mapping:
         return None
@@ -260,16 +289,16 @@ def read_single_table(
         return None
     start = -1
     for _ in range(after[0] - 1):
-        start = text.find("\n", start + 1)
+        start = raw.find(b"\n", start + 1)
         if start < 0:
             return None
-    body = text[start + 1 :]
+    body = raw[start + 1 :]
     width = len(table.header)
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)
         try:
             frame = pd.read_csv(
-                io.BytesIO(body.encode()),
+                io.BytesIO(body),
                 encoding="utf-8",
                 sep=delimiter,
                 header=None,
@@ -285,9 +314,16 @@ def read_single_table(
         except (ValueError, pd.errors.ParserWarning):
             return None
     count = len(frame)
-    if count <= max_rows and body.count("\n") != (count if body.endswith("\n") else count - 1):
+    breaks = int(np.count_nonzero(np.frombuffer(body, dtype=np.uint8) == ord("\n")))
+    if count <= max_rows and breaks != (count if body.endswith(b"\n") else count - 1):
         return None
-    cells = frame.to_numpy()
+    # Rows with at most one cell filled (a blank row, a section title) are another
+    # layout; a row with both its name and its first time (or duration) is not one.
+    first_time = table.mapping.get("join", table.mapping.get("duration"))
+    surely = frame[table.mapping["name"]].to_numpy() != ""
+    if first_time is not None:
+        surely &= frame[first_time].to_numpy() != ""
+    cells = frame[~surely].to_numpy()
     sparse = np.flatnonzero((cells != "").sum(axis=1) <= 1)
     for row in cells[sparse]:
         nonblank = [cell for cell in row if cell.strip()]

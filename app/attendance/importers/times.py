@@ -14,7 +14,6 @@ from app.cleaning import FIRST_YEAR, LAST_YEAR
 
 if TYPE_CHECKING:
     import numpy as np
-    import pandas as pd
 
 DateOrder = Literal["auto", "mdy", "dmy"]
 
@@ -376,44 +375,45 @@ def parse_time_column(
     return parsed
 
 
-def _fixed_width(values: pd.Series, sample: str, order: str) -> np.ndarray:
+def _fixed_width(values: np.ndarray, sample: str, order: str) -> np.ndarray:
     """Timestamps laid out exactly like ``sample`` (same length, zero-padded, same
     separators), read as arrays of digits; NaT for any value laid out otherwise or
     not a real date and time, which the slower readers then take."""
     import numpy as np
 
     match = _FIRST_STAMP.match(sample)
-    width = len(sample)
-    result = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
+    width, count = len(sample), len(values)
+    result = np.full(count, np.datetime64("NaT"), dtype="datetime64[s]")
     if match is None or not sample.isascii():
         return result
     items = values.tolist()
-    lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
-    same = lengths == width
+    same = np.fromiter(map(len, items), dtype=np.int64, count=count) == width
     if not same.any():
         return result
     try:
-        packed = np.array(items, dtype=f"S{width}")
+        if same.all():
+            packed = np.frombuffer("".join(items).encode("ascii"), dtype=np.uint8)
+        else:
+            packed = np.array(items, dtype=f"S{width}").view(np.uint8)
     except UnicodeEncodeError:
         return result
-    grid = packed.view(np.uint8).reshape(len(items), width).astype(np.int64)
-    template = np.frombuffer(sample.encode("ascii"), dtype=np.uint8).astype(np.int64)
+    # One contiguous row of bytes per character position.
+    at = np.ascontiguousarray(packed.reshape(count, width).T)
+    template = sample.encode("ascii")
     fields = ("a", "b", "c", "hour", "minute", "second")
-    digit_at = [i for name in fields if match[name] for i in range(*match.span(name))]
-    other_at = [i for i in range(width) if i not in digit_at]
-    ampm = match.span("ampm") if match["ampm"] else None
-    if ampm is not None:
-        other_at = [i for i in other_at if i not in range(*ampm)]
+    digit_at = {i for name in fields if match[name] for i in range(*match.span(name))}
+    ampm = range(*match.span("ampm")) if match["ampm"] else range(0)
     ok = same.copy()
-    digits = grid[:, digit_at] - ord("0")
-    ok &= ((digits >= 0) & (digits <= 9)).all(axis=1)
-    ok &= (grid[:, other_at] == template[other_at]).all(axis=1)
+    for i in range(width):
+        if i in digit_at:
+            ok &= at[i] - ord("0") <= 9
+        elif i not in ampm:
+            ok &= at[i] == template[i]
 
     def number(name: str) -> np.ndarray:
-        start, end = match.span(name)
-        total = np.zeros(len(items), dtype=np.int64)
-        for i in range(start, end):
-            total = total * 10 + grid[:, i] - ord("0")
+        total = np.zeros(count, dtype=np.int32)
+        for i in range(*match.span(name)):
+            total = total * 10 + (at[i] - ord("0"))
         return total
 
     a, b, c = number("a"), number("b"), number("c")
@@ -424,12 +424,10 @@ def _fixed_width(values: pd.Series, sample: str, order: str) -> np.ndarray:
     else:
         return result
     hour, minute = number("hour"), number("minute")
-    second = number("second") if match["second"] else np.zeros(len(items), dtype=np.int64)
-    if ampm is not None:
-        letter = grid[:, ampm[0]] | 0x20
-        ok &= ((letter == ord("a")) | (letter == ord("p"))) & (
-            grid[:, ampm[1] - 1] | 0x20 == ord("m")
-        )
+    second = number("second") if match["second"] else np.zeros(count, dtype=np.int32)
+    if ampm:
+        letter = at[ampm[0]] | 0x20
+        ok &= ((letter == ord("a")) | (letter == ord("p"))) & (at[ampm[-1]] | 0x20 == ord("m"))
         ok &= (hour >= 1) & (hour <= 12)
         hour = hour % 12 + np.where(letter == ord("p"), 12, 0)
     ok &= (hour <= 23) & (minute <= 59) & (second <= 59) & (month >= 1) & (month <= 12)
