@@ -11,13 +11,14 @@ person's intervals once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
-from app.attendance.importers import AttendanceRow, rows_frame, texts
+from app.attendance.importers import AttendanceRow, rows_frame
 from app.attendance.names import email_keys, fold_text, name_key, name_keys, normalise_name
 
 if TYPE_CHECKING:
@@ -138,7 +139,8 @@ class _ByKey:
 
 
 class CandidateIndex:
-    """Registrations indexed once by email and by name key, for :func:`match_frame`."""
+    """Registrations indexed once by email and (when some row needs it) by name key,
+    for :func:`match_frame`."""
 
     def __init__(self, candidates: Iterable[Candidate]) -> None:
         listed = list(candidates)
@@ -158,12 +160,15 @@ class CandidateIndex:
     def _build(self, ids: Sequence[int], names: Sequence[str], emails: Sequence[str]) -> None:
         import numpy as np
 
-        id_array = np.asarray(ids, dtype="int64")
-        self.by_email = _ByKey(email_keys(emails), id_array)
-        self.by_name = _ByKey(name_keys(names), id_array)
+        self._ids = np.asarray(ids, dtype="int64")
+        self._names = names
+        self.by_email = _ByKey(email_keys(emails), self._ids)
+
+    @functools.cached_property
+    def by_name(self) -> _ByKey:
+        return _ByKey(name_keys(self._names), self._ids)
 
 
-_STATUS_ORDER = {MatchStatus.MATCHED: 0, MatchStatus.AMBIGUOUS: 1, MatchStatus.UNMATCHED: 2}
 PEOPLE_COLUMNS = (
     "key",
     "status",
@@ -237,19 +242,22 @@ def _match_identities(
     by_upn = join(upns, index.by_email, MatchedBy.UPN)
     needs_name = (count == 0) | ((count > 1) & (emails == ""))
     name_of = np.full(size, "", dtype=object)
+    by_name = np.zeros(size, dtype=bool)
     if needs_name.any():
         wanted, distinct = pd.factorize(names[name_code[first_row[needs_name]]])
         name_of[needs_name] = np.asarray(name_keys(list(distinct)), dtype=object)[wanted]
-    by_name = join(name_of, index.by_name, MatchedBy.NAME)
+        by_name = join(name_of, index.by_name, MatchedBy.NAME)
 
     matched, ambiguous = count == 1, count > 1
     status = np.full(size, MatchStatus.UNMATCHED.value, dtype=object)
     status[matched] = MatchStatus.MATCHED.value
     status[ambiguous] = MatchStatus.AMBIGUOUS.value
     ids = np.full(size, "", dtype=object)
-    for hit, by in ((by_email, index.by_email), (by_upn, index.by_email), (by_name, index.by_name)):
+    for hit, by in ((by_email | by_upn, "by_email"), (by_name, "by_name")):
         several = np.flatnonzero(hit & ambiguous)
-        ids[several] = [by.several[int(code)] for code in at[several]]
+        if len(several):
+            lists = getattr(index, by).several
+            ids[several] = [lists[int(code)] for code in at[several]]
     key = np.full(size, "", dtype=object)
     key[matched] = [f"r:{number}" for number in first[matched].tolist()]
     own = np.where(emails != "", emails, name_of)
@@ -300,50 +308,63 @@ def match_frame(
     if rows.empty:
         return pd.DataFrame(columns=[*PEOPLE_COLUMNS, *(["lines"] if with_lines else [])])
     identity, _, ident = _match_identities(rows, index)
-    person, keys = pd.factorize(ident.key[identity])
+    # Identities are numbered in order of their first rows, so people numbered in
+    # order of their first identities are numbered in order of their first rows.
+    person_of_identity, keys = pd.factorize(ident.key)
+    person = person_of_identity[identity]
     count = len(keys)
     first_row = np.unique(person, return_index=True)[1]
     last_row = len(person) - 1 - np.unique(person[::-1], return_index=True)[1]
     first_identity = identity[first_row]
     how_by_row = ident.how[identity]
 
-    people = pd.DataFrame({"key": texts(keys)})
     status = ident.status[first_identity]
-    people["status"] = texts(status)
-    people["name"] = texts(rows["name"].to_numpy(dtype=object)[first_row])
+    matched = status == MatchStatus.MATCHED.value
+    ambiguous = status == MatchStatus.AMBIGUOUS.value
+    columns: dict[str, np.ndarray] = {
+        "key": np.asarray(keys, dtype=object),
+        "status": status,
+        "name": rows["name"].to_numpy(dtype=object)[first_row],
+    }
     for column in ("email", "upn"):
         values = rows[column].to_numpy(dtype=object)
         filled = np.flatnonzero(values != "")
         who, at = np.unique(person[filled], return_index=True)
         chosen = np.full(count, "", dtype=object)
         chosen[who] = values[filled[at]]
-        people[column] = texts(chosen)
+        columns[column] = chosen
     joins = rows["join"].to_numpy()
     leaves = rows["leave"].to_numpy()
     seconds = rows["seconds"].to_numpy(dtype="int64")
-    people["seconds"] = merged_seconds_by_person(person, joins, leaves, seconds, count)
-    people["first_join"] = _span(joins, person, count, latest=False)
-    people["last_leave"] = _span(leaves, person, count, latest=True)
-    people["rows"] = np.bincount(person, minlength=count)
-    matched = status == MatchStatus.MATCHED.value
-    registration = pd.array(ident.first[first_identity], dtype="Int64")
-    registration[~matched] = pd.NA
-    people["registration_id"] = registration
+    columns["seconds"] = merged_seconds_by_person(person, joins, leaves, seconds, count)
+    columns["first_join"] = _span(joins, person, count, latest=False)
+    columns["last_leave"] = _span(leaves, person, count, latest=True)
+    columns["rows"] = np.bincount(person, minlength=count)
+    columns["registration_id"] = ident.first[first_identity]
     how = ident.how[first_identity].copy()
     how[matched] = how_by_row[last_row][matched]
     emailed = np.zeros(count, dtype=bool)
     emailed[person[how_by_row == MatchedBy.EMAIL.value]] = True
     how[matched & emailed] = MatchedBy.EMAIL.value
-    people["matched_by"] = pd.Series(how, dtype=object)
-    ambiguous = status == MatchStatus.AMBIGUOUS.value
-    people["candidate_ids"] = texts(np.where(ambiguous, ident.ids[first_identity], ""))
+    columns["matched_by"] = how
+    columns["candidate_ids"] = np.where(ambiguous, ident.ids[first_identity], "")
     if with_lines:
-        order = np.argsort(person, kind="stable")
+        by_person = np.argsort(person, kind="stable")
         ends = np.cumsum(np.bincount(person, minlength=count))[:-1]
-        lines = rows["line"].to_numpy()[order]
-        people["lines"] = pd.Series([part.tolist() for part in np.split(lines, ends)], dtype=object)
-    rank = np.select([matched, ambiguous], [0, 1], 2)
-    return people.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
+        lines = rows["line"].to_numpy()[by_person]
+        columns["lines"] = np.empty(count, dtype=object)
+        columns["lines"][:] = [part.tolist() for part in np.split(lines, ends)]
+    order = np.argsort(np.select([matched, ambiguous], [0, 1], 2), kind="stable")
+    people = {name: values[order] for name, values in columns.items()}
+    people["registration_id"] = pd.arrays.IntegerArray(
+        people["registration_id"], ~matched[order]
+    )
+    return pd.DataFrame(
+        {
+            name: pd.Series(values, dtype=object) if values.dtype == object else values
+            for name, values in people.items()
+        }
+    )
 
 
 def merged_seconds_by_person(

@@ -190,14 +190,11 @@ def name_keys(names: Iterable[str]) -> list[str]:
     return keys
 
 
-_LAST_DOMAIN = re.compile(r"@([^@\n]+)$", re.MULTILINE)
-
-
 def email_keys(values: Iterable[str]) -> list[str]:
     """:func:`~app.addresses.normalise_email` of every address.
 
     Plain ASCII addresses (nearly all) only need stripping and lower-casing, done on
-    the joined column, and each distinct domain is checked once; others go one by one.
+    the joined column; others go one by one.
     """
     values = list(values)
     ascii_only = list(map(str.isascii, values))
@@ -212,18 +209,12 @@ def email_keys(values: Iterable[str]) -> list[str]:
     if joined is None:
         return list(map(normalise_email, values))
     keys = list(map(str.strip, joined.lower().split("\n")))
-    changed = {}
-    for domain in set(_LAST_DOMAIN.findall("\n".join(keys))):
-        encoded = normalise_email("@" + domain)[1:]
-        if encoded != domain:
-            changed[domain] = encoded
-    if not changed:
-        return keys
-    result = []
-    for key in keys:
-        local, at, domain = key.rpartition("@")
-        result.append(f"{local}@{changed[domain]}" if at and domain in changed else key)
-    return result
+    # IDNA gives a lower-case ASCII domain back as it is (or refuses it, which keeps
+    # it as typed), once the trailing dots are gone: only those addresses can change.
+    stripped = "\n".join(keys)
+    if stripped.endswith(".") or ".\n" in stripped:
+        return [normalise_email(key) if key.endswith(".") else key for key in keys]
+    return keys
 
 
 def walk_in_key(name: str, email: str) -> str:

@@ -96,10 +96,14 @@ def registration_index(gathering: Gathering) -> CandidateIndex:
     """Every registration of the gathering, cancelled ones too (people who cancelled
     sometimes come anyway, and their presence should be recognised), indexed for
     matching: three columns read in one query, no ORM objects."""
-    rows = db.session.connection().execute(
-        select(Registration.id, Registration.name, Registration.email).where(
-            Registration.gathering_id == gathering.id
+    rows = (
+        db.session.connection()
+        .execute(
+            select(Registration.id, Registration.name, Registration.email).where(
+                Registration.gathering_id == gathering.id
+            )
         )
+        .all()
     )
     ids, names, emails = list(zip(*rows, strict=True)) or ((), (), ())
     return CandidateIndex.from_columns(ids, names, emails)
@@ -496,6 +500,7 @@ def _targets(
     return linked, chosen == WALK_IN
 
 
+@gc_paused()
 def _write(
     batch: ImportBatch,
     people: pd.DataFrame,
