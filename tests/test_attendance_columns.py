@@ -292,3 +292,79 @@ def test_matching_agrees_with_the_row_by_row_rule(raw, registered):
         for person in people.astype(object).where(people.notna(), None).itertuples()
     ]
     assert found == reference_people(rows, registered)
+
+
+# --- a column of times -------------------------------------------------------------------
+
+LAYOUTS = {
+    "mdy": [
+        "{mo:02d}/{d:02d}/{y} {h12:02d}:{mi:02d}:{s:02d} {ampm}",
+        "{mo}/{d}/{y} {h12}:{mi:02d} {ampm}",
+        "{mo:02d}/{d:02d}/{y2:02d}, {h12:02d}:{mi:02d} {ampm}",
+        "{y}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}",
+        "{y}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}",
+    ],
+    "dmy": [
+        "{d:02d}/{mo:02d}/{y} {h:02d}:{mi:02d}:{s:02d}",
+        "{d:02d}.{mo:02d}.{y} {h:02d}:{mi:02d}",
+    ],
+}
+stamps = st.builds(
+    dict,
+    y=st.integers(1995, 2040),
+    mo=st.integers(1, 13),  # 13: not a month, so some values are refused
+    d=st.integers(1, 31),
+    h=st.integers(0, 23),
+    mi=st.integers(0, 59),
+    s=st.integers(0, 59),
+)
+
+
+def _formatted(parts: dict, layout: str) -> str:
+    hour = parts["h"]
+    return layout.format(
+        **parts,
+        y2=parts["y"] % 100,
+        h12=hour % 12 or 12,
+        ampm=["AM", "PM", "am", "pm"][(hour >= 12) + 2 * (parts["s"] % 2)],
+    )
+
+
+@SETTINGS
+@given(
+    st.sampled_from(["mdy", "dmy"]).flatmap(
+        lambda order: st.tuples(
+            st.just(order),
+            st.lists(
+                st.tuples(stamps, st.sampled_from(LAYOUTS[order])),
+                min_size=1,
+                max_size=30,
+            ),
+        )
+    )
+)
+def test_a_column_of_times_reads_as_each_time_alone(case):
+    """The whole-column reader (fixed-width digits, then one format, then one value at
+    a time) gives each value what the one-value reader gives, or its error."""
+    import numpy as np
+
+    from app.attendance.importers import AttendanceFileError
+    from app.attendance.importers.times import TimeParser, parse_time_column
+
+    order, drawn = case
+    values = [_formatted(parts, layout) for parts, layout in drawn]
+    lines = np.arange(2, len(values) + 2)
+    expected, failure = [], None
+    for value, line in zip(values, lines.tolist(), strict=True):
+        try:
+            expected.append(TimeParser(order)(value, line, "join"))
+        except AttendanceFileError as error:
+            failure = failure or (error.line, error.problem)
+    try:
+        parsed = parse_time_column(np.array(values, dtype=object), lines, TimeParser(order), "join")
+    except AttendanceFileError as error:
+        assert failure is not None
+        assert (error.line, error.problem) == failure
+    else:
+        assert failure is None
+        assert parsed.astype(object).tolist() == expected

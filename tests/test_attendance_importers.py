@@ -204,6 +204,16 @@ def test_ambiguous_dates_settled_by_the_gathering_day_or_flagged():
     assert forced.rows[0].join == datetime(2022, 3, 4, 9, 0)
 
 
+def test_a_later_date_settles_the_order_of_the_dates_before_it():
+    ambiguous = "".join(f"P{i},03/04/2022 09:{i:02d},03/04/2022 10:00\n" for i in range(30))
+    text = "Name,Join Time,Leave Time\n" + ambiguous + "Zed,13/04/2022 09:00,13/04/2022 10:00\n"
+    report = parse_report(text.encode())
+    assert (report.date_order, report.date_order_guessed) == ("dmy", False)
+    assert report.rows[0].join == datetime(2022, 4, 3, 9, 0)
+    one_date = parse_report(("Name,Join Time,Leave Time\n" + ambiguous).encode())
+    assert (one_date.date_order, one_date.date_order_guessed) == ("mdy", True)
+
+
 def test_mixed_date_orders_are_refused():
     with pytest.raises(AttendanceFileError) as caught:
         decide_date_order(["13/04/2022 09:00", "04/13/2022 09:00"])
