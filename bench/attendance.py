@@ -38,6 +38,7 @@ from app.attendance.importers import (  # noqa: E402
 )
 from app.attendance.matching import match_frame  # noqa: E402
 from app.extensions import db  # noqa: E402
+from app.gc_pause import gc_paused  # noqa: E402
 from app.models import (  # noqa: E402
     AgendaItem,
     AttendanceRecord,
@@ -486,7 +487,8 @@ def main() -> None:
                 parsed = parse_report(report.read_bytes())
                 parse_times.append(time.perf_counter() - began)
                 began = time.perf_counter()
-                match_frame(parsed.frame, review.registration_index(gathering))
+                with gc_paused():  # as the import reads and matches
+                    match_frame(parsed.frame, review.registration_index(gathering))
                 match_times.append(time.perf_counter() - began)
                 del parsed
 
