@@ -68,12 +68,15 @@ def decode_report(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[s
     try:
         text = body.decode(encoding.removesuffix("-sig"))
     except UnicodeDecodeError as exc:
-        line = body[: exc.start].count(b"\n") + 1 if encoding.startswith("utf-8") else None
-        raise AttendanceFileError(
-            Problem.ENCODING,
-            f"The file is not valid {encoding.upper().removesuffix('-SIG')} text.",
-            line=line,
-        ) from None
+        if encoding == "utf-8":
+            encoding, text = "cp1252", _decode_cp1252(data)
+        else:
+            line = body[: exc.start].count(b"\n") + 1 if encoding.startswith("utf-8") else None
+            raise AttendanceFileError(
+                Problem.ENCODING,
+                f"The file is not valid {encoding.upper().removesuffix('-SIG')} text.",
+                line=line,
+            ) from None
     bad = _first_control_char_line(text, body if encoding in ("utf-8", "cp1252") else None)
     if bad is not None:
         raise AttendanceFileError(
@@ -94,11 +97,14 @@ def _sniff_bomless(data: bytes) -> str:
             return "utf-16-be"
     if b"\x00" in sample:
         raise AttendanceFileError(Problem.BINARY, "The file contains binary data, not a report.")
+    return "utf-8"  # or cp1252, when decoding it as UTF-8 fails
+
+
+def _decode_cp1252(data: bytes) -> str:
     try:
-        data.decode("utf-8")
+        return data.decode("cp1252")
     except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8"
+        raise AttendanceFileError(Problem.ENCODING, "The file is not valid CP1252 text.") from None
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
