@@ -181,6 +181,32 @@ def test_exact_durations_add_up_to_the_time_covered(rows):
     }
 
 
+def test_merged_time_over_two_centuries_of_eight_hundred_people():
+    """Leaves two centuries apart for 800 people are too far apart to offset each
+    person's past the one before in 64 bits: their ranks are offset instead."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(7)
+    rows = [
+        (
+            who,
+            rng.choice([0, 100 * 365 * 24 * 60 * 2]) + rng.randrange(0, 600),
+            rng.randrange(0, 90),
+            0,
+            0,
+        )
+        for who in range(800)
+        for _ in range(3)
+    ]
+    person, joins, leaves, seconds = _columns(rows)
+    span = int((leaves.max() - leaves.min()).astype("timedelta64[us]").astype(np.int64))
+    assert span * 800 >= 2**62
+    merged = merged_seconds_by_person(person, joins, leaves, seconds, 800)
+    assert {who: int(merged[who]) for who in range(800)} == reference_seconds(rows)
+
+
 # --- matching a report to the registrations -----------------------------------------------
 
 POOL_NAMES = ["Sam Wu", "Wu, Sam", "Dr. Sam Wu", "Émilie Côté", "Emilie Cote", "Thi Nguyen", ""]

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from itertools import repeat
 from typing import TYPE_CHECKING, NamedTuple
 
 from app.attendance.importers import AttendanceRow, rows_frame
@@ -109,17 +110,14 @@ class _ByKey:
         import pandas as pd
 
         codes, uniques = pd.factorize(np.asarray(keys, dtype=object))
-        uniques = np.asarray(uniques, dtype=object)
-        blank = np.flatnonzero(uniques == "")
-        if len(blank):
-            keep = codes != blank[0]
+        self.position = dict(zip(uniques.tolist(), range(len(uniques)), strict=True))
+        if "" in self.position:
+            keep = codes != self.position.pop("")
             codes, ids = codes[keep], ids[keep]
-            uniques[blank[0]] = None
         if not pd.Index(ids).is_unique:
             pairs = pd.DataFrame({"code": codes, "id": ids}).drop_duplicates()
             codes, ids = pairs["code"].to_numpy(), pairs["id"].to_numpy()
         size = len(uniques)
-        self.keys = pd.Index(uniques, dtype=object)
         self.count = np.bincount(codes, minlength=size)
         present, first_at = np.unique(codes, return_index=True)
         self.first = np.zeros(size, dtype="int64")
@@ -135,7 +133,10 @@ class _ByKey:
 
     def find(self, keys: np.ndarray) -> np.ndarray:
         """Each key's position (-1 when no registration has it)."""
-        return self.keys.get_indexer(keys)
+        import numpy as np
+
+        found = map(self.position.get, keys.tolist(), repeat(-1, len(keys)))
+        return np.fromiter(found, dtype=np.int64, count=len(keys))
 
 
 class CandidateIndex:
@@ -376,8 +377,8 @@ def merged_seconds_by_person(
     only the overlap between intervals is taken off, so rows that do not overlap add
     up exactly as the report shows them. The intervals are sorted by person, join and
     leave; each one's overlap is what it shares with the latest leave before it (a
-    running maximum per person, taken over the whole column at once by ranking the
-    leaves and offsetting each person's ranks past the one before).
+    running maximum per person, taken over the whole column at once by offsetting
+    each person's leaves (or, over a very long span, their ranks) past the one before).
     """
     import numpy as np
 
@@ -394,9 +395,14 @@ def merged_seconds_by_person(
         end = end[timed].view("int64")
         order = np.lexsort((end, start, who))
         who, start, end = who[order], start[order], end[order]
-        distinct, rank = np.unique(end, return_inverse=True)
-        width = len(distinct)
-        latest = distinct[np.maximum.accumulate(who * width + rank) - who * width]
+        low = int(end.min())
+        width = int(end.max()) - low + 1
+        if width * (int(who.max()) + 1) < 2**62:
+            latest = np.maximum.accumulate(who * width + (end - low)) - who * width + low
+        else:
+            distinct, rank = np.unique(end, return_inverse=True)
+            width = len(distinct)
+            latest = distinct[np.maximum.accumulate(who * width + rank) - who * width]
         before = np.empty_like(latest)
         before[1:] = latest[:-1]
         same = np.zeros(len(who), dtype=bool)
