@@ -340,12 +340,13 @@ def _one_per_date(columns: list[list[str]]) -> Iterable[str]:
     """The timestamps :func:`decide_date_order` needs to see, in file order: it reads
     the first of each date (the text before the first space), and a report's times
     nearly always share one date, which a count over the joined text confirms."""
-    filled = [value for value in itertools.chain(*columns) if value]
-    if filled:
-        day = filled[0].partition(" ")[0] + " "
-        joined = "\n".join(filled)
-        if joined.startswith(day) and joined.count("\n" + day) == len(filled) - 1:
-            return filled[:1]
+    first = next((value for value in itertools.chain(*columns) if value), None)
+    if first is not None:
+        day = first.partition(" ")[0] + " "
+        joined = "\n" + "\n".join(itertools.chain(*columns))
+        filled = sum(len(column) - column.count("") for column in columns)
+        if joined.count("\n" + day) == filled:
+            return [first]
     return dict.fromkeys(itertools.chain(*columns))
 
 
