@@ -159,6 +159,43 @@ def test_review_decisions_link_ambiguous_and_record_walk_ins(
     }
 
 
+def test_people_linked_to_one_registration_or_one_walk_in_make_one_record(
+    gathering_2022, sample_people, organiser
+):
+    """A phone row linked to someone already matched adds its time (bounded by the span
+    of the two), and two rows of one walk-in's address make one walk-in."""
+    breakout = gathering_2022.breakouts[2]
+    text = (
+        "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\n"
+        "Sam Wu,sam.wu@gov.bc.example,10/20/2022 10:45:00 AM,10/20/2022 11:15:00 AM,30,No\n"
+        "Sam's phone,,10/20/2022 11:20:00 AM,10/20/2022 11:40:00 AM,20,Yes\n"
+        "Kim Lee,kim.lee@walkin.example,10/20/2022 10:46:00 AM,10/20/2022 11:00:00 AM,14,No\n"
+        "K. Lee,KIM.LEE@walkin.example,10/20/2022 11:10:00 AM,10/20/2022 11:20:00 AM,10,No\n"
+    )
+    batch = review.prepare_import(
+        gathering_2022,
+        data=text.encode(),
+        filename="breakout.csv",
+        agenda_item=breakout,
+        user=organiser,
+        now=NOW,
+    )
+    db.session.commit()
+    people = {p["name"]: p for p in review.batch_people(batch).to_dict("records")}
+    decisions = {
+        people["Sam's phone"]["key"]: f"reg:{sample_people['Sam'].id}",
+        people["Kim Lee"]["key"]: "walk_in",
+    }
+    summary = review.confirm_import(batch, decisions=decisions, user=organiser, now=NOW)
+    db.session.commit()
+    assert (summary.matched, summary.linked, summary.walk_ins, summary.saved) == (1, 1, 1, 2)
+    records = records_by_registration(breakout.id)
+    assert records[sample_people["Sam"].id].minutes == 50
+    assert records[None].walk_in_email == "kim.lee@walkin.example"
+    assert records[None].minutes == 24
+    assert record_count() == 2
+
+
 def test_decisions_cannot_point_outside_the_gathering(
     sample_bytes, gathering_2022, sample_people, make_gathering, make_registration, organiser
 ):

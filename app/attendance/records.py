@@ -81,8 +81,8 @@ def _moment(value) -> datetime | None:
 
 
 def merge_entries(frame: pd.DataFrame, targets: pd.Series) -> pd.DataFrame:
-    """One entry per target (``r<id>`` or ``w<walk-in key>``), in first-seen order;
-    targets chosen for several people are merged with :func:`merge_entry`."""
+    """One entry per target (a registration's id, or ``w<walk-in key>``), in first-seen
+    order; targets chosen for several people are merged with :func:`merge_entry`."""
     import pandas as pd
 
     shared = targets.duplicated(keep=False).to_numpy()
@@ -166,17 +166,27 @@ def save_records(
         new["registration_id"] = frame.loc[~old, "registration_id"].to_numpy()
         new["dedupe_key"] = keys[~old]
         new = new.iloc[np.argsort(keys[~old].astype(str), kind="stable")]
+        same = {
+            "gathering_id": gathering.id,
+            "agenda_item_id": agenda_item_id,
+            "source": source.value,
+            "created_at": now,
+            **stamped,
+        }
+        # Registered people (nearly all) have no walk-in name or address: those two
+        # columns are then the same in every row, and their keys come first anyway.
+        registered = (
+            new["registration_id"].notna()
+            & (new["walk_in_name"] == "")
+            & (new["walk_in_email"] == "")
+        ).to_numpy()
+        blank = {"walk_in_name": "", "walk_in_email": ""}
         insert_frame(
             AttendanceRecord.__table__,
-            new,
-            same={
-                "gathering_id": gathering.id,
-                "agenda_item_id": agenda_item_id,
-                "source": source.value,
-                "created_at": now,
-                **stamped,
-            },
+            new[registered].drop(columns=[*blank]),
+            same={**same, **blank},
         )
+        insert_frame(AttendanceRecord.__table__, new[~registered], same=same)
     return len(frame)
 
 

@@ -546,7 +546,7 @@ def _write(
     )
     rid = entries["registration_id"]
     targets = np.empty(len(entries), dtype=object)
-    targets[~walk] = [f"r{number}" for number in rid[~walk].tolist()]
+    targets[~walk] = rid[~walk].tolist()
     targets[walk] = ["w" + key for key in walk_in_keys(names[walk], emails[walk])]
     entries = merge_entries(entries, pd.Series(targets, dtype=object))
     if batch.id is None:
