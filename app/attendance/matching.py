@@ -314,8 +314,10 @@ def match_frame(
     person_of_identity, keys = pd.factorize(ident.key)
     person = person_of_identity[identity]
     count = len(keys)
-    first_row = np.unique(person, return_index=True)[1]
-    last_row = len(person) - 1 - np.unique(person[::-1], return_index=True)[1]
+    by_person = np.argsort(person, kind="stable")
+    sizes = np.bincount(person, minlength=count)
+    ends = np.cumsum(sizes)
+    first_row, last_row = by_person[ends - sizes], by_person[ends - 1]
     first_identity = identity[first_row]
     how_by_row = ident.how[identity]
 
@@ -330,9 +332,11 @@ def match_frame(
     for column in ("email", "upn"):
         values = rows[column].to_numpy(dtype=object)
         filled = np.flatnonzero(values != "")
-        who, at = np.unique(person[filled], return_index=True)
+        first_filled = np.full(count, len(values), dtype=np.int64)
+        np.minimum.at(first_filled, person[filled], filled)
         chosen = np.full(count, "", dtype=object)
-        chosen[who] = values[filled[at]]
+        has = first_filled < len(values)
+        chosen[has] = values[first_filled[has]]
         columns[column] = chosen
     joins = rows["join"].to_numpy()
     leaves = rows["leave"].to_numpy()
@@ -340,7 +344,7 @@ def match_frame(
     columns["seconds"] = merged_seconds_by_person(person, joins, leaves, seconds, count)
     columns["first_join"] = _span(joins, person, count, latest=False)
     columns["last_leave"] = _span(leaves, person, count, latest=True)
-    columns["rows"] = np.bincount(person, minlength=count)
+    columns["rows"] = sizes
     columns["registration_id"] = ident.first[first_identity]
     how = ident.how[first_identity].copy()
     how[matched] = how_by_row[last_row][matched]
@@ -350,11 +354,9 @@ def match_frame(
     columns["matched_by"] = how
     columns["candidate_ids"] = np.where(ambiguous, ident.ids[first_identity], "")
     if with_lines:
-        by_person = np.argsort(person, kind="stable")
-        ends = np.cumsum(np.bincount(person, minlength=count))[:-1]
         lines = rows["line"].to_numpy()[by_person]
         columns["lines"] = np.empty(count, dtype=object)
-        columns["lines"][:] = [part.tolist() for part in np.split(lines, ends)]
+        columns["lines"][:] = [part.tolist() for part in np.split(lines, ends[:-1])]
     order = np.argsort(np.select([matched, ambiguous], [0, 1], 2), kind="stable")
     people = {name: values[order] for name, values in columns.items()}
     people["registration_id"] = pd.arrays.IntegerArray(
