@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from itertools import chain
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -68,14 +68,26 @@ def _values(column: pd.Series, dialect: str) -> list[Any]:
     return values.tolist()
 
 
+def _value(value: Any, dialect: str) -> Any:
+    """One value as :func:`_values` gives a column of them (a pandas Series of one value
+    costs far more than converting it)."""
+    if isinstance(value, datetime):
+        if hasattr(value, "to_pydatetime"):
+            value = value.to_pydatetime()
+        moment = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        if dialect == "sqlite":
+            return moment.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return moment
+    return value.item() if hasattr(value, "item") else value
+
+
 def _rows(
     frame: pd.DataFrame, columns: Sequence[str], dialect: str, same: Mapping[str, Any]
 ) -> list[tuple]:
     """The rows' parameters in ``columns`` order; a value in ``same`` is converted once
     and repeated."""
-    import pandas as pd
 
-    shared = {name: _values(pd.Series([value]), dialect) for name, value in same.items()}
+    shared = {name: [_value(value, dialect)] for name, value in same.items()}
     return list(
         zip(
             *(
@@ -115,11 +127,10 @@ def _insert_many_rows(
     bound once per statement (each row repeats ?1, ?2, ...; its own values follow as
     plain ?, which SQLite numbers on from there). Binding and stepping one row at a
     time through executemany costs about twice as much."""
-    import pandas as pd
 
     quote = connection.dialect.identifier_preparer.quote
     varying = list(frame.columns)
-    shared = [_values(pd.Series([value]), "sqlite")[0] for value in same.values()]
+    shared = [_value(value, "sqlite") for value in same.values()]
     row = "(" + ", ".join([f"?{i}" for i in range(1, len(shared) + 1)] + ["?"] * len(varying)) + ")"
     names = ", ".join(quote(name) for name in [*same, *varying])
     head = f"INSERT INTO {quote(table.name)} ({names}) VALUES "  # noqa: S608 - quoted names
