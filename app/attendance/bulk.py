@@ -127,7 +127,6 @@ def _insert_many_rows(
     bound once per statement (each row repeats ?1, ?2, ...; its own values follow as
     plain ?, which SQLite numbers on from there). Binding and stepping one row at a
     time through executemany costs about twice as much."""
-
     quote = connection.dialect.identifier_preparer.quote
     varying = list(frame.columns)
     shared = [_value(value, "sqlite") for value in same.values()]
@@ -135,8 +134,12 @@ def _insert_many_rows(
     names = ", ".join(quote(name) for name in [*same, *varying])
     head = f"INSERT INTO {quote(table.name)} ({names}) VALUES "  # noqa: S608 - quoted names
     columns = [_values(frame[name], "sqlite") for name in varying]
-    limit = connection.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    step = max(1, min(ROWS_PER_INSERT, (limit - len(shared)) // max(len(varying), 1)))
+    # Within SQLite's limits on parameters (32,766 since 3.32, 999 before) and on the
+    # rows of a VALUES list (500 by default; older versions counted them as SELECTs).
+    sqlite = connection.connection.dbapi_connection
+    parameters = sqlite.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - len(shared)
+    rows = min(ROWS_PER_INSERT, sqlite.getlimit(sqlite3.SQLITE_LIMIT_COMPOUND_SELECT))
+    step = max(1, min(rows, parameters // max(len(varying), 1)))
     for start in range(0, len(frame), step):
         part = [column[start : start + step] for column in columns]
         values = chain.from_iterable(zip(*part, strict=True))
