@@ -255,6 +255,26 @@ def test_a_lost_message_loses_no_email(app, client, make_gathering, smtp_server,
     assert len(smtp_server.inbox.envelopes) == 1
 
 
+def test_a_burst_of_registrations_wakes_one_delivery_run_and_sends_each_once(
+    app, client, make_gathering, smtp_server, kind
+):
+    app.config["JOBS_SWEEP_GRACE_SECONDS"] = 60  # the wake-up flag outlives the burst
+    gathering = make_gathering()
+    addresses = [f"person{n}@example.org" for n in range(120)]
+    for address in addresses:
+        response = client.post(f"/g/{gathering.slug}/register", data=form(gathering, address))
+        assert response.status_code == 303
+    if kind == "rq":
+        current = jobs.runner()
+        assert sum(current.queue(name).count for name in jobs.QUEUES) == 1
+    drain()
+    assert sorted(e.rcpt_tos[0] for e in smtp_server.inbox.envelopes) == sorted(addresses)
+    sent = db.session.scalar(
+        select(func.count(OutboundEmail.id)).where(OutboundEmail.status == MailStatus.SENT)
+    )
+    assert sent == 120
+
+
 def test_fan_out_resumes_after_a_crash_without_sending_twice(
     app, make_gathering, make_registration, smtp_server, monkeypatch
 ):
