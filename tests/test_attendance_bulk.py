@@ -86,3 +86,49 @@ def test_rows_written_in_bulk_read_back_the_same(app, make_gathering, monkeypatc
         )
         for i in range(count)
     ]
+
+
+def test_rows_updated_in_bulk_change_only_themselves(app, make_gathering):
+    batch = ImportBatch(gathering=make_gathering(), sha256="0" * 64, format="zoom")
+    db.session.add(batch)
+    db.session.flush()
+    count = 600
+    frame = pd.DataFrame(
+        {
+            "position": range(count),
+            "key": pd.Series([f"u:p{i}" for i in range(count)], dtype=object),
+            "status": pd.Series(["unmatched"] * count, dtype=object),
+            "seconds": [60] * count,
+        }
+    )
+    blank = {"name": "", "email": "", "upn": "", "candidate_ids": "", "decision": ""}
+    empty = {"first_join": None, "last_leave": None, "registration_id": None, "matched_by": None}
+    same = {"batch_id": batch.id, "rows": 1, **blank, **empty}
+    bulk.insert_frame(ImportPerson.__table__, frame, same=same)
+    ids = db.session.scalars(select(ImportPerson.id).order_by(ImportPerson.position)).all()
+    changed = ids[::3]
+    decisions = [f"reg:{i}" if i % 2 else "skip" for i in range(len(changed))]
+    updates = pd.DataFrame(
+        {
+            "id": changed,
+            "seconds": [7 * i for i in range(len(changed))],
+            "decision": pd.Series(decisions, dtype=object),
+        }
+    )
+    left = datetime(2022, 10, 20, 16, 30, tzinfo=UTC)
+
+    updated = bulk.update_frame(ImportPerson.__table__, updates, same={"last_leave": left})
+
+    assert updated == len(changed)
+    stored = db.session.execute(
+        select(
+            ImportPerson.id, ImportPerson.seconds, ImportPerson.decision, ImportPerson.last_leave
+        ).order_by(ImportPerson.position)
+    ).all()
+    expected = {
+        id_: (7 * i, decision, left)
+        for i, (id_, decision) in enumerate(zip(changed, decisions, strict=True))
+    }
+    assert [tuple(row[1:]) for row in stored] == [
+        expected.get(row[0], (60, "", None)) for row in stored
+    ]

@@ -3,10 +3,11 @@
 The ORM (and Core with typed parameters) converts every value in Python, one at a
 time; for 10,000 records that costs more than everything else in an import. Here the
 columns are converted a column at a time and go to the driver in the session's
-transaction: on SQLite as INSERTs of hundreds of rows each, elsewhere (and for
-updates) as one executemany of a statement compiled once for the dialect. Times are
-UTC: SQLite gets the text SQLAlchemy itself would store, PostgreSQL gets aware
-datetimes for its timestamptz columns.
+transaction: on SQLite as INSERTs of hundreds of rows each, on PostgreSQL as one
+INSERT of arrays the server unnests, and for updates (or other databases) as one
+executemany of a statement compiled once for the dialect. Times are UTC: SQLite gets
+the text SQLAlchemy itself would store, PostgreSQL gets aware datetimes for its
+timestamptz columns.
 """
 
 from __future__ import annotations
@@ -109,6 +110,9 @@ def insert_frame(table: Table, frame: pd.DataFrame, *, same: Mapping[str, Any] =
     if dialect.name == "sqlite":
         _insert_many_rows(connection, table, frame, same)
         return len(frame)
+    if dialect.name == "postgresql":
+        _insert_from_arrays(connection, table, frame, same)
+        return len(frame)
     columns = [*frame.columns, *same]
     compiled = insert(table).compile(dialect=dialect, column_keys=columns)
     if compiled.positional:
@@ -146,15 +150,44 @@ def _insert_many_rows(
         connection.exec_driver_sql(head + ", ".join([row] * len(part[0])), (*shared, *values))
 
 
+def _insert_from_arrays(
+    connection: Connection, table: Table, frame: pd.DataFrame, same: Mapping[str, Any]
+) -> None:
+    """PostgreSQL: all the rows in one statement, each column sent as one array that
+    the server unnests (executemany sends, binds and runs the rows one by one)."""
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    varying = list(frame.columns)
+
+    def typed(name: str, suffix: str = "") -> str:
+        return f"CAST(%s AS {table.c[name].type.compile(dialect=dialect)}{suffix})"
+
+    names = ", ".join(quote(name) for name in [*same, *varying])
+    values = ", ".join([*(typed(name) for name in same), "given.*"])
+    arrays = ", ".join(typed(name, "[]") for name in varying)
+    statement = f"INSERT INTO {quote(table.name)} ({names}) SELECT {values} "  # noqa: S608
+    connection.exec_driver_sql(
+        statement + "FROM unnest(" + arrays + ") AS given",
+        (
+            *(_value(value, dialect.name) for value in same.values()),
+            *(_values(frame[name], dialect.name) for name in varying),
+        ),
+    )
+
+
 def update_frame(
     table: Table, frame: pd.DataFrame, *, key: str = "id", same: Mapping[str, Any] = NOTHING
 ) -> int:
-    """UPDATE the rows of ``table`` whose ``key`` is in ``frame``, setting its other
-    columns (and those in ``same`` to the same value), with one executemany."""
+    """UPDATE the rows of ``table`` whose ``key`` is in ``frame`` (each once), setting its
+    other columns (and those in ``same`` to the same value): on PostgreSQL from arrays
+    in one statement, elsewhere with one executemany."""
     if frame.empty:
         return 0
     connection = db.session.connection()
     dialect = connection.dialect
+    if dialect.name == "postgresql":
+        _update_from_arrays(connection, table, frame, key, same)
+        return len(frame)
     columns = [name for name in [*frame.columns, *same] if name != key]
     statement = (
         update(table)
@@ -173,3 +206,35 @@ def update_frame(
         params = [dict(zip(bound, row, strict=True)) for row in rows]
     connection.exec_driver_sql(str(compiled), params)
     return len(frame)
+
+
+def _update_from_arrays(
+    connection: Connection, table: Table, frame: pd.DataFrame, key: str, same: Mapping[str, Any]
+) -> None:
+    """PostgreSQL: every row's UPDATE in one statement, joined to the arrays of new values
+    the server unnests."""
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    varying = list(frame.columns)
+    given = [f"v{i}" for i in range(len(varying))]
+
+    def sql_type(name: str) -> str:
+        return table.c[name].type.compile(dialect=dialect)
+
+    changes = [
+        f"{quote(name)} = given.{alias}"
+        for name, alias in zip(varying, given, strict=True)
+        if name != key
+    ] + [f"{quote(name)} = CAST(%s AS {sql_type(name)})" for name in same]
+    arrays = ", ".join(f"CAST(%s AS {sql_type(name)}[])" for name in varying)
+    target = quote(table.name)
+    statement = f"UPDATE {target} SET {', '.join(changes)} "  # noqa: S608 - quoted names
+    connection.exec_driver_sql(
+        statement
+        + f"FROM unnest({arrays}) AS given({', '.join(given)}) "
+        + f"WHERE {target}.{quote(key)} = given.{given[varying.index(key)]}",
+        (
+            *(_value(value, dialect.name) for value in same.values()),
+            *(_values(frame[name], dialect.name) for name in varying),
+        ),
+    )
