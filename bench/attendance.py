@@ -46,10 +46,11 @@ from app.models import (  # noqa: E402
     ImportBatch,
     Registration,
 )
+from bench._load import machine_load  # noqa: E402
 
 REGISTRATIONS = 10_000
 ROWS = 20_000
-RUNS = int(__import__("os").environ.get("BENCH_RUNS", "5"))
+RUNS = int(__import__("os").environ.get("BENCH_RUNS", "7"))
 RSS_TARGET_MB = 300
 FIRST = [
     "Amara",
@@ -474,6 +475,7 @@ def main() -> None:
         report.write_bytes(zoom_report(registered, rng))
         with app.app_context():
             gathering = _gathering(registered)
+            load_before = machine_load()
             read_times, import_times, parse_times, match_times = [], [], [], []
             summary = None
             plenary = gathering.agenda_items[0]
@@ -517,7 +519,8 @@ def main() -> None:
             print(f"whole import (parse, match, merge, save): {whole * 1000:8.1f} ms")
             print(
                 f"ratio: {ratio:.1f}x (target at most 10x): {'met' if ratio <= 10 else 'missed'}; "
-                f"medians of {RUNS} runs, side by side"
+                f"medians of {RUNS} runs, side by side; load average {load_before} before, "
+                f"{machine_load()} after"
             )
             print(
                 f"of which parse alone {parse * 1000:.1f} ms ({parse / bare:.1f}x), "
