@@ -81,8 +81,8 @@ def _moment(value) -> datetime | None:
 
 
 def merge_entries(frame: pd.DataFrame, targets: pd.Series) -> pd.DataFrame:
-    """One entry per target (a registration's id, or ``w<walk-in key>``), in first-seen
-    order; targets chosen for several people are merged with :func:`merge_entry`."""
+    """One entry per target (each entry's record key), in first-seen order; entries of
+    the same target are merged with :func:`merge_entry`."""
     import pandas as pd
 
     shared = targets.duplicated(keep=False).to_numpy()
@@ -120,11 +120,13 @@ def save_records(
     user: User | None,
     now: datetime,
 ) -> int:
-    """Insert or update one record per entry for an item and source; returns how many.
+    """Insert or update one record per entry for an item and source (entries for the
+    same person, by :func:`~app.models.attendance.dedupe_key`, merged first); returns
+    how many.
 
     Existing records (an earlier import of the item) are read with one query and
-    updated with one executemany, new ones written with one more, in the order of
-    their keys (SQLite adds to its unique index of keys far faster in order)."""
+    updated in bulk, new ones inserted in bulk in the order of their keys (SQLite adds
+    to its unique index of keys far faster in order)."""
     import numpy as np
     import pandas as pd
 
@@ -135,6 +137,10 @@ def save_records(
     if batch is not None and batch.id is None:
         db.session.flush()
     keys = _dedupe_keys(gathering, agenda_item_id, source, frame)
+    repeated = pd.Series(keys, dtype=object).duplicated()
+    if repeated.any():
+        frame = merge_entries(frame, pd.Series(keys, dtype=object))
+        keys = keys[~repeated.to_numpy()]
     rows = pd.DataFrame(
         {
             "minutes": np.round(frame["seconds"].to_numpy() / 60).astype("int64"),

@@ -30,8 +30,7 @@ from app.attendance.importers import (
     texts,
 )
 from app.attendance.matching import CandidateIndex, MatchStatus, match_frame
-from app.attendance.names import walk_in_keys
-from app.attendance.records import RecordEntry, merge_entries, save_records
+from app.attendance.records import RecordEntry, save_records
 from app.attendance.services import AttendanceError, check_item
 from app.extensions import db
 from app.gc_pause import gc_paused
@@ -511,8 +510,8 @@ def _write(
     now: datetime,
 ) -> ImportSummary:
     """Save the people linked to a registration (``registration``, NA for none) or
-    recorded as walk-ins; two people linked to one registration (or one walk-in)
-    become one record."""
+    recorded as walk-ins (two people linked to one registration, or one walk-in, make
+    one record: :func:`~app.attendance.records.save_records`)."""
     import numpy as np
     import pandas as pd
 
@@ -528,7 +527,8 @@ def _write(
         rows=batch.rows,
     )
     keep = (linked | walk_in).to_numpy()
-    kept = people[keep].reset_index(drop=True)
+    kept = people.loc[keep, ["name", "email", "seconds", "first_join", "last_leave"]]
+    kept = kept.reset_index(drop=True)
     walk = walk_in[keep].to_numpy()
     names = np.full(len(kept), "", dtype=object)
     emails = np.full(len(kept), "", dtype=object)
@@ -544,11 +544,6 @@ def _write(
             "last_leave": kept["last_leave"],
         }
     )
-    rid = entries["registration_id"]
-    targets = np.empty(len(entries), dtype=object)
-    targets[~walk] = rid[~walk].tolist()
-    targets[walk] = ["w" + key for key in walk_in_keys(names[walk], emails[walk])]
-    entries = merge_entries(entries, pd.Series(targets, dtype=object))
     if batch.id is None:
         db.session.add(batch)
         db.session.flush()
