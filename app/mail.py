@@ -38,21 +38,23 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.addresses import needs_smtputf8, normalise_email
 from app.extensions import db
 from app.models.core import Registration, utcnow
-from app.models.mail import Attachment, MailStatus, OutboundEmail
+from app.models.mail import Attachment, MailStatus, OutboundEmail, encode_attachments
 
 __all__ = [
     "Attachment",
     "DeliveryReport",
+    "Outgoing",
     "deliver",
     "deliver_due",
     "init_app",
     "queue_email",
+    "queue_emails",
     "retry",
     "retry_failed_now",
 ]
@@ -98,26 +100,18 @@ def queue_email(
     render_args: dict[str, Any] | None = None,
 ) -> OutboundEmail:
     """Add an email to the outbox in the current session. Never commits."""
-    address = normalise_email(to)
-    if not address or "@" not in address or _WHITESPACE.search(address):
-        raise ValueError(f"not an email address: {to!r}")
-    moment = now or utcnow()
-    domain = address.rsplit("@", 1)[1] if "@" in address else "gathering.invalid"
-    sender_domain = parseaddr(str(current_app.config.get("MAIL_DEFAULT_SENDER") or ""))[1]
-    domain = sender_domain.rsplit("@", 1)[1] if "@" in sender_domain else domain
     email = OutboundEmail(
-        message_id=f"<{secrets.token_hex(16)}@{domain}>",
-        to_address=address,
-        reply_to=_single_address(reply_to),
-        subject=_one_line(subject, 300),
-        text_body=text,
-        html_body=html,
-        kind=kind,
-        registration_id=registration_id,
-        status=MailStatus.QUEUED.value,
-        attempts=0,
-        next_attempt_at=moment,
-        created_at=moment,
+        **_outbox_row(
+            to=to,
+            subject=subject,
+            text=text,
+            html=html,
+            kind=kind,
+            registration_id=registration_id,
+            reply_to=reply_to,
+            moment=now or utcnow(),
+            sender_domain=_sender_domain(),
+        ),
         render_args=render_args,
     )
     if registration is not None:
@@ -125,6 +119,87 @@ def queue_email(
     email.attachments = list(attachments)
     db.session.add(email)
     return email
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One finished message for `queue_emails`."""
+
+    to: str
+    subject: str
+    text: str
+    html: str
+    kind: str
+    registration_id: int | None = None
+    reply_to: str = ""
+    attachments: Sequence[Attachment] = ()
+
+
+def queue_emails(messages: Sequence[Outgoing], *, now: datetime) -> None:
+    """Add many finished emails to the outbox with one INSERT (for fan-outs); like
+    `queue_email`, they are handed to delivery once the session commits. Never commits."""
+    if not messages:
+        return
+    from app.jobs import dispatch_after_commit
+
+    sender_domain = _sender_domain()
+    rows = [
+        {
+            **_outbox_row(
+                to=message.to,
+                subject=message.subject,
+                text=message.text,
+                html=message.html,
+                kind=message.kind,
+                registration_id=message.registration_id,
+                reply_to=message.reply_to,
+                moment=now,
+                sender_domain=sender_domain,
+            ),
+            "attachments_json": encode_attachments(list(message.attachments)),
+        }
+        for message in messages
+    ]
+    ids = db.session.scalars(insert(OutboundEmail).returning(OutboundEmail.id), rows).all()
+    for email_id in ids:
+        dispatch_after_commit("email", email_id, "mail")
+
+
+def _sender_domain() -> str:
+    sender = parseaddr(str(current_app.config.get("MAIL_DEFAULT_SENDER") or ""))[1]
+    return sender.rsplit("@", 1)[1] if "@" in sender else ""
+
+
+def _outbox_row(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    kind: str,
+    registration_id: int | None,
+    reply_to: str,
+    moment: datetime,
+    sender_domain: str,
+) -> dict[str, Any]:
+    address = normalise_email(to)
+    if not address or "@" not in address or _WHITESPACE.search(address):
+        raise ValueError(f"not an email address: {to!r}")
+    domain = sender_domain or address.rsplit("@", 1)[1]
+    return {
+        "message_id": f"<{secrets.token_hex(16)}@{domain}>",
+        "to_address": address,
+        "reply_to": _single_address(reply_to),
+        "subject": _one_line(subject, 300),
+        "text_body": text,
+        "html_body": html,
+        "kind": kind,
+        "registration_id": registration_id,
+        "status": MailStatus.QUEUED.value,
+        "attempts": 0,
+        "next_attempt_at": moment,
+        "created_at": moment,
+    }
 
 
 def retry(email: OutboundEmail, *, now: datetime) -> None:

@@ -4,11 +4,14 @@ Each function only records messages in the current session (app.mail.queue_email
 they are saved in the same transaction as the change that causes them. A message to one
 person is only recorded (kind, method, token): the delivery job renders it just before
 sending (`render_recorded`), so the request inserts a row and nothing more. A change
-that concerns everyone confirmed records one job, which renders the updated invites in
-batches with a shared InviteFactory. Confirmed people
+that concerns everyone confirmed records one job, which writes the updated invites in
+batches of FAN_OUT_BATCH: one query for the people, one INSERT of their new private links,
+one of the finished emails, with what every copy shares (templates, the gathering's
+details, the per-room agendas) prepared once (`_Composer`). Confirmed people
 get their personal invite attached as text/calendar (REQUEST, or CANCEL when they
 cancel); every message that carries an invite or a link gets a fresh manage token, so
-the link in the calendar entry always works.
+the link in the calendar entry always works: only a token's hash is stored, so a link
+can only be written when its token is made, and the links sent before keep working.
 """
 
 import re
@@ -16,8 +19,8 @@ from contextlib import nullcontext
 from dataclasses import replace
 from datetime import datetime
 
-from flask import current_app, has_request_context, render_template, request
-from sqlalchemy import inspect, or_, select
+from flask import current_app, has_request_context, request
+from sqlalchemy import Row, inspect, or_, select
 
 from app import timefmt
 from app.calendar import Method, PersonalInvite, personal_invite, safe_uri
@@ -26,27 +29,114 @@ from app.cleaning import one_line
 from app.extensions import db
 from app.invites.services import InviteFactory, external_url
 from app.jobs import checkpoint, job, submit
-from app.mail import Attachment, PermanentFailure, queue_email
-from app.messages.wording import custom_wording
+from app.mail import Attachment, Outgoing, PermanentFailure, queue_email, queue_emails
+from app.messages.wording import render as render_wording
+from app.messages.wording import values_for, wording_for
 from app.models import AgendaItem, Gathering, OutboundEmail, Registration, utcnow
-from app.registration.tokens import issue_manage_token
+from app.registration.tokens import issue_manage_token, issue_manage_tokens
 
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
-def _agenda_rows(invite: PersonalInvite, zone: str) -> list[dict]:
-    return [
-        {
-            "when": timefmt.time_range(event.starts_at, event.ends_at, zone),
-            "title": event.title,
-            "presenter": event.presenter,
-            "is_breakout": event.is_breakout,
-            "room_url": safe_uri(event.link) if event.is_breakout else "",
+class _Composer:
+    """Writes one kind of message for the people of one gathering. What every copy
+    shares (the templates, the gathering's part of the context, the invite factory with
+    its per-room agendas, the organiser's own wording) is prepared once, so a fan-out to
+    thousands costs little more per person than that person's own part."""
+
+    def __init__(self, gathering: Gathering, kind: str, factory: InviteFactory | None = None):
+        zone = gathering.timezone
+        self.gathering = gathering
+        self.kind = kind
+        self.factory = factory or InviteFactory(gathering)
+        environment = current_app.jinja_env
+        self.text_template = environment.get_template(f"email/{kind}.txt")
+        self.html_template = environment.get_template(f"email/{kind}.html")
+        # What render_template would add (context processors), worked out once.
+        self.context: dict = {}
+        current_app.update_template_context(self.context)
+        self.context.update(
+            kind=kind,
+            gathering_title=gathering.title,
+            date=timefmt.long_date(gathering.starts_at, zone),
+            times=timefmt.time_range(gathering.starts_at, gathering.ends_at, zone),
+            zone_name=timefmt.zone_name(zone),
+            meeting_url=safe_uri(gathering.meeting_url),
+            gathering_url=external_url("public.gathering", slug=gathering.slug),
+            contact_name=gathering.contact_name,
+            contact_email=gathering.contact_email,
+            contact_phone=gathering.contact_phone,
+        )
+        self.wording = wording_for(gathering.id, kind)
+        self._agendas: dict[int, list[dict]] = {}
+
+    def _agenda_rows(self, invite: PersonalInvite) -> list[dict]:
+        """The agenda as the email shows it, once per room (the factory shares the
+        agendas, so the same tuple means the same rows)."""
+        key = id(invite.agenda)
+        if key not in self._agendas:
+            zone = self.gathering.timezone
+            self._agendas[key] = [
+                {
+                    "when": timefmt.time_range(event.starts_at, event.ends_at, zone),
+                    "title": event.title,
+                    "presenter": event.presenter,
+                    "is_breakout": event.is_breakout,
+                    "room_url": safe_uri(event.link) if event.is_breakout else "",
+                }
+                for event in invite.agenda
+                if not event.cancelled
+            ]
+        return self._agendas[key]
+
+    def compose(
+        self,
+        registration: Registration,
+        *,
+        subject: str,
+        method: Method | None,
+        token: str,
+        now: datetime,
+        extra: dict,
+        sequence: int | None = None,
+    ) -> tuple[str, str, str, list[Attachment]]:
+        """(subject, text, HTML, attachments) for one person. `registration` needs only
+        the columns the invite and the greeting use (a Row of them will do) unless the
+        organiser wrote their own wording for this kind of message."""
+        manage_url = external_url("registration.manage", token=token)
+        invite = self.factory.invite(registration, manage_url=manage_url)
+        if sequence is not None:
+            invite = replace(invite, sequence=sequence)
+        attachments = []
+        if method is not None:
+            attachments.append(
+                Attachment(
+                    filename="invite.ics",
+                    content=personal_invite(invite, method=method, now=now),
+                    mimetype=f"text/calendar; method={method}",
+                )
+            )
+        context = {
+            **self.context,
+            "name": one_line(registration.name),
+            "status": registration.status,
+            "manage_url": manage_url,
+            "agenda": self._agenda_rows(invite),
+            "breakout": invite.breakout,
+            "has_invite": method is not None,
+            **extra,
         }
-        for event in invite.agenda
-        if not event.cancelled
-    ]
+        if self.wording is not None:
+            subject, context["custom_text"], context["custom_html"] = render_wording(
+                self.wording.subject,
+                self.wording.body,
+                values_for(registration, manage_url=manage_url),
+            )
+        text = self.text_template.render(context)
+        text = _BLANK_RUNS.sub("\n\n", _TRAILING_SPACE.sub("\n", text)).strip() + "\n"
+        html = self.html_template.render(context)
+        return f"{subject}: {self.gathering.title}", text, html, attachments
 
 
 def _render(
@@ -61,48 +151,15 @@ def _render(
     extra: dict,
     sequence: int | None = None,
 ) -> tuple[str, str, str, list[Attachment]]:
-    gathering = registration.gathering
-    factory = factory or InviteFactory(gathering)
-    manage_url = external_url("registration.manage", token=token)
-    invite = factory.invite(registration, manage_url=manage_url)
-    if sequence is not None:
-        invite = replace(invite, sequence=sequence)
-    attachments = []
-    if method is not None:
-        attachments.append(
-            Attachment(
-                filename="invite.ics",
-                content=personal_invite(invite, method=method, now=now),
-                mimetype=f"text/calendar; method={method}",
-            )
-        )
-    zone = gathering.timezone
-    context = {
-        "kind": kind,
-        "name": one_line(registration.name),
-        "status": registration.status,
-        "gathering_title": gathering.title,
-        "date": timefmt.long_date(gathering.starts_at, zone),
-        "times": timefmt.time_range(gathering.starts_at, gathering.ends_at, zone),
-        "zone_name": timefmt.zone_name(zone),
-        "meeting_url": safe_uri(gathering.meeting_url),
-        "gathering_url": external_url("public.gathering", slug=gathering.slug),
-        "manage_url": manage_url,
-        "agenda": _agenda_rows(invite, zone),
-        "breakout": invite.breakout,
-        "has_invite": method is not None,
-        "contact_name": gathering.contact_name,
-        "contact_email": gathering.contact_email,
-        "contact_phone": gathering.contact_phone,
-        **extra,
-    }
-    custom = custom_wording(registration, kind, context)
-    if custom is not None:
-        subject, context["custom_text"], context["custom_html"] = custom
-    text = render_template(f"email/{kind}.txt", **context)
-    text = _BLANK_RUNS.sub("\n\n", _TRAILING_SPACE.sub("\n", text)).strip() + "\n"
-    html = render_template(f"email/{kind}.html", **context)
-    return f"{subject}: {gathering.title}", text, html, attachments
+    return _Composer(registration.gathering, kind, factory).compose(
+        registration,
+        subject=subject,
+        method=method,
+        token=token,
+        now=now,
+        extra=extra,
+        sequence=sequence,
+    )
 
 
 def _queue(
@@ -263,14 +320,27 @@ def manage_link(registration: Registration) -> None:
     _record(registration, kind="manage_link", subject="Your private link", method=None)
 
 
-def _confirmed(gathering: Gathering, *conditions, after_id: int, limit: int) -> list[Registration]:
-    query = select(Registration).where(
+# What an updated invite needs of each person: no more is read for a fan-out.
+FAN_OUT_COLUMNS = (
+    Registration.id,
+    Registration.name,
+    Registration.email,
+    Registration.status,
+    Registration.calendar_uid,
+    Registration.calendar_sequence,
+    Registration.assigned_breakout_id,
+    Registration.first_choice_id,
+)
+
+
+def _confirmed(gathering: Gathering, *conditions, after_id: int, limit: int) -> list[Row]:
+    query = select(*FAN_OUT_COLUMNS).where(
         Registration.gathering_id == gathering.id,
         Registration.status == RegistrationStatus.CONFIRMED,
         Registration.id > after_id,
         *conditions,
     )
-    return list(db.session.scalars(query.order_by(Registration.id).limit(limit)))
+    return list(db.session.execute(query.order_by(Registration.id).limit(limit)))
 
 
 FAN_OUT_BATCH = 500
@@ -313,27 +383,44 @@ def item_removed(gathering: Gathering, item: AgendaItem) -> None:
 
 
 def _fan_out(gathering_id: int, *conditions, after_id: int, kind: str, subject: str, **extra):
-    """Render and queue the updated invites in batches; each batch commits with the
-    job's checkpoint, so a run picked up after a crash sends nobody a second copy."""
+    """Write the updated invites in batches: per batch one query for the people, one
+    INSERT of their new private links and one of the finished emails, committed with
+    the job's checkpoint, so a run picked up after a crash sends nobody a second copy."""
     gathering = db.session.get(Gathering, gathering_id)
     if gathering is None:
         return
-    factory = InviteFactory(gathering)
+    composer = _Composer(gathering, kind)
     now = utcnow()
     while batch := _confirmed(gathering, *conditions, after_id=after_id, limit=FAN_OUT_BATCH):
-        for registration in batch:
-            _queue(
-                registration,
-                kind=kind,
-                subject=subject,
-                method=Method.REQUEST,
-                factory=factory,
-                now=now,
-                **extra,
-            )
+        tokens = issue_manage_tokens([person.id for person in batch], now=now)
+        queue_emails(
+            [
+                _updated_invite(composer, person, token, subject=subject, now=now, extra=extra)
+                for person, token in zip(batch, tokens, strict=True)
+            ],
+            now=now,
+        )
         after_id = batch[-1].id
         checkpoint(after_id=after_id)
         db.session.commit()
+
+
+def _updated_invite(
+    composer: _Composer, person: Row, token: str, *, subject: str, now: datetime, extra: dict
+) -> Outgoing:
+    title, text, html, attachments = composer.compose(
+        person, subject=subject, method=Method.REQUEST, token=token, now=now, extra=extra
+    )
+    return Outgoing(
+        to=person.email,
+        subject=title,
+        text=text,
+        html=html,
+        kind=composer.kind,
+        registration_id=person.id,
+        reply_to=composer.gathering.contact_email,
+        attachments=attachments,
+    )
 
 
 @job("notifications.schedule_changed")

@@ -285,7 +285,7 @@ def test_fan_out_resumes_after_a_crash_without_sending_twice(
     people = [make_registration(gathering) for _ in range(25)]
     db.session.commit()
     monkeypatch.setattr(notifications, "FAN_OUT_BATCH", 10)
-    real_queue = notifications._queue
+    real_queue = notifications._updated_invite
     calls = []
 
     def crash_on_the_fifteenth(*args, **kwargs):
@@ -294,7 +294,7 @@ def test_fan_out_resumes_after_a_crash_without_sending_twice(
             raise ConnectionError("worker lost its database connection")
         return real_queue(*args, **kwargs)
 
-    monkeypatch.setattr(notifications, "_queue", crash_on_the_fifteenth)
+    monkeypatch.setattr(notifications, "_updated_invite", crash_on_the_fifteenth)
     update_gathering(
         gathering,
         gathering_data(gathering, title="Renamed gathering"),

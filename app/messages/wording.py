@@ -115,16 +115,7 @@ def template_for(gathering_id: int, key: str) -> EmailTemplate | None:
     )
 
 
-def custom_wording(
-    registration: Registration, kind: str, context: dict
-) -> tuple[str, str, Markup] | None:
+def wording_for(gathering_id: int, kind: str) -> EmailTemplate | None:
     """The organiser's wording for this kind of email, if they wrote one."""
     key = KIND_TO_TEMPLATE.get(kind)
-    if key is None:
-        return None
-    template = template_for(registration.gathering_id, key)
-    if template is None:
-        return None
-    return render(
-        template.subject, template.body, values_for(registration, manage_url=context["manage_url"])
-    )
+    return template_for(gathering_id, key) if key is not None else None

@@ -29,6 +29,20 @@ class Attachment:
     mimetype: str
 
 
+def encode_attachments(attachments: list[Attachment]) -> str:
+    """How attachments are stored in `attachments_json`."""
+    return json.dumps(
+        [
+            {
+                "filename": item.filename,
+                "mimetype": item.mimetype,
+                "content": base64.b64encode(item.content).decode("ascii"),
+            }
+            for item in attachments
+        ]
+    )
+
+
 class OutboundEmail(db.Model):
     __tablename__ = "outbound_emails"
     __table_args__ = (Index("ix_outbound_emails_status_next", "status", "next_attempt_at"),)
@@ -72,16 +86,7 @@ class OutboundEmail(db.Model):
 
     @attachments.setter
     def attachments(self, value: list[Attachment]) -> None:
-        self.attachments_json = json.dumps(
-            [
-                {
-                    "filename": item.filename,
-                    "mimetype": item.mimetype,
-                    "content": base64.b64encode(item.content).decode("ascii"),
-                }
-                for item in value
-            ]
-        )
+        self.attachments_json = encode_attachments(value)
 
     @property
     def gave_up(self) -> bool:

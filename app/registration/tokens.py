@@ -1,6 +1,12 @@
-"""Private manage links (app.tokens: 256 random bits each, only their SHA-256 stored)."""
+"""Private manage links (app.tokens: 256 random bits each, only their SHA-256 stored).
 
-from sqlalchemy import select
+A registration may hold several live links, one per message that carried one: a new
+link never stops an older one from working (only erasing the person's data does)."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import insert, select
 
 from app.extensions import db
 from app.models import ManageToken, Registration
@@ -12,6 +18,25 @@ def issue_manage_token(registration: Registration) -> str:
     raw = new_token()
     db.session.add(ManageToken(registration=registration, token_hash=hash_token(raw)))
     return raw
+
+
+def issue_manage_tokens(registration_ids: Sequence[int], *, now: datetime) -> list[str]:
+    """One new live token for each registration, saved with one INSERT (not committed);
+    the raw tokens in the same order."""
+    raws = [new_token() for _ in registration_ids]
+    if raws:
+        db.session.execute(
+            insert(ManageToken),
+            [
+                {
+                    "registration_id": registration_id,
+                    "token_hash": hash_token(raw),
+                    "created_at": now,
+                }
+                for registration_id, raw in zip(registration_ids, raws, strict=True)
+            ],
+        )
+    return raws
 
 
 def find_registration_by_token(raw: str) -> Registration | None:
