@@ -90,6 +90,7 @@ def _create_app(overrides: dict[str, Any] | None) -> Flask:
         app.register_blueprint(importlib.import_module(f"app.{name}").bp)
 
     from app import cli, errors, jobs, limits, mail, templating
+    from app.facts import changes  # noqa: F401 - registers the facts version's listeners
 
     errors.init_app(app)
     limits.init_app(app)

@@ -17,7 +17,7 @@ DEFAULTS: dict[str, object] = {
     "DEFAULT_TIMEZONE": "America/Vancouver",
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_MINUTES": 15,
-    "REGISTRANTS_PER_PAGE": 200,
+    "REGISTRANTS_PER_PAGE": 100,
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,
     "MAIL_USE_TLS": False,

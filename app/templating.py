@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
         long_date=timefmt.long_date,
         time_range=timefmt.time_range,
         zone_short=timefmt.zone_short,
+        thousands="{:,}".format,  # 10,000 reads at a glance; 10000 does not
     )
     from app.auth.routes import home_for
     from app.organisation import current_organisation

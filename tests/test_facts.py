@@ -137,6 +137,19 @@ def test_every_page_gives_the_same_counts(
     assert (table.by_breakout[0].registered, table.by_breakout[0].attended) == (1, 1)
     assert all(row.rate is None or row.rate <= 1 for row in table.by_region)
 
+    # The registrant list, filtered by attendance in the database.
+    listed = organiser_client.get(
+        f"/organiser/g/{gathering.slug}/registrants", query_string={"attended": "yes"}
+    ).get_data(as_text=True)
+    assert "<strong>2 registrants</strong> match the filters" in listed
+    assert ">Checked In</a>" in listed and ">Stayed</a>" in listed
+    assert ">Waitlisted</a>" not in listed
+    no_shows = organiser_client.get(
+        f"/organiser/g/{gathering.slug}/registrants", query_string={"attended": "no"}
+    ).get_data(as_text=True)
+    assert "<strong>2 registrants</strong> match the filters" in no_shows
+    assert ">Short Stay</a>" in no_shows and ">Absent</a>" in no_shows
+
     # The attendance page.
     page = organiser_client.get(f"/organiser/g/{gathering.slug}/attendance/import")
     page_text = " ".join(re.sub(r"<[^>]+>", " ", page.get_data(as_text=True)).split())
@@ -160,3 +173,95 @@ def test_every_page_gives_the_same_counts(
     assert tiles, pdf
     assert tiles.groups() == ("4", "2", "50")
     assert "Response rate: 2 of 3 (67%)" in pdf
+
+
+def _version(gathering) -> int:
+    db.session.expire(gathering, ["facts_version"])
+    return gathering.facts_version
+
+
+def test_kept_facts_are_read_again_after_any_write_to_registrations_or_attendance(
+    app, make_gathering, make_registration, now
+):
+    """Pages keep a gathering's facts between requests (current_facts); every way the
+    code writes registrations or attendance raises the gathering's facts version in the
+    same transaction, so the kept copy is never used after a change."""
+    from app.attendance import bulk
+    from app.facts import current_facts
+    from app.models import AttendanceRecord
+    from app.models.attendance import dedupe_key
+
+    gathering, other = make_gathering(), make_gathering()
+    room = gathering.breakouts[0]
+    person = make_registration(gathering)
+    kept = current_facts(gathering)
+    assert current_facts(gathering) is kept and kept.attended == 0
+
+    # An object flushed by the session: only its gathering's version rises.
+    before, other_before = _version(gathering), _version(other)
+    checkin.check_in(gathering, room, person, user=None, now=now)
+    db.session.commit()
+    assert _version(gathering) == before + 1 and _version(other) == other_before
+    assert current_facts(gathering).attended == 1
+
+    # A bulk DELETE through the session (undoing the check-in).
+    checkin.undo_check_in(gathering, room, person)
+    db.session.commit()
+    assert current_facts(gathering).attended == 0
+
+    # SQL sent straight to the connection (the importers' executemany).
+    key = dedupe_key(
+        gathering_id=gathering.id, agenda_item_id=None, source="zoom", registration_id=person.id
+    )
+    bulk.insert_frame(
+        AttendanceRecord.__table__,
+        pd.DataFrame(
+            {
+                "gathering_id": [gathering.id],
+                "registration_id": [person.id],
+                "source": ["zoom"],
+                "minutes": [45],
+                "walk_in_name": [""],
+                "walk_in_email": [""],
+                "dedupe_key": [key],
+                "created_at": [now],
+                "updated_at": [now],
+            }
+        ),
+    )
+    db.session.commit()
+    assert current_facts(gathering).attended == 1
+
+    # A change of status; then one that is rolled back leaves the version alone.
+    person.status = "cancelled"
+    db.session.commit()
+    assert current_facts(gathering).attended == 0
+    version = _version(gathering)
+    make_registration(other)
+    person.status = "confirmed"
+    db.session.flush()
+    db.session.rollback()
+    assert _version(gathering) == version
+    assert current_facts(gathering).registered == 0
+
+    # The attendance threshold is part of what is kept.
+    gathering.attendance_threshold_minutes = 60
+    db.session.commit()
+    person.status = "confirmed"
+    db.session.commit()
+    assert current_facts(gathering).attended == 0
+
+
+def test_kept_facts_follow_the_survey_links_and_answers(
+    past_gathering, make_registration, open_survey, now
+):
+    from app.facts import current_facts
+
+    person = make_registration(past_gathering)
+    assert current_facts(past_gathering).survey.invited == 0
+    links.ensure_invitation(open_survey, person)
+    db.session.commit()
+    assert current_facts(past_gathering).survey.invited == 1
+    _answer(open_survey, person, now, overall_value="4")
+    survey = current_facts(past_gathering).survey
+    assert (survey.invited, survey.responded) == (1, 1)

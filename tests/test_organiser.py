@@ -2,16 +2,18 @@
 
 import csv
 import io
+import re
 from dataclasses import fields
 from datetime import UTC, datetime
 
 import pytest
+from flask import url_for
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.extensions import db
 from app.facts import gathering_facts
-from app.models import AgendaItem, Gathering
+from app.models import AgendaItem, Gathering, Registration
 from app.organiser.services import GatheringData
 from tests.conftest import login
 
@@ -221,6 +223,26 @@ def test_registrant_search_filter_and_paging(
     assert "<strong>1 registrant</strong> matches the filters (of 6)" in body
     body = organiser_client.get(url, query_string={"page": 3}).get_data(as_text=True)
     assert "Page 3 of 3" in body
+    # Numbered pages in a labelled nav, the current one marked; the links keep the
+    # filters and the sort, and the counts cover every match, not only the page.
+    body = organiser_client.get(
+        url, query_string={"q": "fraser person", "sort": "name", "dir": "desc", "page": 2}
+    ).get_data(as_text=True)
+    nav = body[body.index('<nav class="pager" aria-label="Pages of registrants">') :]
+    nav = nav[: nav.index("</nav>")]
+    assert "Page 2 of 3: 3 to 4 of 5" in nav
+    assert re.search(r'href="[^"]*page=2[^"]*" aria-current="page"', nav)
+    assert nav.count("aria-current") == 1
+    for number in (1, 3):
+        link = re.search(rf'href="([^"]*page={number}[^"]*)"', nav).group(1)
+        assert "q=fraser+person" in link and "sort=name" in link and "dir=desc" in link
+    assert "<strong>5 registrants</strong> match the filters (of 6)" in body
+    assert "All 5 matching the filters" in body
+    person = db.session.scalars(select(Registration).order_by(Registration.id)).first()
+    page = organiser_client.get(url, query_string={"sort": "registered"}).get_data(as_text=True)
+    with app.test_request_context():
+        address = url_for("organiser.registrant", slug=gathering.slug, registration_id=person.id)
+    assert f'href="{address}"' in page
     assert (
         organiser_client.get(url, query_string={"page": "abc", "status": "bogus"}).status_code
         == 200

@@ -8,10 +8,8 @@ from app.models import Gathering
 
 def dashboard_overview(gathering: Gathering, facts: GatheringFacts) -> dict:
     notes = note_taking.notes_overview(gathering)
-    registered = facts.registrations[facts.registrations["registered"]]
-    counts = registered["assigned_breakout_id"].dropna().astype(int).value_counts()
-    open_ids = [room.id for room in gathering.breakouts]
-    assigned = int(registered["assigned_breakout_id"].isin(open_ids).sum())
+    counts = facts.registered_by("assigned_breakout_id")
+    assigned = sum(counts.get(room.id, 0) for room in gathering.breakouts)
     return {
         "rooms": [
             {
@@ -23,7 +21,7 @@ def dashboard_overview(gathering: Gathering, facts: GatheringFacts) -> dict:
             for entry in notes
         ],
         "assigned": assigned,
-        "without_room": len(registered) - assigned,
+        "without_room": facts.registered - assigned,
         "submitted": sum(1 for entry in notes if entry.state == "submitted"),
         "not_submitted": [entry.room for entry in notes if entry.state != "submitted"],
     }

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 
 from app.choices import HEALTH_REGION_SHORT, HealthRegion, OrganisationType
 from app.extensions import db
-from app.facts import GatheringFacts, gathering_facts, rules
+from app.facts import GatheringFacts, gathering_facts
 from app.models import Gathering, RepresentationTarget, TargetDimension, TargetKind
 
 DIMENSIONS: dict[str, tuple[str, type]] = {
@@ -115,11 +115,10 @@ def target_rows(gathering: Gathering, facts: GatheringFacts | None = None) -> li
     if not targets:
         return []
     facts = facts or gathering_facts(gathering)
-    registered = rules.registered(facts.registrations)
     counts: dict[tuple[str, str], int] = {}
     for dimension, (column, _choices) in DIMENSIONS.items():
-        for code, n in registered[column].value_counts().items():
-            counts[(dimension, code)] = int(n)
+        for code, n in facts.registered_by(column).items():
+            counts[(dimension, code)] = n
     total = sum(n for (dim, _), n in counts.items() if dim == TargetDimension.HEALTH_REGION)
     order = {
         (dimension, choice.value): i

@@ -5,6 +5,12 @@ attended, walk-in, no-show, invited and responded (and the rates), ``gathering``
 puts them together for one gathering, ``survey`` tallies the answers.
 """
 
-from app.facts.gathering import GatheringFacts, Survey, gathering_facts, survey_counts
+from app.facts.gathering import (
+    GatheringFacts,
+    Survey,
+    current_facts,
+    gathering_facts,
+    survey_counts,
+)
 
-__all__ = ["GatheringFacts", "Survey", "gathering_facts", "survey_counts"]
+__all__ = ["GatheringFacts", "Survey", "current_facts", "gathering_facts", "survey_counts"]

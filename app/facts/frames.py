@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AgendaItem, AttendanceRecord, Registration
@@ -56,12 +56,6 @@ ATTENDANCE_COLUMNS = (
     AttendanceRecord.dedupe_key,
 )
 
-INVITATION_COLUMNS = (
-    SurveyInvitation.registration_id,
-    SurveyInvitation.invited_at,
-    SurveyInvitation.responded,
-)
-
 
 def frame(statement, columns: Sequence) -> pd.DataFrame:
     """Rows into a frame column by column (pandas inspects every Row object when given
@@ -103,12 +97,15 @@ def survey_id(gathering_id: int) -> int | None:
     return db.session.scalar(select(Survey.id).where(Survey.gathering_id == gathering_id))
 
 
-def invitations(survey: int | None) -> pd.DataFrame:
-    """One row per person who holds a survey link (emailed, or opened from their page)."""
-    return frame(
-        select(*INVITATION_COLUMNS).where(SurveyInvitation.survey_id == survey),
-        INVITATION_COLUMNS,
-    )
+def invitation_counts(survey: int) -> tuple[int, int]:
+    """(links held, answers sent through them)."""
+    invited, responded = db.session.execute(
+        select(
+            func.count(SurveyInvitation.id),
+            func.count(SurveyInvitation.id).filter(SurveyInvitation.responded.is_(True)),
+        ).where(SurveyInvitation.survey_id == survey)
+    ).one()
+    return int(invited), int(responded)
 
 
 def questions(survey: int | None) -> list[dict]:

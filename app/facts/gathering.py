@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from flask import current_app
 
 from app.choices import RegistrationStatus
 from app.facts import frames, rules
@@ -11,6 +16,11 @@ from app.models import Gathering
 
 if TYPE_CHECKING:
     import pandas as pd
+
+T = TypeVar("T")
+KEPT_GATHERINGS = 8
+KEPT_DERIVED = 200
+_kept_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,20 @@ class GatheringFacts:
     present_by_item: dict[int, set[int]] = field(default_factory=dict)
     walk_ins: int = 0
     survey: Survey = Survey(None)
+    # Values worked out from these facts, or from the same rows, kept with them.
+    derived: OrderedDict[Any, Any] = field(default_factory=OrderedDict, repr=False, compare=False)
+
+    def remember(self, key: Any, compute: Callable[[], T]) -> T:
+        """`compute()` once for these facts: for anything that depends only on the
+        gathering's registrations and attendance (see `current_facts`). The last
+        KEPT_DERIVED values are kept."""
+        if key in self.derived:
+            self.derived.move_to_end(key)
+            return self.derived[key]
+        value = self.derived[key] = compute()
+        while len(self.derived) > KEPT_DERIVED:
+            self.derived.popitem(last=False)
+        return value
 
     @property
     def has_attendance(self) -> bool:
@@ -54,9 +78,11 @@ class GatheringFacts:
         return int(self.registrations["no_show"].sum()) if self.has_attendance else 0
 
     @property
-    def attended_ids(self) -> set[int]:
+    def attended_ids(self) -> frozenset[int]:
         frame = self.registrations
-        return set(frame.loc[frame["attended"], "id"].astype(int))
+        return self.remember(
+            "attended_ids", lambda: frozenset(frame.loc[frame["attended"], "id"].astype(int))
+        )
 
     @property
     def present_ids(self) -> set[int]:
@@ -67,6 +93,18 @@ class GatheringFacts:
     def registered_ids(self) -> set[int]:
         frame = self.registrations
         return set(frame.loc[frame["registered"], "id"].astype(int))
+
+    def registered_by(self, column: str) -> dict[Any, int]:
+        """Registered people counted by the values of one column (none for a missing
+        value); kept with the facts."""
+
+        def count() -> dict[Any, int]:
+            values = self.registrations.loc[self.registrations["registered"], column].dropna()
+            if values.dtype.kind == "f":  # ids with gaps come back as floats
+                values = values.astype(int)
+            return {key: int(n) for key, n in values.value_counts().items()}
+
+        return self.remember(("registered_by", column), count)
 
     def status_counts(self) -> dict[str, int]:
         counts = self.registrations["status"].value_counts()
@@ -91,12 +129,8 @@ def survey_counts(gathering_id: int) -> Survey:
     survey_id = frames.survey_id(gathering_id)
     if survey_id is None:
         return Survey(None)
-    links = frames.invitations(survey_id)
-    return Survey(
-        id=survey_id,
-        invited=len(links),
-        responded=int(links["responded"].astype(bool).sum()) if len(links) else 0,
-    )
+    invited, responded = frames.invitation_counts(survey_id)
+    return Survey(id=survey_id, invited=invited, responded=responded)
 
 
 def gathering_facts(gathering: Gathering) -> GatheringFacts:
@@ -114,3 +148,24 @@ def gathering_facts(gathering: Gathering) -> GatheringFacts:
         walk_ins=rules.walk_in_count(attendance, threshold),
         survey=survey_counts(gathering.id),
     )
+
+
+def current_facts(gathering: Gathering) -> GatheringFacts:
+    """`gathering_facts` for pages: worked out once and kept in this process until the
+    gathering's facts version (app.facts.changes) or attendance threshold changes, so a
+    page showing the numbers of 10,000 people does not read them all again."""
+    stamp = (gathering.facts_version, gathering.attendance_threshold_minutes, gathering.created_at)
+    kept: OrderedDict[int, tuple[tuple, GatheringFacts]]
+    kept = current_app.extensions.setdefault("kept_facts", OrderedDict())
+    with _kept_lock:
+        entry = kept.get(gathering.id)
+        if entry is not None and entry[0] == stamp:
+            kept.move_to_end(gathering.id)
+            return entry[1]
+    facts = gathering_facts(gathering)
+    with _kept_lock:
+        kept[gathering.id] = (stamp, facts)
+        kept.move_to_end(gathering.id)
+        while len(kept) > KEPT_GATHERINGS:
+            kept.popitem(last=False)
+    return facts

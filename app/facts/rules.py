@@ -13,15 +13,19 @@
 - attendance rate: attended / registered; response rate: responded / invited. Both
   parts are subsets of their whole by construction, so neither can pass 100%.
 
-Everything here is pure: frames in, frames, sets and numbers out.
+Everything here is pure: frames in, frames, sets and numbers out; `present_condition`
+and `attended_condition` say the same as SQL, for lists filtered in the database.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy import ColumnElement, and_, or_, select
+
 from app.choices import RegistrationStatus
-from app.models.attendance import AttendanceSource, walk_in_identity
+from app.models import Gathering, Registration
+from app.models.attendance import AttendanceRecord, AttendanceSource, walk_in_identity
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,6 +39,26 @@ def meets_rule(attendance: pd.DataFrame, threshold_minutes: int) -> pd.Series:
 
     minutes = pd.to_numeric(attendance["minutes"], errors="coerce").fillna(0)
     return (attendance["source"] == AttendanceSource.CHECKIN.value) | (minutes >= threshold_minutes)
+
+
+def present_condition(gathering: Gathering) -> ColumnElement[bool]:
+    """`present` for the Registration of each row of a query: it has a record of this
+    gathering that meets the rule on its own (`meets_rule`)."""
+    return Registration.id.in_(
+        select(AttendanceRecord.registration_id).where(
+            AttendanceRecord.gathering_id == gathering.id,
+            AttendanceRecord.registration_id.is_not(None),
+            or_(
+                AttendanceRecord.source == AttendanceSource.CHECKIN.value,
+                AttendanceRecord.minutes >= gathering.attendance_threshold_minutes,
+            ),
+        )
+    )
+
+
+def attended_condition(gathering: Gathering) -> ColumnElement[bool]:
+    """`attended` (registered and present) for the Registration of each row."""
+    return and_(Registration.status == REGISTERED_STATUS, present_condition(gathering))
 
 
 def _registered_rows(attendance: pd.DataFrame) -> pd.DataFrame:

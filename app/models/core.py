@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -103,6 +104,8 @@ class Gathering(db.Model):
     contact_address: Mapped[str] = mapped_column(String(300), default="")
     attendance_threshold_minutes: Mapped[int] = mapped_column(Integer, default=10)
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # Rises with every write to the gathering's registrations or attendance (app.facts.changes).
+    facts_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     community_id: Mapped[int | None] = mapped_column(
         ForeignKey("communities.id", ondelete="SET NULL"), index=True
     )
@@ -168,12 +171,17 @@ class AgendaItem(db.Model):
 
 class Registration(db.Model):
     __tablename__ = "registrations"
-    __table_args__ = (UniqueConstraint("gathering_id", "email"),)
+    __table_args__ = (
+        UniqueConstraint("gathering_id", "email"),
+        # One gathering's people are listed, counted and sorted in SQL: by status and
+        # name (check-in's lists too), region and date.
+        Index("ix_registrations_gathering_status", "gathering_id", "status", "name"),
+        Index("ix_registrations_gathering_region", "gathering_id", "health_region"),
+        Index("ix_registrations_gathering_created", "gathering_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    gathering_id: Mapped[int] = mapped_column(
-        ForeignKey("gatherings.id", ondelete="CASCADE"), index=True
-    )
+    gathering_id: Mapped[int] = mapped_column(ForeignKey("gatherings.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254))
     role: Mapped[str] = mapped_column(String(40))

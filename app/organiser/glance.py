@@ -3,16 +3,17 @@ and what is still to do before the day."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.choices import RegistrationStatus, UserRole
 from app.extensions import db
+from app.facts import GatheringFacts
 from app.facts.frames import frame
 from app.models import BreakoutStaff, Gathering, Registration, Reminder, StaffRole, Survey, User
 from app.organiser.needs import NEED_KINDS, needs_summary
-from app.reporting.charts import cumulative_line, data_uri
 from app.timefmt import to_local
 
 
@@ -39,18 +40,48 @@ def days_to_go(gathering: Gathering, *, now: datetime) -> int:
 
 def registrations_over_time(gathering: Gathering) -> list[tuple[str, int, int]]:
     """New registrations (everyone who registered, whatever happened since) per day."""
+    import pandas as pd
+
     columns = (Registration.created_at,)
     rows = frame(select(*columns).where(Registration.gathering_id == gathering.id), columns)
     if not len(rows):
         return []
-    days = rows["created_at"].map(lambda moment: to_local(moment, gathering.timezone).date())
-    counts = days.value_counts().sort_index()
+    moments = pd.to_datetime(rows["created_at"], utc=True)
+    counts = moments.dt.tz_convert(gathering.timezone).dt.date.value_counts().sort_index()
     total = 0
     result = []
     for day, new in counts.items():
         total += int(new)
         result.append((f"{day:%-d %b}", int(new), total))
     return result
+
+
+def _over_time_and_chart(gathering: Gathering) -> tuple[list[tuple[str, int, int]], str]:
+    over_time = registrations_over_time(gathering)
+    chart = _chart(
+        tuple(day for day, _, _ in over_time) or ("—",),
+        tuple(total for _, _, total in over_time) or (0,),
+    )
+    return over_time, chart
+
+
+@lru_cache(maxsize=16)
+def _chart(days: tuple[str, ...], totals: tuple[int, ...]) -> str:
+    """Drawn again only when the numbers change (a check-in changes the facts, not these)."""
+    from app.reporting.charts import cumulative_line, data_uri
+
+    return data_uri(cumulative_line(days, totals, "Registrations over time (running total)"))
+
+
+def _needs(gathering: Gathering) -> dict[str, int]:
+    answers = db.session.scalars(
+        select(Registration.accessibility_needs).where(
+            Registration.gathering_id == gathering.id,
+            Registration.status != RegistrationStatus.CANCELLED,
+            func.length(func.trim(Registration.accessibility_needs)) > 0,
+        )
+    ).all()
+    return needs_summary(list(answers))
 
 
 def to_do(gathering: Gathering, *, now: datetime) -> list[Todo]:
@@ -89,24 +120,15 @@ def to_do(gathering: Gathering, *, now: datetime) -> list[Todo]:
     return todo
 
 
-def glance(gathering: Gathering, *, now: datetime) -> Glance:
-    over_time = registrations_over_time(gathering)
-    chart = cumulative_line(
-        [day for day, _, _ in over_time] or ["—"],
-        [total for _, _, total in over_time] or [0],
-        "Registrations over time (running total)",
-    )
-    answers = db.session.scalars(
-        select(Registration.accessibility_needs).where(
-            Registration.gathering_id == gathering.id,
-            Registration.status != RegistrationStatus.CANCELLED,
-        )
-    ).all()
-    summary = needs_summary(list(answers))
+def glance(gathering: Gathering, facts: GatheringFacts, *, now: datetime) -> Glance:
+    """The registrations over time and the needs come from the same rows as `facts`, so
+    they are kept with them (GatheringFacts.remember)."""
+    over_time, chart = facts.remember("over_time", lambda: _over_time_and_chart(gathering))
+    summary = facts.remember("needs", lambda: _needs(gathering))
     return Glance(
         days_to_go=days_to_go(gathering, now=now),
         over_time=over_time,
-        chart=data_uri(chart),
+        chart=chart,
         needs=[(label, summary[kind]) for kind, label in NEED_KINDS.items()],
         with_needs=summary["any"],
         todo=to_do(gathering, now=now),

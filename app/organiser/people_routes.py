@@ -12,7 +12,7 @@ from app.auth.access import roles_required
 from app.breakouts.assignment import AssignmentRefused
 from app.choices import RegistrationStatus, UserRole
 from app.extensions import db
-from app.facts import gathering_facts
+from app.facts import current_facts
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, Gathering, Registration
 from app.organiser import bp, history, people
@@ -67,7 +67,7 @@ def _registrant_page(gathering, registration, *, status: int = 200, form=None):
             registration=registration,
             form=form,
             lines=history.history(registration),
-            attended=registration.id in gathering_facts(gathering).attended_ids,
+            attended=registration.id in current_facts(gathering).attended_ids,
             marked=people.marked_attended(registration),
             position=registration_services.waitlist_position(registration),
             full=gathering.capacity is not None and confirmed >= gathering.capacity,
@@ -211,8 +211,7 @@ def edit_registrant(slug: str, registration_id: int):
 def _selected(gathering: Gathering, form: BulkForm) -> tuple[list[Registration], RegistrantFilter]:
     filters = RegistrantFilter.from_args(request.form, gathering)
     if form.all_matching.data:
-        attended_ids = gathering_facts(gathering).attended_ids
-        people_ = list(db.session.scalars(filters.query(gathering, attended_ids=attended_ids)))
+        people_ = list(db.session.scalars(filters.query(gathering)))
     else:
         ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
         people_ = list(

@@ -8,19 +8,25 @@ from sqlalchemy import select
 from app.attendance.tables import attendance_summary
 from app.auth.access import roles_required
 from app.breakouts.dashboard import dashboard_overview as breakout_dashboard
-from app.choices import HEALTH_REGION_SHORT, UserRole
+from app.choices import PRIORITY_AREA_SHORT, UserRole
 from app.community.targets import dashboard_targets
 from app.extensions import db
-from app.facts import gathering_facts
+from app.facts import current_facts
+from app.forms_common import db_int
 from app.lookups import gathering_or_404
-from app.models import AgendaItem, Gathering
+from app.models import AgendaItem, Gathering, Registration
 from app.organiser import bp, services, tables
 from app.organiser.forms import AgendaItemForm, ConfirmForm, GatheringForm
 from app.organiser.glance import glance
 from app.organiser.people_forms import BulkForm
-from app.organiser.registrants import EXPORT_HEADERS, RegistrantFilter, export_rows
+from app.organiser.registrants import (
+    EXPORT_HEADERS,
+    ListPage,
+    RegistrantFilter,
+    export_rows,
+    list_rows,
+)
 from app.spreadsheet import to_csv, to_xlsx
-from app.timefmt import to_local
 
 organiser_only = roles_required(UserRole.ORGANISER)
 
@@ -29,7 +35,9 @@ organiser_only = roles_required(UserRole.ORGANISER)
 @organiser_only
 def home():
     gatherings = db.session.scalars(
-        select(Gathering).where(Gathering.archived_at.is_(None)).order_by(Gathering.starts_at.desc())
+        select(Gathering)
+        .where(Gathering.archived_at.is_(None))
+        .order_by(Gathering.starts_at.desc())
     ).all()
     return render_template("organiser/home.html", gatherings=gatherings)
 
@@ -75,18 +83,22 @@ def edit_gathering(slug: str):
 @organiser_only
 def dashboard(slug: str):
     gathering = gathering_or_404(slug)
-    facts = gathering_facts(gathering)
+    facts = current_facts(gathering)
+    now = datetime.now(UTC)
+    rooms = tuple((item.id, item.title) for item in gathering.breakouts)
     return render_template(
         "organiser/dashboard.html",
         gathering=gathering,
-        counts=facts.status_counts(),
-        cross=tables.organisation_by_region(facts.registrations),
-        attendance=attendance_summary(
-            facts, breakouts=[(item.id, item.title) for item in gathering.breakouts]
+        counts=facts.remember("status_counts", facts.status_counts),
+        cross=facts.remember(
+            "organisation_by_region", lambda: tables.organisation_by_region(facts.registrations)
+        ),
+        attendance=facts.remember(
+            ("attendance", rooms), lambda: attendance_summary(facts, breakouts=rooms)
         ),
         breakouts=breakout_dashboard(gathering, facts),
-        representation_targets=dashboard_targets(gathering, facts, now=datetime.now(UTC)),
-        glance=glance(gathering, now=datetime.now(UTC)),
+        representation_targets=dashboard_targets(gathering, facts, now=now),
+        glance=glance(gathering, facts, now=now),
     )
 
 
@@ -95,29 +107,58 @@ def dashboard(slug: str):
 def registrants(slug: str):
     gathering = gathering_or_404(slug)
     filters = RegistrantFilter.from_args(request.args, gathering)
-    attended_ids = gathering_facts(gathering).attended_ids
-    query = filters.query(gathering, attended_ids=attended_ids)
-    page = db.paginate(
-        query,
-        per_page=current_app.config["REGISTRANTS_PER_PAGE"],
-        max_per_page=500,
-        error_out=False,
+    facts = current_facts(gathering)
+    config = current_app.config
+    per_page = min(_positive(request.args.get("per_page"), config["REGISTRANTS_PER_PAGE"]), 500)
+    number = _positive(request.args.get("page"), 1)
+    query = filters.query(gathering)
+    # Which people match and in what order depends only on what the facts version
+    # covers (and the rooms' titles), so both are kept with the facts.
+    counts = facts.remember(
+        ("list_counts", *filters.filter_args().items()), lambda: tables.list_counts(query)
     )
-    zone = gathering.timezone
+    rooms = tuple((item.id, item.title) for item in gathering.agenda_items)
+    ids = facts.remember(
+        ("list_page", *filters.as_args().items(), number, per_page, rooms),
+        lambda: db.session.scalars(
+            query.with_only_columns(Registration.id).limit(per_page).offset((number - 1) * per_page)
+        ).all(),
+    )
+    found = {
+        r.id: r for r in db.session.scalars(select(Registration).where(Registration.id.in_(ids)))
+    }
+    rows = list_rows(
+        [found[id_] for id_ in ids if id_ in found],
+        # Each person's page is the list's address and their number (one url_for, not
+        # a hundred).
+        url_for_person=f"{url_for('.registrants', slug=gathering.slug)}/{{}}".format,
+        room_titles={
+            item.id: PRIORITY_AREA_SHORT.get(item.priority_area, item.title)
+            for item in gathering.agenda_items
+        },
+        attended_ids=facts.attended_ids,
+        started=datetime.now(UTC) >= gathering.starts_at,
+        zone=gathering.timezone,
+    )
+    pages_keep = filters.as_args()
+    if per_page != config["REGISTRANTS_PER_PAGE"]:
+        pages_keep["per_page"] = str(per_page)
     return render_template(
         "organiser/registrants.html",
         gathering=gathering,
-        page=page,
+        page=ListPage(number=number, per_page=per_page, total=counts["total"], rows=rows),
+        pages_keep=pages_keep,
         filters=filters,
-        counts=tables.list_counts(query),
-        total_all=tables.registration_count(gathering),
-        attended_ids=attended_ids,
-        gathering_started=datetime.now(UTC) >= gathering.starts_at,
-        items={item.id: item for item in gathering.agenda_items},
+        counts=counts,
+        total_all=len(facts.registrations),
         bulk_form=BulkForm(rooms=gathering.breakouts),
-        region_short=HEALTH_REGION_SHORT,
-        short_date=lambda moment: to_local(moment, zone).strftime("%-d %b %Y"),
     )
+
+
+def _positive(value: str | None, default: int) -> int:
+    """A page number or size from the address: a whole number from 1, else the default."""
+    number = db_int(value)
+    return number if number is not None and number >= 1 else default
 
 
 @bp.route("/g/<slug>/registrants.<any(csv, xlsx):fmt>")
@@ -125,8 +166,7 @@ def registrants(slug: str):
 def export_registrants(slug: str, fmt: str):
     gathering = gathering_or_404(slug)
     filters = RegistrantFilter.from_args(request.args, gathering)
-    attended_ids = gathering_facts(gathering).attended_ids
-    registrations = db.session.scalars(filters.query(gathering, attended_ids=attended_ids)).all()
+    registrations = db.session.scalars(filters.query(gathering)).all()
     rows = export_rows(registrations, {item.id: item for item in gathering.agenda_items})
     stem = f"{gathering.slug}-registrants"
     if fmt == "csv":

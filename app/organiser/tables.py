@@ -10,7 +10,6 @@ from sqlalchemy import Select, func, select
 from app.choices import HEALTH_REGION_SHORT, HealthRegion, OrganisationType, RegistrationStatus
 from app.extensions import db
 from app.facts import rules
-from app.models import Gathering, Registration
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,22 +44,17 @@ def organisation_by_region(frame: pd.DataFrame) -> CrossTable:
 
 
 def list_counts(query: Select) -> dict[str, int]:
-    """Counts by status (and people with needs) for the registrants a filter matches."""
+    """For the registrants a filter matches, in one query: how many ("total"), how many
+    of each status, and how many with accessibility needs ("needs")."""
     matched = query.order_by(None).subquery()
+    has_needs = func.length(func.trim(matched.c.accessibility_needs)) > 0
     rows = db.session.execute(
-        select(matched.c.status, func.count()).group_by(matched.c.status)
+        select(matched.c.status, func.count(), func.count().filter(has_needs)).group_by(
+            matched.c.status
+        )
     ).all()
     counts = {status.value: 0 for status in RegistrationStatus}
-    counts.update({status: total for status, total in rows})
-    counts["needs"] = db.session.scalar(
-        select(func.count())
-        .select_from(matched)
-        .where(func.length(func.trim(matched.c.accessibility_needs)) > 0)
-    )
+    counts.update({status: total for status, total, _needs in rows})
+    counts["total"] = sum(total for _status, total, _needs in rows)
+    counts["needs"] = sum(needs for _status, _total, needs in rows)
     return counts
-
-
-def registration_count(gathering: Gathering) -> int:
-    return db.session.scalar(
-        select(func.count(Registration.id)).where(Registration.gathering_id == gathering.id)
-    )

@@ -328,3 +328,52 @@ def fill_basics(page, seeded, email: str) -> None:
         label=seeded.breakout_titles[0]
     )
     page.get_by_label("I have read the collection notice").check()
+
+
+def test_a_long_registrant_list_is_paged_accessibly(
+    chromium, live_server, axe, signed_in_state
+):
+    """The registrant list of a big gathering comes a page at a time: the pages are a
+    labelled nav with the current one marked, reachable by keyboard, and axe-clean."""
+    from sqlalchemy import insert
+
+    from app.extensions import db
+    from app.models import Registration
+
+    seeded = live_server.seed()
+    with live_server.app_context():
+        db.session.execute(
+            insert(Registration),
+            [
+                {
+                    "gathering_id": seeded.gathering_id,
+                    "name": f"Paged Person {n}",
+                    "email": f"paged{n}@example.org",
+                    "role": "nurse",
+                    "organisation_name": "Island Health",
+                    "organisation_type": "health_authority",
+                    "health_region": "island",
+                    "consent_collection_at": datetime.now(UTC),
+                }
+                for n in range(7)
+            ],
+        )
+        db.session.commit()
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900}, storage_state=signed_in_state("organiser")
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/organiser/g/{seeded.slug}/registrants?per_page=2&sort=name")
+        pages = page.get_by_role("navigation", name="Pages of registrants")
+        expect(pages.locator("[aria-current=page]")).to_have_text("Page 1")
+        pages.get_by_role("link", name="Page 3").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_load_state("networkidle")
+        expect(pages.locator("[aria-current=page]")).to_have_text("Page 3")
+        expect(page.locator(".pager-status")).to_have_text("Page 3 of 4: 5 to 6 of 7")
+        assert "sort=name" in page.url and "page=3" in page.url
+        violations = axe(page, "organiser-registrants-paged")
+        assert violations == [], describe(violations)
+    finally:
+        context.close()
