@@ -361,6 +361,62 @@ def test_long_lists_are_capped_and_searchable(
     assert "Showing the first" not in found.get_data(as_text=True)
 
 
+def test_search_as_you_type_lists_the_matches_for_a_long_list(
+    app, organiser_client, make_user, gathering_2022, sample_people, make_registration
+):
+    """A list too long to show whole points the script at the search, which gives the
+    list's items for what was typed: anyone for an organiser (a waitlisted person too),
+    only the room's people by name for a facilitator."""
+    from app.attendance import checkin, routes
+    from app.models import BreakoutStaff
+
+    item = gathering_2022.active_agenda[0]
+    waiting = make_registration(gathering_2022, name="Wanda O’Brien", status="waitlisted")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(routes, "MAX_LISTED", 3)
+        page = organiser_client.get(checkin_url(gathering_2022, item)).get_data(as_text=True)
+        assert f'data-search-url="{checkin_url(gathering_2022, item, "/search")}"' in page
+    assert 'data-search-url="' not in organiser_client.get(
+        checkin_url(gathering_2022, item)
+    ).get_data(as_text=True)
+
+    found = organiser_client.get(checkin_url(gathering_2022, item, "/search?q=obrien"))
+    html = found.get_data(as_text=True)
+    assert found.status_code == 200 and "<html" not in html
+    assert html.count('class="checkin-person') == 1 and "Wanda O’Brien" in html
+    assert f'name="registration_id" value="{waiting.id}"' in html
+    assert 'data-search="wanda obrien ' in html
+    by_address = organiser_client.get(checkin_url(gathering_2022, item, "/search?q=fraserhealth"))
+    assert "Amara Singh" in by_address.get_data(as_text=True)
+    nobody = organiser_client.get(checkin_url(gathering_2022, item, "/search?q=<b>x%25"))
+    assert "Nobody matches “&lt;b&gt;x%”" in nobody.get_data(as_text=True)
+
+    checkin.check_in(gathering_2022, item, waiting, user=None, now=gathering_2022.starts_at)
+    db.session.commit()
+    present = organiser_client.get(checkin_url(gathering_2022, item, "/search?q=wanda"))
+    assert "Undo" in present.get_data(as_text=True)
+    page = organiser_client.get(checkin_url(gathering_2022, item)).get_data(as_text=True)
+    assert "Wanda O’Brien" in page  # checked in without being expected: listed after them
+
+    facilitator = make_user("facilitator")
+    room = gathering_2022.breakouts[0]
+    db.session.add(BreakoutStaff(agenda_item_id=room.id, user_id=facilitator.id))
+    sample_people["Amara"].assigned_breakout_id = room.id
+    db.session.commit()
+    client = app.test_client()
+    login(client, facilitator)
+    mine = client.get(checkin_url(gathering_2022, room, "/search?q=amara")).get_data(as_text=True)
+    assert "Amara Singh" in mine and "fraserhealth" not in mine
+    assert "Amara" not in client.get(
+        checkin_url(gathering_2022, room, "/search?q=fraserhealth")
+    ).get_data(as_text=True)
+    assert "Sam Wu" not in client.get(
+        checkin_url(gathering_2022, room, "/search?q=sam")
+    ).get_data(as_text=True)
+    other = gathering_2022.breakouts[1]
+    assert client.get(checkin_url(gathering_2022, other, "/search?q=sam")).status_code == 403
+
+
 def test_forms_work_with_csrf_protection(csrf_app, gathering_2022, sample_people, organiser):
     client = csrf_app.test_client()
 

@@ -106,3 +106,33 @@ def test_migration_files_are_named_by_date():
     names = [path.name for path in VERSIONS.glob("*.py")]
     assert names, "no migrations in migrations/versions"
     assert all(re.match(r"^\d{8}_", name) for name in names), names
+
+
+def test_the_search_columns_are_filled_as_the_app_folds_names():
+    """The check-in search migration folds existing names with its own copy of the
+    folding (migrations import no app code): it must give what the app gives."""
+    import importlib.util
+
+    from app.attendance.names import fold_text
+
+    path = next(VERSIONS.glob("*_checkin_search_*.py"))
+    spec = importlib.util.spec_from_file_location("big_gatherings_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    samples = [
+        "Émilie Côté",
+        "Jordan O'Neill",
+        "Wanda O’Brien",
+        "Łukasz Żółć",
+        "Søren Ærø",
+        "Straße Œuvre",
+        "Đorđe Þór",
+        "İlkay Işık",
+        "Nguyễn Thị",
+        "ＦＵＬＬ ｗｉｄｔｈ",
+        "Ǆemal ﬁne",
+        "Ῥόδος",
+        "amara.singh@fraserhealth.example",
+        "",
+    ]
+    assert [migration._fold(text) for text in samples] == [fold_text(t) for t in samples]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
 
-from app.attendance.matching import fold_text
+from app.attendance.names import fold_text
 from app.attendance.services import AttendanceError, check_item, walk_in_key
 from app.choices import AgendaKind, RegistrationStatus, UserRole
 from app.extensions import db
@@ -31,62 +32,137 @@ def sees_everyone(user: User) -> bool:
     return user.role == UserRole.ORGANISER
 
 
-def expected_people(gathering: Gathering, item: AgendaItem) -> list[Registration]:
+def _expected(gathering: Gathering, item: AgendaItem) -> list:
     """Who is expected in the room: the people assigned to a breakout, or everyone
     confirmed for a plenary."""
-    query = select(Registration).where(
+    conditions = [
         Registration.gathering_id == gathering.id,
         Registration.status == RegistrationStatus.CONFIRMED.value,
-    )
+    ]
     if item.kind == AgendaKind.BREAKOUT:
-        query = query.where(Registration.assigned_breakout_id == item.id)
-    return list(db.session.scalars(query.order_by(Registration.name, Registration.id)))
+        conditions.append(Registration.assigned_breakout_id == item.id)
+    return conditions
 
 
-def search_text(*parts: str) -> str:
-    """Accent- and case-free text for search as you type ("emilie" finds "Émilie")."""
-    return " ".join(fold_text(part) for part in parts)
+def _listed():
+    """Registrations as check-in lists them: only the columns the list shows (a plenary
+    lists hundreds)."""
+    return select(Registration).options(
+        load_only(
+            Registration.name,
+            Registration.folded_name,
+            Registration.folded_email,
+            Registration.organisation_name,
+            Registration.status,
+        )
+    )
 
 
-def _contains_all(haystack: str, words: list[str]) -> bool:
-    return all(word in haystack for word in words)
+def expected_people(
+    gathering: Gathering, item: AgendaItem, *, limit: int | None = None
+) -> list[Registration]:
+    """The people expected in the room by name (the first `limit` of them)."""
+    query = _listed().where(*_expected(gathering, item))
+    query = query.order_by(Registration.name, Registration.id).limit(limit)
+    return list(db.session.scalars(query))
 
 
-def search_registrations(gathering: Gathering, text: str, *, limit: int = 50) -> list[Registration]:
-    """Registrations (not cancelled) whose name or email contains every word typed.
+def expected_count(gathering: Gathering, item: AgendaItem) -> int:
+    return db.session.scalar(select(func.count(Registration.id)).where(*_expected(gathering, item)))
 
-    Folding happens in Python because SQLite's LIKE ignores case for ASCII only.
-    """
+
+@event.listens_for(Registration, "before_insert")
+@event.listens_for(Registration, "before_update")
+def _fold_for_search(_mapper, _connection, registration: Registration) -> None:
+    """What search as you type looks in: the folded name, and the address for staff who
+    may see it ("emilie" finds "Émilie")."""
+    registration.folded_name = fold_text(registration.name or "")
+    registration.folded_email = fold_text(registration.email or "")
+
+
+def search_registrations(
+    gathering: Gathering, text: str, *, room: AgendaItem | None = None, limit: int = 50
+) -> list[Registration]:
+    """Registrations whose folded name or address contains every word typed, by name:
+    anyone not cancelled, or with `room` only the people expected there, by name alone
+    (what a facilitator may search)."""
     words = fold_text(text).split()[:8]
     if not words:
         return []
-    rows = db.session.execute(
-        select(Registration.id, Registration.name, Registration.email).where(
+    if room is None:
+        conditions = [
             Registration.gathering_id == gathering.id,
             Registration.status != RegistrationStatus.CANCELLED.value,
-        )
+        ]
+        haystack = Registration.folded_name + " " + Registration.folded_email
+    else:
+        conditions = _expected(gathering, room)
+        haystack = Registration.folded_name
+    query = _listed().where(
+        *conditions, *(haystack.contains(word, autoescape=True) for word in words)
     )
-    ids = [id_ for id_, name, email in rows if _contains_all(search_text(name, email), words)][
-        : limit * 4
-    ]
-    if not ids:
-        return []
-    found = db.session.scalars(select(Registration).where(Registration.id.in_(ids)))
-    return sorted(found, key=lambda r: (fold_text(r.name), r.id))[:limit]
+    query = query.order_by(Registration.folded_name, Registration.id).limit(limit)
+    return list(db.session.scalars(query))
 
 
-def checkin_records(gathering: Gathering, item: AgendaItem) -> list[AttendanceRecord]:
-    return list(
-        db.session.scalars(
-            select(AttendanceRecord)
-            .where(
-                AttendanceRecord.gathering_id == gathering.id,
-                AttendanceRecord.agenda_item_id == item.id,
-                AttendanceRecord.source == AttendanceSource.CHECKIN.value,
-            )
-            .order_by(AttendanceRecord.created_at)
-        )
+def _checkin_records(item: AgendaItem):
+    """The item's check-ins (an item's records are all of its own gathering), found by
+    the index of item, source and person alone."""
+    return select(AttendanceRecord).where(
+        AttendanceRecord.agenda_item_id == item.id,
+        AttendanceRecord.source == AttendanceSource.CHECKIN.value,
     )
+
+
+def checked_in_count(gathering: Gathering, item: AgendaItem) -> int:
+    """Everyone checked in here, walk-ins included."""
+    return db.session.scalar(_checkin_records(item).with_only_columns(func.count()))
+
+
+def walk_ins(gathering: Gathering, item: AgendaItem) -> list[AttendanceRecord]:
+    query = _checkin_records(item).where(AttendanceRecord.registration_id.is_(None))
+    return list(db.session.scalars(query.order_by(AttendanceRecord.created_at)))
+
+
+def present_among(gathering: Gathering, item: AgendaItem, ids: Iterable[int]) -> set[int]:
+    """Which of these registrations are checked in here (looked up by their records'
+    unique keys, not by reading every check-in of the room)."""
+    keys = [_checkin_key(gathering, item, registration_id=id_) for id_ in ids]
+    if not keys:
+        return set()
+    query = select(AttendanceRecord.registration_id).where(AttendanceRecord.dedupe_key.in_(keys))
+    return set(db.session.scalars(query))
+
+
+def present_unexpected(gathering: Gathering, item: AgendaItem) -> list[Registration]:
+    """People checked in here who are not expected (found by search), by name."""
+    if item.kind == AgendaKind.BREAKOUT:
+        # A room's check-ins are few: start from them.
+        checked_in = _checkin_records(item).with_only_columns(
+            AttendanceRecord.registration_id
+        )
+        query = _listed().where(
+            Registration.id.in_(checked_in),
+            or_(
+                Registration.status != RegistrationStatus.CONFIRMED.value,
+                Registration.assigned_breakout_id.is_(None),
+                Registration.assigned_breakout_id != item.id,
+            ),
+        )
+    else:
+        # A plenary expects everyone confirmed: start from the few who are not.
+        confirmed = RegistrationStatus.CONFIRMED
+        here = _checkin_records(item).where(
+            AttendanceRecord.registration_id == Registration.id
+        )
+        query = _listed().where(
+            Registration.gathering_id == gathering.id,
+            Registration.status.in_(
+                [status.value for status in RegistrationStatus if status != confirmed]
+            ),
+            here.exists(),
+        )
+    return list(db.session.scalars(query.order_by(Registration.name, Registration.id)))
 
 
 def _checkin_key(gathering: Gathering, item: AgendaItem, **who: Any) -> str:

@@ -278,44 +278,63 @@ def _back(slug: str, item_id: int, query: str | None):
     return redirect(url_for("attendance.checkin", slug=slug, item_id=item_id, q=query or None), 303)
 
 
+def _found(gathering: Gathering, item: AgendaItem, query: str, everyone: bool):
+    """Organisers search every registration by name or address; facilitators only the
+    people expected in their room, by name."""
+    if everyone:
+        return live.search_registrations(gathering, query)
+    return live.search_registrations(gathering, query, room=item, limit=MAX_LISTED)
+
+
 @bp.route("/g/<slug>/checkin/<int:item_id>")
 @staff
 def checkin(slug: str, item_id: int):
     gathering, item = _checkin_target(slug, item_id)
     query = request.args.get("q", "").strip()[:100]
     everyone = live.sees_everyone(current_user)
-    records = live.checkin_records(gathering, item)
-    present = {r.registration_id for r in records if r.registration_id is not None}
-    walk_ins = [r for r in records if r.registration_id is None]
-    expected = live.expected_people(gathering, item)
-    if query and everyone:
-        people = live.search_registrations(gathering, query)
-    elif query:
-        words = live.search_text(query).split()
-        people = [r for r in expected if all(w in live.search_text(r.name) for w in words)]
+    expected_count = live.expected_count(gathering, item)
+    if query:
+        people = _found(gathering, item, query, everyone)
     else:
-        people = expected[:MAX_LISTED]
-        expected_ids = {r.id for r in people}
-        missing = present - expected_ids
-        if missing and everyone:
-            people = people + list(
-                db.session.scalars(select(Registration).where(Registration.id.in_(missing)))
-            )
+        people = live.expected_people(gathering, item, limit=MAX_LISTED)
+        if everyone:
+            people += live.present_unexpected(gathering, item)
     return render_template(
         "attendance/checkin.html",
         gathering=gathering,
         item=item,
         people=people,
-        present=present,
-        walk_ins=walk_ins,
+        present=live.present_among(gathering, item, [person.id for person in people]),
+        checked_in=live.checked_in_count(gathering, item),
+        walk_ins=live.walk_ins(gathering, item),
         query=query,
-        expected_count=len(expected),
-        listed_all=query != "" or len(expected) <= MAX_LISTED,
+        expected_count=expected_count,
+        listed_all=query != "" or expected_count <= MAX_LISTED,
         max_listed=MAX_LISTED,
         everyone=everyone,
-        search_text=live.search_text,
         form=CheckInForm(),
         walk_in_form=WalkInForm(q=query),
+        cancelled=RegistrationStatus.CANCELLED.value,
+    )
+
+
+@bp.route("/g/<slug>/checkin/<int:item_id>/search")
+@staff
+def checkin_search(slug: str, item_id: int):
+    """The list's items for what was typed so far (search as you type, when the page
+    cannot list everyone expected)."""
+    gathering, item = _checkin_target(slug, item_id)
+    query = request.args.get("q", "").strip()[:100]
+    everyone = live.sees_everyone(current_user)
+    people = _found(gathering, item, query, everyone) if query else []
+    return render_template(
+        "attendance/_checkin_people.html",
+        gathering=gathering,
+        item=item,
+        people=people,
+        present=live.present_among(gathering, item, [person.id for person in people]),
+        query=query,
+        everyone=everyone,
         cancelled=RegistrationStatus.CANCELLED.value,
     )
 
@@ -346,7 +365,7 @@ def mark_present(slug: str, item_id: int):
         message = f"{registration.name} is marked present."
     db.session.commit()
     if _wants_json():
-        count = len(live.checkin_records(gathering, item))
+        count = live.checked_in_count(gathering, item)
         return jsonify(present=not undo, message=message, count=count)
     flash(message, "success")
     return _back(slug, item_id, form.q.data)

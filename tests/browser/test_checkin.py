@@ -129,3 +129,87 @@ def test_type_enter_arrows_and_undo(live_server, checkin_page):
     page.wait_for_url("**/checkin/*?q=nobody*")
     assert "Nobody matches" in page.content()
     assert problems == []
+
+
+def test_a_plenary_too_long_to_list_is_searched_as_you_type(live_server, chromium):
+    """Hundreds expected: the page lists the first of them, and typing asks the server,
+    so anyone can be found (a waitlisted person too) and marked present with Enter."""
+    from sqlalchemy import insert
+
+    from app.attendance import routes
+
+    expect = pytest.importorskip("playwright.sync_api").expect
+    seeded = live_server.seed()
+    now = datetime.now(UTC)
+    with live_server.app_context():
+        item_id = db.session.scalars(
+            select(AgendaItem.id)
+            .where(AgendaItem.gathering_id == seeded.gathering_id, AgendaItem.kind == "plenary")
+            .order_by(AgendaItem.starts_at)
+        ).first()
+        people = [
+            {
+                "name": f"Aaron Person {n:03d}",
+                "folded_name": f"aaron person {n:03d}",
+                "email": f"aaron{n}@example.org",
+                "folded_email": f"aaron{n}@example.org",
+                "status": "confirmed",
+            }
+            for n in range(routes.MAX_LISTED + 5)
+        ]
+        people.append(
+            {
+                "name": "Zoë Waiting",
+                "folded_name": "zoe waiting",
+                "email": "zoe@example.org",
+                "folded_email": "zoe@example.org",
+                "status": "waitlisted",
+            }
+        )
+        common = {
+            "gathering_id": seeded.gathering_id,
+            "role": "nurse",
+            "organisation_name": "Fraser Health",
+            "organisation_type": "health_authority",
+            "health_region": "fraser",
+            "consent_collection_at": now,
+        }
+        db.session.execute(insert(Registration), [{**common, **person} for person in people])
+        db.session.commit()
+    context = chromium.new_context()
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{live_server.url}/sign-in")
+    page.fill("#email", seeded.users["organiser"])
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit] >> text=Sign in")
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/g/{seeded.slug}/checkin/{item_id}")
+    listed = page.locator("li.checkin-person")
+    expect(listed).to_have_count(routes.MAX_LISTED)
+    expect(page.locator("text=Showing the first")).to_be_visible()
+
+    page.focus("#q")
+    page.keyboard.type("zoe")
+    expect(listed).to_have_count(1)
+    expect(listed.first).to_contain_text("Zoë Waiting")
+    expect(page.locator("[data-checkin-status]")).to_have_text("1 match")
+    url_before = page.url
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-checkin-status]")).to_have_text("Zoë Waiting is marked present.")
+    assert page.url == url_before
+    assert present_names(live_server, item_id) == {"Zoë Waiting"}
+
+    page.fill("#q", "")
+    page.keyboard.type("person 403")
+    expect(listed).to_have_count(1)  # beyond the first listed
+    expect(listed.first).to_contain_text("Aaron Person 403")
+    page.keyboard.press("Escape")
+    expect(listed).to_have_count(routes.MAX_LISTED)
+    page.keyboard.type("nobody at all")
+    expect(page.locator("#checkin-list")).to_contain_text("Nobody matches")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/checkin/*?q=nobody*")
+    context.close()
+    assert problems == []
