@@ -506,13 +506,14 @@ def deliver(email_ids: Sequence[int], *, now: datetime) -> DeliveryReport:
     return _send_claimed(*_claim(now, len(email_ids), ids=email_ids), now=now)
 
 
-def _render_if_recorded(email: OutboundEmail, *, now: datetime) -> None:
+def _render_if_recorded(email: OutboundEmail, *, now: datetime, composers: dict) -> None:
     """Render a message a request only recorded, just before it is sent; the rendering is
-    saved with the "sent" mark (and thrown away if sending fails)."""
+    saved with the "sent" mark (and thrown away if sending fails). `composers` keeps
+    what the batch's messages of one kind for one gathering share."""
     if email.render_args is not None:
         from app.notifications import render_recorded
 
-        render_recorded(email, now=now)
+        render_recorded(email, now=now, composers=composers)
         email.render_args = None
 
 
@@ -534,6 +535,7 @@ def _send_claimed(token: str, claimed: list[int], *, now: datetime) -> DeliveryR
         return report
     sender = str(config.get("MAIL_DEFAULT_SENDER") or "no-reply@gathering.invalid")
     transport = _Transport(app)
+    composers: dict = {}
     _load_for_sending(claimed)
     try:
         for email_id in claimed:
@@ -541,7 +543,7 @@ def _send_claimed(token: str, claimed: list[int], *, now: datetime) -> DeliveryR
             if email is None or email.claim_token != token:
                 continue
             try:
-                _render_if_recorded(email, now=now)
+                _render_if_recorded(email, now=now, composers=composers)
                 transport.send(email, build_message(email, sender=sender))
             except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
                 attempts = email.attempts + 1

@@ -233,9 +233,10 @@ def _record(
     )
 
 
-def render_recorded(email: OutboundEmail, *, now: datetime) -> None:
+def render_recorded(email: OutboundEmail, *, now: datetime, composers: dict | None = None) -> None:
     """Fill in a recorded message from the registration as it is now, with links to the
-    host the person registered on (a worker has no request of its own)."""
+    host the person registered on (a worker has no request of its own). A delivery run
+    passes `composers`, so its messages of one kind for one gathering share one."""
     registration = email.registration
     if registration is None:
         raise PermanentFailure("the registration this message was about no longer exists")
@@ -243,13 +244,17 @@ def render_recorded(email: OutboundEmail, *, now: datetime) -> None:
     base_url = args.get("base_url")
     context = current_app.test_request_context(base_url=base_url) if base_url else nullcontext()
     with context:
-        email.subject, email.text_body, email.html_body, attachments = _render(
+        key = (registration.gathering_id, email.kind, base_url)
+        composer = (composers or {}).get(key)
+        if composer is None:
+            composer = _Composer(registration.gathering, email.kind)
+            if composers is not None:
+                composers[key] = composer
+        email.subject, email.text_body, email.html_body, attachments = composer.compose(
             registration,
-            kind=email.kind,
             subject=args["subject"],
             method=Method(args["method"]) if args.get("method") else None,
             token=args["token"],
-            factory=None,
             now=now,
             extra=args.get("extra") or {},
             sequence=args.get("sequence"),
