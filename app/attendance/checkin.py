@@ -94,13 +94,15 @@ def search_registrations(
             Registration.gathering_id == gathering.id,
             Registration.status != RegistrationStatus.CANCELLED.value,
         ]
-        haystack = Registration.folded_name + " " + Registration.folded_email
+        columns = (Registration.folded_name, Registration.folded_email)
     else:
         conditions = _expected(gathering, room)
-        haystack = Registration.folded_name
-    query = _listed().where(
-        *conditions, *(haystack.contains(word, autoescape=True) for word in words)
-    )
+        columns = (Registration.folded_name,)
+    # A word has no spaces, so it is in the name or in the address, never across both.
+    found = [
+        or_(*(column.contains(word, autoescape=True) for column in columns)) for word in words
+    ]
+    query = _listed().where(*conditions, *found)
     query = query.order_by(Registration.folded_name, Registration.id).limit(limit)
     return list(db.session.scalars(query))
 
