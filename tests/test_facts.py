@@ -175,17 +175,17 @@ def test_every_page_gives_the_same_counts(
     assert "Response rate: 2 of 3 (67%)" in pdf
 
 
-def _version(gathering) -> int:
-    db.session.expire(gathering, ["facts_version"])
-    return gathering.facts_version
+def _versions(gathering) -> tuple[int, int]:
+    db.session.expire(gathering, ["facts_version", "attendance_version"])
+    return gathering.facts_version, gathering.attendance_version
 
 
 def test_kept_facts_are_read_again_after_any_write_to_registrations_or_attendance(
     app, make_gathering, make_registration, now
 ):
     """Pages keep a gathering's facts between requests (current_facts); every way the
-    code writes registrations or attendance raises the gathering's facts version in the
-    same transaction, so the kept copy is never used after a change."""
+    code writes registrations or attendance raises one of the gathering's versions in
+    the same transaction, so the kept copy is never used after a change."""
     from app.attendance import bulk
     from app.facts import current_facts
     from app.models import AttendanceRecord
@@ -197,11 +197,12 @@ def test_kept_facts_are_read_again_after_any_write_to_registrations_or_attendanc
     kept = current_facts(gathering)
     assert current_facts(gathering) is kept and kept.attended == 0
 
-    # An object flushed by the session: only its gathering's version rises.
-    before, other_before = _version(gathering), _version(other)
+    # An object flushed by the session: only its gathering's attendance version rises.
+    (facts_before, attendance_before), other_before = _versions(gathering), _versions(other)
     checkin.check_in(gathering, room, person, user=None, now=now)
     db.session.commit()
-    assert _version(gathering) == before + 1 and _version(other) == other_before
+    assert _versions(gathering) == (facts_before, attendance_before + 1)
+    assert _versions(other) == other_before
     assert current_facts(gathering).attended == 1
 
     # A bulk DELETE through the session (undoing the check-in).
@@ -232,16 +233,18 @@ def test_kept_facts_are_read_again_after_any_write_to_registrations_or_attendanc
     db.session.commit()
     assert current_facts(gathering).attended == 1
 
-    # A change of status; then one that is rolled back leaves the version alone.
+    # A change of status; then one that is rolled back leaves the versions alone.
+    attendance_version = _versions(gathering)[1]
     person.status = "cancelled"
     db.session.commit()
+    assert _versions(gathering)[1] == attendance_version
     assert current_facts(gathering).attended == 0
-    version = _version(gathering)
+    versions = _versions(gathering)
     make_registration(other)
     person.status = "confirmed"
     db.session.flush()
     db.session.rollback()
-    assert _version(gathering) == version
+    assert _versions(gathering) == versions
     assert current_facts(gathering).registered == 0
 
     # The attendance threshold is part of what is kept.
@@ -250,6 +253,32 @@ def test_kept_facts_are_read_again_after_any_write_to_registrations_or_attendanc
     person.status = "confirmed"
     db.session.commit()
     assert current_facts(gathering).attended == 0
+
+
+def test_a_check_in_keeps_what_was_worked_out_from_the_registrations_alone(
+    app, make_gathering, make_registration, now
+):
+    from app.facts import current_facts
+
+    gathering = make_gathering()
+    room = gathering.breakouts[0]
+    people = [make_registration(gathering) for _ in range(3)]
+    facts = current_facts(gathering)
+    assert facts.remember("from registrations", lambda: "first", attendance=False) == "first"
+    assert facts.remember("with attendance", lambda: "first") == "first"
+
+    checkin.check_in(gathering, room, people[0], user=None, now=now)
+    db.session.commit()
+    facts = current_facts(gathering)
+    assert facts.attended == 1 and facts.registered == 3
+    assert facts.remember("from registrations", lambda: "again", attendance=False) == "first"
+    assert facts.remember("with attendance", lambda: "again") == "again"
+
+    people[1].status = "cancelled"
+    db.session.commit()
+    facts = current_facts(gathering)
+    assert facts.registered == 2 and facts.attended == 1
+    assert facts.remember("from registrations", lambda: "anew", attendance=False) == "anew"
 
 
 def test_kept_facts_follow_the_survey_links_and_answers(

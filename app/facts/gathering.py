@@ -46,19 +46,25 @@ class GatheringFacts:
     present_by_item: dict[int, set[int]] = field(default_factory=dict)
     walk_ins: int = 0
     survey: Survey = Survey(None)
-    # Values worked out from these facts, or from the same rows, kept with them.
+    # Values worked out from these facts, or from the same rows, kept with them: those
+    # from the registrations alone apart, as they outlive a change of attendance.
     derived: OrderedDict[Any, Any] = field(default_factory=OrderedDict, repr=False, compare=False)
+    from_registrations: OrderedDict[Any, Any] = field(
+        default_factory=OrderedDict, repr=False, compare=False
+    )
 
-    def remember(self, key: Any, compute: Callable[[], T]) -> T:
+    def remember(self, key: Any, compute: Callable[[], T], *, attendance: bool = True) -> T:
         """`compute()` once for these facts: for anything that depends only on the
-        gathering's registrations and attendance (see `current_facts`). The last
-        KEPT_DERIVED values are kept."""
-        if key in self.derived:
-            self.derived.move_to_end(key)
-            return self.derived[key]
-        value = self.derived[key] = compute()
-        while len(self.derived) > KEPT_DERIVED:
-            self.derived.popitem(last=False)
+        gathering's registrations, survey links and (unless `attendance` is false)
+        attendance; see `current_facts`. The last KEPT_DERIVED values of each kind are
+        kept."""
+        kept = self.derived if attendance else self.from_registrations
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+        value = kept[key] = compute()
+        while len(kept) > KEPT_DERIVED:
+            kept.popitem(last=False)
         return value
 
     @property
@@ -104,7 +110,7 @@ class GatheringFacts:
                 values = values.astype(int)
             return {key: int(n) for key, n in values.value_counts().items()}
 
-        return self.remember(("registered_by", column), count)
+        return self.remember(("registered_by", column), count, attendance=False)
 
     def status_counts(self) -> dict[str, int]:
         counts = self.registrations["status"].value_counts()
@@ -133,16 +139,19 @@ def survey_counts(gathering_id: int) -> Survey:
     return Survey(id=survey_id, invited=invited, responded=responded)
 
 
-def gathering_facts(gathering: Gathering) -> GatheringFacts:
-    """One query per table for this gathering, then the rules."""
+def gathering_facts(
+    gathering: Gathering, *, registrations: pd.DataFrame | None = None
+) -> GatheringFacts:
+    """One query per table for this gathering, then the rules. `registrations`: the
+    frame of facts read earlier, when only the attendance has changed since."""
     threshold = gathering.attendance_threshold_minutes
     attendance = frames.attendance(gathering.id)
+    if registrations is None:
+        registrations = frames.registrations(gathering.id)
     return GatheringFacts(
         gathering_id=gathering.id,
         threshold_minutes=threshold,
-        registrations=rules.annotate(
-            frames.registrations(gathering.id), rules.present_ids(attendance, threshold)
-        ),
+        registrations=rules.annotate(registrations, rules.present_ids(attendance, threshold)),
         attendance=attendance,
         present_by_item=rules.present_by_item(attendance, threshold),
         walk_ins=rules.walk_in_count(attendance, threshold),
@@ -152,9 +161,12 @@ def gathering_facts(gathering: Gathering) -> GatheringFacts:
 
 def current_facts(gathering: Gathering) -> GatheringFacts:
     """`gathering_facts` for pages: worked out once and kept in this process until the
-    gathering's facts version (app.facts.changes) or attendance threshold changes, so a
-    page showing the numbers of 10,000 people does not read them all again."""
-    stamp = (gathering.facts_version, gathering.attendance_threshold_minutes, gathering.created_at)
+    gathering's versions (app.facts.changes) or attendance threshold change, so a page
+    showing the numbers of 10,000 people does not read them all again. When only the
+    attendance changed (a check-in), the registrations and what was worked out from them
+    alone are kept."""
+    registrations = (gathering.id, gathering.created_at, gathering.facts_version)
+    stamp = (*registrations, gathering.attendance_version, gathering.attendance_threshold_minutes)
     kept: OrderedDict[int, tuple[tuple, GatheringFacts]]
     kept = current_app.extensions.setdefault("kept_facts", OrderedDict())
     with _kept_lock:
@@ -162,7 +174,12 @@ def current_facts(gathering: Gathering) -> GatheringFacts:
         if entry is not None and entry[0] == stamp:
             kept.move_to_end(gathering.id)
             return entry[1]
-    facts = gathering_facts(gathering)
+    if entry is not None and entry[0][:3] == registrations:
+        earlier = entry[1]
+        facts = gathering_facts(gathering, registrations=earlier.registrations)
+        facts.from_registrations.update(earlier.from_registrations)
+    else:
+        facts = gathering_facts(gathering)
     with _kept_lock:
         kept[gathering.id] = (stamp, facts)
         kept.move_to_end(gathering.id)

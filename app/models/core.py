@@ -104,8 +104,10 @@ class Gathering(db.Model):
     contact_address: Mapped[str] = mapped_column(String(300), default="")
     attendance_threshold_minutes: Mapped[int] = mapped_column(Integer, default=10)
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0)
-    # Rises with every write to the gathering's registrations or attendance (app.facts.changes).
+    # Rise with every write to the gathering's registrations and survey links, and to its
+    # attendance records (app.facts.changes).
     facts_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    attendance_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     community_id: Mapped[int | None] = mapped_column(
         ForeignKey("communities.id", ondelete="SET NULL"), index=True
     )

@@ -121,10 +121,12 @@ def to_do(gathering: Gathering, *, now: datetime) -> list[Todo]:
 
 
 def glance(gathering: Gathering, facts: GatheringFacts, *, now: datetime) -> Glance:
-    """The registrations over time and the needs come from the same rows as `facts`, so
-    they are kept with them (GatheringFacts.remember)."""
-    over_time, chart = facts.remember("over_time", lambda: _over_time_and_chart(gathering))
-    summary = facts.remember("needs", lambda: _needs(gathering))
+    """The registrations over time and the needs come from the registrations `facts`
+    read, so they are kept with them (GatheringFacts.remember)."""
+    over_time, chart = facts.remember(
+        "over_time", lambda: _over_time_and_chart(gathering), attendance=False
+    )
+    summary = facts.remember("needs", lambda: _needs(gathering), attendance=False)
     return Glance(
         days_to_go=days_to_go(gathering, now=now),
         over_time=over_time,

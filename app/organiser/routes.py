@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from app.attendance.tables import attendance_summary
 from app.auth.access import roles_required
@@ -29,6 +30,19 @@ from app.organiser.registrants import (
 from app.spreadsheet import to_csv, to_xlsx
 
 organiser_only = roles_required(UserRole.ORGANISER)
+# What a row of the registrant list shows (app.organiser.registrants.list_rows).
+LIST_COLUMNS = (
+    Registration.name,
+    Registration.email,
+    Registration.status,
+    Registration.organisation_name,
+    Registration.organisation_type,
+    Registration.health_region,
+    Registration.assigned_breakout_id,
+    Registration.first_choice_id,
+    Registration.accessibility_needs,
+    Registration.created_at,
+)
 
 
 @bp.route("/")
@@ -89,9 +103,11 @@ def dashboard(slug: str):
     return render_template(
         "organiser/dashboard.html",
         gathering=gathering,
-        counts=facts.remember("status_counts", facts.status_counts),
+        counts=facts.remember("status_counts", facts.status_counts, attendance=False),
         cross=facts.remember(
-            "organisation_by_region", lambda: tables.organisation_by_region(facts.registrations)
+            "organisation_by_region",
+            lambda: tables.organisation_by_region(facts.registrations),
+            attendance=False,
         ),
         attendance=facts.remember(
             ("attendance", rooms), lambda: attendance_summary(facts, breakouts=rooms)
@@ -112,10 +128,14 @@ def registrants(slug: str):
     per_page = min(_positive(request.args.get("per_page"), config["REGISTRANTS_PER_PAGE"]), 500)
     number = _positive(request.args.get("page"), 1)
     query = filters.query(gathering)
-    # Which people match and in what order depends only on what the facts version
-    # covers (and the rooms' titles), so both are kept with the facts.
+    # Which people match and in what order depends only on what the facts' versions
+    # cover (and the rooms' titles), so both are kept with the facts; a check-in leaves
+    # them standing unless the list is filtered or sorted by attendance.
+    by_attendance = bool(filters.attended) or filters.sort == "attended"
     counts = facts.remember(
-        ("list_counts", *filters.filter_args().items()), lambda: tables.list_counts(query)
+        ("list_counts", *filters.filter_args().items()),
+        lambda: tables.list_counts(query),
+        attendance=by_attendance,
     )
     rooms = tuple((item.id, item.title) for item in gathering.agenda_items)
     ids = facts.remember(
@@ -123,9 +143,13 @@ def registrants(slug: str):
         lambda: db.session.scalars(
             query.with_only_columns(Registration.id).limit(per_page).offset((number - 1) * per_page)
         ).all(),
+        attendance=by_attendance,
     )
     found = {
-        r.id: r for r in db.session.scalars(select(Registration).where(Registration.id.in_(ids)))
+        r.id: r
+        for r in db.session.scalars(
+            select(Registration).options(load_only(*LIST_COLUMNS)).where(Registration.id.in_(ids))
+        )
     }
     rows = list_rows(
         [found[id_] for id_ in ids if id_ in found],
