@@ -351,7 +351,7 @@ def test_long_lists_are_capped_and_searchable(
 ):
     from app.attendance import routes
 
-    monkeypatch.setattr(routes, "MAX_LISTED", 3)
+    monkeypatch.setattr(routes, "CHECKIN_LISTED", 3)
     item = gathering_2022.active_agenda[0]
     html = organiser_client.get(checkin_url(gathering_2022, item)).get_data(as_text=True)
     assert html.count('class="checkin-person') == 3
@@ -373,7 +373,7 @@ def test_search_as_you_type_lists_the_matches_for_a_long_list(
     item = gathering_2022.active_agenda[0]
     waiting = make_registration(gathering_2022, name="Wanda O’Brien", status="waitlisted")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(routes, "MAX_LISTED", 3)
+        patch.setattr(routes, "CHECKIN_LISTED", 3)
         page = organiser_client.get(checkin_url(gathering_2022, item)).get_data(as_text=True)
         assert f'data-search-url="{checkin_url(gathering_2022, item, "/search")}"' in page
     assert 'data-search-url="' not in organiser_client.get(

@@ -34,6 +34,9 @@ from app.models import AgendaItem, Gathering, ImportBatch, ImportStatus, Registr
 organiser_only = roles_required(UserRole.ORGANISER)
 staff = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)
 MAX_LISTED = 400
+# A plenary of a big gathering lists its first people by name; search as you type finds
+# anyone else.
+CHECKIN_LISTED = 200
 # Larger uploads are read by a job, so the request returns at once.
 READ_LATER_FROM_BYTES = 1_048_576
 
@@ -283,7 +286,7 @@ def _found(gathering: Gathering, item: AgendaItem, query: str, everyone: bool):
     people expected in their room, by name."""
     if everyone:
         return live.search_registrations(gathering, query)
-    return live.search_registrations(gathering, query, room=item, limit=MAX_LISTED)
+    return live.search_registrations(gathering, query, room=item, limit=CHECKIN_LISTED)
 
 
 @bp.route("/g/<slug>/checkin/<int:item_id>")
@@ -296,7 +299,7 @@ def checkin(slug: str, item_id: int):
     if query:
         people = _found(gathering, item, query, everyone)
     else:
-        people = live.expected_people(gathering, item, limit=MAX_LISTED)
+        people = live.expected_people(gathering, item, limit=CHECKIN_LISTED)
         if everyone:
             people += live.present_unexpected(gathering, item)
     return render_template(
@@ -309,8 +312,8 @@ def checkin(slug: str, item_id: int):
         walk_ins=live.walk_ins(gathering, item),
         query=query,
         expected_count=expected_count,
-        listed_all=query != "" or expected_count <= MAX_LISTED,
-        max_listed=MAX_LISTED,
+        listed_all=query != "" or expected_count <= CHECKIN_LISTED,
+        max_listed=CHECKIN_LISTED,
         everyone=everyone,
         form=CheckInForm(),
         walk_in_form=WalkInForm(q=query),
