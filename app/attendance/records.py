@@ -141,15 +141,7 @@ def save_records(
     if repeated.any():
         frame = merge_entries(frame, pd.Series(keys, dtype=object))
         keys = keys[~repeated.to_numpy()]
-    rows = pd.DataFrame(
-        {
-            "minutes": np.round(frame["seconds"].to_numpy() / 60).astype("int64"),
-            "first_join": frame["first_join"],
-            "last_leave": frame["last_leave"],
-            "walk_in_name": frame["walk_in_name"],
-            "walk_in_email": frame["walk_in_email"],
-        }
-    )
+    minutes = np.round(frame["seconds"].to_numpy() / 60).astype("int64")
     stamped = {
         "import_batch_id": batch.id if batch is not None else None,
         "recorded_by_id": user.id if user is not None else None,
@@ -159,19 +151,23 @@ def save_records(
     at = existing.index.get_indexer(keys) if len(existing) else np.full(len(keys), -1)
     old = at >= 0
     if old.any():
-        updates = rows[old].copy()
-        updates.insert(0, "id", existing["id"].to_numpy()[at[old]])
+        updates = pd.DataFrame(
+            {
+                "id": existing["id"].to_numpy()[at[old]],
+                "minutes": minutes[old],
+                "first_join": frame["first_join"].array[old],
+                "last_leave": frame["last_leave"].array[old],
+                "walk_in_name": _taken(frame["walk_in_name"].to_numpy(dtype=object), old),
+                "walk_in_email": _taken(frame["walk_in_email"].to_numpy(dtype=object), old),
+            }
+        )
         kept_email = existing["walk_in_email"].to_numpy(dtype=object)[at[old]]
         email = updates["walk_in_email"].to_numpy(dtype=object, copy=True)
         email[email == ""] = kept_email[email == ""]
-        updates["walk_in_email"] = email
+        updates["walk_in_email"] = pd.Series(email, dtype=object)
         update_frame(AttendanceRecord.__table__, updates.sort_values("id"), same=stamped)
         _expire_records()
     if (~old).any():
-        new = rows[~old].copy()
-        new["registration_id"] = frame.loc[~old, "registration_id"].to_numpy()
-        new["dedupe_key"] = keys[~old]
-        new = new.iloc[np.argsort(keys[~old].astype(str), kind="stable")]
         same = {
             "gathering_id": gathering.id,
             "agenda_item_id": agenda_item_id,
@@ -179,21 +175,56 @@ def save_records(
             "created_at": now,
             **stamped,
         }
-        # Registered people (nearly all) have no walk-in name or address: those two
-        # columns are then the same in every row, and their keys come first anyway.
-        registered = (
-            new["registration_id"].notna()
-            & (new["walk_in_name"] == "")
-            & (new["walk_in_email"] == "")
-        ).to_numpy()
-        blank = {"walk_in_name": "", "walk_in_email": ""}
-        insert_frame(
-            AttendanceRecord.__table__,
-            new[registered].drop(columns=[*blank]),
-            same={**same, **blank},
-        )
-        insert_frame(AttendanceRecord.__table__, new[~registered], same=same)
+        _insert_new(frame, keys, np.flatnonzero(~old), minutes, same=same)
     return len(frame)
+
+
+def _insert_new(
+    frame: pd.DataFrame,
+    keys: np.ndarray,
+    fresh: np.ndarray,
+    minutes: np.ndarray,
+    *,
+    same: dict[str, object],
+) -> None:
+    """Insert the entries at ``fresh`` in the order of their keys. Registered people
+    (nearly all) have no walk-in name or address: those two columns are then the same
+    in every row, and their keys come first anyway."""
+    import numpy as np
+    import pandas as pd
+
+    fresh = fresh[np.argsort(keys[fresh].astype(str), kind="stable")]
+    registration = frame["registration_id"].array
+    names = frame["walk_in_name"].to_numpy(dtype=object)
+    emails = frame["walk_in_email"].to_numpy(dtype=object)
+    plain = ~registration.isna() & (names == "") & (emails == "")
+    columns = {
+        "minutes": minutes,
+        "first_join": frame["first_join"].array,
+        "last_leave": frame["last_leave"].array,
+        "registration_id": registration,
+        "dedupe_key": keys,
+        "walk_in_name": names,
+        "walk_in_email": emails,
+    }
+    blank = {"walk_in_name": "", "walk_in_email": ""}
+    for rows, extra in ((fresh[plain[fresh]], blank), (fresh[~plain[fresh]], {})):
+        if len(rows):
+            part = {name: _taken(values, rows) for name, values in columns.items()}
+            insert_frame(
+                AttendanceRecord.__table__,
+                pd.DataFrame(part).drop(columns=[*extra]),
+                same={**same, **extra},
+            )
+
+
+def _taken(values, rows: np.ndarray):
+    """``values`` at ``rows``; text stays Python strings (pandas would infer its own
+    string type for them)."""
+    import pandas as pd
+
+    taken = values[rows]
+    return pd.Series(taken, dtype=object) if taken.dtype == object else taken
 
 
 def _dedupe_keys(
