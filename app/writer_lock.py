@@ -42,13 +42,20 @@ def lock_gathering(gathering_id: int) -> None:
     serialise_writes()
     with session.no_autoflush:
         session.execute(
-            # Writing the row takes its lock; the edit time stays as it was.
+            # Writing the row takes its lock; the edit time stays as it was. The same
+            # write raises the facts version, as what follows changes the gathering's
+            # registrations (app.facts.changes then has no second write to make).
             update(Gathering)
             .where(Gathering.id == gathering_id)
-            .values(id=Gathering.id, updated_at=Gathering.updated_at),
+            .values(facts_version=Gathering.facts_version + 1, updated_at=Gathering.updated_at),
             execution_options={"synchronize_session": False},
         )
     session.info[_LOCKED] = gathering_id
+
+
+def locked_gathering(session: Session) -> int | None:
+    """The gathering whose lock the session's transaction holds, if any."""
+    return session.info.get(_LOCKED)
 
 
 def serialise_writes() -> None:

@@ -247,6 +247,16 @@ def test_kept_facts_are_read_again_after_any_write_to_registrations_or_attendanc
     assert _versions(gathering) == versions
     assert current_facts(gathering).registered == 0
 
+    # A write under the gathering's lock (registering, promoting from the waitlist):
+    # taking the lock raised the version, and nothing raises it a second time.
+    from app.writer_lock import lock_gathering
+
+    facts_version = _versions(gathering)[0]
+    lock_gathering(gathering.id)
+    make_registration(gathering)
+    assert _versions(gathering)[0] == facts_version + 1
+    assert current_facts(gathering).registered == 1
+
     # The attendance threshold is part of what is kept.
     gathering.attendance_threshold_minutes = 60
     db.session.commit()

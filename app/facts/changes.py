@@ -20,6 +20,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from app.models import AttendanceRecord, Gathering, Registration
 from app.models.evaluation import Survey, SurveyInvitation
+from app.writer_lock import locked_gathering
 
 # Which version a write to each table raises. Survey links name no gathering: a change
 # to them raises every gathering's.
@@ -102,6 +103,8 @@ def _raise_versions(session: Session) -> None:
     session.flush()  # the commit's own flush would come after this event
     everywhere = session.info.pop(_EVERY, set())
     changed = session.info.pop(_CHANGED, set())
+    # Taking the gathering's lock has raised its facts version already.
+    changed.discard((locked_gathering(session), "facts_version"))
     for version in sorted(everywhere | {version for _id, version in changed}):
         column = getattr(Gathering, version)
         statement = update(Gathering).values(
