@@ -14,6 +14,7 @@ bound, so a new form gets the rules by inheriting and declares nothing extra:
 - multiple choice: repeated values count once.
 PasswordField is left exactly as typed."""
 
+import re
 from datetime import date, datetime
 
 from flask_wtf import FlaskForm
@@ -54,12 +55,15 @@ def select_options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+_PLAIN_INTEGER = re.compile(r"-?[0-9]{1,20}")
+
+
 def db_int(value: str | None) -> int | None:
     """A number typed or posted outside a form field (hidden ids, "back" links): plain ASCII
-    digits within what an INTEGER column holds, else None. str.isdigit() alone lets "²"
-    and 30-digit numbers through, which int() or the database driver then reject."""
+    digits within what an INTEGER column holds, else None. str.isdigit() alone lets "²",
+    "--5" and 30-digit numbers through, which int() or the database driver then reject."""
     text = (value or "").strip()
-    if not text.isascii() or not text.lstrip("-").isdigit():
+    if _PLAIN_INTEGER.fullmatch(text) is None:
         return None
     number = int(text)
     return number if DB_INT_MIN <= number <= DB_INT_MAX else None

@@ -211,8 +211,9 @@ def test_decisions_cannot_point_outside_the_gathering(
     key = review.batch_people(batch, statuses=("unmatched",))["key"].iloc[0]
     with pytest.raises(services.AttendanceError):
         review.confirm_import(batch, decisions={key: f"reg:{other.id}"}, user=None, now=NOW)
-    with pytest.raises(services.AttendanceError):
-        review.confirm_import(batch, decisions={key: "reg:abc"}, user=None, now=NOW)
+    for odd in ("reg:abc", "reg:²", "reg:--5", "reg:" + "9" * 30):
+        with pytest.raises(services.AttendanceError):
+            review.confirm_import(batch, decisions={key: odd}, user=None, now=NOW)
     with pytest.raises(services.AttendanceError):
         review.confirm_import(batch, decisions={key: "delete everything"}, user=None, now=NOW)
     db.session.rollback()

@@ -66,6 +66,8 @@ JUNK_TEXT = [
     "../../etc/passwd",
     "²",
     "١٢",
+    "--5",
+    "reg:²",
     "send",
     "undo",
     "submit",

@@ -248,7 +248,7 @@ def test_form_integers_beyond_the_database_range_are_422(organiser_client, make_
     assert response.status_code < 500
 
 
-@pytest.mark.parametrize("number", ["²", "١٢", "9" * 30, "-5"])
+@pytest.mark.parametrize("number", ["²", "١٢", "9" * 30, "-5", "--5"])
 def test_ids_posted_outside_form_fields_are_checked(
     organiser_client, make_gathering, make_registration, number
 ):

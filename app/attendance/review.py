@@ -33,6 +33,7 @@ from app.attendance.matching import CandidateIndex, MatchStatus, match_frame
 from app.attendance.records import RecordEntry, save_records
 from app.attendance.services import AttendanceError, check_item
 from app.extensions import db
+from app.forms_common import db_int
 from app.gc_pause import gc_paused
 from app.jobs import job
 from app.models import (
@@ -485,12 +486,12 @@ def _targets(
     registration: list[int | None] = []
     for decision in chosen.tolist():
         if decision.startswith("reg:"):
-            number = decision[4:]
-            if not number.lstrip("-").isdigit():
+            number = db_int(decision[4:])
+            if number is None:
                 raise AttendanceError("An unknown registration was chosen.")
-            if int(number) not in registration_ids:
+            if number not in registration_ids:
                 raise AttendanceError("A chosen registration is not part of this gathering.")
-            registration.append(int(number))
+            registration.append(number)
         elif decision in (WALK_IN, SKIP):
             registration.append(None)
         else:
