@@ -4,7 +4,7 @@ import csv
 import io
 import re
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import url_for
@@ -282,3 +282,28 @@ def test_export_respects_filters(organiser_client, make_gathering, make_registra
     )
     text = response.get_data().decode("utf-8-sig")
     assert "Kept" in text and "Left out" not in text
+
+
+def test_the_kept_list_shows_each_change_at_once(
+    organiser_client, make_gathering, make_registration
+):
+    """The list's rows are kept between requests; a change to a person or their
+    attendance shows on the next view all the same."""
+    from app.attendance import checkin
+
+    start = datetime.now(UTC).replace(microsecond=0)
+    gathering = make_gathering(starts_at=start, ends_at=start + timedelta(hours=3))
+    person = make_registration(gathering, name="Before Rename")
+    url = f"/organiser/g/{gathering.slug}/registrants"
+
+    def row() -> str:
+        body = organiser_client.get(url).get_data(as_text=True)
+        return re.search(r'<tr>\s*<td class="select-col">.*?</tr>', body, re.S).group(0)
+
+    assert ">Before Rename</a>" in row() and "<td>No</td>" in row()
+    person.name = "After Rename"
+    db.session.commit()
+    assert ">After Rename</a>" in row()
+    checkin.check_in(gathering, gathering.active_agenda[0], person, user=None, now=start)
+    db.session.commit()
+    assert "<td>Yes</td>" in row()

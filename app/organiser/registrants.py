@@ -151,7 +151,7 @@ class ListPage:
     number: int
     per_page: int
     total: int
-    rows: list["ListRow"]
+    shown: int  # rows on this page
 
     @property
     def pages(self) -> int:
@@ -163,7 +163,7 @@ class ListPage:
 
     @property
     def last(self) -> int:
-        return self.first + len(self.rows) - 1
+        return self.first + self.shown - 1
 
     def numbers(self, around: int = 2) -> list[int | None]:
         """Page numbers to link: the first, the last and a few around this one; None

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import load_only
 
@@ -145,24 +146,39 @@ def registrants(slug: str):
         ).all(),
         attendance=by_attendance,
     )
-    found = {
-        r.id: r
-        for r in db.session.scalars(
-            select(Registration).options(load_only(*LIST_COLUMNS)).where(Registration.id.in_(ids))
+    started = datetime.now(UTC) >= gathering.starts_at
+
+    def rendered_rows() -> tuple[int, Markup]:
+        found = {
+            r.id: r
+            for r in db.session.scalars(
+                select(Registration)
+                .options(load_only(*LIST_COLUMNS))
+                .where(Registration.id.in_(ids))
+            )
+        }
+        rows = list_rows(
+            [found[id_] for id_ in ids if id_ in found],
+            # Each person's page is the list's address and their number (one url_for,
+            # not a hundred).
+            url_for_person=f"{url_for('.registrants', slug=gathering.slug)}/{{}}".format,
+            room_titles={
+                item.id: PRIORITY_AREA_SHORT.get(item.priority_area, item.title)
+                for item in gathering.agenda_items
+            },
+            attended_ids=facts.attended_ids,
+            started=started,
+            zone=gathering.timezone,
         )
-    }
-    rows = list_rows(
-        [found[id_] for id_ in ids if id_ in found],
-        # Each person's page is the list's address and their number (one url_for, not
-        # a hundred).
-        url_for_person=f"{url_for('.registrants', slug=gathering.slug)}/{{}}".format,
-        room_titles={
-            item.id: PRIORITY_AREA_SHORT.get(item.priority_area, item.title)
-            for item in gathering.agenda_items
-        },
-        attended_ids=facts.attended_ids,
-        started=datetime.now(UTC) >= gathering.starts_at,
-        zone=gathering.timezone,
+        html = render_template("organiser/_registrant_rows.html", rows=rows)
+        return len(rows), Markup(html)  # noqa: S704 - a template's output, escaped
+
+    # The rows as the page shows them come from the same rows and attendance, so they
+    # are kept too (with what else they show: the address, the zone, whether it began).
+    shown, rows = facts.remember(
+        ("list_rows", *filters.as_args().items(), number, per_page, rooms)
+        + (gathering.slug, gathering.timezone, started),
+        rendered_rows,
     )
     pages_keep = filters.as_args()
     if per_page != config["REGISTRANTS_PER_PAGE"]:
@@ -170,7 +186,8 @@ def registrants(slug: str):
     return render_template(
         "organiser/registrants.html",
         gathering=gathering,
-        page=ListPage(number=number, per_page=per_page, total=counts["total"], rows=rows),
+        page=ListPage(number=number, per_page=per_page, total=counts["total"], shown=shown),
+        rows=rows,
         pages_keep=pages_keep,
         filters=filters,
         counts=counts,
