@@ -83,9 +83,15 @@ def has_room(gathering: Gathering) -> bool:
     return count_by_status(gathering, RegistrationStatus.CONFIRMED) < gathering.capacity
 
 
-def _places_taken(gathering: Gathering) -> tuple[int, int]:
-    """How many are confirmed and how many wait, in one query."""
-    confirmed, waiting = db.session.execute(
+def _places_taken(gathering: Gathering, email: str) -> tuple[int, int, int | None]:
+    """How many are confirmed, how many wait, and the id of any registration this address
+    already has, in one query."""
+    earlier = (
+        select(Registration.id)
+        .where(Registration.gathering_id == gathering.id, Registration.email == email)
+        .scalar_subquery()
+    )
+    confirmed, waiting, earlier_id = db.session.execute(
         select(
             func.count(Registration.id).filter(
                 Registration.status == RegistrationStatus.CONFIRMED
@@ -93,26 +99,27 @@ def _places_taken(gathering: Gathering) -> tuple[int, int]:
             func.count(Registration.id).filter(
                 Registration.status == RegistrationStatus.WAITLISTED
             ),
+            earlier,
         ).where(Registration.gathering_id == gathering.id)
     ).one()
-    return confirmed, waiting
+    return confirmed, waiting, earlier_id
 
 
 def register(gathering: Gathering, data: RegistrationData, *, now: datetime) -> Outcome:
-    """Only the place itself is decided under the gathering's lock, so that concurrent
-    registrations wait for each other as briefly as possible. Two people racing with the
-    same address are told apart by the unique (gathering, email) constraint."""
+    """The lock comes first and one query then gives the places and any earlier
+    registration with this address, so the request reads, locks, inserts and commits and
+    no more. Two people racing with the same address are told apart by the unique
+    (gathering, email) constraint."""
     state = gathering.registration_state(now)
     if state != "open":
         raise RegistrationRefused(state)
     if not data.consent_collection:
         raise ValueError("consent to the collection notice is required")
-    registration = find_by_email(gathering, data.email)
+    lock_gathering(gathering.id)
+    confirmed, waiting, earlier_id = _places_taken(gathering, normalise_email(data.email))
+    registration = db.session.get(Registration, earlier_id) if earlier_id else None
     if registration is not None and registration.status != RegistrationStatus.CANCELLED:
         raise AlreadyRegistered(registration)
-
-    lock_gathering(gathering.id)
-    confirmed, waiting = _places_taken(gathering)
     has_place = gathering.capacity is None or confirmed < gathering.capacity
     if has_place and waiting == 0:
         status = RegistrationStatus.CONFIRMED
