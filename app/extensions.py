@@ -1,5 +1,6 @@
 """Flask extensions, created unbound so that any module can import them without cycles."""
 
+from flask import session
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -23,4 +24,14 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
-login_manager = LoginManager()
+
+
+class SignInManager(LoginManager):
+    def _session_protection_failed(self) -> bool:
+        # Strong protection is for signed-in sessions. A visitor's session holds only a
+        # CSRF token; judged as a stolen sign-in it was rewritten, with a cookie deleted,
+        # on every request they made.
+        return "_user_id" in session and super()._session_protection_failed()
+
+
+login_manager = SignInManager()

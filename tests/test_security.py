@@ -32,6 +32,7 @@ from app.choices import UserRole
 from app.extensions import db
 from app.models import OutboundEmail, Registration
 from tests.conftest import PASSWORD, login, make_test_app
+from tests.test_registration import form_data
 
 pytest_plugins = ["tests.fixtures_server"]
 
@@ -292,6 +293,30 @@ def test_session_cookie_is_secure_when_served_over_https(tmp_path):
         assert "Secure" in cookie and "HttpOnly" in cookie
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_visitors_session_is_not_rewritten_by_each_form_they_send(csrf_app, make_gathering):
+    gathering = make_gathering()
+    client = csrf_app.test_client()
+    page = client.get(f"/g/{gathering.slug}/register")
+    assert _set_cookie(page, "session")  # the form's CSRF token, given once
+    html = page.get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    response = client.post(
+        f"/g/{gathering.slug}/register",
+        data={**form_data(gathering), "csrf_token": token.group(1)},
+    )
+    assert response.status_code == 303
+    assert response.headers.getlist("Set-Cookie") == []
+
+
+def test_a_signed_in_session_taken_to_another_browser_is_signed_out(client, make_user):
+    login(client, make_user("organiser"))
+    assert client.get("/organiser/").status_code == 200
+    moved = client.get("/organiser/", headers={"User-Agent": "Another browser/1.0"})
+    assert moved.status_code in (302, 303)
+    assert "/sign-in" in moved.headers["Location"]
+    assert client.get("/organiser/").status_code in (302, 303)  # the sign-in was dropped
 
 
 def test_repeated_wrong_passwords_lock_the_account(app, client, make_user):
