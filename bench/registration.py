@@ -8,6 +8,10 @@ threads), every confirmation must reach an SMTP server on loopback by the end, a
 server CPU per registration (request plus its job) is printed, the web's and the
 worker's apart, and PostgreSQL's own processes beside them.
 
+Beside ours, the same POSTs go to the floor (bench/_floor_app.py): a bare Flask app on the
+same database that only checks the fields, locks, inserts and commits, so the cost of our
+forms, ORM, sessions and jobs shows as a ratio measured in the same run.
+
 Targets (issue 15): registration at least 25% of /healthz's rate; p95 under 100 ms.
 BENCH_INSTANCE_CONFIG may hold lines for the server's instance/config.py.
 """
@@ -126,14 +130,7 @@ def start_server(workdir: Path, smtp_port: int, redis: str | None, database_url:
                 "now": now,
             },
         )
-    port = free_port()
-    process = subprocess.Popen(
-        [BIN / "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process, base = start_gunicorn("wsgi:app", env)
     processes = [process]
     if redis:
         processes.append(
@@ -145,16 +142,37 @@ def start_server(workdir: Path, smtp_port: int, redis: str | None, database_url:
                 stderr=subprocess.STDOUT,
             )
         )
+    return processes, base, env
+
+
+def start_gunicorn(target: str, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [BIN / "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", target],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
-            urllib.request.urlopen(base + "/healthz", timeout=5)
-            return processes, base
+            with socket.create_connection(("127.0.0.1", port), timeout=5):
+                return process, base
         except OSError:
             time.sleep(0.2)
-    for started in processes:
-        started.kill()
-    raise SystemExit("gunicorn did not start")
+    process.kill()
+    raise SystemExit(f"gunicorn did not start {target}")
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def session(base: str) -> tuple[str, str]:
@@ -183,12 +201,18 @@ def measure(database: str, database_url: str, redis: str | None) -> None:
     smtp.start()
     load_before = load.machine_load()
     with tempfile.TemporaryDirectory() as tmp:
-        processes, base = start_server(Path(tmp), smtp.port, redis, database_url)
+        processes, base, env = start_server(Path(tmp), smtp.port, redis, database_url)
         try:
+            for _ in range(150):
+                try:
+                    urllib.request.urlopen(base + "/healthz", timeout=5)
+                    break
+                except OSError:
+                    time.sleep(0.2)
             sessions = [session(base) for _ in range(CLIENTS)]
             healthz = [load.get(f"{base}/healthz") for _ in range(REQUESTS)]
 
-            def registration(i: int) -> bytes:
+            def registration(i: int, base: str = base) -> bytes:
                 cookie, token = sessions[i % CLIENTS]
                 form = {
                     "csrf_token": token,
@@ -222,14 +246,19 @@ def measure(database: str, database_url: str, redis: str | None) -> None:
             database_cpu = cpu_seconds(database_server_pids()) - database_before
             cpu = web_cpu + worker_cpu
         finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            stop(processes)
             smtp.stop()
+        floor, floor_base = start_gunicorn("bench._floor_app:app", env)
+        try:
+            floor_requests = [registration(i, floor_base) for i in range(REQUESTS, 2 * REQUESTS)]
+            load.run("warm-up", floor_base, floor_requests[:CLIENTS], clients=CLIENTS)
+            floor_before = cpu_seconds([floor.pid])
+            floor_figures = load.run(
+                "the floor, same POST", floor_base, floor_requests[CLIENTS:], clients=CLIENTS
+            )
+            floor_cpu = cpu_seconds([floor.pid]) - floor_before
+        finally:
+            stop([floor])
     runner = "RQ worker on Redis" if redis else "in-process job threads"
     print(
         f"{database}: gunicorn 2 workers, {runner}, {CLIENTS} clients, {REQUESTS} requests "
@@ -249,6 +278,14 @@ def measure(database: str, database_url: str, redis: str | None) -> None:
             if database == "PostgreSQL"
             else ""
         )
+    )
+    print(
+        floor_figures.line() + f"   web CPU {floor_cpu / floor_figures.requests * 1000:.1f} ms"
+    )
+    print(
+        "  (the floor: a bare Flask app that checks the fields, locks, counts, inserts the "
+        "registration, its token and an email row with SQLAlchemy Core, and commits; "
+        f"ours runs at {results[1].rate / floor_figures.rate:.0%} of its rate)"
     )
     print(
         f"  registration / healthz rate: {ratio:.0%} (target >= 25%): "
