@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import create_engine, text
 
 from bench import _load as load
-from bench.registration import Inbox, cpu_seconds, free_port
+from bench.registration import Inbox, cpu_seconds, free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -432,16 +432,6 @@ def start(env: dict, redis: str | None) -> tuple[list[subprocess.Popen], str]:
             time.sleep(0.2)
     stop(processes)
     raise SystemExit("gunicorn did not start")
-
-
-def stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 # --- the organiser's requests ----------------------------------------------------------
