@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import create_engine, text
 
 from bench import _load as load
-from bench.registration import Inbox, cpu_seconds, free_port, stop
+from bench.registration import Inbox, cpu_seconds, free_port, server_environment, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -354,23 +354,6 @@ def redis_url() -> str | None:
     return url
 
 
-def environment(workdir: Path, url: str, smtp_port: int, redis: str | None) -> dict:
-    env = {
-        **os.environ,
-        "INSTANCE_PATH": str(workdir / "instance"),
-        "DATABASE_URL": url,
-        "SECRET_KEY": "bench",
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp_port),
-        "SERVER_NAME": "",
-        "RATELIMIT_ENABLED": "false",  # every client comes from one address here
-    }
-    if redis:
-        env["REDIS_URL"] = redis
-        env["JOBS_QUEUE_PREFIX"] = f"bigbench{os.getpid()}"
-    return env
-
-
 def prepare(env: dict, now: datetime) -> dict:
     Path(env["INSTANCE_PATH"]).mkdir(exist_ok=True)
     subprocess.run(
@@ -586,7 +569,7 @@ def measure(database: str, url: str, redis: str | None) -> None:
     processes: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            env = environment(Path(tmp), url, smtp.port, redis)
+            env = server_environment(Path(tmp), url, smtp.port, redis, "bigbench")
             seeding = time.perf_counter()
             facts = prepare(env, datetime.now(UTC))
             seeding = time.perf_counter() - seeding

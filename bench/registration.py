@@ -89,7 +89,11 @@ def database_server_pids() -> list[int]:
     return pids
 
 
-def start_server(workdir: Path, smtp_port: int, redis: str | None, database_url: str):
+def server_environment(
+    workdir: Path, database_url: str, smtp_port: int, redis: str | None, queue: str
+) -> dict[str, str]:
+    """The environment of a benchmark's server and worker: its own instance folder and
+    database, mail to the loopback inbox, the queue `queue` on Redis when there is one."""
     env = {
         **os.environ,
         "INSTANCE_PATH": str(workdir / "instance"),
@@ -102,7 +106,12 @@ def start_server(workdir: Path, smtp_port: int, redis: str | None, database_url:
     }
     if redis:
         env["REDIS_URL"] = redis
-        env["JOBS_QUEUE_PREFIX"] = f"bench{os.getpid()}"
+        env["JOBS_QUEUE_PREFIX"] = f"{queue}{os.getpid()}"
+    return env
+
+
+def start_server(workdir: Path, smtp_port: int, redis: str | None, database_url: str):
+    env = server_environment(workdir, database_url, smtp_port, redis, "bench")
     (workdir / "instance").mkdir()
     (workdir / "instance" / "config.py").write_text(os.environ.get("BENCH_INSTANCE_CONFIG", ""))
     subprocess.run(
@@ -233,9 +242,7 @@ def measure(database: str, database_url: str, redis: str | None) -> None:
             database_before = cpu_seconds(database_server_pids())
             web_before = cpu_seconds(web)
             worker_before = cpu_seconds(worker[0]) if worker else 0.0
-            results.append(
-                load.run("registration POST", base, registrations, clients=CLIENTS)
-            )
+            results.append(load.run("registration POST", base, registrations, clients=CLIENTS))
             finished = time.perf_counter()
             deadline = finished + 300
             while inbox.count < REQUESTS and time.perf_counter() < deadline:
@@ -279,9 +286,7 @@ def measure(database: str, database_url: str, redis: str | None) -> None:
             else ""
         )
     )
-    print(
-        floor_figures.line() + f"   web CPU {floor_cpu / floor_figures.requests * 1000:.1f} ms"
-    )
+    print(floor_figures.line() + f"   web CPU {floor_cpu / floor_figures.requests * 1000:.1f} ms")
     print(
         "  (the floor: a bare Flask app that checks the fields, locks, counts, inserts the "
         "registration, its token and an email row with SQLAlchemy Core, and commits; "
@@ -293,7 +298,6 @@ def measure(database: str, database_url: str, redis: str | None) -> None:
         f"{'met' if p95 < 100 else 'missed'}; every confirmation delivered: "
         f"{'met' if inbox.count >= REQUESTS else 'missed'}"
     )
-
 
 
 def postgres_url() -> str | None:
