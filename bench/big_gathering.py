@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import create_engine, text
 
 from bench import _load as load
-from bench.registration import Inbox, cpu_seconds, free_port, server_environment, stop
+from bench.registration import Inbox, cpu_seconds, free_port, redis_url, server_environment, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -340,18 +340,6 @@ def scratch_database(server: str, create: bool) -> str:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return server.rsplit("/", 1)[0] + f"/{name}"
-
-
-def redis_url() -> str | None:
-    from redis import Redis
-    from redis.exceptions import RedisError
-
-    url = "redis://127.0.0.1:6379/5"
-    try:
-        Redis.from_url(url, socket_connect_timeout=1).ping()
-    except RedisError:
-        return None
-    return url
 
 
 def prepare(env: dict, now: datetime) -> dict:
@@ -675,7 +663,7 @@ def measure(database: str, url: str, redis: str | None) -> None:
 
 
 def main() -> None:
-    redis = redis_url()
+    redis = redis_url(database=5)
     with tempfile.TemporaryDirectory() as tmp:
         measure("SQLite", f"sqlite:///{Path(tmp) / 'big.sqlite3'}", redis)
     server = postgres_server()

@@ -44,11 +44,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def redis_url() -> str | None:
+def redis_url(database: int = 4) -> str | None:
+    """The local Redis's database `database` (each benchmark its own), if Redis answers."""
     from redis import Redis
     from redis.exceptions import RedisError
 
-    url = "redis://127.0.0.1:6379/4"
+    url = f"redis://127.0.0.1:6379/{database}"
     try:
         Redis.from_url(url, socket_connect_timeout=1).ping()
     except RedisError:
