@@ -54,10 +54,24 @@ from app.models.organiser import (
     RegistrantEvent,
     Reminder,
 )
+from app.models.privacy import (
+    DEFAULT_RETENTION_MONTHS,
+    AccessLogEntry,
+    ErasureLogEntry,
+    ErasureReason,
+    ErasureRequests,
+    PersonalDataView,
+)
 from app.models.report_review import KeyMessageSet, ReportTheme, ThemeStatus
 from app.models.reports import ReportRun, ReportStatus
 
 __all__ = [
+    "AccessLogEntry",
+    "DEFAULT_RETENTION_MONTHS",
+    "ErasureLogEntry",
+    "ErasureReason",
+    "ErasureRequests",
+    "PersonalDataView",
     "Reminder",
     "RegistrantEvent",
     "MessageRecipient",

@@ -20,6 +20,7 @@ from app.choices import Choice
 from app.extensions import db
 from app.models.breakouts import BreakoutNote
 from app.models.core import Gathering, Registration, User, UTCDateTime, utcnow
+from app.models.privacy import DEFAULT_RETENTION_MONTHS
 
 
 class Community(db.Model):
@@ -29,6 +30,14 @@ class Community(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     short_description: Mapped[str] = mapped_column(Text, default="")
+    # Months after a gathering ends until its personal data is erased (app.privacy).
+    retention_months: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_RETENTION_MONTHS, server_default=str(DEFAULT_RETENTION_MONTHS)
+    )
+    # ErasureRequests: how a participant's own request to be erased is carried out.
+    erasure_requests: Mapped[str] = mapped_column(
+        String(20), default="organiser", server_default="organiser"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -114,6 +114,8 @@ class Gathering(db.Model):
     # None while a draft (staff only); organisers' new gatherings start as drafts.
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the retention sweep erased the gathering's personal data (app.privacy).
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -224,6 +226,8 @@ class Registration(db.Model):
     # Set when the person's personal data was erased on request: the row stays as an
     # anonymous count (status, region, organisation type, role, attendance).
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the person asked, from their private page, to be erased.
+    erasure_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     calendar_uid: Mapped[str] = mapped_column(String(80), unique=True, default=new_uid)
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
