@@ -29,6 +29,8 @@ DEFAULTS: dict[str, object] = {
     "SUPPRESSION_THRESHOLD": 5,
     "REPORT_PAGE_SIZE": "Letter",
     "STEERING_COMMITTEE_EMAILS": "",
+    # Seconds a request waits for Redis (rate limits, queueing) before going on without it.
+    "REDIS_SOCKET_TIMEOUT": 0.25,
 }
 
 ENV_STRINGS = (

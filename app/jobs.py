@@ -458,11 +458,19 @@ class RQRunner:
 
     def __init__(self, app: Flask) -> None:
         from redis import Redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
         self.app = app
         self.prefix = str(app.config["JOBS_QUEUE_PREFIX"])
+        # A request hands its rows over within REDIS_SOCKET_TIMEOUT or leaves them to the
+        # sweep; a worker's own connection waits longer (RQ raises the timeout for it).
+        timeout = float(app.config.get("REDIS_SOCKET_TIMEOUT", 0.25))
         self.redis = Redis.from_url(
-            str(app.config["REDIS_URL"]), socket_timeout=5, socket_connect_timeout=2
+            str(app.config["REDIS_URL"]),
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),
         )
 
     def queue(self, name: str):

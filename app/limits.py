@@ -4,6 +4,11 @@ address typed. Storage is Redis when REDIS_URL is set (shared by every worker), 
 otherwise. RATELIMIT_ENABLED=false turns them off (the test suite does; its own limiter
 tests turn them on).
 
+Losing Redis must not cost a sign-in or a registration: the store is asked with a short
+timeout (REDIS_SOCKET_TIMEOUT) and no retries, and once it fails each process counts in
+its own memory, with the same limits, until Redis answers again (Flask-Limiter checks it
+again after 1, 2, 4... seconds).
+
 The limits are one table here rather than decorators spread over the features' routes,
 so the whole policy reads in one place; each app gets its own Limiter, so apps built in
 one process (tests) never share counters."""
@@ -15,6 +20,8 @@ from flask import Flask, current_app, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 LIMIT_DEFAULTS: dict[str, object] = {
     "RATELIMIT_ENABLED": True,
@@ -73,7 +80,20 @@ def init_app(app: Flask) -> Limiter:
     for name, value in LIMIT_DEFAULTS.items():
         app.config.setdefault(name, value)
     app.config["RATELIMIT_STORAGE_URI"] = _storage_uri(app)
-    limiter = Limiter(network_key, app=app)
+    timeout = float(app.config["REDIS_SOCKET_TIMEOUT"])
+    storage_options: dict = {}
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis", "rediss")):
+        storage_options = {
+            "socket_timeout": timeout,
+            "socket_connect_timeout": timeout,
+            "retry": Retry(NoBackoff(), 0),
+        }
+    limiter = Limiter(
+        network_key,
+        app=app,
+        storage_options=storage_options,
+        in_memory_fallback_enabled=True,
+    )
     app.extensions["gathering_limiter"] = limiter
     for rule in LIMITED_FORMS:
         view = app.view_functions.get(rule.endpoint)

@@ -27,6 +27,7 @@ from tests.fixtures_server import (
     TEST_DATABASE_URL,
     VENV_BIN,
     LiveServer,
+    RedisServer,
     free_port,
     scratch_postgres,
 )
@@ -48,54 +49,6 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         self.recipients.extend(envelope.rcpt_tos)
         return "250 OK"
-
-
-class RedisServer:
-    """redis-server on a free port, no persistence: a restart loses every message."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.workdir = workdir
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                shutil.which("redis-server") or "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        from redis import Redis
-        from redis.exceptions import RedisError
-
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with contextlib.suppress(RedisError):
-                Redis.from_url(self.url).ping()
-                return
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(10)
-            self.process = None
 
 
 class Worker:

@@ -3,6 +3,8 @@ per email address, in memory and in Redis; a friendly 429 page. The rest of the 
 with RATELIMIT_ENABLED off; these tests turn it on."""
 
 import os
+import shutil
+import time
 import uuid
 
 import pytest
@@ -10,8 +12,10 @@ import redis
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import OutboundEmail
-from tests.conftest import make_test_app
+from app.models import OutboundEmail, Registration
+from tests.conftest import PASSWORD, make_test_app
+from tests.fixtures_server import RedisServer
+from tests.test_registration import form_data as registration_form
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 
@@ -132,3 +136,82 @@ def test_redis_storage_is_shared_between_apps(tmp_path):
         for each in (first, second):
             with each.app_context():
                 db.engine.dispose()
+
+
+# --- Redis slow or gone: the limits keep working in memory, the forms keep answering ----
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of this test's own, to stop and freeze without touching the shared one."""
+    if not shutil.which("redis-server"):
+        pytest.fail("redis-server is not installed")
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.thaw()
+        server.stop()
+
+
+def _timed_post(client, path: str, data: dict):
+    started = time.monotonic()
+    response = client.post(path, data=data)
+    return response, time.monotonic() - started
+
+
+class TestRedisOutage:
+    @pytest.fixture
+    def app(self, tmp_path, own_redis):
+        app = make_test_app(
+            tmp_path,
+            RATELIMIT_ENABLED=True,
+            REDIS_URL=own_redis.url,
+            RATELIMIT_PASSWORD_RESET_PER_EMAIL="2 per hour",
+        )
+        with app.app_context():
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+
+    @pytest.mark.parametrize("outage", ["stopped", "frozen"])
+    def test_forms_answer_within_a_second(
+        self, client, own_redis, make_gathering, make_user, outage
+    ):
+        """Registration, sign-in and the password reset answer as usual, within a second,
+        with Redis stopped or frozen; every registration and email is in the database, and
+        the limits still hold (in this process's memory)."""
+        gathering = make_gathering()
+        user = make_user("organiser", email="org@example.org")
+        register = f"/g/{gathering.slug}/register"
+        response, _ = _timed_post(client, register, registration_form(gathering))
+        assert response.status_code == 303  # Redis up: counted there
+        if outage == "stopped":
+            own_redis.stop()
+        else:
+            own_redis.freeze()
+
+        answers = []
+        for n in range(3):
+            data = registration_form(gathering, email=f"during{n}@example.org")
+            answers.append(_timed_post(client, register, data))
+        reset = {"email": user.email}
+        answers += [_timed_post(client, "/forgotten-password", reset) for _ in range(2)]
+        wrong = {"email": user.email, "password": "not it"}
+        answers.append(_timed_post(client, "/sign-in", wrong))
+        right = {"email": user.email, "password": PASSWORD}
+        answers.append(_timed_post(client, "/sign-in", right))
+        codes = [response.status_code for response, _ in answers]
+        assert codes == [303, 303, 303, 200, 200, 401, 303]
+        slowest = max(seconds for _, seconds in answers)
+        assert slowest < 1.0, f"{slowest:.2f} s with Redis {outage}"
+        # The limits hold in memory meanwhile: a third reset for one address is refused.
+        client.post("/sign-out")
+        refused, seconds = _timed_post(client, "/forgotten-password", reset)
+        assert refused.status_code == 429 and seconds < 1.0
+        # Nothing lost: the four registrations and their emails, the two reset emails.
+        assert db.session.scalar(select(func.count(Registration.id))) == 4
+        to = db.session.scalars(select(OutboundEmail.to_address)).all()
+        assert to.count(user.email) == 2
+        assert {f"during{n}@example.org" for n in range(3)} <= set(to)
