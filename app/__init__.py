@@ -35,6 +35,7 @@ FEATURE_BLUEPRINTS = (
     "organisation",
     "staff",
     "lifecycle",
+    "meetings",
 )
 
 

@@ -31,6 +31,7 @@ DEFAULTS: dict[str, object] = {
     "STEERING_COMMITTEE_EMAILS": "",
     # Seconds a request waits for Redis (rate limits, queueing) before going on without it.
     "REDIS_SOCKET_TIMEOUT": 0.25,
+    "ZOOM_ACCOUNT_DOMAINS": "",
 }
 
 ENV_STRINGS = (
@@ -46,6 +47,7 @@ ENV_STRINGS = (
     "STEERING_COMMITTEE_EMAILS",
     "DEFAULT_TIMEZONE",
     "REDIS_URL",
+    "ZOOM_ACCOUNT_DOMAINS",
 )
 ENV_INTS = (
     "MAIL_PORT",
