@@ -1,7 +1,7 @@
 """Background work: RQ on Redis when REDIS_URL is set, a small in-process runner otherwise.
 
 Every piece of work is a row first, written in the transaction of the change that needs
-it: an outbox row (app.mail) for each email, a `jobs` row for anything else (report
+it: an outbox row (app.outbound.mail) for each email, a `jobs` row for anything else (report
 generation, fan-out of updated invites, an import). Once the session commits, the new
 rows' ids are handed to the runner; a sweep every JOBS_SWEEP_SECONDS hands over whatever
 is due but was not picked up (a Redis restart, a dead worker whose claim lapsed, a retry
@@ -47,7 +47,7 @@ from app.models.jobs import Job, JobStatus
 from app.models.mail import MailStatus, OutboundEmail
 
 if TYPE_CHECKING:
-    from app.mail import DeliveryReport
+    from app.outbound.mail import DeliveryReport
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +276,7 @@ def checkpoint(**args: Any) -> None:
 
 
 def deliver_emails(email_ids: list[int]) -> None:
-    from app.mail import deliver
+    from app.outbound.mail import deliver
 
     _retry_later(deliver(email_ids, now=utcnow()))
 
@@ -615,7 +615,7 @@ def rq_deliver_due() -> None:
     """A delivery run woken by `RQRunner.wake_mail`: the next batch of due messages."""
     with _app().app_context():
         try:
-            from app.mail import deliver_due
+            from app.outbound.mail import deliver_due
 
             current = runner()
             current.mail_run_started()

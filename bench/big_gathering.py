@@ -81,7 +81,7 @@ def seed(now: datetime, people: int = PEOPLE) -> dict:
         RepresentationTarget,
     )
     from app.models.attendance import dedupe_key
-    from app.tokens import hash_token
+    from app.outbound.tokens import hash_token
 
     rng = random.Random(15)
     zone = ZoneInfo("America/Vancouver")

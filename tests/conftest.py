@@ -15,7 +15,7 @@ from app.auth.services import create_user
 from app.choices import AgendaKind, PriorityArea, RegistrationStatus
 from app.extensions import db
 from app.models import AgendaItem, Gathering, Registration
-from app.registration.tokens import issue_manage_token
+from app.outbound.manage_tokens import issue_manage_token
 
 PACIFIC = ZoneInfo("America/Vancouver")
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")

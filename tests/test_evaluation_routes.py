@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from app.evaluation import answers, links, mailing, setup
 from app.extensions import db
-from app.mail import deliver_due
 from app.models import OutboundEmail
 from app.models.evaluation import SurveyInvitation, SurveyResponse
+from app.outbound.mail import deliver_due
 from tests.conftest import login
 
 pytest_plugins = ["tests.fixtures_evaluation"]

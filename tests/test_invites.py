@@ -12,9 +12,9 @@ from sqlalchemy import select
 from app.choices import RegistrationStatus
 from app.extensions import db
 from app.jobs import run_pending
-from app.mail import deliver_due
 from app.models import MailStatus, OutboundEmail, Registration
 from app.organiser.services import AgendaItemData, remove_item, update_item
+from app.outbound.mail import deliver_due
 from app.registration.services import RegistrationData, cancel, register
 from tests.conftest import login
 

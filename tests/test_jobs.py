@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from app import create_app, jobs, notifications
+from app import create_app, jobs
 from app.extensions import db
 from app.models import Job, JobStatus, MailStatus, OutboundEmail, ReportRun, utcnow
+from app.outbound import notifications
 from tests.conftest import login, make_test_app
 
 pytest_plugins = ["tests.fixtures_mail", "tests.fixtures_report"]

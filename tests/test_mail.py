@@ -11,7 +11,8 @@ import vobject
 from sqlalchemy import select
 
 from app.extensions import db
-from app.mail import (
+from app.models import MailStatus, OutboundEmail
+from app.outbound.mail import (
     Attachment,
     _claim,
     deliver_due,
@@ -19,7 +20,6 @@ from app.mail import (
     retry,
     retry_failed_now,
 )
-from app.models import MailStatus, OutboundEmail
 
 pytest_plugins = ["tests.fixtures_mail"]
 

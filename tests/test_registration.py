@@ -10,8 +10,8 @@ from app.choices import RegistrationStatus
 from app.extensions import db
 from app.models import ManageToken, Registration
 from app.models.mail import OutboundEmail
+from app.outbound.tokens import hash_token
 from app.registration import services
-from app.tokens import hash_token
 
 
 def form_data(gathering, **overrides) -> dict:

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.jobs import run_pending
-from app.mail import deliver_due
 from app.models import ReportRun
+from app.outbound.mail import deliver_due
 from tests.conftest import login
 
 pytest_plugins = ["tests.fixtures_report", "tests.fixtures_mail"]

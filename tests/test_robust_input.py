@@ -14,11 +14,11 @@ from app.cleaning import NUL_MESSAGE, NulByte, clean_line, clean_multiline
 from app.evaluation import answers, links, setup
 from app.evaluation.setup import QuestionData
 from app.extensions import db
-from app.mail import deliver_due
 from app.models import AgendaItem, Registration
 from app.models.evaluation import SurveyAnswer, SurveyResponse
 from app.models.mail import OutboundEmail
-from app.notifications import render_recorded
+from app.outbound.mail import deliver_due
+from app.outbound.notifications import render_recorded
 from app.spreadsheet import to_csv
 from tests.test_registration import form_data, register
 
@@ -122,7 +122,7 @@ def test_a_name_with_line_breaks_cannot_write_the_top_of_the_email(client, make_
 
 
 def test_old_rows_with_line_breaks_still_greet_on_one_line(app, make_gathering, make_registration):
-    from app import notifications
+    from app.outbound import notifications
 
     gathering = make_gathering()
     registration = make_registration(gathering, name="Amara\n\nInjected paragraph")

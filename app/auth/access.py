@@ -23,7 +23,7 @@ def participant(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapped(*args, token: str, **kwargs):
-        from app.registration.tokens import find_registration_by_token
+        from app.outbound.manage_tokens import find_registration_by_token
 
         registration = find_registration_by_token(token)
         if registration is None:

@@ -1,5 +1,5 @@
 """Emails about staff accounts: an invitation to set a password, and a reset link. Both
-only queue a message in the current session (app.mail.queue_email)."""
+only queue a message in the current session (app.outbound.mail.queue_email)."""
 
 from datetime import datetime
 
@@ -7,10 +7,10 @@ from flask import render_template
 
 from app.auth.links import LIFETIMES, issue_link_token
 from app.choices import UserRole
-from app.invites.services import external_url
-from app.mail import queue_email
 from app.models import TokenPurpose, User
 from app.organisation import current_organisation
+from app.outbound.invites import external_url
+from app.outbound.mail import queue_email
 
 
 def _hours(purpose: TokenPurpose) -> int:

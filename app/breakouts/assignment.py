@@ -65,7 +65,7 @@ def _set_room(
     registration.calendar_sequence = (registration.calendar_sequence or 0) + 1
     registration.updated_at = now
     if notify:
-        from app import notifications
+        from app.outbound import notifications
 
         notifications.room_assigned(registration)
 

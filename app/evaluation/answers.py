@@ -29,7 +29,7 @@ from app.models.evaluation import (
     SurveyQuestion,
     SurveyResponse,
 )
-from app.tokens import hash_token, new_token, well_formed
+from app.outbound.tokens import hash_token, new_token, well_formed
 
 # --- answers ---------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from app.models.evaluation import (
     Survey,
     SurveyInvitation,
 )
-from app.tokens import hash_token, well_formed
+from app.outbound.tokens import hash_token, well_formed
 
 
 def _raw_token(nonce: str) -> str:

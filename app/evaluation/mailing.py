@@ -16,12 +16,12 @@ from app.evaluation.links import ensure_invitation, invitation_token
 from app.evaluation.setup import SurveyError
 from app.extensions import db
 from app.facts import gathering_facts
-from app.mail import queue_email
 from app.models import Gathering, Registration
 from app.models.evaluation import (
     Survey,
     SurveyInvitation,
 )
+from app.outbound.mail import queue_email
 
 
 class Audience(StrEnum):

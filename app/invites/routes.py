@@ -9,9 +9,10 @@ from app.auth.access import participant, public, roles_required
 from app.calendar import Method, file_stem
 from app.choices import RegistrationStatus, UserRole
 from app.extensions import db
-from app.invites import bp, services
+from app.invites import bp
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, MailStatus, OutboundEmail, Registration
+from app.outbound import invites as services
 
 organiser_only = roles_required(UserRole.ORGANISER)
 organiser_or_facilitator = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)

@@ -12,10 +12,10 @@ from app.forms_common import db_int
 from app.lookups import gathering_or_404
 from app.messages import services
 from app.messages.forms import ComposeForm, RemindersForm, TemplateForm
-from app.messages.wording import PLACEHOLDERS, STANDARD_EMAILS, render, template_for
 from app.models import Message
 from app.organiser.forms import ConfirmForm
 from app.organiser.history import mail_state
+from app.outbound.wording import PLACEHOLDERS, STANDARD_EMAILS, render, template_for
 from app.timefmt import long_date, time_range
 
 bp = Blueprint("messages", __name__, url_prefix="/organiser")

@@ -1,6 +1,6 @@
 """Messages to groups of registrants, scheduled reminders and the sent log.
 
-Everything goes through the outbox (app.mail) in the caller's transaction. A message
+Everything goes through the outbox (app.outbound.mail) in the caller's transaction. A message
 names its recipients in `message_recipients`, whose unique pair means nobody gets the
 same message twice; a reminder is claimed by a conditional UPDATE, so two sweeps never
 both send it."""
@@ -10,13 +10,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select, update
 
-from app import notifications
 from app.choices import RegistrationStatus
 from app.extensions import db
 from app.facts import gathering_facts
-from app.invites.services import InviteFactory, external_url
 from app.jobs import every_sweep
-from app.messages.wording import STANDARD_EMAILS, render, template_for, values_for
 from app.models import (
     AgendaItem,
     EmailTemplate,
@@ -27,7 +24,10 @@ from app.models import (
     Registration,
     Reminder,
 )
-from app.registration.tokens import issue_manage_token
+from app.outbound import notifications
+from app.outbound.invites import InviteFactory, external_url
+from app.outbound.manage_tokens import issue_manage_token
+from app.outbound.wording import STANDARD_EMAILS, render, template_for, values_for
 
 SEGMENTS = {
     "confirmed": "Everyone confirmed",

@@ -6,11 +6,11 @@ from datetime import datetime
 
 from sqlalchemy import func, null, select
 
-from app import notifications
 from app.choices import AgendaKind
 from app.extensions import db
 from app.messages.services import schedule_default_reminders
 from app.models import AgendaItem, Gathering, Registration
+from app.outbound import notifications
 from app.registration.services import promote_waitlist
 from app.writer_lock import lock_gathering
 

@@ -2,8 +2,8 @@
 
 import click
 
-from app.mail import deliver_due, retry_failed_now
 from app.models import utcnow
+from app.outbound.mail import deliver_due, retry_failed_now
 from app.outbox import bp
 
 BATCH = 200

@@ -10,8 +10,8 @@ from app import jobs
 from app.auth.access import roles_required
 from app.choices import UserRole
 from app.extensions import db
-from app.mail import retry
 from app.models import Job, JobStatus, MailStatus, OutboundEmail
+from app.outbound.mail import retry
 from app.outbox import bp
 
 organiser_only = roles_required(UserRole.ORGANISER)

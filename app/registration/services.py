@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app import notifications
 from app.addresses import normalise_email
 from app.choices import RegistrationStatus
 from app.extensions import db
 from app.models import Gathering, Registration
-from app.registration.tokens import issue_manage_token
+from app.outbound import notifications
+from app.outbound.manage_tokens import issue_manage_token
 from app.writer_lock import lock_gathering
 
 

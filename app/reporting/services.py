@@ -230,7 +230,7 @@ def steering_recipients(config) -> list[str]:
 
 def email_report(run: ReportRun, *, recipients: list[str], now: datetime) -> int:
     """Queue one message per recipient with the PDF attached (not committed)."""
-    from app.mail import Attachment, queue_email
+    from app.outbound.mail import Attachment, queue_email
 
     if not recipients:
         raise ValueError("No steering committee addresses are configured.")

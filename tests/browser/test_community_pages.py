@@ -34,7 +34,7 @@ def world(live_server):
         Registration,
     )
     from app.models.attendance import dedupe_key
-    from app.registration.tokens import issue_manage_token
+    from app.outbound.manage_tokens import issue_manage_token
 
     with live_server.app_context():
         now = datetime.now(UTC)

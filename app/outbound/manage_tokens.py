@@ -1,4 +1,4 @@
-"""Private manage links (app.tokens: 256 random bits each, only their SHA-256 stored).
+"""Private manage links (app.outbound.tokens: 256 random bits each, only their SHA-256 stored).
 
 A registration may hold several live links, one per message that carried one: a new
 link never stops an older one from working (only erasing the person's data does)."""
@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 
 from app.extensions import db
 from app.models import ManageToken, Registration
-from app.tokens import hash_token, new_token, well_formed
+from app.outbound.tokens import hash_token, new_token, well_formed
 
 
 def issue_manage_token(registration: Registration) -> str:

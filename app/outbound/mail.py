@@ -4,7 +4,7 @@
 the change that caused it, and app.jobs hands the new row to a delivery job once that
 commit is done (or the minute's sweep does, if the hand-over was lost). A message may be
 recorded before it is written: `render_args` then tells the delivery job how to render
-it (app.notifications), so the request only inserts. `deliver` (one job's messages) and
+it (app.outbound.notifications), so the request only inserts. `deliver` (one job's messages) and
 `deliver_due` (everything due, for `send-mail`) share the same claim. Each message is
 claimed with a conditional UPDATE before sending and marked sent straight after, so two
 workers never send the same row; a worker that dies mid-send leaves a claim that lapses
@@ -511,7 +511,7 @@ def _render_if_recorded(email: OutboundEmail, *, now: datetime, composers: dict)
     saved with the "sent" mark (and thrown away if sending fails). `composers` keeps
     what the batch's messages of one kind for one gathering share."""
     if email.render_args is not None:
-        from app.notifications import render_recorded
+        from app.outbound.notifications import render_recorded
 
         render_recorded(email, now=now, composers=composers)
         email.render_args = None

@@ -1,6 +1,6 @@
 """Emails to participants about their registration.
 
-Each function only records messages in the current session (app.mail.queue_email), so
+Each function only records messages in the current session (app.outbound.mail.queue_email), so
 they are saved in the same transaction as the change that causes them. A message to one
 person is only recorded (kind, method, token): the delivery job renders it just before
 sending (`render_recorded`), so the request inserts a row and nothing more. A change
@@ -27,13 +27,13 @@ from app.calendar import Method, PersonalInvite, personal_invite, safe_uri
 from app.choices import RegistrationStatus
 from app.cleaning import one_line
 from app.extensions import db
-from app.invites.services import InviteFactory, external_url
 from app.jobs import checkpoint, job, submit
-from app.mail import Attachment, Outgoing, PermanentFailure, queue_email, queue_emails
-from app.messages.wording import render as render_wording
-from app.messages.wording import values_for, wording_for
 from app.models import AgendaItem, Gathering, OutboundEmail, Registration, utcnow
-from app.registration.tokens import issue_manage_token, issue_manage_tokens
+from app.outbound.invites import InviteFactory, external_url
+from app.outbound.mail import Attachment, Outgoing, PermanentFailure, queue_email, queue_emails
+from app.outbound.manage_tokens import issue_manage_token, issue_manage_tokens
+from app.outbound.wording import render as render_wording
+from app.outbound.wording import values_for, wording_for
 
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _BLANK_RUNS = re.compile(r"\n{3,}")
