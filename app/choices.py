@@ -184,6 +184,50 @@ class AgendaKind(Choice):
     BREAKOUT = "breakout", "Breakout"
 
 
+class EngagementLevel(Choice):
+    """The IAP2 spectrum of public participation: how much say participants have."""
+
+    INFORM = "inform", "Inform"
+    CONSULT = "consult", "Consult"
+    INVOLVE = "involve", "Involve"
+    COLLABORATE = "collaborate", "Collaborate"
+    EMPOWER = "empower", "Empower"
+
+
+# What each level promises participants, in the words the public agenda uses.
+ENGAGEMENT_LEVEL_PROMISE = {
+    EngagementLevel.INFORM: "We will share information with you",
+    EngagementLevel.CONSULT: "We will ask for your views",
+    EngagementLevel.INVOLVE: "We will work with you so that your views shape the options",
+    EngagementLevel.COLLABORATE: "We will work out the answers together with you",
+    EngagementLevel.EMPOWER: "You will decide",
+}
+
+# The usual level for each kind of agenda item, when the organiser does not choose one.
+ENGAGEMENT_LEVEL_FOR_KIND = {
+    AgendaKind.PLENARY: EngagementLevel.INFORM,
+    AgendaKind.BREAKOUT: EngagementLevel.CONSULT,
+}
+
+
+def engagement_level_for(kind: str, level: str | None = None) -> str:
+    """The level itself when set, else the usual level for the kind of item."""
+    if level:
+        return level
+    try:
+        return ENGAGEMENT_LEVEL_FOR_KIND[AgendaKind(kind)].value
+    except ValueError:
+        return EngagementLevel.INFORM.value
+
+
+def engagement_promise(level: str | None) -> str:
+    """What an agenda item's level promises participants, in plain words."""
+    try:
+        return ENGAGEMENT_LEVEL_PROMISE[EngagementLevel(level)]
+    except ValueError:
+        return ENGAGEMENT_LEVEL_PROMISE[EngagementLevel.INFORM]
+
+
 class UserRole(Choice):
     ORGANISER = "organiser", "Organiser"
     FACILITATOR = "facilitator", "Facilitator"

@@ -28,4 +28,5 @@ def init_app(app: Flask) -> None:
         PriorityArea=choices.PriorityArea,
         PRIORITY_AREA_SHORT=choices.PRIORITY_AREA_SHORT,
         UserRole=choices.UserRole,
+        engagement_promise=choices.engagement_promise,
     )

@@ -44,6 +44,7 @@ AGENDA_COLUMNS = (
     AgendaItem.presenter,
     AgendaItem.description,
     AgendaItem.priority_area,
+    AgendaItem.engagement_level,
     AgendaItem.starts_at,
     AgendaItem.ends_at,
 )

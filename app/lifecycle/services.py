@@ -256,6 +256,7 @@ AGENDA_FIELDS_COPIED = (
     "description",
     "presenter",
     "priority_area",
+    "engagement_level",
     "room_url",
     "capacity",
 )

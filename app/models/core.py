@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.choices import AgendaKind, RegistrationStatus, UserRole
+from app.choices import AgendaKind, RegistrationStatus, UserRole, engagement_level_for
 from app.extensions import db
 
 if TYPE_CHECKING:
@@ -145,6 +145,10 @@ class Gathering(db.Model):
         return "open"
 
 
+def _usual_engagement_level(context) -> str:
+    return engagement_level_for(context.get_current_parameters().get("kind") or "")
+
+
 class AgendaItem(db.Model):
     __tablename__ = "agenda_items"
 
@@ -155,6 +159,10 @@ class AgendaItem(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     presenter: Mapped[str] = mapped_column(String(200), default="")
     priority_area: Mapped[str | None] = mapped_column(String(40))
+    # An EngagementLevel code (IAP2): how much say participants have in this item.
+    engagement_level: Mapped[str] = mapped_column(
+        String(20), default=_usual_engagement_level, server_default="inform"
+    )
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     room_url: Mapped[str] = mapped_column(String(500), default="")

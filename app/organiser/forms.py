@@ -23,7 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.choices import AgendaKind, PriorityArea
+from app.choices import ENGAGEMENT_LEVEL_PROMISE, AgendaKind, EngagementLevel, PriorityArea
 from app.forms_common import BaseForm, select_options, strip
 from app.organiser.services import AgendaItemData, GatheringData
 from app.timefmt import from_local, to_local
@@ -165,6 +165,20 @@ class AgendaItemForm(ZonedTimesMixin, BaseForm):
         "Priority area (breakouts)",
         choices=select_options([("", "Not a breakout"), *PriorityArea.choices()]),
     )
+    engagement_level = SelectField(
+        "How much say participants have (IAP2 level)",
+        description="The public agenda shows what the level promises, in plain words.",
+        default="",
+        choices=select_options(
+            [
+                ("", "The usual for its kind: inform for plenaries, consult for breakouts"),
+                *(
+                    (level.value, f"{level.label}: {ENGAGEMENT_LEVEL_PROMISE[level].lower()}")
+                    for level in EngagementLevel
+                ),
+            ]
+        ),
+    )
     starts_at = DateTimeLocalField(
         "Starts", format=TIME_FORMAT, validators=[InputRequired("Enter the start time.")]
     )
@@ -193,6 +207,7 @@ class AgendaItemForm(ZonedTimesMixin, BaseForm):
             description=self.description.data or "",
             presenter=self.presenter.data or "",
             priority_area=self.priority_area.data or None,
+            engagement_level=self.engagement_level.data or "",
             starts_at=starts_at,
             ends_at=ends_at,
             room_url=self.room_url.data or "",

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, null, select
 
-from app.choices import AgendaKind
+from app.choices import AgendaKind, engagement_level_for
 from app.extensions import db
 from app.messages.services import schedule_default_reminders
 from app.models import AgendaItem, Gathering, Registration
@@ -48,6 +48,7 @@ class AgendaItemData:
     ends_at: datetime
     room_url: str
     capacity: int | None
+    engagement_level: str = ""
 
 
 GATHERING_CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "meeting_url", "description")
@@ -143,6 +144,7 @@ def remove_item(item: AgendaItem, *, now: datetime) -> None:
 
 def _item_values(data: AgendaItemData) -> dict:
     values = {f.name: getattr(data, f.name) for f in fields(data)}
+    values["engagement_level"] = engagement_level_for(data.kind, data.engagement_level)
     if data.kind != AgendaKind.BREAKOUT:
         values["priority_area"] = None
         values["capacity"] = None

@@ -10,7 +10,7 @@ from datetime import datetime
 from app import timefmt
 from app.community.recommendations import since_last_gathering
 from app.organisation.services import current_organisation
-from app.reporting import aggregate, charts, messages, sections
+from app.reporting import aggregate, charts, engagement, messages, sections
 from app.reporting.data import ReportData
 from app.reporting.sections import PendingChart
 from app.reporting.suppression import check_threshold
@@ -62,6 +62,11 @@ def build_context(
     contents += [
         {"id": "themes-across", "title": "Themes across breakouts", "level": 1},
         {"id": "evaluation", "title": "Evaluation", "level": 1},
+    ]
+    quality = {"spectrum": engagement.spectrum(data.agenda)}
+    if quality["spectrum"]:
+        contents.append({"id": "engagement", "title": "Quality of engagement", "level": 1})
+    contents += [
         {"id": "steering-actions", "title": "Actions for the steering committee", "level": 1},
     ]
     since_last = since_last_gathering(g.get("id"))
@@ -116,6 +121,7 @@ def build_context(
         "breakouts": breakouts,
         "themes": sections.themes(data, room_list, cut),
         "evaluation": evaluation,
+        "engagement": quality if quality["spectrum"] else None,
         "actions": [
             {"text": a.text, "room": a.room}
             for a in aggregate.steering_actions(

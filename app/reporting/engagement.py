@@ -1,0 +1,47 @@
+"""The report's "Quality of engagement": how much say the agenda gave participants (the
+IAP2 spectrum), and what they said of the engagement itself. Pure builders over frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from app.choices import ENGAGEMENT_LEVEL_PROMISE, EngagementLevel, engagement_level_for
+
+
+def spectrum(agenda: pd.DataFrame) -> dict | None:
+    """One row per IAP2 level, in spectrum order: the items at that level and the time
+    they took. Breakouts held side by side take their time slot once, not once a room."""
+    if agenda.empty:
+        return None
+    table = agenda.copy()
+    if "engagement_level" not in table:
+        table["engagement_level"] = ""
+    table["level"] = [
+        engagement_level_for(kind, level)
+        for kind, level in zip(table["kind"], table["engagement_level"].fillna(""), strict=True)
+    ]
+    rows = []
+    total_minutes = 0
+    for level in EngagementLevel:
+        items = table[table["level"] == level.value]
+        slots = items[["starts_at", "ends_at"]].drop_duplicates()
+        minutes = int(
+            sum((end - start).total_seconds() // 60 for start, end in slots.itertuples(index=False))
+        )
+        total_minutes += minutes
+        rows.append(
+            {
+                "level": level.label,
+                "promise": ENGAGEMENT_LEVEL_PROMISE[level],
+                "item_count": len(items),
+                "minutes": minutes,
+                "titles": sorted(items["title"]) if len(items) <= 3 else [],
+            }
+        )
+    asked = sum(row["minutes"] for row in rows[1:])
+    return {
+        "rows": rows,
+        "total_minutes": total_minutes,
+        "asked_minutes": asked,
+        "asked_share": f"{round(100 * asked / total_minutes)}%" if total_minutes else "",
+    }
