@@ -1,7 +1,7 @@
 """engagement level: each agenda item's IAP2 level (inform .. empower)
 
 Revision ID: 4c8e2a6f1d93
-Revises: 3e8b6f0a1c27
+Revises: 6a2d9e4b7c15
 Create Date: 2026-12-07 11:20:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "4c8e2a6f1d93"
-down_revision = "3e8b6f0a1c27"
+down_revision = "6a2d9e4b7c15"
 branch_labels = None
 depends_on = None
 
