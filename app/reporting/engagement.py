@@ -3,9 +3,12 @@ IAP2 spectrum), and what they said of the engagement itself. Pure builders over 
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from app.choices import ENGAGEMENT_LEVEL_PROMISE, EngagementLevel, engagement_level_for
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def spectrum(agenda: pd.DataFrame) -> dict | None:
