@@ -583,6 +583,7 @@ def measure(database: str, url: str, redis: str | None) -> None:
                 ("check-in: search as you type", [f"{checkin}/search?q={q}" for q in words]),
                 ("check-in: search, page without JS", [f"{checkin}?q={q}" for q in words]),
                 ("check-in: plenary page (200 listed)", [checkin]),
+                ("day-of view: every room, 200 waiting listed", [f"{base}/day/{SLUG}"]),
             ]
 
             def requests(urls: list[str]) -> list[bytes]:

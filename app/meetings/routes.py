@@ -1,12 +1,17 @@
-"""Pages of the meeting bridge: the Zoom pre-assignment files, the room list for Teams."""
+"""Pages of the meeting bridge: the Zoom pre-assignment files, the room list for Teams,
+the day-of view."""
+
+from datetime import UTC, datetime
 
 from flask import Response, abort, current_app, render_template, request
+from flask_login import current_user
 
+from app import timefmt
 from app.auth.access import roles_required
 from app.choices import UserRole
 from app.forms_common import db_int
 from app.lookups import gathering_or_404
-from app.meetings import bp, services
+from app.meetings import bp, dayof, services
 from app.meetings.forms import AccountDomainsForm, split_domains
 
 organiser_only = roles_required(UserRole.ORGANISER)
@@ -66,3 +71,23 @@ def room_list(slug: str):
         ]
         listed.append((session, rooms))
     return render_template("meetings/rooms.html", gathering=gathering, sessions=listed)
+
+
+@bp.route("/day/<slug>")
+@roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)
+def day_of(slug: str):
+    gathering = gathering_or_404(slug)
+    user = current_user._get_current_object()
+    room_id = db_int(request.args.get("room"))
+    now = datetime.now(UTC)
+    view = dayof.day_of(gathering, user, now=now, room_id=room_id)
+    if not view.items:
+        abort(403)
+    return render_template(
+        "meetings/day_of.html",
+        gathering=gathering,
+        view=view,
+        listed=dayof.NOT_CHECKED_IN_LISTED,
+        organiser=user.role == UserRole.ORGANISER,
+        now_label=timefmt.clock(now, gathering.timezone),
+    )
