@@ -6,6 +6,8 @@ FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Every link in emails, calendar files and PDFs is built from this: the address served below.
+export PUBLIC_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test bench setup setup-test migrate lint browser-deps
 
@@ -31,7 +33,7 @@ migrate: setup
 
 run: migrate
 	$(FLASK) first-run
-	@echo "Open http://$(HOST):$(PORT)/ in your browser."
+	@echo "Open $(PUBLIC_URL)/ in your browser."
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 node_modules/axe-core/axe.min.js: package.json

@@ -10,7 +10,7 @@ from flask import Flask, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app import privacy_log
+from app import privacy_log, public_links
 from app.config import DEFAULTS, database_uri, from_environment, secret_key
 from app.extensions import csrf, db, login_manager, migrate
 from app.gc_pause import gc_paused
@@ -74,6 +74,7 @@ def _create_app(overrides: dict[str, Any] | None) -> Flask:
                 "must sign sessions and links with the same key."
             )
         app.config["SECRET_KEY"] = secret_key(instance_path)
+    public_links.check_configured(app)
     if app.config["PREFERRED_URL_SCHEME"] == "https":
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

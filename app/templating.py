@@ -4,6 +4,7 @@ from flask import Flask
 from flask_login import current_user
 
 from app import choices, timefmt
+from app.public_links import public_url
 
 
 def init_app(app: Flask) -> None:
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
         home_url=lambda: home_for(current_user),
         organisation=current_organisation,
         choices=choices,
+        public_url=public_url,
         zone_name=timefmt.zone_name,
         HealthRegion=choices.HealthRegion,
         OrganisationType=choices.OrganisationType,

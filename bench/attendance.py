@@ -371,6 +371,7 @@ def _app(folder: Path):
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
             "SECRET_KEY": "bench",
+            "PUBLIC_URL": "http://127.0.0.1",
             "INSTANCE_PATH": str(folder / "instance"),
         }
     )

@@ -358,6 +358,7 @@ def prepare(env: dict, now: datetime) -> dict:
         {
             "INSTANCE_PATH": env["INSTANCE_PATH"],
             "SECRET_KEY": "bench",
+            "PUBLIC_URL": "http://127.0.0.1",
             "SQLALCHEMY_DATABASE_URI": _psycopg(env["DATABASE_URL"]),
             "JOBS_AUTORUN": False,
         }

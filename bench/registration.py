@@ -103,6 +103,7 @@ def server_environment(
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp_port),
         "SERVER_NAME": "",
+        "PUBLIC_URL": "http://127.0.0.1",
         "RATELIMIT_ENABLED": "false",  # one client address sends every request here
     }
     if redis:

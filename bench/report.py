@@ -40,6 +40,7 @@ def make_app(folder: Path):
             "INSTANCE_PATH": str(folder / "instance"),
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
             "SECRET_KEY": "bench",
+            "PUBLIC_URL": "http://127.0.0.1",
             "MAIL_SERVER": None,
         }
     )

@@ -32,6 +32,7 @@ def base_config(tmp_path, **overrides) -> dict:
         "JOBS_AUTORUN": False,
         "MAIL_SERVER": None,
         "SERVER_NAME": "gathering.test",
+        "PUBLIC_URL": "http://gathering.test",
         "RATELIMIT_ENABLED": False,
     }
     if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql://"):

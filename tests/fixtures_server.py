@@ -219,6 +219,8 @@ class LiveServer:
         return self.workdir / "server.log"
 
     def env(self) -> dict[str, str]:
+        if not self.port:
+            self.port = free_port()
         env = {
             key: value
             for key, value in os.environ.items()
@@ -228,6 +230,7 @@ class LiveServer:
             INSTANCE_PATH=str(self.instance_path),
             DATABASE_URL=self.database_url,
             SECRET_KEY=SECRET,
+            PUBLIC_URL=self.url,
             MAIL_SERVER="",
             PYTHONDONTWRITEBYTECODE="1",
             # Many test requests come from one address; tests of the limits turn them on.
@@ -332,6 +335,7 @@ class LiveServer:
                 "INSTANCE_PATH": str(self.instance_path),
                 "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(self.database_url),
                 "SECRET_KEY": SECRET,
+                "PUBLIC_URL": self.url,
                 "MAIL_SERVER": None,
                 "JOBS_AUTORUN": False,
             }

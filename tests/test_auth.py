@@ -77,6 +77,7 @@ def test_secret_key_is_generated_once_into_instance(tmp_path):
     config = {
         "INSTANCE_PATH": str(tmp_path / "inst"),
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "PUBLIC_URL": "http://gathering.test",
     }
     first = create_app(dict(config))
     second = create_app(dict(config))
@@ -90,7 +91,7 @@ def test_database_url_selects_postgresql_with_psycopg(tmp_path, monkeypatch):
     from app import create_app
 
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example:5432/gatherings")
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "TESTING": True})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == (
         "postgresql+psycopg://u:p@db.example:5432/gatherings"
     )

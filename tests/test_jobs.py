@@ -368,6 +368,7 @@ def test_the_worker_command_needs_redis(tmp_path):
         {
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "SECRET_KEY": "x",
+            "PUBLIC_URL": "http://gathering.test",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}",
         }
     )

@@ -57,7 +57,7 @@ print("REPORT " + json.dumps(report))
 
 def round_trip(database_url: str, tmp_path: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "MAIL_SERVER"}}
-    env.update(DATABASE_URL=database_url, INSTANCE_PATH=str(tmp_path / "instance"), SECRET_KEY="x")
+    env.update(DATABASE_URL=database_url, INSTANCE_PATH=str(tmp_path / "instance"), SECRET_KEY="x", PUBLIC_URL="http://gathering.test")
     result = subprocess.run(
         [sys.executable, "-c", ROUND_TRIP],
         cwd=ROOT,

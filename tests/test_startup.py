@@ -20,6 +20,7 @@ def test_loading_the_app_imports_no_heavy_library(tmp_path):
     env = {
         "PATH": "/usr/bin:/bin",
         "SECRET_KEY": "startup-test",
+        "PUBLIC_URL": "https://gatherings.example.ca",
         "INSTANCE_PATH": str(tmp_path / "instance"),
     }
     result = subprocess.run(

@@ -9,8 +9,8 @@ from app.auth.links import LIFETIMES, issue_link_token
 from app.choices import UserRole
 from app.models import TokenPurpose, User
 from app.organisation import current_organisation
-from app.outbound.invites import external_url
 from app.outbound.mail import queue_email
+from app.public_links import public_url
 
 
 def _hours(purpose: TokenPurpose) -> int:
@@ -25,10 +25,10 @@ def _send(
     context = {
         "name": user.name or user.email,
         "gathering_title": organisation.name,
-        "link": external_url("auth.choose_password", token=token),
+        "link": public_url("auth.choose_password", token=token),
         "hours": _hours(purpose),
         "role_label": UserRole.label_for(user.role),
-        "sign_in_url": external_url("auth.login"),
+        "sign_in_url": public_url("auth.login"),
         "contact_email": organisation.contact_email,
         "contact_phone": organisation.contact_phone,
         "contact_name": organisation.short_name,

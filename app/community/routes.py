@@ -20,6 +20,7 @@ from app.community.forms import (
 from app.extensions import db
 from app.lookups import gathering_or_404
 from app.models import Gathering, Recommendation, Registration
+from app.public_links import public_url
 from app.spreadsheet import to_csv
 
 organiser_only = roles_required(UserRole.ORGANISER)
@@ -27,7 +28,7 @@ recommendation_editors = roles_required(UserRole.ORGANISER, UserRole.STEERING)
 
 
 def _verify_url(code: str) -> str:
-    return url_for("community.verify_certificate", code=code, _external=True)
+    return public_url("community.verify_certificate", code=code)
 
 
 # --- recommendations ---------------------------------------------------------------------

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from flask import current_app, render_template, url_for
+from flask import render_template
 from sqlalchemy import select
 
 from app import timefmt
@@ -22,6 +22,7 @@ from app.models.evaluation import (
     SurveyInvitation,
 )
 from app.outbound.mail import queue_email
+from app.public_links import public_url
 
 
 class Audience(StrEnum):
@@ -65,15 +66,6 @@ class MailingOutcome:
         return "; ".join(parts) + "."
 
 
-def _external(endpoint: str, **values) -> str:
-    try:
-        return url_for(endpoint, _external=True, **values)
-    except RuntimeError:
-        scheme = current_app.config.get("PREFERRED_URL_SCHEME") or "http"
-        adapter = current_app.url_map.bind("localhost", url_scheme=scheme)
-        return adapter.build(endpoint, values, force_external=True)
-
-
 def _queue_survey_email(
     invitation: SurveyInvitation, *, kind: str, subject: str, now: datetime
 ) -> None:
@@ -86,7 +78,7 @@ def _queue_survey_email(
         "gathering_title": gathering.title,
         "date": timefmt.long_date(gathering.starts_at, zone),
         "survey_title": survey.title,
-        "survey_url": _external("evaluation.survey", token=invitation_token(invitation)),
+        "survey_url": public_url("evaluation.survey", token=invitation_token(invitation)),
         "closes": (
             f"{timefmt.long_date(survey.closes_at, zone)} at "
             f"{timefmt.clock(survey.closes_at, zone)} {timefmt.zone_short(zone, survey.closes_at)}"

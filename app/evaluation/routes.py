@@ -22,6 +22,7 @@ from app.models.evaluation import (
     Survey,
     SurveyQuestion,
 )
+from app.public_links import public_url
 from app.spreadsheet import to_csv
 
 organiser_only = roles_required(UserRole.ORGANISER)
@@ -183,7 +184,7 @@ def edit(key: str):
         errors=errors,
         action=url_for("evaluation.edit", key=key),
         editing=True,
-        edit_url=url_for("evaluation.edit", key=key, _external=True),
+        edit_url=public_url("evaluation.edit", key=key),
         status=422 if errors else 200,
     )
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from flask import Response, abort, render_template, url_for
+from flask import Response, abort, render_template
 from sqlalchemy import func, select
 
 from app.auth.access import participant, public, roles_required
@@ -13,6 +13,7 @@ from app.invites import bp
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, MailStatus, OutboundEmail, Registration
 from app.outbound import invites as services
+from app.public_links import public_url
 
 organiser_only = roles_required(UserRole.ORGANISER)
 organiser_or_facilitator = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)
@@ -51,7 +52,7 @@ def personal_invite(registration: Registration, token: str):
     method = (
         Method.CANCEL if registration.status == RegistrationStatus.CANCELLED else Method.PUBLISH
     )
-    manage_url = services.external_url("registration.manage", token=token)
+    manage_url = public_url("registration.manage", token=token)
     data = services.invite_file(
         registration, method=method, now=datetime.now(UTC), manage_url=manage_url
     )
@@ -110,7 +111,7 @@ def calendar_page(slug: str):
             Registration.status == RegistrationStatus.CONFIRMED,
         )
     )
-    feed_url = url_for("invites.gathering_calendar", slug=gathering.slug, _external=True)
+    feed_url = public_url("invites.gathering_calendar", slug=gathering.slug)
     return render_template(
         "invites/calendar.html",
         gathering=gathering,

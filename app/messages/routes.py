@@ -16,6 +16,7 @@ from app.models import Message
 from app.organiser.forms import ConfirmForm
 from app.organiser.history import mail_state
 from app.outbound.wording import PLACEHOLDERS, STANDARD_EMAILS, render, template_for
+from app.public_links import public_url
 from app.timefmt import long_date, time_range
 
 bp = Blueprint("messages", __name__, url_prefix="/organiser")
@@ -193,9 +194,7 @@ def wording(slug: str, key: str):
         "date": long_date(gathering.starts_at, gathering.timezone),
         "times": time_range(gathering.starts_at, gathering.ends_at, gathering.timezone),
         "room": "their breakout room",
-        "manage_link": url_for(
-            "registration.manage", token=services.PREVIEW_LINK_TOKEN, _external=True
-        ),
+        "manage_link": public_url("registration.manage", token=services.PREVIEW_LINK_TOKEN),
         "meeting_link": gathering.meeting_url,
     }
     preview = render(form.subject.data or "", form.body.data or "", sample)

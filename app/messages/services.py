@@ -25,9 +25,10 @@ from app.models import (
     Reminder,
 )
 from app.outbound import notifications
-from app.outbound.invites import InviteFactory, external_url
+from app.outbound.invites import InviteFactory
 from app.outbound.manage_tokens import issue_manage_token
 from app.outbound.wording import STANDARD_EMAILS, render, template_for, values_for
+from app.public_links import public_url
 
 SEGMENTS = {
     "confirmed": "Everyone confirmed",
@@ -104,7 +105,7 @@ def count(gathering: Gathering, audience: Audience) -> int:
 def preview(registration: Registration, *, subject: str, body: str) -> tuple[str, str, str]:
     """What this person would receive, with a stand-in for their private link (a real
     one is made only when the message is sent)."""
-    sample = external_url("registration.manage", token=PREVIEW_LINK_TOKEN)
+    sample = public_url("registration.manage", token=PREVIEW_LINK_TOKEN)
     return render(subject, body, values_for(registration, manage_url=sample))
 
 
@@ -153,7 +154,7 @@ def _queue_message(
     registration: Registration, *, subject: str, body: str, now: datetime
 ) -> OutboundEmail:
     token = issue_manage_token(registration)
-    manage_url = external_url("registration.manage", token=token)
+    manage_url = public_url("registration.manage", token=token)
     filled_subject, text, html = render(
         subject, body, values_for(registration, manage_url=manage_url)
     )

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from email.utils import parseaddr
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 
 from app.calendar import (
@@ -28,17 +28,7 @@ from app.calendar import (
 from app.choices import RegistrationStatus
 from app.extensions import db
 from app.models import AgendaItem, Gathering, Registration
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for emails and calendars, also outside a request (CLI): with
-    SERVER_NAME configured Flask builds it; otherwise fall back to localhost."""
-    try:
-        return url_for(endpoint, _external=True, **values)
-    except RuntimeError:
-        scheme = current_app.config.get("PREFERRED_URL_SCHEME") or "http"
-        adapter = current_app.url_map.bind("localhost", url_scheme=scheme)
-        return adapter.build(endpoint, values, force_external=True)
+from app.public_links import public_url
 
 
 def organizer_for(gathering: Gathering) -> Person:
@@ -57,7 +47,7 @@ def calendar_gathering(gathering: Gathering, *, links: bool = True) -> CalendarG
         starts_at=gathering.starts_at,
         ends_at=gathering.ends_at,
         meeting_url=gathering.meeting_url if links else "",
-        page_url=external_url("public.gathering", slug=gathering.slug),
+        page_url=public_url("public.gathering", slug=gathering.slug),
         description=gathering.description,
         organizer=organizer_for(gathering),
     )

@@ -15,11 +15,10 @@ can only be written when its token is made, and the links sent before keep worki
 """
 
 import re
-from contextlib import nullcontext
 from dataclasses import replace
 from datetime import datetime
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from sqlalchemy import Row, inspect, or_, select
 
 from app import timefmt
@@ -29,11 +28,12 @@ from app.cleaning import one_line
 from app.extensions import db
 from app.jobs import checkpoint, job, submit
 from app.models import AgendaItem, Gathering, OutboundEmail, Registration, utcnow
-from app.outbound.invites import InviteFactory, external_url
+from app.outbound.invites import InviteFactory
 from app.outbound.mail import Attachment, Outgoing, PermanentFailure, queue_email, queue_emails
 from app.outbound.manage_tokens import issue_manage_token, issue_manage_tokens
 from app.outbound.wording import render as render_wording
 from app.outbound.wording import values_for, wording_for
+from app.public_links import public_url
 
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _BLANK_RUNS = re.compile(r"\n{3,}")
@@ -63,7 +63,7 @@ class _Composer:
             times=timefmt.time_range(gathering.starts_at, gathering.ends_at, zone),
             zone_name=timefmt.zone_name(zone),
             meeting_url=safe_uri(gathering.meeting_url),
-            gathering_url=external_url("public.gathering", slug=gathering.slug),
+            gathering_url=public_url("public.gathering", slug=gathering.slug),
             contact_name=gathering.contact_name,
             contact_email=gathering.contact_email,
             contact_phone=gathering.contact_phone,
@@ -104,7 +104,7 @@ class _Composer:
         """(subject, text, HTML, attachments) for one person. `registration` needs only
         the columns the invite and the greeting use (a Row of them will do) unless the
         organiser wrote their own wording for this kind of message."""
-        manage_url = external_url("registration.manage", token=token)
+        manage_url = public_url("registration.manage", token=token)
         invite = self.factory.invite(registration, manage_url=manage_url)
         if sequence is not None:
             invite = replace(invite, sequence=sequence)
@@ -224,7 +224,6 @@ def _record(
             "subject": subject,
             "method": str(method) if method is not None else None,
             "token": token,
-            "base_url": request.host_url if has_request_context() else None,
             # The invite keeps the version of the moment it was recorded, so a message
             # rendered after a later change never outranks that change's own message.
             "sequence": (gathering.calendar_sequence or 0) + (registration.calendar_sequence or 0),
@@ -234,31 +233,28 @@ def _record(
 
 
 def render_recorded(email: OutboundEmail, *, now: datetime, composers: dict | None = None) -> None:
-    """Fill in a recorded message from the registration as it is now, with links to the
-    host the person registered on (a worker has no request of its own). A delivery run
-    passes `composers`, so its messages of one kind for one gathering share one."""
+    """Fill in a recorded message from the registration as it is now, its links built
+    from PUBLIC_URL (app.public_links). A delivery run passes `composers`, so its
+    messages of one kind for one gathering share one."""
     registration = email.registration
     if registration is None:
         raise PermanentFailure("the registration this message was about no longer exists")
     args = email.render_args or {}
-    base_url = args.get("base_url")
-    context = current_app.test_request_context(base_url=base_url) if base_url else nullcontext()
-    with context:
-        key = (registration.gathering_id, email.kind, base_url)
-        composer = (composers or {}).get(key)
-        if composer is None:
-            composer = _Composer(registration.gathering, email.kind)
-            if composers is not None:
-                composers[key] = composer
-        email.subject, email.text_body, email.html_body, attachments = composer.compose(
-            registration,
-            subject=args["subject"],
-            method=Method(args["method"]) if args.get("method") else None,
-            token=args["token"],
-            now=now,
-            extra=args.get("extra") or {},
-            sequence=args.get("sequence"),
-        )
+    key = (registration.gathering_id, email.kind)
+    composer = (composers or {}).get(key)
+    if composer is None:
+        composer = _Composer(registration.gathering, email.kind)
+        if composers is not None:
+            composers[key] = composer
+    email.subject, email.text_body, email.html_body, attachments = composer.compose(
+        registration,
+        subject=args["subject"],
+        method=Method(args["method"]) if args.get("method") else None,
+        token=args["token"],
+        now=now,
+        extra=args.get("extra") or {},
+        sequence=args.get("sequence"),
+    )
     email.attachments = attachments
 
 
