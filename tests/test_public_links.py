@@ -50,7 +50,7 @@ def assert_public(found: list[str]) -> None:
 
 
 def test_a_job_written_email_links_to_the_public_address(app, make_gathering, smtp_server):
-    from app import notifications
+    from app.outbound import notifications
 
     gathering = make_gathering()
     register(gathering, person("Amara Lee", "amara@example.org"), now=datetime.now(UTC))
