@@ -36,6 +36,7 @@ FEATURE_BLUEPRINTS = (
     "staff",
     "lifecycle",
     "meetings",
+    "contributors",
 )
 
 

@@ -1,6 +1,6 @@
 """Keep private links out of logs: manage links (/r/<token>), survey links
-(/s/<token>, /s/edit/<key>) and password links (/a/<token>) are replaced by a marker in
-every access log line."""
+(/s/<token>, /s/edit/<key>), contributors' links (/c/<token>) and password links
+(/a/<token>) are replaced by a marker in every access log line."""
 
 import logging
 import re
@@ -9,6 +9,7 @@ PRIVATE_PATHS = (
     (re.compile(r"/r/[A-Za-z0-9_-]{16,}"), "/r/[redacted]"),
     (re.compile(r"/s/(edit/)?[A-Za-z0-9_-]{16,}"), "/s/[redacted]"),
     (re.compile(r"/a/[A-Za-z0-9_-]{16,}"), "/a/[redacted]"),
+    (re.compile(r"/c/[A-Za-z0-9_-]{16,}"), "/c/[redacted]"),
 )
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 

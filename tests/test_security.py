@@ -55,9 +55,10 @@ PUBLIC_ENDPOINTS = {
     "organisation.theme",
     "organisation.logo",
     "lifecycle.public_report",
+    "contributors.own_plan",
 }
 # Public pages whose address carries a secret; treated like participant pages.
-TOKEN_PAGES = re.compile(r"^/(r|s)/")
+TOKEN_PAGES = re.compile(r"^/(r|s|c)/")
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 ROLES = [role.value for role in UserRole]
 FAKE_TOKEN = "A" * 43

@@ -27,6 +27,7 @@ from app.models.community import (
     TargetDimension,
     TargetKind,
 )
+from app.models.contributors import Contributor, HonorariumRate
 from app.models.core import (
     AgendaItem,
     Gathering,
@@ -86,6 +87,8 @@ __all__ = [
     "BreakoutNoteVersion",
     "BreakoutStaff",
     "CLOSED_STATUSES",
+    "Contributor",
+    "HonorariumRate",
     "Certificate",
     "CertificateSettings",
     "Community",

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from app import timefmt
 from app.community.recommendations import since_last_gathering
+from app.contributors.report import people_section
 from app.organisation.services import current_organisation
 from app.reporting import aggregate, charts, engagement, messages, sections
 from app.reporting.data import ReportData
@@ -71,6 +72,8 @@ def build_context(
     ]
     since_last = since_last_gathering(g.get("id"))
     contents += since_last["contents"]
+    people = people_section(g.get("id"), committee=not suppress, threshold=threshold)
+    contents += people["contents"]
     appendices = ["appendix-agenda"]
     if evaluation and evaluation["questions"]:
         appendices.append("appendix-questions")
@@ -114,6 +117,7 @@ def build_context(
         "appendix": letters,
         "content_note": sections.has_patient_stories(data),
         "since_last": since_last,
+        "people": people,
         "key_messages": key_messages(data, summary, threshold),
         "glance": sections.glance(summary, g),
         "participation": sections.participation(data, summary, cut, identity_threshold=threshold),

@@ -1,0 +1,8 @@
+"""The people who make a gathering possible: contributors' recognition plans (organisers
+only), each contributor's own private page, the finance CSV and the report's sections."""
+
+from flask import Blueprint
+
+bp = Blueprint("contributors", __name__)
+
+from app.contributors import routes  # noqa: E402, F401
