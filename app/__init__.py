@@ -92,9 +92,10 @@ def _create_app(overrides: dict[str, Any] | None) -> Flask:
     for name in FEATURE_BLUEPRINTS:
         app.register_blueprint(importlib.import_module(f"app.{name}").bp)
 
-    from app import cli, errors, jobs, limits, templating
-    from app.facts import changes  # noqa: F401 - registers the facts version's listeners
+    from app import cli, errors, jobs, limits, templating, transaction_hooks
     from app.outbound import mail
+
+    transaction_hooks.install()
 
     errors.init_app(app)
     limits.init_app(app)

@@ -33,21 +33,18 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import with_appcontext
-from sqlalchemy import and_, event, func, or_, select, text, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models.core import utcnow
 from app.models.jobs import Job, JobStatus
 from app.models.mail import MailStatus, OutboundEmail
-
-if TYPE_CHECKING:
-    from app.outbound.mail import DeliveryReport
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +127,8 @@ def dispatch_after_commit(kind: str, row_id: int, queue: str = "default") -> Non
     db.session().info.setdefault(_PENDING, []).append((kind, row_id, queue))
 
 
-@event.listens_for(Session, "after_flush")
-def _collect(session: Session, _context) -> None:
+def collect_new_rows(session: Session) -> None:
+    """After a flush: the new outbox and job rows, to hand over once committed."""
     pending = None
     for obj in session.new:
         if isinstance(obj, OutboundEmail):
@@ -145,8 +142,8 @@ def _collect(session: Session, _context) -> None:
         pending.append(item)
 
 
-@event.listens_for(Session, "after_commit")
-def _hand_over(session: Session) -> None:
+def hand_over_committed(session: Session) -> None:
+    """After a commit: the collected rows go to the runner."""
     pending = session.info.pop(_PENDING, None)
     if pending and has_app_context():
         try:
@@ -155,8 +152,8 @@ def _hand_over(session: Session) -> None:
             log.exception("could not queue %d job(s); the sweep will pick them up", len(pending))
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
+def forget_pending(session: Session) -> None:
+    """After a rollback: nothing collected was saved."""
     session.info.pop(_PENDING, None)
 
 
@@ -275,13 +272,38 @@ def checkpoint(**args: Any) -> None:
     row.claimed_until = _lease(utcnow())
 
 
+class DeliveryOutcome(Protocol):
+    retry_at: dict[int, datetime]  # email id -> when to try it again
+
+
+@dataclass(frozen=True)
+class MailDelivery:
+    """How the outbox is delivered. The outbound package registers it when the app is
+    created (`use_mail_delivery`), so the runner carries emails without importing mail."""
+
+    deliver: Callable[..., DeliveryOutcome]  # (email_ids, *, now)
+    deliver_due: Callable[..., DeliveryOutcome]  # (*, now, limit, when_full)
+
+
+_mail_delivery: MailDelivery | None = None
+
+
+def use_mail_delivery(delivery: MailDelivery) -> None:
+    global _mail_delivery
+    _mail_delivery = delivery
+
+
+def mail_delivery() -> MailDelivery:
+    if _mail_delivery is None:
+        raise RuntimeError("no mail delivery registered: create_app() registers app.outbound.mail")
+    return _mail_delivery
+
+
 def deliver_emails(email_ids: list[int]) -> None:
-    from app.outbound.mail import deliver
-
-    _retry_later(deliver(email_ids, now=utcnow()))
+    _retry_later(mail_delivery().deliver(email_ids, now=utcnow()))
 
 
-def _retry_later(report: DeliveryReport) -> None:
+def _retry_later(report: DeliveryOutcome) -> None:
     if report.retry_at:
         moment = min(report.retry_at.values())
         runner().dispatch_at([("email", i, "mail") for i in report.retry_at], moment)
@@ -615,11 +637,10 @@ def rq_deliver_due() -> None:
     """A delivery run woken by `RQRunner.wake_mail`: the next batch of due messages."""
     with _app().app_context():
         try:
-            from app.outbound.mail import deliver_due
-
             current = runner()
             current.mail_run_started()
-            _retry_later(deliver_due(now=utcnow(), limit=EMAIL_BATCH, when_full=current.wake_mail))
+            due = mail_delivery().deliver_due
+            _retry_later(due(now=utcnow(), limit=EMAIL_BATCH, when_full=current.wake_mail))
         finally:
             db.session.remove()
 

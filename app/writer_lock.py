@@ -14,7 +14,7 @@ import fcntl
 import os
 import warnings
 
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -72,14 +72,14 @@ def acquire(session: Session, database_path: str | None) -> None:
     session.info[_KEY] = fd
 
 
-@event.listens_for(Session, "after_flush")
-def _note_write(session: Session, flush_context) -> None:
+def note_write(session: Session) -> None:
+    """After a flush: the transaction has written before taking a gathering's lock."""
     if _LOCKED not in session.info:
         session.info[_WROTE] = True
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _release(session: Session, transaction) -> None:
+def release(session: Session, transaction) -> None:
+    """When the outermost transaction ends: let go of the lock and the marks."""
     if transaction.parent is not None:
         return
     session.info.pop(_LOCKED, None)

@@ -187,8 +187,10 @@ def test_kept_facts_are_read_again_after_any_write_to_registrations_or_attendanc
     code writes registrations or attendance raises one of the gathering's versions in
     the same transaction, so the kept copy is never used after a change."""
     from app.attendance import bulk
+    from app.attendance.records import RecordEntry, save_records
     from app.facts import current_facts
-    from app.models import AttendanceRecord
+    from app.facts.changes import gatherings_changed
+    from app.models import AttendanceRecord, AttendanceSource
     from app.models.attendance import dedupe_key
 
     gathering, other = make_gathering(), make_gathering()
@@ -210,7 +212,8 @@ def test_kept_facts_are_read_again_after_any_write_to_registrations_or_attendanc
     db.session.commit()
     assert current_facts(gathering).attended == 0
 
-    # SQL sent straight to the connection (the importers' executemany).
+    # SQL sent straight to the connection (the importers' bulk statements), by a writer
+    # that says which gathering it changed; then the importers' own path, which says so.
     key = dedupe_key(
         gathering_id=gathering.id, agenda_item_id=None, source="zoom", registration_id=person.id
     )
@@ -230,8 +233,15 @@ def test_kept_facts_are_read_again_after_any_write_to_registrations_or_attendanc
             }
         ),
     )
+    gatherings_changed(db.session(), [gathering.id], attendance=True)
     db.session.commit()
     assert current_facts(gathering).attended == 1
+    attendance_before, other_before = _versions(gathering)[1], _versions(other)
+    entry = RecordEntry(person.id, "", "", 50 * 60, None, None)
+    save_records(gathering, None, AttendanceSource.TEAMS, [entry], batch=None, user=None, now=now)
+    db.session.commit()
+    assert _versions(gathering)[1] == attendance_before + 1
+    assert _versions(other) == other_before
 
     # A change of status; then one that is rolled back leaves the versions alone.
     attendance_version = _versions(gathering)[1]

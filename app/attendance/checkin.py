@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, event, func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 
@@ -71,11 +71,10 @@ def expected_count(gathering: Gathering, item: AgendaItem) -> int:
     return db.session.scalar(select(func.count(Registration.id)).where(*_expected(gathering, item)))
 
 
-@event.listens_for(Registration, "before_insert")
-@event.listens_for(Registration, "before_update")
-def _fold_for_search(_mapper, _connection, registration: Registration) -> None:
+def fold_for_search(registration: Registration) -> None:
     """What search as you type looks in: the folded name, and the address for staff who
-    may see it ("emilie" finds "Émilie")."""
+    may see it ("emilie" finds "Émilie"). Runs before every insert or update of a
+    registration (app/transaction_hooks.py)."""
     registration.folded_name = fold_text(registration.name or "")
     registration.folded_email = fold_text(registration.email or "")
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.attendance.bulk import insert_frame, update_frame
 from app.attendance.names import walk_in_keys
 from app.extensions import db
+from app.facts.changes import gatherings_changed
 from app.models import AttendanceRecord, AttendanceSource, Gathering, ImportBatch, User
 
 if TYPE_CHECKING:
@@ -134,6 +135,8 @@ def save_records(
     frame = frame.reset_index(drop=True)
     if frame.empty:
         return 0
+    # The statements below bypass the session, which therefore cannot see them.
+    gatherings_changed(db.session(), [gathering.id], attendance=True)
     if batch is not None and batch.id is None:
         db.session.flush()
     keys = _dedupe_keys(gathering, agenda_item_id, source, frame)

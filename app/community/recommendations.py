@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import event, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app import timefmt
@@ -81,10 +81,10 @@ def track_note_actions(session: Session, note: BreakoutNote) -> int:
     return added
 
 
-@event.listens_for(Session, "before_flush")
-def _track_submitted_notes(session: Session, _context, _instances) -> None:
+def track_submitted_notes(session: Session) -> None:
     """Whatever submits a note (the notes page, the CLI, the demo), its flagged actions
-    become recommendations in the same transaction."""
+    become recommendations in the same transaction: this runs before every flush
+    (app/transaction_hooks.py)."""
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, BreakoutNote) and obj.status == NoteStatus.SUBMITTED:
             track_note_actions(session, obj)

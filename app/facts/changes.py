@@ -5,17 +5,18 @@ requests (`app.facts.gathering.current_facts`) is known to be current by two num
 page has already loaded with the gathering; a check-in, which changes only attendance,
 leaves what was worked out from the registrations alone standing.
 
-Writes are noticed wherever they come from: objects the session flushes (the gathering
-is known), statements run through the session (known when an INSERT names it), and
-anything else sent on the session's connection, such as the importers' executemany.
-When the gathering cannot be told, every gathering's version rises, which costs only a
-recount. Import-light on purpose: this module is loaded at start-up.
+Writes are noticed from objects the session flushes (the gathering is known) and
+statements run through the session (known when an INSERT names it). A writer that sends
+SQL straight to the connection (the attendance importers' bulk statements) says which
+gatherings it changed with `gatherings_changed`. When the gathering cannot be told, every
+gathering's version rises, which costs only a recount. The functions below run from the
+hooks in app/transaction_hooks.py. Import-light on purpose: this module is loaded at
+start-up.
 """
 
-import re
+from collections.abc import Iterable
 
-from sqlalchemy import event, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from app.models import AttendanceRecord, Gathering, Registration
@@ -31,13 +32,9 @@ VERSION_OF = {
     AttendanceRecord.__tablename__: "attendance_version",
 }
 WATCHED = (Registration, AttendanceRecord, Survey, SurveyInvitation)
-_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 
 _CHANGED = "facts_changed"  # session.info: (gathering id, version) pairs to raise
 _EVERY = "facts_changed_everywhere"  # session.info: versions to raise for every gathering
-_FLUSHING = "facts_flushing"  # session.info: the transaction a flush runs in
-_NOTED = "facts_noted"  # execution option: a statement already noted by the session
-_OWNER = "facts_session_info"  # connection.info: the info of the session using it
 
 
 def _note(info: dict, table: str, gathering_id: int | None) -> None:
@@ -48,20 +45,18 @@ def _note(info: dict, table: str, gathering_id: int | None) -> None:
         info.setdefault(_CHANGED, set()).add((gathering_id, version))
 
 
-@event.listens_for(Session, "after_begin")
-def _remember_owner(session: Session, _transaction, connection: Connection) -> None:
-    connection.info[_OWNER] = session.info
+def gatherings_changed(
+    session: Session, gathering_ids: Iterable[int], *, attendance: bool = False
+) -> None:
+    """For writes that bypass the ORM session (the bulk importers): these gatherings'
+    registrations (or, with `attendance`, their attendance records) changed in this
+    transaction, so their version rises when it commits."""
+    version = "attendance_version" if attendance else "facts_version"
+    session.info.setdefault(_CHANGED, set()).update((id_, version) for id_ in gathering_ids)
 
 
-@event.listens_for(Session, "after_transaction_create")
-def _flush_begins(session: Session, transaction: SessionTransaction) -> None:
-    # A child that is not a savepoint is the one a flush runs in.
-    if transaction.parent is not None and not transaction.nested:
-        session.info[_FLUSHING] = transaction
-
-
-@event.listens_for(Session, "after_flush")
-def _flushed(session: Session, _context) -> None:
+def note_flushed(session: Session) -> None:
+    """After a flush: the watched objects it wrote, by gathering."""
     for group in (session.new, session.dirty, session.deleted):
         for instance in group:
             if isinstance(instance, WATCHED):
@@ -69,8 +64,8 @@ def _flushed(session: Session, _context) -> None:
                 _note(session.info, table, instance.__dict__.get("gathering_id"))
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _statement(state: ORMExecuteState) -> None:
+def note_statement(state: ORMExecuteState) -> None:
+    """A bulk INSERT, UPDATE or DELETE run through the session."""
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(getattr(state.statement, "table", None), "name", None)
@@ -83,23 +78,10 @@ def _statement(state: ORMExecuteState) -> None:
             _note(state.session.info, table, row["gathering_id"])
     else:
         _note(state.session.info, table, None)
-    state.update_execution_options(**{_NOTED: True})
 
 
-@event.listens_for(Engine, "before_cursor_execute")
-def _other_sql(conn, _cursor, statement: str, _parameters, context, _executemany) -> None:
-    owner = conn.info.get(_OWNER)
-    if owner is None or owner.get(_FLUSHING) or context is None:
-        return
-    if context.execution_options.get(_NOTED):
-        return
-    written = _WRITE.match(statement)
-    if written is not None and written.group(1).lower() in VERSION_OF:
-        _note(owner, written.group(1).lower(), None)
-
-
-@event.listens_for(Session, "before_commit")
-def _raise_versions(session: Session) -> None:
+def raise_versions(session: Session) -> None:
+    """Before a commit: raise the versions of the gatherings the transaction changed."""
     session.flush()  # the commit's own flush would come after this event
     everywhere = session.info.pop(_EVERY, set())
     changed = session.info.pop(_CHANGED, set())
@@ -116,10 +98,8 @@ def _raise_versions(session: Session) -> None:
         session.execute(statement, execution_options={"synchronize_session": False})
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _forget(session: Session, transaction: SessionTransaction) -> None:
-    if session.info.get(_FLUSHING) is transaction:
-        del session.info[_FLUSHING]
+def forget_changes(session: Session, transaction: SessionTransaction) -> None:
+    """When the outermost transaction ends (committed or rolled back)."""
     if transaction.parent is None:
-        for key in (_EVERY, _CHANGED, _FLUSHING):
+        for key in (_EVERY, _CHANGED):
             session.info.pop(key, None)

@@ -1,15 +1,15 @@
 """Each registrant's history, written as registrations change.
 
-A flush listener sees every change to a registration, whichever feature made it
-(registration, waitlist promotion, room assignment, organiser edits), so no rule has to
-remember to write history. Details name fields and rooms, never personal data, so the
-history survives erasure."""
+`write_history`, run after every flush (app/transaction_hooks.py), sees every change to a
+registration, whichever feature made it (registration, waitlist promotion, room
+assignment, organiser edits), so no rule has to remember to write history. Details name
+fields and rooms, never personal data, so the history survives erasure."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import g
-from sqlalchemy import event, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from app.choices import RegistrationStatus
@@ -137,8 +137,9 @@ def _row(obj: Registration, kind: EventKind, detail: str, actor, now: datetime) 
     }
 
 
-@event.listens_for(Session, "after_flush")
-def _write_history(session: Session, _context) -> None:
+def write_history(session: Session) -> None:
+    """After every flush (app/transaction_hooks.py): the history rows of the
+    registrations it changed, whatever changed them."""
     rows = _events_for(session)
     if rows:
         session.connection().execute(RegistrantEvent.__table__.insert(), rows)

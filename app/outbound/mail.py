@@ -588,5 +588,8 @@ def _send_claimed(token: str, claimed: list[int], *, now: datetime) -> DeliveryR
 
 
 def init_app(app: Flask) -> None:
+    from app.jobs import MailDelivery, use_mail_delivery
+
     for name, value in MAIL_DEFAULTS.items():
         app.config.setdefault(name, value)
+    use_mail_delivery(MailDelivery(deliver=deliver, deliver_due=deliver_due))
