@@ -1,6 +1,7 @@
 """Keep private links out of logs: manage links (/r/<token>), survey links
-(/s/<token>, /s/edit/<key>), contributors' links (/c/<token>) and password links
-(/a/<token>) are replaced by a marker in every access log line."""
+(/s/<token>, /s/edit/<key>), contributors' links (/c/<token>), password links
+(/a/<token>) and certificate verification codes (/certificates/<code>) are replaced by a
+marker in every access log line."""
 
 import logging
 import re
@@ -10,6 +11,7 @@ PRIVATE_PATHS = (
     (re.compile(r"/s/(edit/)?[A-Za-z0-9_-]{16,}"), "/s/[redacted]"),
     (re.compile(r"/a/[A-Za-z0-9_-]{16,}"), "/a/[redacted]"),
     (re.compile(r"/c/[A-Za-z0-9_-]{16,}"), "/c/[redacted]"),
+    (re.compile(r"/certificates/[A-Za-z0-9_-]{16,}"), "/certificates/[redacted]"),
 )
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 

@@ -16,6 +16,7 @@ from app.choices import AgendaKind, RegistrationStatus, UserRole
 from app.extensions import db
 from app.models import AgendaItem, AttendanceRecord, AttendanceSource, Gathering, Registration, User
 from app.models.attendance import dedupe_key
+from app.reach import is_reachable, reachable
 
 
 def can_check_in(user: User, item: AgendaItem) -> bool:
@@ -35,10 +36,7 @@ def sees_everyone(user: User) -> bool:
 def _expected(gathering: Gathering, item: AgendaItem) -> list:
     """Who is expected in the room: the people assigned to a breakout, or everyone
     confirmed for a plenary."""
-    conditions = [
-        Registration.gathering_id == gathering.id,
-        Registration.status == RegistrationStatus.CONFIRMED.value,
-    ]
+    conditions = [Registration.gathering_id == gathering.id, reachable()]
     if item.kind == AgendaKind.BREAKOUT:
         conditions.append(Registration.assigned_breakout_id == item.id)
     return conditions
@@ -92,6 +90,7 @@ def search_registrations(
         conditions = [
             Registration.gathering_id == gathering.id,
             Registration.status != RegistrationStatus.CANCELLED.value,
+            reachable(statuses=None),
         ]
         columns = (Registration.folded_name, Registration.folded_email)
     else:
@@ -187,6 +186,8 @@ def check_in(
     check_item(gathering, item)
     if registration.gathering_id != gathering.id:
         raise AttendanceError("That person is registered for another gathering.")
+    if not is_reachable(registration):
+        raise AttendanceError("That registration was erased.")
     key = _checkin_key(gathering, item, registration_id=registration.id)
     return _get_or_add(
         key,

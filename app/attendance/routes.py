@@ -30,6 +30,7 @@ from app.forms_common import db_int
 from app.jobs import submit
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, Gathering, ImportBatch, ImportStatus, Registration
+from app.reach import is_reachable
 
 organiser_only = roles_required(UserRole.ORGANISER)
 staff = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)
@@ -354,7 +355,11 @@ def mark_present(slug: str, item_id: int):
     outside_room = registration is not None and registration.assigned_breakout_id != item.id
     if outside_room and not live.sees_everyone(current_user):
         registration = None
-    if registration is None or registration.gathering_id != gathering.id:
+    if (
+        registration is None
+        or registration.gathering_id != gathering.id
+        or not is_reachable(registration)
+    ):
         message = "That person is not registered for this room."
         if _wants_json():
             return jsonify(error=message), 400

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.choices import AgendaKind, RegistrationStatus
 from app.extensions import db
 from app.models import AgendaItem, Gathering, Registration
+from app.reach import reachable_registrations
 from app.writer_lock import lock_gathering
 
 
@@ -33,12 +34,9 @@ def confirmed_registrations(gathering: Gathering) -> list[Registration]:
     choices first, which keeps the outcome the same however often it is run."""
     return list(
         db.session.scalars(
-            select(Registration)
-            .where(
-                Registration.gathering_id == gathering.id,
-                Registration.status == RegistrationStatus.CONFIRMED,
+            reachable_registrations(gathering.id).order_by(
+                Registration.created_at, Registration.id
             )
-            .order_by(Registration.created_at, Registration.id)
         )
     )
 

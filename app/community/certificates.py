@@ -30,6 +30,7 @@ from app.models import (
     Survey,
     SurveyInvitation,
 )
+from app.reach import reachable
 from app.reporting import render
 
 ISSUER = "Perinatal Community of Practice · Shared Care Committee"
@@ -295,7 +296,7 @@ def attendee_rows(gathering: Gathering) -> list[tuple[Registration, int]]:
         return []
     people = db.session.scalars(
         select(Registration)
-        .where(Registration.id.in_(list(minutes)))
+        .where(Registration.id.in_(list(minutes)), reachable(statuses=None))
         .order_by(Registration.name, Registration.id)
     )
     return [(person, minutes[person.id]) for person in people]

@@ -19,6 +19,7 @@ from app.models.evaluation import (
     SurveyInvitation,
 )
 from app.outbound.tokens import hash_token, well_formed
+from app.reach import reachable
 
 
 def _raw_token(nonce: str) -> str:
@@ -55,7 +56,9 @@ def find_invitation(raw: str) -> SurveyInvitation | None:
     if not well_formed(raw):
         return None
     return db.session.scalar(
-        select(SurveyInvitation).where(SurveyInvitation.token_hash == hash_token(raw))
+        select(SurveyInvitation)
+        .join(Registration, Registration.id == SurveyInvitation.registration_id)
+        .where(SurveyInvitation.token_hash == hash_token(raw), reachable(statuses=None))
     )
 
 

@@ -23,6 +23,7 @@ from app.models.evaluation import (
 )
 from app.outbound.mail import queue_email
 from app.public_links import public_url
+from app.reach import reachable, reachable_registrations
 
 
 class Audience(StrEnum):
@@ -118,7 +119,9 @@ def send_invitations(
     if not ids:
         return outcome
     people = db.session.scalars(
-        select(Registration).where(Registration.id.in_(ids)).order_by(Registration.id)
+        reachable_registrations(survey.gathering_id, statuses=None)
+        .where(Registration.id.in_(ids))
+        .order_by(Registration.id)
     ).all()
     for registration in people:
         if consented_only and registration.consent_followup_at is None:
@@ -142,7 +145,9 @@ def send_reminders(survey: Survey, *, now: datetime) -> MailingOutcome:
     outcome = MailingOutcome()
     pending = db.session.scalars(
         select(SurveyInvitation)
+        .join(Registration, Registration.id == SurveyInvitation.registration_id)
         .where(
+            reachable(statuses=None),
             SurveyInvitation.survey_id == survey.id,
             SurveyInvitation.invited_at.is_not(None),
             SurveyInvitation.responded.is_(False),

@@ -29,6 +29,7 @@ from app.outbound.invites import InviteFactory
 from app.outbound.manage_tokens import issue_manage_token
 from app.outbound.wording import STANDARD_EMAILS, render, template_for, values_for
 from app.public_links import public_url
+from app.reach import reachable_registrations
 
 SEGMENTS = {
     "confirmed": "Everyone confirmed",
@@ -63,9 +64,7 @@ class Audience:
 
 
 def _base(gathering: Gathering) -> Select:
-    return select(Registration).where(
-        Registration.gathering_id == gathering.id, Registration.erased_at.is_(None)
-    )
+    return reachable_registrations(gathering.id, statuses=None)
 
 
 def audience_query(gathering: Gathering, audience: Audience) -> Select:

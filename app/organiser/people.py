@@ -14,6 +14,7 @@ from app.models import (
     AttendanceRecord,
     AttendanceSource,
     EventKind,
+    MailStatus,
     ManageToken,
     OutboundEmail,
     Registration,
@@ -84,6 +85,7 @@ def mark_attended(
 ) -> None:
     """A manual record for the whole gathering, long enough to meet the attendance rule;
     removing the mark leaves check-ins and imported reports as they are."""
+    _not_erased(registration)
     gathering = registration.gathering
     key = _manual_key(registration)
     existing = db.session.scalar(select(AttendanceRecord).where(AttendanceRecord.dedupe_key == key))
@@ -117,8 +119,9 @@ ERASED_NAME = "Erased registrant"
 
 def erase(registration: Registration, *, actor_id: int | None, now: datetime) -> None:
     """Remove what identifies the person; keep what the counts need (status, region,
-    organisation type, role, room, attendance). Their private links stop working and
-    the copies of emails sent to them lose address and text."""
+    organisation type, role, room, attendance). Their private links stop working, the
+    copies of emails sent to them lose address, subject and text, and what was still
+    waiting to go out is given up."""
     _not_erased(registration)
     registration.name = ERASED_NAME
     registration.email = f"erased-{registration.id}@erased.invalid"
@@ -135,10 +138,22 @@ def erase(registration: Registration, *, actor_id: int | None, now: datetime) ->
         .where(OutboundEmail.registration_id == registration.id)
         .values(
             to_address=registration.email,
+            subject="(erased on request)",
             text_body="(erased on request)",
             html_body="<p>(erased on request)</p>",
             attachments_json="[]",
+            render_args=None,
         )
+        .execution_options(synchronize_session=False)
+    )
+    # What was still waiting to go out never goes.
+    db.session.execute(
+        update(OutboundEmail)
+        .where(
+            OutboundEmail.registration_id == registration.id,
+            OutboundEmail.status.in_([MailStatus.QUEUED.value, MailStatus.FAILED.value]),
+        )
+        .values(status=MailStatus.FAILED.value, next_attempt_at=None, last_error="erased")
         .execution_options(synchronize_session=False)
     )
     record(registration, EventKind.ERASED, actor_id=actor_id, now=now)

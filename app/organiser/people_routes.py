@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.access import roles_required
@@ -19,6 +18,7 @@ from app.organiser import bp, history, people
 from app.organiser.needs import needs_labels
 from app.organiser.people_forms import BULK_ACTIONS, PERSON_ACTIONS, BulkForm, PersonActionForm
 from app.organiser.registrants import RegistrantFilter
+from app.reach import is_reachable, reachable_registrations
 from app.registration import routes as registration_routes
 from app.registration import services as registration_services
 from app.registration.forms import ManageForm
@@ -216,12 +216,12 @@ def _selected(gathering: Gathering, form: BulkForm) -> tuple[list[Registration],
         ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
         people_ = list(
             db.session.scalars(
-                select(Registration)
-                .where(Registration.gathering_id == gathering.id, Registration.id.in_(ids))
+                reachable_registrations(gathering.id, statuses=None)
+                .where(Registration.id.in_(ids))
                 .order_by(Registration.name, Registration.id)
             )
         )
-    return [p for p in people_ if p.erased_at is None], filters
+    return [p for p in people_ if is_reachable(p)], filters
 
 
 @bp.route("/g/<slug>/registrants/bulk", methods=["POST"])

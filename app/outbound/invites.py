@@ -12,7 +12,6 @@ from datetime import datetime
 from email.utils import parseaddr
 
 from flask import current_app
-from sqlalchemy import select
 
 from app.calendar import (
     CalendarEvent,
@@ -25,10 +24,10 @@ from app.calendar import (
     invites_zip,
     personal_invite,
 )
-from app.choices import RegistrationStatus
 from app.extensions import db
 from app.models import AgendaItem, Gathering, Registration
 from app.public_links import public_url
+from app.reach import reachable_registrations
 
 
 def organizer_for(gathering: Gathering) -> Person:
@@ -138,14 +137,7 @@ def invite_file(
 
 
 def confirmed_registrations(gathering: Gathering) -> Iterable[Registration]:
-    return db.session.scalars(
-        select(Registration)
-        .where(
-            Registration.gathering_id == gathering.id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
-        .order_by(Registration.id)
-    )
+    return db.session.scalars(reachable_registrations(gathering.id).order_by(Registration.id))
 
 
 def invites_archive(gathering: Gathering, *, now: datetime) -> bytes:

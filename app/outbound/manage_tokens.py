@@ -11,10 +11,13 @@ from sqlalchemy import insert, select
 from app.extensions import db
 from app.models import ManageToken, Registration
 from app.outbound.tokens import hash_token, new_token, well_formed
+from app.reach import reachable, require_reachable
 
 
 def issue_manage_token(registration: Registration) -> str:
-    """Add a new live token for this registration (not committed) and return it raw."""
+    """Add a new live token for this registration (not committed) and return it raw;
+    never for a person whose data was erased."""
+    require_reachable(registration)
     raw = new_token()
     db.session.add(ManageToken(registration=registration, token_hash=hash_token(raw)))
     return raw
@@ -45,5 +48,5 @@ def find_registration_by_token(raw: str) -> Registration | None:
     return db.session.scalar(
         select(Registration)
         .join(ManageToken, ManageToken.registration_id == Registration.id)
-        .where(ManageToken.token_hash == hash_token(raw))
+        .where(ManageToken.token_hash == hash_token(raw), reachable(statuses=None))
     )

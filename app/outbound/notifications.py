@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Row, inspect, or_, select
+from sqlalchemy import Row, inspect, or_
 
 from app import timefmt
 from app.calendar import Method, PersonalInvite, personal_invite, safe_uri
@@ -34,6 +34,7 @@ from app.outbound.manage_tokens import issue_manage_token, issue_manage_tokens
 from app.outbound.wording import render as render_wording
 from app.outbound.wording import values_for, wording_for
 from app.public_links import public_url
+from app.reach import is_reachable, reachable_registrations
 
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _BLANK_RUNS = re.compile(r"\n{3,}")
@@ -172,9 +173,12 @@ def _queue(
     factory: InviteFactory | None = None,
     now: datetime | None = None,
     **extra,
-) -> OutboundEmail:
+) -> OutboundEmail | None:
     """Render and queue at once: for jobs (fan-out, reminders), which share one
-    InviteFactory, and for messages an organiser has just written."""
+    InviteFactory, and for messages an organiser has just written. Nothing for a person
+    whose data was erased."""
+    if not is_reachable(registration):
+        return None
     moment = now or utcnow()
     token = token or issue_manage_token(registration)
     title, text, html, attachments = _render(
@@ -209,7 +213,10 @@ def _record(
     token: str | None = None,
     **extra,
 ) -> None:
-    """Record the message for the delivery job to render (no rendering, no flush)."""
+    """Record the message for the delivery job to render (no rendering, no flush);
+    nothing for a person whose data was erased."""
+    if not is_reachable(registration):
+        return
     token = token or issue_manage_token(registration)
     gathering = registration.gathering
     queue_email(
@@ -239,6 +246,8 @@ def render_recorded(email: OutboundEmail, *, now: datetime, composers: dict | No
     registration = email.registration
     if registration is None:
         raise PermanentFailure("the registration this message was about no longer exists")
+    if not is_reachable(registration):
+        raise PermanentFailure("the person's data was erased")
     args = email.render_args or {}
     key = (registration.gathering_id, email.kind)
     composer = (composers or {}).get(key)
@@ -335,11 +344,10 @@ FAN_OUT_COLUMNS = (
 
 
 def _confirmed(gathering: Gathering, *conditions, after_id: int, limit: int) -> list[Row]:
-    query = select(*FAN_OUT_COLUMNS).where(
-        Registration.gathering_id == gathering.id,
-        Registration.status == RegistrationStatus.CONFIRMED,
-        Registration.id > after_id,
-        *conditions,
+    query = (
+        reachable_registrations(gathering.id)
+        .with_only_columns(*FAN_OUT_COLUMNS)
+        .where(Registration.id > after_id, *conditions)
     )
     return list(db.session.execute(query.order_by(Registration.id).limit(limit)))
 
@@ -355,10 +363,7 @@ def schedule_changed(gathering: Gathering) -> None:
 def concerned_by_removal(gathering: Gathering, item: AgendaItem) -> list[Registration]:
     """A plenary concerns everyone confirmed; a breakout only the people headed there
     (their first choice, or an assignment not yet cleared)."""
-    query = select(Registration).where(
-        Registration.gathering_id == gathering.id,
-        Registration.status == RegistrationStatus.CONFIRMED,
-    )
+    query = reachable_registrations(gathering.id)
     if item.is_breakout:
         query = query.where(
             or_(
@@ -460,7 +465,7 @@ def room_assigned(registration: Registration) -> None:
 
 def reminder(
     registration: Registration, *, days: int, factory: InviteFactory, now: datetime
-) -> OutboundEmail:
+) -> OutboundEmail | None:
     """A scheduled reminder: the personal invite again and the private link."""
     return _queue(
         registration,
@@ -475,7 +480,7 @@ def reminder(
 
 def organiser_message(
     registration: Registration, *, subject: str, text: str, html: str, token: str, now: datetime
-) -> OutboundEmail:
+) -> OutboundEmail | None:
     """An organiser's own message, already rendered for this person (with `token`)."""
     return _queue(
         registration,

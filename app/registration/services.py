@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Gathering, Registration
 from app.outbound import notifications
 from app.outbound.manage_tokens import issue_manage_token
+from app.reach import reachable_registrations
 from app.writer_lock import lock_gathering
 
 
@@ -222,11 +223,7 @@ def promote_waitlist(gathering: Gathering, *, now: datetime) -> list[Registratio
     promoted: list[Registration] = []
     while has_room(gathering):
         nxt = db.session.scalar(
-            select(Registration)
-            .where(
-                Registration.gathering_id == gathering.id,
-                Registration.status == RegistrationStatus.WAITLISTED,
-            )
+            reachable_registrations(gathering.id, statuses=[RegistrationStatus.WAITLISTED])
             .order_by(Registration.waitlisted_at, Registration.id)
             .limit(1)
         )
