@@ -1,6 +1,7 @@
 """Organiser forms for the survey. Participants' answers are read straight from the
 request by answers.read_answers, because the questions are data, not fields."""
 
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -123,6 +124,31 @@ class InviteForm(BaseForm):
 
 class ConfirmForm(BaseForm):
     """A button that changes something: only the CSRF token."""
+
+
+class ImportSetForm(BaseForm):
+    """A question set from a file; title, source and licence here fill what a CSV file
+    cannot carry (a JSON file's own values win when these are left empty)."""
+
+    questions_file = FileField(
+        "Question set file",
+        validators=[FileRequired("Choose the .csv or .json file to import.")],
+        description="A .csv or .json file in the format described in the project's "
+        "docs/question-sets.md, at most 200 KB.",
+    )
+    title = StringField("Title of the set", filters=[strip], validators=[Length(max=200)])
+    source = StringField(
+        "Source",
+        description="Who wrote the questions and where they come from, as it should be credited.",
+        filters=[strip],
+        validators=[Length(max=500)],
+    )
+    licence = StringField(
+        "Licence",
+        description="The licence your organisation uses them under, for example CC BY-NC-SA 4.0.",
+        filters=[strip],
+        validators=[Length(max=200)],
+    )
 
 
 class MoveForm(BaseForm):

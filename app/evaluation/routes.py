@@ -8,8 +8,15 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from app import timefmt
 from app.auth.access import participant, public, roles_required
 from app.choices import UserRole
-from app.evaluation import answers, bp, links, mailing, setup, summary
-from app.evaluation.forms import ConfirmForm, InviteForm, MoveForm, QuestionForm, SettingsForm
+from app.evaluation import answers, bp, links, mailing, question_sets, setup, summary
+from app.evaluation.forms import (
+    ConfirmForm,
+    ImportSetForm,
+    InviteForm,
+    MoveForm,
+    QuestionForm,
+    SettingsForm,
+)
 from app.extensions import db
 from app.facts import gathering_facts
 from app.lookups import gathering_or_404
@@ -21,6 +28,7 @@ from app.models.evaluation import (
     QuestionKind,
     Survey,
     SurveyQuestion,
+    SurveyQuestionSet,
 )
 from app.public_links import public_url
 from app.spreadsheet import to_csv
@@ -103,6 +111,7 @@ def _survey_page(
             not_applicable_label=NOT_APPLICABLE_LABEL,
             text_limit=setup.TEXT_LIMIT,
             QuestionKind=QuestionKind,
+            set_starts=question_sets.set_starts(survey),
         ),
         status,
     )
@@ -434,6 +443,83 @@ def move_question(slug: str, question_id: int):
     return _back(slug)
 
 
+@bp.route("/organiser/g/<slug>/survey/sets/engagement", methods=["POST"])
+@organiser_only
+def add_engagement_set(slug: str):
+    _, survey = _survey_or_404(slug)
+    _confirmed()
+    try:
+        question_sets.add_engagement_set(survey)
+        db.session.commit()
+    except setup.SurveyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash("Added the engagement quality and cultural safety questions.", "success")
+    return _back(slug)
+
+
+@bp.route("/organiser/g/<slug>/survey/sets/import", methods=["GET", "POST"])
+@organiser_only
+def import_set(slug: str):
+    gathering, survey = _survey_or_404(slug)
+    locked = setup.questions_locked(survey)
+    if locked:
+        flash(locked, "error")
+        return _back(slug)
+    form = ImportSetForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        upload = form.questions_file.data
+        try:
+            parsed = question_sets.parse_file(upload.filename or "", upload.read())
+            parsed.title = form.title.data or parsed.title
+            parsed.source = form.source.data or parsed.source
+            parsed.licence = form.licence.data or parsed.licence
+            added = question_sets.import_set(survey, parsed)
+            db.session.commit()
+        except question_sets.QuestionSetError as error:
+            db.session.rollback()
+            problems = error.problems
+        except setup.SurveyError as error:
+            db.session.rollback()
+            problems = [str(error)]
+        else:
+            flash(f"Imported {len(parsed.questions)} questions from “{added.title}”.", "success")
+            return _back(slug)
+    status = 422 if request.method == "POST" else 200
+    return (
+        render_template(
+            "evaluation/import_set.html",
+            gathering=gathering,
+            survey=survey,
+            form=form,
+            problems=problems,
+        ),
+        status,
+    )
+
+
+@bp.route("/organiser/g/<slug>/survey/sets/<int:set_id>/remove", methods=["POST"])
+@organiser_only
+def remove_set(slug: str, set_id: int):
+    _, survey = _survey_or_404(slug)
+    question_set = db.session.get(SurveyQuestionSet, set_id)
+    if question_set is None or question_set.survey_id != survey.id:
+        abort(404)
+    _confirmed()
+    title = question_set.title
+    try:
+        question_sets.remove_set(survey, question_set)
+        db.session.commit()
+    except setup.SurveyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(f"Removed the questions of “{title}”.", "success")
+    return _back(slug)
+
+
 @bp.route("/organiser/g/<slug>/survey/invite", methods=["POST"])
 @organiser_only
 def invite(slug: str):
@@ -490,6 +576,7 @@ def results(slug: str):
         survey=survey,
         results=summary.results(survey),
         QuestionKind=QuestionKind,
+        set_starts=question_sets.set_starts(survey),
     )
 
 

@@ -126,6 +126,7 @@ def questions(survey: int | None) -> list[dict]:
             "prompt": q.prompt,
             "options": q.options,
             "allow_not_applicable": q.allow_not_applicable and q.kind == QuestionKind.SCALE,
+            "question_set_id": q.question_set_id,
         }
         for q in rows
     ]

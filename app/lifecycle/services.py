@@ -21,6 +21,7 @@ from app.models import (
     ReportStatus,
     Survey,
     SurveyQuestion,
+    SurveyQuestionSet,
     User,
 )
 from app.models.evaluation import SurveyStatus
@@ -260,6 +261,7 @@ AGENDA_FIELDS_COPIED = (
     "room_url",
     "capacity",
 )
+QUESTION_SET_FIELDS_COPIED = ("code", "title", "source", "licence", "builtin")
 QUESTION_FIELDS_COPIED = (
     "key",
     "position",
@@ -313,10 +315,18 @@ def start_next(source: Gathering, *, title: str, slug: str, starts_on: date) -> 
             closes_at=move(survey.closes_at),
         )
         db.session.add(copy)
-        for question in survey.questions:
-            copy.questions.append(
-                SurveyQuestion(**{name: getattr(question, name) for name in QUESTION_FIELDS_COPIED})
+        sets = {}
+        for question_set in survey.question_sets:
+            sets[question_set.id] = SurveyQuestionSet(
+                **{name: getattr(question_set, name) for name in QUESTION_SET_FIELDS_COPIED}
             )
+            copy.question_sets.append(sets[question_set.id])
+        for question in survey.questions:
+            copied = SurveyQuestion(
+                **{name: getattr(question, name) for name in QUESTION_FIELDS_COPIED}
+            )
+            copied.question_set = sets.get(question.question_set_id)
+            copy.questions.append(copied)
     db.session.flush()
     for template in db.session.scalars(
         select(EmailTemplate).where(EmailTemplate.gathering_id == source.id)

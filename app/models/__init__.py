@@ -43,6 +43,7 @@ from app.models.evaluation import (
     SurveyAnswer,
     SurveyInvitation,
     SurveyQuestion,
+    SurveyQuestionSet,
     SurveyResponse,
 )
 from app.models.jobs import Job, JobStatus
@@ -120,6 +121,7 @@ __all__ = [
     "SurveyAnswer",
     "SurveyInvitation",
     "SurveyQuestion",
+    "SurveyQuestionSet",
     "SurveyResponse",
     "TokenPurpose",
     "ThemeStatus",

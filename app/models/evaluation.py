@@ -89,6 +89,11 @@ class Survey(db.Model):
         order_by="(SurveyQuestion.position, SurveyQuestion.id)",
         cascade="all, delete-orphan",
     )
+    question_sets: Mapped[list["SurveyQuestionSet"]] = relationship(
+        back_populates="survey",
+        order_by="SurveyQuestionSet.id",
+        cascade="all, delete-orphan",
+    )
 
     def state(self, now: datetime) -> str:
         """'draft', 'scheduled' (open but before opens_at), 'open' or 'closed' at `now`."""
@@ -101,6 +106,26 @@ class Survey(db.Model):
         if self.opens_at is not None and now < self.opens_at:
             return "scheduled"
         return "open"
+
+
+class SurveyQuestionSet(db.Model):
+    """A named group of questions in a survey: the built-in engagement-quality set, or one
+    an organisation imported from a file. Its source and licence are shown wherever its
+    questions are (the survey, the results, the report)."""
+
+    __tablename__ = "survey_question_sets"
+    __table_args__ = (UniqueConstraint("survey_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(500))
+    licence: Mapped[str] = mapped_column(String(200))
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    survey: Mapped["Survey"] = relationship(back_populates="question_sets")
 
 
 class SurveyQuestion(db.Model):
@@ -117,8 +142,12 @@ class SurveyQuestion(db.Model):
     options_json: Mapped[str] = mapped_column(Text, default="[]")
     required: Mapped[bool] = mapped_column(Boolean, default=False)
     allow_not_applicable: Mapped[bool] = mapped_column(Boolean, default=True)
+    question_set_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_question_sets.id", ondelete="CASCADE"), index=True
+    )
 
     survey: Mapped[Survey] = relationship(back_populates="questions")
+    question_set: Mapped[SurveyQuestionSet | None] = relationship()
 
     @property
     def options(self) -> list[str]:

@@ -64,8 +64,12 @@ def build_context(
         {"id": "themes-across", "title": "Themes across breakouts", "level": 1},
         {"id": "evaluation", "title": "Evaluation", "level": 1},
     ]
-    quality = {"spectrum": engagement.spectrum(data.agenda)}
-    if quality["spectrum"]:
+    quality = {
+        "spectrum": engagement.spectrum(data.agenda),
+        "sets": engagement.question_sets(data.evaluation, cut),
+        "scale": data.evaluation.scale if data.evaluation else [],
+    }
+    if quality["spectrum"] or quality["sets"]:
         contents.append({"id": "engagement", "title": "Quality of engagement", "level": 1})
     contents += [
         {"id": "steering-actions", "title": "Actions for the steering committee", "level": 1},
@@ -125,7 +129,7 @@ def build_context(
         "breakouts": breakouts,
         "themes": sections.themes(data, room_list, cut),
         "evaluation": evaluation,
-        "engagement": quality if quality["spectrum"] else None,
+        "engagement": quality if quality["spectrum"] or quality["sets"] else None,
         "actions": [
             {"text": a.text, "room": a.room}
             for a in aggregate.steering_actions(

@@ -27,6 +27,8 @@ class EvaluationData:
     all_questions: list[str] = field(default_factory=list)
     # [{"question", "multiple", "counts": [(option, n)], "respondents"}]
     choices: list[dict] = field(default_factory=list)
+    # [{"title", "source", "licence", "builtin", "questions": [(key, prompt)] (ratings)}]
+    question_sets: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -48,3 +48,37 @@ def spectrum(agenda: pd.DataFrame) -> dict | None:
         "asked_minutes": asked,
         "asked_share": f"{round(100 * asked / total_minutes)}%" if total_minutes else "",
     }
+
+
+def question_sets(evaluation, threshold: int | None) -> list[dict]:
+    """Each question set in the survey with its source and licence, and its rating
+    questions as the evaluation shows them (the same suppression in the shareable version)."""
+    from app.reporting import aggregate, sections
+
+    if evaluation is None or evaluation.respondents == 0:
+        return []
+    blocks = []
+    for question_set in evaluation.question_sets:
+        results = [
+            r
+            for r in aggregate.likert(
+                evaluation.ratings, question_set["questions"], evaluation.scale
+            )
+            if r.n
+        ]
+        rows, headlines = [], []
+        for result in results:
+            row, headline, _ = sections.rating(result, threshold)
+            rows.append(row)
+            headlines.append(headline)
+        blocks.append(
+            {
+                "title": question_set["title"],
+                "source": question_set["source"],
+                "licence": question_set["licence"],
+                "rows": rows,
+                "headlines": headlines,
+                "hidden": any(row["hidden"] for row in rows),
+            }
+        )
+    return blocks

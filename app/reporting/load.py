@@ -16,7 +16,7 @@ from app.extensions import db
 from app.facts import GatheringFacts, frames, gathering_facts
 from app.facts import survey as survey_tally
 from app.models import Gathering
-from app.models.evaluation import SCALE_LABELS, QuestionKind
+from app.models.evaluation import SCALE_LABELS, QuestionKind, SurveyQuestionSet
 from app.models.report_review import KeyMessageSet, ReportTheme, ThemeStatus
 from app.reporting import aggregate
 from app.reporting.data import (
@@ -86,7 +86,31 @@ def load_evaluation(facts: GatheringFacts) -> EvaluationData | None:
             for t in tallies
             if t.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
         ],
+        question_sets=load_question_sets(survey_id, questions),
     )
+
+
+def load_question_sets(survey_id: int, questions: list[dict]) -> list[dict]:
+    """The survey's question sets with their source and licence, and their rating questions."""
+    sets = db.session.scalars(
+        select(SurveyQuestionSet)
+        .where(SurveyQuestionSet.survey_id == survey_id)
+        .order_by(SurveyQuestionSet.id)
+    )
+    return [
+        {
+            "title": s.title,
+            "source": s.source,
+            "licence": s.licence,
+            "builtin": s.builtin,
+            "questions": [
+                (q["key"], q["prompt"])
+                for q in questions
+                if q["question_set_id"] == s.id and q["kind"] == QuestionKind.SCALE
+            ],
+        }
+        for s in sets
+    ]
 
 
 def load_key_messages(gathering_id: int) -> KeyMessages | None:
