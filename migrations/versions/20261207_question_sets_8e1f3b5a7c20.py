@@ -1,7 +1,7 @@
 """question sets: named groups of survey questions with their source and licence
 
 Revision ID: 8e1f3b5a7c20
-Revises: 4c8e2a6f1d93
+Revises: 6b1d2e8f4a90
 Create Date: 2026-12-07 11:40:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "8e1f3b5a7c20"
-down_revision = "4c8e2a6f1d93"
+down_revision = "6b1d2e8f4a90"
 branch_labels = None
 depends_on = None
 
