@@ -10,10 +10,11 @@ from flask import Flask, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app import privacy_log, public_links
+from app import privacy_log
 from app.config import DEFAULTS, database_uri, from_environment, secret_key
 from app.extensions import csrf, db, login_manager, migrate
 from app.gc_pause import gc_paused
+from app.outbound import public_links
 from app.routing import DatabaseIdConverter
 
 ROOT = Path(__file__).resolve().parent.parent

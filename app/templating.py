@@ -4,7 +4,7 @@ from flask import Flask
 from flask_login import current_user
 
 from app import choices, timefmt
-from app.public_links import public_url
+from app.outbound.public_links import public_url
 
 
 def init_app(app: Flask) -> None:

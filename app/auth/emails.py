@@ -10,7 +10,7 @@ from app.choices import UserRole
 from app.models import TokenPurpose, User
 from app.organisation import current_organisation
 from app.outbound.mail import queue_email
-from app.public_links import public_url
+from app.outbound.public_links import public_url
 
 
 def _hours(purpose: TokenPurpose) -> int:

@@ -20,7 +20,7 @@ from app.community.forms import (
 from app.extensions import db
 from app.lookups import gathering_or_404
 from app.models import Gathering, Recommendation, Registration
-from app.public_links import public_url
+from app.outbound.public_links import public_url
 from app.spreadsheet import to_csv
 
 organiser_only = roles_required(UserRole.ORGANISER)

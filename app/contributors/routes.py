@@ -30,7 +30,7 @@ from app.models.contributors import (
     PaymentMethod,
     Recognition,
 )
-from app.public_links import public_url
+from app.outbound.public_links import public_url
 from app.spreadsheet import to_csv
 
 organiser_only = roles_required(UserRole.ORGANISER)

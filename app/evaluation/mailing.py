@@ -22,7 +22,7 @@ from app.models.evaluation import (
     SurveyInvitation,
 )
 from app.outbound.mail import queue_email
-from app.public_links import public_url
+from app.outbound.public_links import public_url
 from app.reach import reachable, reachable_registrations
 
 

@@ -13,7 +13,7 @@ from app.invites import bp
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, MailStatus, OutboundEmail, Registration
 from app.outbound import invites as services
-from app.public_links import public_url
+from app.outbound.public_links import public_url
 
 organiser_only = roles_required(UserRole.ORGANISER)
 organiser_or_facilitator = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)

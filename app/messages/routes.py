@@ -15,8 +15,8 @@ from app.messages.forms import ComposeForm, RemindersForm, TemplateForm
 from app.models import Message
 from app.organiser.forms import ConfirmForm
 from app.organiser.history import mail_state
+from app.outbound.public_links import public_url
 from app.outbound.wording import PLACEHOLDERS, STANDARD_EMAILS, render, template_for
-from app.public_links import public_url
 from app.timefmt import long_date, time_range
 
 bp = Blueprint("messages", __name__, url_prefix="/organiser")

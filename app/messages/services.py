@@ -27,8 +27,8 @@ from app.models import (
 from app.outbound import notifications
 from app.outbound.invites import InviteFactory
 from app.outbound.manage_tokens import issue_manage_token
+from app.outbound.public_links import public_url
 from app.outbound.wording import STANDARD_EMAILS, render, template_for, values_for
-from app.public_links import public_url
 from app.reach import reachable_registrations
 
 SEGMENTS = {

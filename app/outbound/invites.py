@@ -26,7 +26,7 @@ from app.calendar import (
 )
 from app.extensions import db
 from app.models import AgendaItem, Gathering, Registration
-from app.public_links import public_url
+from app.outbound.public_links import public_url
 from app.reach import reachable_registrations
 
 

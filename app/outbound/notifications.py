@@ -31,9 +31,9 @@ from app.models import AgendaItem, Gathering, OutboundEmail, Registration, utcno
 from app.outbound.invites import InviteFactory
 from app.outbound.mail import Attachment, Outgoing, PermanentFailure, queue_email, queue_emails
 from app.outbound.manage_tokens import issue_manage_token, issue_manage_tokens
+from app.outbound.public_links import public_url
 from app.outbound.wording import render as render_wording
 from app.outbound.wording import values_for, wording_for
-from app.public_links import public_url
 from app.reach import is_reachable, reachable_registrations
 
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
@@ -241,7 +241,7 @@ def _record(
 
 def render_recorded(email: OutboundEmail, *, now: datetime, composers: dict | None = None) -> None:
     """Fill in a recorded message from the registration as it is now, its links built
-    from PUBLIC_URL (app.public_links). A delivery run passes `composers`, so its
+    from PUBLIC_URL (app.outbound.public_links). A delivery run passes `composers`, so its
     messages of one kind for one gathering share one."""
     registration = email.registration
     if registration is None:
