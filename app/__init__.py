@@ -38,6 +38,7 @@ FEATURE_BLUEPRINTS = (
     "lifecycle",
     "meetings",
     "contributors",
+    "privacy.routes",  # the package itself stays import-light; see app/privacy/__init__.py
 )
 
 

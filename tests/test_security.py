@@ -56,6 +56,7 @@ PUBLIC_ENDPOINTS = {
     "organisation.logo",
     "lifecycle.public_report",
     "contributors.own_plan",
+    "privacy.erased",
 }
 # Public pages whose address carries a secret; treated like participant pages.
 TOKEN_PAGES = re.compile(r"^/(r|s|c)/")

@@ -54,7 +54,7 @@ class PersonalDataView(Choice):
     REGISTRANT_LIST = "registrant_list", "Registrant list with emails"
     EXPORT_CSV = "export_csv", "Registrant export (CSV)"
     EXPORT_XLSX = "export_xlsx", "Registrant export (XLSX)"
-    ACCESSIBILITY = "accessibility", "Accessibility needs"
+    ACCESSIBILITY = "accessibility", "A registrant's page, with accessibility needs"
     OUTREACH_CSV = "outreach_csv", "Outreach list (CSV)"
     ERASURE_REQUESTS = "erasure_requests", "Erasure requests"
 

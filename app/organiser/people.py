@@ -117,17 +117,26 @@ def mark_attended(
 ERASED_NAME = "Erased registrant"
 
 
-def erase(registration: Registration, *, actor_id: int | None, now: datetime) -> None:
+def erase(
+    registration: Registration,
+    *,
+    actor_id: int | None,
+    now: datetime,
+    keep_identity_codes: bool = False,
+) -> None:
     """Remove what identifies the person; keep what the counts need (status, region,
     organisation type, role, room, attendance). Their private links stop working, the
     copies of emails sent to them lose address, subject and text, and what was still
-    waiting to go out is given up."""
+    waiting to go out is given up. The retention sweep keeps the Indigenous identity
+    codes (`keep_identity_codes`), which the report counts, so a report made again after
+    it shows the same numbers; a person's own request drops them."""
     _not_erased(registration)
     registration.name = ERASED_NAME
     registration.email = f"erased-{registration.id}@erased.invalid"
     registration.organisation_name = ""
     registration.accessibility_needs = ""
-    registration.indigenous_identity = ""
+    if not keep_identity_codes:
+        registration.indigenous_identity = ""
     registration.territory = ""
     registration.hsda = None
     registration.consent_followup_at = None

@@ -13,11 +13,13 @@ from app.choices import RegistrationStatus, UserRole
 from app.extensions import db
 from app.facts import current_facts
 from app.lookups import gathering_or_404
-from app.models import AgendaItem, Gathering, Registration
+from app.models import AgendaItem, ErasureReason, Gathering, PersonalDataView, Registration
 from app.organiser import bp, history, people
 from app.organiser.needs import needs_labels
 from app.organiser.people_forms import BULK_ACTIONS, PERSON_ACTIONS, BulkForm, PersonActionForm
 from app.organiser.registrants import RegistrantFilter
+from app.privacy.access_log import record_access
+from app.privacy.erasure_log import log_erasure
 from app.reach import is_reachable, reachable_registrations
 from app.registration import routes as registration_routes
 from app.registration import services as registration_services
@@ -51,6 +53,17 @@ def _room(gathering: Gathering, value: str | None) -> AgendaItem | None:
 def registrant(slug: str, registration_id: int):
     gathering = gathering_or_404(slug)
     registration = _registration_or_404(gathering, registration_id)
+    record_access(
+        PersonalDataView.ACCESSIBILITY
+        if registration.accessibility_needs
+        else PersonalDataView.REGISTRANT,
+        user_id=current_user.id,
+        gathering=gathering,
+        people=1,
+        now=_now(),
+        detail=f"registration {registration.id}",
+    )
+    db.session.commit()
     return _registrant_page(gathering, registration)
 
 
@@ -153,6 +166,7 @@ def act(slug: str, registration_id: int):
             message = "Marked as attended." if action == "attended" else "Attendance mark removed."
         else:
             people.erase(registration, actor_id=actor, now=now)
+            log_erasure(gathering.id, ErasureReason.ORGANISER, actor_id=actor, now=now)
             message = "Personal data erased; the registration remains as an anonymous count."
         db.session.commit()
     except registration_services.OverCapacity:

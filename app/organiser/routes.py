@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import load_only
@@ -16,7 +17,7 @@ from app.extensions import db
 from app.facts import current_facts
 from app.forms_common import db_int
 from app.lookups import gathering_or_404
-from app.models import AgendaItem, Gathering, Registration
+from app.models import AgendaItem, Gathering, PersonalDataView, Registration
 from app.organiser import bp, services, tables
 from app.organiser.forms import AgendaItemForm, ConfirmForm, GatheringForm
 from app.organiser.glance import glance
@@ -28,6 +29,7 @@ from app.organiser.registrants import (
     export_rows,
     list_rows,
 )
+from app.privacy.access_log import filter_detail, record_access
 from app.spreadsheet import to_csv, to_xlsx
 
 organiser_only = roles_required(UserRole.ORGANISER)
@@ -180,6 +182,15 @@ def registrants(slug: str):
         + (gathering.slug, gathering.timezone, started),
         rendered_rows,
     )
+    record_access(
+        PersonalDataView.REGISTRANT_LIST,
+        user_id=current_user.id,
+        gathering=gathering,
+        people=shown,
+        now=datetime.now(UTC),
+        detail=f"page {number}; {filter_detail(filters.as_args())}",
+    )
+    db.session.commit()
     pages_keep = filters.as_args()
     if per_page != config["REGISTRANTS_PER_PAGE"]:
         pages_keep["per_page"] = str(per_page)
@@ -209,6 +220,15 @@ def export_registrants(slug: str, fmt: str):
     filters = RegistrantFilter.from_args(request.args, gathering)
     registrations = db.session.scalars(filters.query(gathering)).all()
     rows = export_rows(registrations, {item.id: item for item in gathering.agenda_items})
+    record_access(
+        PersonalDataView.EXPORT_CSV if fmt == "csv" else PersonalDataView.EXPORT_XLSX,
+        user_id=current_user.id,
+        gathering=gathering,
+        people=len(rows),
+        now=datetime.now(UTC),
+        detail=filter_detail(filters.as_args()),
+    )
+    db.session.commit()
     stem = f"{gathering.slug}-registrants"
     if fmt == "csv":
         body, mimetype = to_csv(EXPORT_HEADERS, rows), "text/csv; charset=utf-8"

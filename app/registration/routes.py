@@ -12,6 +12,7 @@ from app.evaluation.setup import open_survey_for
 from app.extensions import db
 from app.lookups import gathering_or_404
 from app.models import Registration
+from app.privacy.periods import retention_for
 from app.registration import bp, services
 from app.registration.forms import CancelForm, ManageForm, RegistrationForm, ResendLinkForm
 
@@ -51,6 +52,7 @@ def register(slug: str):
             refused=refused,
             already=already,
             resend_form=ResendLinkForm(email=form.email.data) if already else None,
+            retention=retention_for(gathering),
         ),
         status,
     )

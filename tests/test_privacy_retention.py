@@ -1,0 +1,257 @@
+"""Retention: a gathering past its period loses every piece of personal data while its
+reports, made again, print the same numbers; the dry run, the erasure log, the sweep's
+place in the job runner and the `retention` command."""
+
+import contextlib
+import zlib
+from datetime import UTC, datetime, timedelta
+
+from app.registration.tokens import find_registration_by_token
+from sqlalchemy import JSON, LargeBinary, String, Text, func, select
+
+from app.extensions import db
+from app.models import (
+    AccessLogEntry,
+    AttendanceRecord,
+    Community,
+    ErasureLogEntry,
+    Gathering,
+    ImportBatch,
+    ImportPerson,
+    ManageToken,
+    OutboundEmail,
+    PersonalDataView,
+    Registration,
+    SurveyInvitation,
+)
+from app.models.attendance import dedupe_key
+from app.privacy import retention
+from app.privacy.access_log import record_access
+from app.privacy.periods import add_months, erase_on
+from app.registration.services import resend_manage_link
+
+pytest_plugins = ["tests.fixtures_report"]
+
+WALK_INS = [("Walkin Zelda Quark", "zelda.quark@walkin.example"), ("Walkin Ynes Ploof", "")]
+
+
+def _add_personal_leftovers(gathering: Gathering) -> list[str]:
+    """What a real gathering collects beside registrations: walk-ins, an uploaded report
+    waiting in review, copies of emails, free text. Returns every secret it stored."""
+    people = db.session.scalars(
+        select(Registration).where(Registration.gathering_id == gathering.id)
+    ).all()
+    secrets = []
+    for person in people:
+        secrets += [person.name, person.email]
+    first = people[0]
+    first.accessibility_needs = "Captions please, I am Deaf (Secretneeds Ottoline)"
+    first.territory = "Secretterritory of the Xwexwe people"
+    first.organisation_name = "Secretclinic of Ottoline"
+    secrets += [first.accessibility_needs, first.territory, first.organisation_name]
+    for name, email in WALK_INS:
+        for item_id in (None, gathering.breakouts[0].id):
+            db.session.add(
+                AttendanceRecord(
+                    gathering_id=gathering.id,
+                    agenda_item_id=item_id,
+                    walk_in_name=name,
+                    walk_in_email=email,
+                    source="zoom",
+                    minutes=80,
+                    dedupe_key=dedupe_key(
+                        gathering_id=gathering.id,
+                        agenda_item_id=item_id,
+                        source="zoom",
+                        walk_in_key=email or name.lower(),
+                    ),
+                )
+            )
+        secrets += [name] + ([email] if email else [])
+    csv = "Name,Email,Minutes\n" + "\n".join(f"{p.name},{p.email},90" for p in people[:5])
+    batch = ImportBatch(
+        gathering_id=gathering.id,
+        filename="Secret Person0 zoom report.csv",
+        sha256="0" * 64,
+        format="csv",
+        upload=zlib.compress(csv.encode()),
+        error=f"Line 3: {people[1].email} has no minutes",
+        meeting={"host": people[2].email},
+    )
+    db.session.add(batch)
+    db.session.flush()
+    db.session.add(
+        ImportPerson(
+            batch_id=batch.id,
+            position=0,
+            key=people[3].email,
+            status="matched",
+            name=people[3].name,
+            email=people[3].email,
+            upn=people[3].email,
+        )
+    )
+    db.session.add(
+        OutboundEmail(
+            message_id="<retention-test@example.org>",
+            to_address=people[4].email,
+            reply_to=people[5].email,
+            subject=f"Welcome, {people[4].name}",
+            text_body=f"Dear {people[4].name}, your place is kept.",
+            html_body=f"<p>Dear {people[4].name}</p>",
+            kind="message",
+            registration_id=people[4].id,
+            render_args={"name": people[4].name},
+            last_error=f"550 {people[4].email} unknown",
+        )
+    )
+    resend_manage_link(people[6])  # a queued email whose render_args hold a raw token
+    db.session.commit()
+    return secrets
+
+
+def _report_html(gathering: Gathering, now: datetime) -> dict[str, str]:
+    from app.reporting.services import build_report
+
+    return {
+        variant: build_report(gathering, variant=variant, now=now, pdf=False).html
+        for variant in ("committee", "shareable")
+    }
+
+
+def _text_values_everywhere() -> list[str]:
+    """Every text, JSON and binary value of every column of every table."""
+    values = []
+    for table in db.metadata.sorted_tables:
+        columns = [
+            c for c in table.columns if isinstance(c.type, String | Text | JSON | LargeBinary)
+        ]
+        if not columns:
+            continue
+        for row in db.session.execute(select(*columns)):
+            for value in row:
+                if value is None:
+                    continue
+                if isinstance(value, bytes):
+                    with contextlib.suppress(zlib.error):
+                        value = zlib.decompress(value)
+                    value = value.decode("utf-8", "replace")
+                values.append(str(value).lower())
+    return values
+
+
+def test_a_retention_sweep_keeps_every_number_and_no_personal_data(report_gathering):
+    from tests.fixtures_report import add_note, add_survey
+
+    gathering = report_gathering
+    add_note(gathering.breakouts[0])
+    add_survey(gathering, [(5, 4), (4, 4), (3, 5)], ["More time for questions."])
+    secrets = _add_personal_leftovers(gathering)
+    report_time = datetime(2030, 1, 1, tzinfo=UTC)
+    before = _report_html(gathering, report_time)
+    people = db.session.scalar(
+        select(func.count(Registration.id)).where(Registration.gathering_id == gathering.id)
+    )
+
+    due = erase_on(gathering)
+    assert due == add_months(gathering.ends_at, 24)
+    plan = {line.gathering_id: line for line in retention.dry_run(now=due - timedelta(days=1))}
+    assert plan[gathering.id].due is False and plan[gathering.id].people == people
+    assert plan[gathering.id].walk_ins == 2 and plan[gathering.id].uploads == 1
+    assert retention.sweep_retention(now=due - timedelta(days=1)) == 0  # not yet
+    assert any(secrets[0].lower() in value for value in _text_values_everywhere())
+
+    assert retention.sweep_retention(now=due) == people
+    db.session.expire_all()
+
+    assert _report_html(gathering, report_time) == before
+    everywhere = _text_values_everywhere()
+    found = sorted({s for s in secrets if any(s.lower() in value for value in everywhere)})
+    assert found == []
+    assert db.session.scalar(select(func.count(ManageToken.id))) == 0
+    assert db.session.scalar(select(func.count(ImportPerson.id))) == 0
+    log = db.session.scalars(select(ErasureLogEntry)).all()
+    assert [(e.gathering_id, e.reason, e.people) for e in log] == [
+        (gathering.id, "retention", people)
+    ]
+    assert log[0].counts["walk_ins"] == 2 and log[0].counts["uploads"] == 1
+    assert gathering.personal_data_erased_at == due
+    assert retention.dry_run(now=due) == []
+    assert retention.sweep_retention(now=due + timedelta(minutes=1)) == 0  # idempotent
+    invitations = db.session.scalars(select(SurveyInvitation)).all()
+    assert sum(i.responded for i in invitations) == 3  # still counted
+
+
+def test_a_manage_link_stops_working_at_retention(make_gathering, make_registration):
+    gathering = make_gathering()
+    person = make_registration(gathering, name="Linked Person")
+    assert find_registration_by_token(person.token) is not None
+    retention.sweep_retention(now=erase_on(gathering))
+    db.session.expire_all()
+    assert find_registration_by_token(person.token) is None
+
+
+def test_the_community_sets_the_period(make_gathering, make_registration):
+    community = Community(name="Rural CoP", slug="rural", retention_months=6)
+    db.session.add(community)
+    gathering = make_gathering(community=community)
+    make_registration(gathering, name="Kept Six Months")
+    other = make_gathering()
+    make_registration(other, name="Kept Default")
+    db.session.commit()
+    six = add_months(gathering.ends_at, 6)
+    assert erase_on(gathering) == six
+    assert retention.sweep_retention(now=six) == 1
+    names = set(db.session.scalars(select(Registration.name)))
+    assert "Kept Default" in names and "Kept Six Months" not in names
+
+
+def test_add_months_keeps_the_day_or_takes_the_last_one():
+    assert add_months(datetime(2024, 1, 31, 12, tzinfo=UTC), 1) == datetime(
+        2024, 2, 29, 12, tzinfo=UTC
+    )
+    assert add_months(datetime(2024, 11, 15, tzinfo=UTC), 24) == datetime(2026, 11, 15, tzinfo=UTC)
+    assert add_months(datetime(2024, 3, 15, tzinfo=UTC), -3) == datetime(2023, 12, 15, tzinfo=UTC)
+
+
+def test_the_sweep_is_registered_with_the_job_runner(app):
+    from app import jobs
+
+    assert retention.sweep_retention in jobs.PERIODIC
+
+
+def test_access_log_lines_are_kept_for_the_retention_period(make_gathering, organiser):
+    gathering = make_gathering()
+    now = datetime.now(UTC)
+    for age in (1, 30):
+        record_access(
+            PersonalDataView.REGISTRANT,
+            user_id=organiser.id,
+            gathering=gathering,
+            people=1,
+            now=add_months(now, -age),
+        )
+    db.session.commit()
+    retention.sweep_retention(now=now)
+    ages = db.session.scalars(select(AccessLogEntry.created_at)).all()
+    assert len(ages) == 1 and ages[0] > add_months(now, -2)
+
+
+def test_the_retention_command_shows_a_dry_run_then_erases(
+    runner, make_gathering, make_registration
+):
+    past = datetime.now(UTC) - timedelta(days=800)
+    gathering = make_gathering(
+        slug="long-ago", starts_at=past, ends_at=past + timedelta(hours=3), breakouts=False
+    )
+    make_registration(gathering, name="Old Name")
+    result = runner.invoke(args=["retention"])
+    assert result.exit_code == 0, result.output
+    assert "long-ago" in result.output and "DUE NOW: 1 people" in result.output
+    assert "Dry run: nothing was changed" in result.output
+    assert db.session.scalar(select(Registration.name)) == "Old Name"
+    result = runner.invoke(args=["retention", "--apply"])
+    assert result.exit_code == 0, result.output
+    assert "Erased 1 people." in result.output
+    db.session.expire_all()
+    assert db.session.scalar(select(Registration.name)) == "Erased registrant"
