@@ -6,7 +6,6 @@ import contextlib
 import zlib
 from datetime import UTC, datetime, timedelta
 
-from app.registration.tokens import find_registration_by_token
 from sqlalchemy import JSON, LargeBinary, String, Text, func, select
 
 from app.extensions import db
@@ -25,6 +24,7 @@ from app.models import (
     SurveyInvitation,
 )
 from app.models.attendance import dedupe_key
+from app.outbound.manage_tokens import find_registration_by_token
 from app.privacy import retention
 from app.privacy.access_log import record_access
 from app.privacy.periods import add_months, erase_on

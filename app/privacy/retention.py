@@ -38,9 +38,9 @@ from app.models import (
 )
 from app.models.attendance import walk_in_identity
 from app.organiser.people import erase
+from app.outbound.tokens import hash_token, new_token
 from app.privacy.erasure_log import log_erasure
 from app.privacy.periods import add_months, erase_on, retention_for
-from app.tokens import hash_token, new_token
 
 ERASED_TEXT = "(erased)"
 ERASED_WALK_IN = "erased"
