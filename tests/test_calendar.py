@@ -145,13 +145,14 @@ def test_vtimezone_alone_gives_the_right_instant(utc_start):
 
 def test_vtimezone_writes_the_yearly_rule_with_onsets_in_local_time_before_the_change():
     text = vtimezone("America/Vancouver", 2023, 2023).decode()
+    # icalendar writes a rule's parts in its own canonical order (BYDAY before BYMONTH).
     assert (
         "BEGIN:DAYLIGHT\r\nDTSTART:20070311T020000\r\nTZOFFSETFROM:-0800\r\n"
-        "TZOFFSETTO:-0700\r\nTZNAME:PDT\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU\r\n"
+        "TZOFFSETTO:-0700\r\nTZNAME:PDT\r\nRRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\r\n"
     ) in text
     assert (
         "BEGIN:STANDARD\r\nDTSTART:20071104T020000\r\nTZOFFSETFROM:-0700\r\n"
-        "TZOFFSETTO:-0800\r\nTZNAME:PST\r\nRRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU\r\n"
+        "TZOFFSETTO:-0800\r\nTZNAME:PST\r\nRRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11\r\n"
     ) in text
     # Every gathering gets the same definition, whatever its year.
     assert vtimezone("America/Vancouver", 2021, 2024) == vtimezone("America/Vancouver", 2023, 2023)
@@ -251,6 +252,15 @@ def test_control_characters_and_quotes_cannot_break_lines_or_parameters():
     assert str(attendee) == "mailto:a@x.org"
     assert "X-EVIL" not in ical.walk("VEVENT")[0]
     assert vcal.vevent.attendee.value == "mailto:a@x.org"
+
+
+def test_a_typed_backslash_n_stays_text():
+    """icalendar's own TEXT writer reads a typed \\N as an escaped line break."""
+    start = datetime(2023, 5, 10, 16, 0, tzinfo=UTC)
+    title = "Files on C:\\New and C:\\north"
+    data = agenda_calendar(make_gathering(start), [make_event(start, title=title)], now=NOW)
+    assert b"SUMMARY:Files on C:\\\\New and C:\\\\north\r\n" in data
+    assert vobject.readOne(data.decode()).vevent.summary.value == title
 
 
 def test_escape_and_fold_helpers():
