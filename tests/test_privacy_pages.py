@@ -198,3 +198,21 @@ def test_the_collection_notice_states_the_period(client, make_gathering):
     gathering = make_gathering(community=community)
     page = client.get(f"/g/{gathering.slug}/register").get_data(as_text=True)
     assert "18 months after the gathering we erase" in page
+
+
+def test_contributors_pages_and_the_finance_export_are_logged(organiser_client, make_gathering):
+    from app.models.contributors import Contributor
+
+    gathering = make_gathering()
+    contributor = Contributor(gathering_id=gathering.id, name="Paid Speaker", role="speaker")
+    db.session.add(contributor)
+    db.session.commit()
+    base = f"/organiser/g/{gathering.slug}/contributors"
+    assert organiser_client.get(base).status_code == 200
+    assert organiser_client.get(f"{base}/{contributor.id}").status_code == 200
+    assert organiser_client.get(f"{base}/finance.csv").status_code == 200
+    assert _log() == [
+        ("contributors", 1, ""),
+        ("contributor", 1, f"contributor {contributor.id}"),
+        ("finance_csv", 1, ""),
+    ]

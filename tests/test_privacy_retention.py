@@ -24,6 +24,7 @@ from app.models import (
     SurveyInvitation,
 )
 from app.models.attendance import dedupe_key
+from app.models.contributors import Contributor
 from app.outbound.manage_tokens import find_registration_by_token
 from app.privacy import retention
 from app.privacy.access_log import record_access
@@ -106,6 +107,27 @@ def _add_personal_leftovers(gathering: Gathering) -> list[str]:
         )
     )
     resend_manage_link(people[6])  # a queued email whose render_args hold a raw token
+    thanked = Contributor(
+        gathering_id=gathering.id,
+        name="Thanked Publicly",
+        preferred_name="Elder Thanked Publicly",
+        nation="Their Nation",
+        named_in_thanks=True,
+        email="thanked.secret@example.org",
+        role="elder",
+        notes="Secretnote: prefers a morning call",
+        payment_reference="SECRET-CHEQUE-1",
+    )
+    unnamed = Contributor(
+        gathering_id=gathering.id,
+        name="Unnamed Secretspeaker",
+        email="unnamed.secret@example.org",
+        role="speaker",
+        support_person="Secretsupport Person",
+    )
+    db.session.add_all([thanked, unnamed])
+    secrets += [thanked.email, thanked.notes, thanked.payment_reference]
+    secrets += [unnamed.name, unnamed.email, unnamed.support_person]
     db.session.commit()
     return secrets
 
@@ -149,6 +171,7 @@ def test_a_retention_sweep_keeps_every_number_and_no_personal_data(report_gather
     secrets = _add_personal_leftovers(gathering)
     report_time = datetime(2030, 1, 1, tzinfo=UTC)
     before = _report_html(gathering, report_time)
+    assert "Elder Thanked Publicly" in before["committee"]
     people = db.session.scalar(
         select(func.count(Registration.id)).where(Registration.gathering_id == gathering.id)
     )
@@ -175,6 +198,12 @@ def test_a_retention_sweep_keeps_every_number_and_no_personal_data(report_gather
         (gathering.id, "retention", people)
     ]
     assert log[0].counts["walk_ins"] == 2 and log[0].counts["uploads"] == 1
+    # Someone who agreed to be thanked by name in the report keeps that name, nothing more.
+    names = db.session.execute(select(Contributor.name, Contributor.preferred_name)).all()
+    assert sorted(names) == [
+        ("Erased contributor", ""),
+        ("Thanked Publicly", "Elder Thanked Publicly"),
+    ]
     assert gathering.personal_data_erased_at == due
     assert retention.dry_run(now=due) == []
     assert retention.sweep_retention(now=due + timedelta(minutes=1)) == 0  # idempotent

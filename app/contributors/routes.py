@@ -4,6 +4,7 @@ only; a contributor sees their own plan through their private link (/c/<token>).
 from datetime import UTC, datetime
 
 from flask import Response, abort, flash, g, redirect, render_template, url_for
+from flask_login import current_user
 
 from app.auth.access import public, roles_required
 from app.choices import RegistrationStatus, UserRole
@@ -21,7 +22,7 @@ from app.contributors.forms import (
 from app.extensions import db
 from app.forms_common import db_int, select_options
 from app.lookups import gathering_or_404
-from app.models import Gathering, Registration
+from app.models import Gathering, PersonalDataView, Registration
 from app.models.contributors import (
     Contributor,
     ContributorRole,
@@ -31,6 +32,7 @@ from app.models.contributors import (
     Recognition,
 )
 from app.outbound.public_links import public_url
+from app.privacy.access_log import record_access
 from app.spreadsheet import to_csv
 
 organiser_only = roles_required(UserRole.ORGANISER)
@@ -56,6 +58,14 @@ def _contributor_or_404(gathering: Gathering, contributor_id: int) -> Contributo
 def index(slug: str):
     gathering = gathering_or_404(slug)
     rows = services.contributors_of(gathering)
+    record_access(
+        PersonalDataView.CONTRIBUTORS,
+        user_id=current_user.id,
+        gathering=gathering,
+        people=len(rows),
+        now=datetime.now(UTC),
+    )
+    db.session.commit()
     forms = {}
     for row in rows:
         form = AdvanceForm(prefix=f"c{row.id}", formdata=None)
@@ -175,7 +185,17 @@ def new(slug: str):
 @organiser_only
 def edit(slug: str, contributor_id: int):
     gathering = gathering_or_404(slug)
-    return _plan_page(gathering, _contributor_or_404(gathering, contributor_id))
+    contributor = _contributor_or_404(gathering, contributor_id)
+    record_access(
+        PersonalDataView.CONTRIBUTOR,
+        user_id=current_user.id,
+        gathering=gathering,
+        people=1,
+        now=datetime.now(UTC),
+        detail=f"contributor {contributor.id}",
+    )
+    db.session.commit()
+    return _plan_page(gathering, contributor)
 
 
 @bp.route("/organiser/g/<slug>/contributors/<int:contributor_id>/advance", methods=["POST"])
@@ -232,7 +252,16 @@ def private_link(slug: str, contributor_id: int):
 @organiser_only
 def finance_csv(slug: str):
     gathering = gathering_or_404(slug)
-    body = to_csv(services.FINANCE_HEADERS, services.finance_rows(gathering))
+    rows = services.finance_rows(gathering)
+    record_access(
+        PersonalDataView.FINANCE_CSV,
+        user_id=current_user.id,
+        gathering=gathering,
+        people=len(rows),
+        now=datetime.now(UTC),
+    )
+    db.session.commit()
+    body = to_csv(services.FINANCE_HEADERS, rows)
     return Response(
         body,
         mimetype="text/csv; charset=utf-8",

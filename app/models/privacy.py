@@ -57,6 +57,9 @@ class PersonalDataView(Choice):
     ACCESSIBILITY = "accessibility", "A registrant's page, with accessibility needs"
     OUTREACH_CSV = "outreach_csv", "Outreach list (CSV)"
     ERASURE_REQUESTS = "erasure_requests", "Erasure requests"
+    CONTRIBUTORS = "contributors", "Contributors and honoraria"
+    CONTRIBUTOR = "contributor", "A contributor's plan"
+    FINANCE_CSV = "finance_csv", "Honoraria for finance (CSV)"
 
 
 class AccessLogEntry(db.Model):

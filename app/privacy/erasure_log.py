@@ -11,6 +11,7 @@ from app.models import ErasureLogEntry, ErasureReason, Gathering, User
 COUNT_LABELS = {
     "registrations": "registrations",
     "walk_ins": "walk-ins",
+    "contributors": "contributors",
     "emails": "email copies",
     "uploads": "attendance files",
     "review_rows": "attendance review rows",
@@ -33,6 +34,14 @@ def log_erasure(
     )
     db.session.add(entry)
     return entry
+
+
+def _by(entry: ErasureLogEntry, account: str | None) -> str:
+    if entry.actor_id is not None:
+        return account or "A deleted account"
+    if entry.reason == ErasureReason.RETENTION:
+        return "The retention sweep"
+    return "Automatically, as the community's settings say"
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from app.models import (
     SurveyResponse,
 )
 from app.models.attendance import walk_in_identity
+from app.models.contributors import Contributor
 from app.organiser.people import erase
 from app.outbound.tokens import hash_token, new_token
 from app.privacy.erasure_log import log_erasure
@@ -156,6 +157,29 @@ def _erase_walk_ins(gathering_id: int) -> int:
     return len(pseudonyms)
 
 
+ERASED_CONTRIBUTOR = "Erased contributor"
+
+
+def _erase_contributors(gathering_id: int) -> int:
+    """Contact and payment details go for everyone; the name and Nation stay only for
+    those who agreed to be thanked by name in the report (what the report prints)."""
+    mine = Contributor.gathering_id == gathering_id
+    count = db.session.scalar(select(func.count(Contributor.id)).where(mine))
+    db.session.execute(
+        update(Contributor)
+        .where(mine)
+        .values(email="", support_person="", notes="", payment_reference="", token_hash=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Contributor)
+        .where(mine, Contributor.named_in_thanks.is_(False))
+        .values(name=ERASED_CONTRIBUTOR, preferred_name="", nation="")
+        .execution_options(synchronize_session=False)
+    )
+    return int(count or 0)
+
+
 def _dead_link_hash() -> str:
     return hash_token(new_token())
 
@@ -174,6 +198,7 @@ def erase_gathering(
         people += 1
     registration_ids = _gathering_registrations(gathering.id)
     walk_ins = _erase_walk_ins(gathering.id)
+    contributors = _erase_contributors(gathering.id)
     emails = db.session.execute(
         update(OutboundEmail)
         .where(
@@ -230,6 +255,7 @@ def erase_gathering(
         counts={
             "registrations": people,
             "walk_ins": walk_ins,
+            "contributors": contributors,
             "emails": int(emails or 0),
             "uploads": int(uploads or 0),
             "review_rows": int(review_rows or 0),
