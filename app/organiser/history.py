@@ -24,22 +24,7 @@ from app.models import (
     Registration,
     utcnow,
 )
-
-EDITABLE_FIELDS = {
-    "name": "name",
-    "email": "email",
-    "role": "role",
-    "organisation_name": "organisation",
-    "organisation_type": "organisation type",
-    "health_region": "health region",
-    "hsda": "HSDA",
-    "first_choice_id": "first choice",
-    "second_choice_id": "second choice",
-    "accessibility_needs": "accessibility needs",
-    "indigenous_identity": "Indigenous identity",
-    "territory": "territory",
-    "consent_followup_at": "follow-up consent",
-}
+from app.registration.fields import editable_fields
 
 
 def _actor_id() -> int | None:
@@ -99,7 +84,7 @@ def _events_for(session: Session) -> list[dict]:
             room_changes.append((obj, room_before, obj.assigned_breakout_id))
         edited = [
             label
-            for attribute, label in EDITABLE_FIELDS.items()
+            for attribute, label in editable_fields().items()
             if _changed(state, attribute)[0]
             and state.attrs[attribute].history.deleted
             and state.attrs[attribute].history.deleted[0] != getattr(obj, attribute)

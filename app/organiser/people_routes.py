@@ -21,8 +21,8 @@ from app.organiser.registrants import RegistrantFilter
 from app.privacy.access_log import record_access
 from app.privacy.erasure_log import log_erasure
 from app.reach import is_reachable, reachable_registrations
-from app.registration import routes as registration_routes
 from app.registration import services as registration_services
+from app.registration.fields import form_data
 from app.registration.forms import ManageForm
 
 organiser_only = roles_required(UserRole.ORGANISER)
@@ -193,7 +193,7 @@ def edit_registrant(slug: str, registration_id: int):
         flash("A cancelled or erased registration cannot be edited.", "error")
         return redirect(url_for(".registrant", slug=slug, registration_id=registration.id), 303)
     form = ManageForm(
-        obj=None, breakouts=gathering.breakouts, data=registration_routes._form_data(registration)
+        obj=None, breakouts=gathering.breakouts, data=form_data(registration)
     )
     if form.validate_on_submit():
         try:

@@ -13,10 +13,10 @@ from app.choices import (
     HealthRegion,
     OrganisationType,
     RegistrationStatus,
-    Role,
 )
 from app.facts import rules
 from app.models import AgendaItem, Gathering, Registration
+from app.registration import fields as registrant_fields
 
 SORTS = {
     "name": "Name",
@@ -194,6 +194,33 @@ class ListRow:
     attended: str
     needs: str
     registered: str
+    more: tuple[str, ...] = ()  # the cells of more_list_fields()
+
+
+# The fields a ListRow shows in cells of its own; any other listed field gets a column
+# after them, written as the export writes it.
+ROW_OWN_CELLS = frozenset(
+    {
+        "name",
+        "email",
+        "status",
+        "organisation_name",
+        "organisation_type",
+        "health_region",
+        "assigned_breakout_id",
+        "first_choice_id",
+        "accessibility_needs",
+        "created_at",
+    }
+)
+
+
+def more_list_fields() -> list[registrant_fields.RegistrantField]:
+    return [
+        field
+        for field in registrant_fields.FIELDS
+        if field.listed and field.attribute not in ROW_OWN_CELLS
+    ]
 
 
 def list_rows(
@@ -207,6 +234,7 @@ def list_rows(
 ) -> list[ListRow]:
     """The page's rows, worked out in one pass rather than cell by cell in the template."""
     local = ZoneInfo(zone)
+    more = more_list_fields()
     rows = []
     for r in registrations:
         room_id = r.assigned_breakout_id or r.first_choice_id
@@ -232,6 +260,12 @@ def list_rows(
                 attended=attended,
                 needs=r.accessibility_needs,
                 registered=_short_date(r.created_at, local),
+                more=tuple(
+                    str(field.export(getattr(r, field.attribute), room_titles) or "")
+                    if field.export
+                    else str(getattr(r, field.attribute) or "")
+                    for field in more
+                ),
             )
         )
     return rows
@@ -241,44 +275,10 @@ def _short_date(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%-d %b %Y")
 
 
-EXPORT_HEADERS = (
-    "Name",
-    "Email",
-    "Status",
-    "Role",
-    "Organisation",
-    "Organisation type",
-    "Health region",
-    "HSDA",
-    "First choice",
-    "Second choice",
-    "Assigned breakout",
-    "Accessibility needs",
-    "Follow-up consent",
-    "Registered at (UTC)",
-)
+def export_headers() -> tuple[str, ...]:
+    return registrant_fields.export_headers()
 
 
 def export_rows(registrations: list[Registration], items: dict[int, AgendaItem]) -> list[list]:
-    def title(item_id: int | None) -> str:
-        return items[item_id].title if item_id in items else ""
-
-    return [
-        [
-            r.name,
-            r.email,
-            RegistrationStatus.label_for(r.status),
-            Role.label_for(r.role),
-            r.organisation_name,
-            OrganisationType.label_for(r.organisation_type),
-            HealthRegion.label_for(r.health_region),
-            r.hsda or "",
-            title(r.first_choice_id),
-            title(r.second_choice_id),
-            title(r.assigned_breakout_id),
-            r.accessibility_needs,
-            "yes" if r.consent_followup_at else "no",
-            r.created_at.strftime("%Y-%m-%d %H:%M"),
-        ]
-        for r in registrations
-    ]
+    rooms = {item_id: item.title for item_id, item in items.items()}
+    return [registrant_fields.export_row(r, rooms) for r in registrations]

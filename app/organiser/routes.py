@@ -23,29 +23,18 @@ from app.organiser.forms import AgendaItemForm, ConfirmForm, GatheringForm
 from app.organiser.glance import glance
 from app.organiser.people_forms import BulkForm
 from app.organiser.registrants import (
-    EXPORT_HEADERS,
     ListPage,
     RegistrantFilter,
+    export_headers,
     export_rows,
     list_rows,
+    more_list_fields,
 )
 from app.privacy.access_log import filter_detail, record_access
+from app.registration import fields as registrant_fields
 from app.spreadsheet import to_csv, to_xlsx
 
 organiser_only = roles_required(UserRole.ORGANISER)
-# What a row of the registrant list shows (app.organiser.registrants.list_rows).
-LIST_COLUMNS = (
-    Registration.name,
-    Registration.email,
-    Registration.status,
-    Registration.organisation_name,
-    Registration.organisation_type,
-    Registration.health_region,
-    Registration.assigned_breakout_id,
-    Registration.first_choice_id,
-    Registration.accessibility_needs,
-    Registration.created_at,
-)
 
 
 @bp.route("/")
@@ -155,7 +144,7 @@ def registrants(slug: str):
             r.id: r
             for r in db.session.scalars(
                 select(Registration)
-                .options(load_only(*LIST_COLUMNS))
+                .options(load_only(*registrant_fields.listed_columns()))
                 .where(Registration.id.in_(ids))
             )
         }
@@ -204,6 +193,7 @@ def registrants(slug: str):
         counts=counts,
         total_all=len(facts.registrations),
         bulk_form=BulkForm(rooms=gathering.breakouts),
+        more_fields=more_list_fields(),
     )
 
 
@@ -231,9 +221,9 @@ def export_registrants(slug: str, fmt: str):
     db.session.commit()
     stem = f"{gathering.slug}-registrants"
     if fmt == "csv":
-        body, mimetype = to_csv(EXPORT_HEADERS, rows), "text/csv; charset=utf-8"
+        body, mimetype = to_csv(export_headers(), rows), "text/csv; charset=utf-8"
     else:
-        body = to_xlsx(EXPORT_HEADERS, rows, title="Registrants")
+        body = to_xlsx(export_headers(), rows, title="Registrants")
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
         body,

@@ -14,6 +14,7 @@ from app.lookups import gathering_or_404
 from app.models import Registration
 from app.privacy.periods import retention_for
 from app.registration import bp, services
+from app.registration.fields import form_data
 from app.registration.forms import CancelForm, ManageForm, RegistrationForm, ResendLinkForm
 
 
@@ -95,7 +96,7 @@ def confirmation(registration: Registration, token: str):
 @participant
 def manage(registration: Registration, token: str):
     gathering = registration.gathering
-    form = ManageForm(obj=None, breakouts=gathering.breakouts, data=_form_data(registration))
+    form = ManageForm(obj=None, breakouts=gathering.breakouts, data=form_data(registration))
     editable = registration.status != RegistrationStatus.CANCELLED
     if request.method == "POST":
         if not editable:
@@ -140,21 +141,3 @@ def cancel(registration: Registration, token: str):
     db.session.commit()
     flash("Your registration is cancelled. Thank you for letting us know.", "success")
     return redirect(url_for("registration.manage", token=token), code=303)
-
-
-def _form_data(registration: Registration) -> dict:
-    return {
-        "name": registration.name,
-        "email": registration.email,
-        "role": registration.role,
-        "organisation_name": registration.organisation_name,
-        "organisation_type": registration.organisation_type,
-        "health_region": registration.health_region,
-        "hsda": registration.hsda or "",
-        "first_choice": str(registration.first_choice_id or ""),
-        "second_choice": str(registration.second_choice_id or ""),
-        "accessibility_needs": registration.accessibility_needs,
-        "indigenous_identity": registration.identity_codes,
-        "territory": registration.territory,
-        "consent_followup": registration.consent_followup_at is not None,
-    }
