@@ -12,6 +12,8 @@ from app.extensions import db
 from app.models import (
     AccessLogEntry,
     AttendanceRecord,
+    BreakoutNote,
+    BreakoutNoteVersion,
     Community,
     ErasureLogEntry,
     Gathering,
@@ -167,8 +169,20 @@ def test_a_retention_sweep_keeps_every_number_and_no_personal_data(report_gather
 
     gathering = report_gathering
     add_note(gathering.breakouts[0])
+    unagreed = "Secretquote: my manager Ottoline never listens"
+    draft = add_note(
+        gathering.breakouts[1],
+        status="draft",
+        quotes=[{"text": unagreed, "consent": False}, {"text": "Agreed words", "consent": True}],
+    )
+    db.session.add(
+        BreakoutNoteVersion(
+            note_id=draft.id, version=1, content={"quotes": [{"text": unagreed, "consent": False}]}
+        )
+    )
+    db.session.commit()
     add_survey(gathering, [(5, 4), (4, 4), (3, 5)], ["More time for questions."])
-    secrets = _add_personal_leftovers(gathering)
+    secrets = _add_personal_leftovers(gathering) + [unagreed]
     report_time = datetime(2030, 1, 1, tzinfo=UTC)
     before = _report_html(gathering, report_time)
     assert "Elder Thanked Publicly" in before["committee"]
@@ -203,6 +217,9 @@ def test_a_retention_sweep_keeps_every_number_and_no_personal_data(report_gather
     assert sorted(names) == [
         ("Erased contributor", ""),
         ("Thanked Publicly", "Elder Thanked Publicly"),
+    ]
+    assert db.session.get(BreakoutNote, draft.id).quotes == [
+        {"text": "Agreed words", "consent": True}
     ]
     assert gathering.personal_data_erased_at == due
     assert retention.dry_run(now=due) == []

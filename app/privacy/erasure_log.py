@@ -12,6 +12,7 @@ COUNT_LABELS = {
     "registrations": "registrations",
     "walk_ins": "walk-ins",
     "contributors": "contributors",
+    "unconsented_quotes": "quotes without consent",
     "emails": "email copies",
     "uploads": "attendance files",
     "review_rows": "attendance review rows",

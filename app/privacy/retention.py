@@ -21,7 +21,9 @@ from app.jobs import every_sweep
 from app.models import (
     DEFAULT_RETENTION_MONTHS,
     AccessLogEntry,
+    AgendaItem,
     AttendanceRecord,
+    BreakoutNote,
     Community,
     ErasureLogEntry,
     ErasureReason,
@@ -180,6 +182,33 @@ def _erase_contributors(gathering_id: int) -> int:
     return int(count or 0)
 
 
+def _consented(quotes: object) -> list:
+    return [q for q in quotes or [] if isinstance(q, dict) and q.get("consent")]
+
+
+def _drop_unconsented_quotes(gathering_id: int) -> int:
+    """A draft keeps quotes whose speaker has not agreed (yet); the report never shows
+    them, so they go, from the notes and from every saved version."""
+    dropped = 0
+    notes = db.session.scalars(
+        select(BreakoutNote)
+        .join(AgendaItem, AgendaItem.id == BreakoutNote.agenda_item_id)
+        .where(AgendaItem.gathering_id == gathering_id)
+    )
+    for note in notes:
+        kept = _consented(note.quotes)
+        if len(kept) != len(note.quotes or []):
+            dropped += len(note.quotes or []) - len(kept)
+            note.quotes = kept
+        for version in note.versions:
+            content = dict(version.content or {})
+            kept = _consented(content.get("quotes"))
+            if len(kept) != len(content.get("quotes") or []):
+                content["quotes"] = kept
+                version.content = content
+    return dropped
+
+
 def _dead_link_hash() -> str:
     return hash_token(new_token())
 
@@ -199,6 +228,7 @@ def erase_gathering(
     registration_ids = _gathering_registrations(gathering.id)
     walk_ins = _erase_walk_ins(gathering.id)
     contributors = _erase_contributors(gathering.id)
+    quotes = _drop_unconsented_quotes(gathering.id)
     emails = db.session.execute(
         update(OutboundEmail)
         .where(
@@ -256,6 +286,7 @@ def erase_gathering(
             "registrations": people,
             "walk_ins": walk_ins,
             "contributors": contributors,
+            "unconsented_quotes": quotes,
             "emails": int(emails or 0),
             "uploads": int(uploads or 0),
             "review_rows": int(review_rows or 0),
