@@ -39,6 +39,7 @@ FEATURE_BLUEPRINTS = (
     "meetings",
     "contributors",
     "privacy.routes",  # the package itself stays import-light; see app/privacy/__init__.py
+    "invitations",
 )
 
 

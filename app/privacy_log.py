@@ -12,6 +12,8 @@ PRIVATE_PATHS = (
     (re.compile(r"/a/[A-Za-z0-9_-]{16,}"), "/a/[redacted]"),
     (re.compile(r"/c/[A-Za-z0-9_-]{16,}"), "/c/[redacted]"),
     (re.compile(r"/certificates/[A-Za-z0-9_-]{16,}"), "/certificates/[redacted]"),
+    (re.compile(r"/invitations/opt-out/[A-Za-z0-9_-]{16,}"), "/invitations/opt-out/[redacted]"),
+    (re.compile(r"([?&]invite=)[A-Za-z0-9_-]{16,}"), r"\1[redacted]"),
 )
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 

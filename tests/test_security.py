@@ -57,6 +57,7 @@ PUBLIC_ENDPOINTS = {
     "lifecycle.public_report",
     "contributors.own_plan",
     "privacy.erased",
+    "invitations.opt_out",
 }
 # Public pages whose address carries a secret; treated like participant pages.
 TOKEN_PAGES = re.compile(r"^/(r|s|c)/")

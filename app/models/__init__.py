@@ -48,6 +48,13 @@ from app.models.evaluation import (
 )
 from app.models.jobs import Job, JobStatus
 from app.models.mail import MailStatus, OutboundEmail
+from app.models.meetings import (
+    InvitationOptOut,
+    Invitee,
+    InviteeUpload,
+    PollResult,
+    QaQuestion,
+)
 from app.models.organiser import (
     EmailTemplate,
     EventKind,
@@ -68,6 +75,11 @@ from app.models.report_review import KeyMessageSet, ReportTheme, ThemeStatus
 from app.models.reports import ReportRun, ReportStatus
 
 __all__ = [
+    "InvitationOptOut",
+    "Invitee",
+    "InviteeUpload",
+    "PollResult",
+    "QaQuestion",
     "AccessLogEntry",
     "DEFAULT_RETENTION_MONTHS",
     "ErasureLogEntry",

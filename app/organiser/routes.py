@@ -16,6 +16,7 @@ from app.community.targets import dashboard_targets
 from app.extensions import db
 from app.facts import current_facts
 from app.forms_common import db_int
+from app.invitations import services as invitations
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, Gathering, PersonalDataView, Registration
 from app.organiser import bp, services, tables
@@ -107,6 +108,7 @@ def dashboard(slug: str):
         breakouts=breakout_dashboard(gathering, facts),
         representation_targets=dashboard_targets(gathering, facts, now=now),
         glance=glance(gathering, facts, now=now),
+        invitation_funnel=invitations.funnel(gathering),
     )
 
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.access import participant, public
@@ -10,6 +10,7 @@ from app.choices import RegistrationStatus
 from app.community.certificates import certificate_offer
 from app.evaluation.setup import open_survey_for
 from app.extensions import db
+from app.invitations import services as invitations
 from app.lookups import gathering_or_404
 from app.models import Registration
 from app.privacy.periods import retention_for
@@ -24,6 +25,10 @@ def register(slug: str):
     gathering = gathering_or_404(slug)
     now = datetime.now(UTC)
     form = RegistrationForm(breakouts=gathering.breakouts)
+    if request.method == "GET" and request.args.get("invite"):
+        g.private_page = True  # the link carries the invitee's token
+        for name, value in invitations.prefill(gathering, request.args["invite"]).items():
+            form[name].data = value
     state = gathering.registration_state(now)
     already: Registration | None = None
     refused: str | None = None if state == "open" else state
