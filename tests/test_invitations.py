@@ -107,6 +107,10 @@ def test_confirming_saves_merged_normalised_rows_and_sends_nothing(
     assert db.session.scalar(select(func.count(OutboundEmail.id))) == 0
 
     exported = organiser_client.get(f"/organiser/g/{gathering.slug}/invitations.csv")
+    from app.models import AccessLogEntry
+
+    logged = db.session.scalars(select(AccessLogEntry)).one()
+    assert (logged.what, logged.people) == ("invitation_list", 5)
     rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
     formula = next(row for row in rows if row[1] == "formula@division.example")
     assert formula[0].startswith("'=HYPERLINK") and formula[2].startswith("'+Division")

@@ -12,7 +12,8 @@ from app.extensions import db
 from app.invitations import bp, reading, services
 from app.invitations.forms import ConfirmForm, SendForm, UploadForm, mapping_form
 from app.lookups import gathering_or_404
-from app.models import Gathering
+from app.models import Gathering, PersonalDataView
+from app.privacy.access_log import record_access
 
 organiser_only = roles_required(UserRole.ORGANISER)
 
@@ -175,8 +176,17 @@ def send(slug: str):
 @organiser_only
 def download(slug: str):
     gathering = gathering_or_404(slug)
+    content, people = services.list_csv(gathering)
+    record_access(
+        PersonalDataView.INVITATION_LIST,
+        user_id=current_user.id,
+        gathering=gathering,
+        people=people,
+        now=_now(),
+    )
+    db.session.commit()
     return Response(
-        services.list_csv(gathering),
+        content,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{slug}-invitations.csv"'},
     )

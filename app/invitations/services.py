@@ -27,8 +27,8 @@ from app.models import (
     User,
 )
 from app.outbound.mail import Outgoing, queue_emails
+from app.outbound.public_links import public_url
 from app.outbound.tokens import hash_token, new_token, well_formed
-from app.public_links import public_url
 from app.spreadsheet import to_csv
 
 INVITATION = "invitation"
@@ -416,7 +416,7 @@ def _add_targets(gathering: Gathering, regions: dict, types: dict) -> None:
             )
 
 
-def list_csv(gathering: Gathering) -> bytes:
+def list_csv(gathering: Gathering) -> tuple[bytes, int]:
     """The list with where each person stands, for the coordinator's spreadsheet
     (formula-safe, like every export)."""
     registered = set(
@@ -458,4 +458,4 @@ def list_csv(gathering: Gathering) -> bytes:
         "Opted out",
         "Registered",
     ]
-    return to_csv(headers, rows)
+    return to_csv(headers, rows), len(rows)

@@ -60,6 +60,7 @@ class PersonalDataView(Choice):
     CONTRIBUTORS = "contributors", "Contributors and honoraria"
     CONTRIBUTOR = "contributor", "A contributor's plan"
     FINANCE_CSV = "finance_csv", "Honoraria for finance (CSV)"
+    INVITATION_LIST = "invitation_list", "Invitation list (CSV)"
 
 
 class AccessLogEntry(db.Model):

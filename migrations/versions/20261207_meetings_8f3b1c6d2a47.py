@@ -2,7 +2,7 @@
 Zoom poll results as counts, and Q&A questions without who asked
 
 Revision ID: 8f3b1c6d2a47
-Revises: 4c8e2a6f1d93
+Revises: 8e1f3b5a7c20
 Create Date: 2026-12-07 11:20:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = "8f3b1c6d2a47"
-down_revision = "4c8e2a6f1d93"
+down_revision = "8e1f3b5a7c20"
 branch_labels = None
 depends_on = None
 
