@@ -15,6 +15,7 @@ bound, so a new form gets the rules by inheriting and declares nothing extra:
 PasswordField is left exactly as typed."""
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from flask_wtf import FlaskForm
@@ -67,6 +68,19 @@ def db_int(value: str | None) -> int | None:
         return None
     number = int(text)
     return number if DB_INT_MIN <= number <= DB_INT_MAX else None
+
+
+def db_ints(values: Iterable[str], *, low: int = 1, high: int = DB_INT_MAX) -> list[int] | None:
+    """A list of numbers sent outside a form's own fields (ticked ids, a comma list typed
+    in one box): each read by `db_int` and within low..high, else None for the whole list,
+    so that a tampered or mistyped list is refused rather than partly obeyed."""
+    numbers = []
+    for value in values:
+        number = db_int(value)
+        if number is None or not low <= number <= high:
+            return None
+        numbers.append(number)
+    return numbers
 
 
 def _single_line(value):

@@ -3,7 +3,7 @@
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from app.forms_common import BaseForm, select_options, strip
+from app.forms_common import BaseForm, db_ints, select_options, strip
 from app.messages.services import SEGMENTS
 
 MARKDOWN_HINT = (
@@ -41,8 +41,16 @@ class ComposeForm(BaseForm):
         if self.segment.data == "room" and not field.data:
             raise ValidationError("Choose the breakout room.")
 
+    def _id_list(self) -> list[int] | None:
+        return db_ints(part for part in (self.ids.data or "").split(",") if part.strip())
+
+    def validate_ids(self, field) -> None:
+        if self.segment.data == "selected" and self._id_list() is None:
+            raise ValidationError("The people chosen could not be read; choose them again.")
+
     def selected_ids(self) -> tuple[int, ...]:
-        return tuple(int(v) for v in (self.ids.data or "").split(",") if v.strip().isdigit())
+        """The ids ticked on the list (none when the list was tampered with)."""
+        return tuple(self._id_list() or ())
 
 
 class RemindersForm(BaseForm):
@@ -55,10 +63,11 @@ class RemindersForm(BaseForm):
 
     def day_list(self) -> list[int] | None:
         parts = [p.strip() for p in (self.days.data or "").split(",") if p.strip()]
-        if not all(p.isdigit() and 1 <= int(p) <= 60 for p in parts):
+        days = db_ints(parts, low=1, high=60)
+        if days is None:
             self.days.errors = [*self.days.errors, "Use whole numbers from 1 to 60, e.g. 7, 1."]
             return None
-        return sorted({int(p) for p in parts}, reverse=True)
+        return sorted(set(days), reverse=True)
 
 
 class TemplateForm(BaseForm):

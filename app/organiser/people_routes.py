@@ -12,6 +12,7 @@ from app.breakouts.assignment import AssignmentRefused
 from app.choices import RegistrationStatus, UserRole
 from app.extensions import db
 from app.facts import current_facts
+from app.forms_common import db_ints
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, ErasureReason, Gathering, PersonalDataView, Registration
 from app.organiser import bp, history, people
@@ -227,7 +228,9 @@ def _selected(gathering: Gathering, form: BulkForm) -> tuple[list[Registration],
     if form.all_matching.data:
         people_ = list(db.session.scalars(filters.query(gathering)))
     else:
-        ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+        ids = db_ints(request.form.getlist("ids"))
+        if ids is None:
+            abort(400)
         people_ = list(
             db.session.scalars(
                 reachable_registrations(gathering.id, statuses=None)

@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.auth.access import roles_required
 from app.choices import UserRole
 from app.extensions import db
-from app.forms_common import select_options
+from app.forms_common import db_int, select_options
 from app.lookups import gathering_or_404
 from app.models.report_review import ReportTheme, ThemeStatus
 from app.report_review import bp, services
@@ -146,7 +146,7 @@ def decide(slug: str, theme_id: int):
                 theme,
                 decision=form.decision.data,
                 label=form.label.data or "",
-                merge_into=int(merge_into) if str(merge_into or "").isdigit() else None,
+                merge_into=db_int(merge_into),
                 user=current_user,
                 now=datetime.now(UTC),
             )

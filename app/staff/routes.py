@@ -8,6 +8,7 @@ from flask_login import current_user
 from app.auth.access import roles_required
 from app.choices import AgendaKind, UserRole
 from app.extensions import db
+from app.forms_common import db_ints
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, User
 from app.staff import bp, services
@@ -43,7 +44,7 @@ def invite():
     rooms = services.open_rooms()
     form = InviteForm(rooms=rooms)
     if form.validate_on_submit():
-        chosen = {int(value) for value in form.rooms.data or [] if value.isdigit()}
+        chosen = set(db_ints(form.rooms.data or []) or ())
         try:
             user = services.invite(
                 email=form.email.data,

@@ -32,6 +32,7 @@ from app.attendance.importers.tables import (
     split_tables,
 )
 from app.attendance.importers.times import (
+    MAX_DURATION_SECONDS,
     DateOrder,
     TimeParser,
     decide_date_order,
@@ -430,6 +431,13 @@ def _frame_from_columns(
         )
         raise AttendanceFileError(Problem.BAD_TIME, message, line=int(line[at]))
     spans = np.where(no_join | no_leave, 0, (leaves - joins).astype("int64"))
+    if (spans > MAX_DURATION_SECONDS).any():
+        at = int(np.argmax(spans > MAX_DURATION_SECONDS))
+        raise AttendanceFileError(
+            Problem.BAD_TIME,
+            "the leave time is more than a week after the join time; check the file.",
+            line=int(line[at]),
+        )
     seconds = np.where(no_duration, spans, durations).astype("int64").clip(min=0)
     fill = ~no_join & no_leave & ~no_duration
     if fill.any():

@@ -283,8 +283,29 @@ _CLOCK = re.compile(r"^\s*(\d+):(\d{2})(?::(\d{2}))?\s*$")
 _NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*$")
 
 
+# No one attends a single session for more than a week: a longer duration is a typo or a
+# corrupt cell, and taken as it is it would overflow an INTEGER column (or wrap to 0).
+MAX_DURATION_SECONDS = 7 * 24 * 3600
+
+
+def too_long(value: str, *, line: int) -> AttendanceFileError:
+    return AttendanceFileError(
+        Problem.BAD_DURATION,
+        f"the duration {value!r} is longer than a week; check the file.",
+        line=line,
+    )
+
+
 def parse_duration(value: str, *, line: int) -> int:
-    """Seconds in ``220`` (minutes), ``1h 2m 3s``, ``54m``, ``45s`` or ``1:02:03``."""
+    """Seconds in ``220`` (minutes), ``1h 2m 3s``, ``54m``, ``45s`` or ``1:02:03``, at
+    most MAX_DURATION_SECONDS."""
+    seconds = _duration_seconds(value, line=line)
+    if seconds > MAX_DURATION_SECONDS:
+        raise too_long(value, line=line)
+    return seconds
+
+
+def _duration_seconds(value: str, *, line: int) -> int:
     text = value.strip()
     number = _NUMBER.match(text)
     if number:
@@ -460,4 +481,6 @@ def parse_duration_column(values: np.ndarray, lines: np.ndarray) -> np.ndarray:
             except AttendanceFileError as error:
                 line = int(lines[np.argmax(codes == code)])
                 raise AttendanceFileError(error.problem, error.detail, line=line) from None
+        if seconds[code] > MAX_DURATION_SECONDS:
+            raise too_long(value, line=int(lines[np.argmax(codes == code)]))
     return seconds[codes]
