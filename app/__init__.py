@@ -40,6 +40,7 @@ FEATURE_BLUEPRINTS = (
     "contributors",
     "privacy.routes",  # the package itself stays import-light; see app/privacy/__init__.py
     "invitations",
+    "accommodations",
 )
 
 

@@ -58,6 +58,9 @@ PUBLIC_ENDPOINTS = {
     "contributors.own_plan",
     "privacy.erased",
     "invitations.opt_out",
+    "accommodations.outcome",
+    "accommodations.give_feedback",
+    "accommodations.feedback_thanks",
 }
 # Public pages whose address carries a secret; treated like participant pages.
 TOKEN_PAGES = re.compile(r"^/(r|s|c)/")

@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, Email, InputRequired, Length, Optional, ValidationError
 
 from app.forms_common import BaseForm, CheckboxesField, select_options
 from app.models.contributors import (
@@ -72,7 +72,11 @@ class ContributorForm(BaseForm):
     )
     email = EmailField(
         "Email address",
-        validators=[Optional(), Length(max=254)],
+        validators=[
+            Optional(),
+            Length(max=254),
+            Email("Enter an email address like name@example.ca."),
+        ],
         description="Optional; for your own records. Nothing is emailed from this page.",
     )
     role = SelectField("Role", choices=select_options(ContributorRole.choices()))

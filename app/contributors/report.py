@@ -10,9 +10,13 @@ from app.models.contributors import Contributor, ContributorRole, Recognition
 
 
 def people_section(gathering_id: int | None, *, committee: bool, threshold: int) -> dict:
-    """The report's chapter on the people who made the gathering possible."""
+    """The report's chapter on the people who made the gathering possible: contributors,
+    accommodations arranged and whether they worked, and (committee only) the public's
+    accessibility feedback by status."""
     contributors = contributors_section(gathering_id, committee=committee)
-    shown = contributors["any"]
+    accommodations = accommodations_section(gathering_id, committee=committee, threshold=threshold)
+    feedback = feedback_section(gathering_id) if committee else None
+    shown = contributors["any"] or accommodations is not None or feedback is not None
     return {
         "id": "people",
         "contents": (
@@ -21,6 +25,63 @@ def people_section(gathering_id: int | None, *, committee: bool, threshold: int)
             else []
         ),
         "contributors": contributors,
+        "accommodations": accommodations,
+        "feedback": feedback,
+    }
+
+
+def accommodations_section(gathering_id: int | None, *, committee: bool, threshold: int):
+    """Requests, how many were arranged, answered and worked. In the shareable version
+    a count from 1 to threshold-1 prints as "<threshold", and a count whose difference
+    from the step before is that small prints as "x", so no small count can be worked
+    out by subtracting."""
+    from app.accommodations.services import status_counts
+    from app.reporting.suppression import format_count, is_small
+
+    if gathering_id is None:
+        return None
+    counts = status_counts(gathering_id)
+    if not counts["requested"]:
+        return None
+    steps = [
+        ("requested", "Requests for an accommodation"),
+        ("arranged", "Arranged before the gathering"),
+        ("evaluated", "Answered the survey's question about it"),
+        ("worked", "Said it worked"),
+    ]
+    rows = []
+    hidden_any = False
+    previous = None
+    for key, label in steps:
+        value = counts[key]
+        shown = format_count(value, None if committee else threshold)
+        if not committee:
+            if is_small(value, threshold):
+                hidden_any = True
+            elif previous is not None and is_small(previous - value, threshold):
+                shown, hidden_any = "x", True
+        rows.append({"label": label, "count": shown})
+        previous = value
+    return {"rows": rows, "hidden": hidden_any, "threshold": threshold}
+
+
+def feedback_section(gathering_id: int | None) -> dict | None:
+    """The public's accessibility feedback by status, received from the day the
+    gathering's registration opened (it is not tied to one gathering)."""
+    from app.accommodations.feedback import counts_between
+    from app.models import Gathering
+    from app.models.accommodations import FeedbackStatus
+
+    if gathering_id is None:
+        return None
+    gathering = db.session.get(Gathering, gathering_id)
+    if gathering is None:
+        return None
+    start = gathering.registration_opens_at or gathering.created_at
+    counts = counts_between(start, None)
+    return {
+        "rows": [{"label": s.label, "count": counts[s.value]} for s in FeedbackStatus],
+        "total": sum(counts.values()),
     }
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
 from app import timefmt
+from app.accommodations import services as accommodations
 from app.auth.access import participant, public, roles_required
 from app.choices import UserRole
 from app.evaluation import answers, bp, links, mailing, question_sets, setup, summary
@@ -93,7 +94,16 @@ def _message(key: str, survey: Survey | None = None, *, status: int | None = Non
 
 
 def _survey_page(
-    survey: Survey, *, values, errors, action: str, editing: bool, edit_url: str = "", status=200
+    survey: Survey,
+    *,
+    values,
+    errors,
+    action: str,
+    editing: bool,
+    edit_url: str = "",
+    status=200,
+    accommodation: dict | None = None,
+    token: str = "",
 ):
     return (
         render_template(
@@ -112,6 +122,8 @@ def _survey_page(
             text_limit=setup.TEXT_LIMIT,
             QuestionKind=QuestionKind,
             set_starts=question_sets.set_starts(survey),
+            accommodation=accommodation,
+            accommodation_token=token,
         ),
         status,
     )
@@ -159,6 +171,8 @@ def survey(token: str):
         action=url_for("evaluation.survey", token=token),
         editing=False,
         status=422 if errors else 200,
+        accommodation=accommodations.survey_question(invitation.registration),
+        token=token,
     )
 
 

@@ -1,5 +1,11 @@
 """All models, importable from one place. Each area keeps its own module."""
 
+from app.models.accommodations import (
+    AccessibilityFeedback,
+    AccommodationRequest,
+    AccommodationStatus,
+    FeedbackStatus,
+)
 from app.models.accounts import (
     AccountToken,
     OrganisationSettings,
@@ -86,6 +92,10 @@ __all__ = [
     "ErasureReason",
     "ErasureRequests",
     "PersonalDataView",
+    "AccessibilityFeedback",
+    "AccommodationRequest",
+    "AccommodationStatus",
+    "FeedbackStatus",
     "Reminder",
     "RegistrantEvent",
     "MessageRecipient",

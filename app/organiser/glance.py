@@ -8,6 +8,7 @@ from functools import lru_cache
 from flask import url_for
 from sqlalchemy import func, select
 
+from app.accommodations import services as accommodations
 from app.choices import RegistrationStatus, UserRole
 from app.extensions import db
 from app.facts import GatheringFacts
@@ -117,6 +118,15 @@ def to_do(gathering: Gathering, *, now: datetime) -> list[Todo]:
             todo.append(
                 Todo("No reminders are scheduled", url_for("messages.reminders", slug=slug))
             )
+    waiting = accommodations.to_do_count(gathering, now=now)
+    if waiting:
+        todo.append(
+            Todo(
+                f"{waiting} accommodation request{'s are' if waiting != 1 else ' is'} "
+                "not arranged yet",
+                url_for("accommodations.index", slug=slug),
+            )
+        )
     return todo
 
 

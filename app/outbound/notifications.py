@@ -493,3 +493,17 @@ def organiser_message(
         message_html=html,
         subject_line=subject,
     )
+
+
+def accommodation_arranged(
+    registration: Registration, *, arrangements: list[dict], now: datetime
+) -> OutboundEmail:
+    """What was arranged for the person's accessibility needs: [{"need", "what"}]."""
+    return _queue(
+        registration,
+        kind="accommodation_arranged",
+        subject="Your accessibility needs are arranged",
+        method=None,
+        now=now,
+        arrangements=arrangements,
+    )

@@ -1,0 +1,323 @@
+"""Accommodation pages: the organisers' list (arrange, confirm to the participant with a
+confirmation step, mark delivered), the facilitator's view of their room, the survey's
+question to requesters, and the public accessibility feedback page."""
+
+from datetime import UTC, datetime
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.accommodations import bp, feedback, services
+from app.accommodations.forms import (
+    ArrangeForm,
+    ConfirmSendForm,
+    FeedbackAnswerForm,
+    FeedbackForm,
+    OutcomeForm,
+    StepForm,
+)
+from app.auth.access import public, roles_required
+from app.breakouts.access import can_staff
+from app.choices import AgendaKind, UserRole
+from app.evaluation import links
+from app.extensions import db
+from app.forms_common import db_int, select_options
+from app.lookups import gathering_or_404
+from app.models import AgendaItem, Gathering, User
+from app.models.accommodations import (
+    AccessibilityFeedback,
+    AccommodationOutcome,
+    AccommodationRequest,
+    AccommodationStatus,
+    FeedbackStatus,
+)
+
+organiser_only = roles_required(UserRole.ORGANISER)
+staff_only = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)
+
+
+def _request_or_404(gathering: Gathering, request_id: int) -> AccommodationRequest:
+    row = db.get_or_404(AccommodationRequest, request_id)
+    if row.gathering_id != gathering.id:
+        abort(404)
+    return row
+
+
+def _organisers() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == UserRole.ORGANISER, User.active.is_(True))
+            .order_by(User.name, User.email)
+        )
+    )
+
+
+def _arrange_form(row: AccommodationRequest, owners: list[User], formdata=None) -> ArrangeForm:
+    form = ArrangeForm(prefix=f"a{row.id}", formdata=formdata)
+    form.owner_id.choices = select_options(
+        [("", "No owner yet"), *((str(u.id), u.name or u.email) for u in owners)]
+    )
+    if formdata is None:
+        form.owner_id.data = str(row.owner_id or "")
+        form.arrangement.data = row.arrangement
+        form.arranged_by.data = row.arranged_by
+    return form
+
+
+def _list_page(gathering: Gathering, *, failed=None, failed_form=None, status=200):
+    rows = services.requests_of(gathering)
+    owners = _organisers()
+    forms = {
+        row.id: failed_form
+        if failed is not None and row.id == failed.id
+        else _arrange_form(row, owners)
+        for row in rows
+    }
+    counts = {step: 0 for step in AccommodationStatus}
+    for row in rows:
+        counts[AccommodationStatus(row.status)] += 1
+    return (
+        render_template(
+            "accommodations/index.html",
+            gathering=gathering,
+            rows=rows,
+            forms=forms,
+            counts=counts,
+            new_needs=services.new_needs_count(gathering),
+            step_form=StepForm(),
+            need_label=services.need_label,
+            statuses=AccommodationStatus,
+            outcomes=AccommodationOutcome,
+        ),
+        status,
+    )
+
+
+@bp.route("/organiser/g/<slug>/accommodations")
+@organiser_only
+def index(slug: str):
+    return _list_page(gathering_or_404(slug))
+
+
+@bp.route("/organiser/g/<slug>/accommodations/bring-in", methods=["POST"])
+@organiser_only
+def bring_in(slug: str):
+    gathering = gathering_or_404(slug)
+    if not StepForm().validate_on_submit():
+        abort(400)
+    added = services.bring_in_needs(gathering)
+    db.session.commit()
+    flash(
+        f"{added} new request{'s' if added != 1 else ''} from registrations."
+        if added
+        else "Every need is already a request.",
+        "success",
+    )
+    return redirect(url_for("accommodations.index", slug=slug), 303)
+
+
+@bp.route("/organiser/g/<slug>/accommodations/<int:request_id>/arrange", methods=["POST"])
+@organiser_only
+def arrange(slug: str, request_id: int):
+    gathering = gathering_or_404(slug)
+    row = _request_or_404(gathering, request_id)
+    owners = _organisers()
+    form = _arrange_form(row, owners, formdata=request.form)
+    if form.validate_on_submit():
+        owner_id = db_int(form.owner_id.data)
+        owner = next((u for u in owners if u.id == owner_id), None)
+        try:
+            services.arrange(
+                row,
+                what=form.arrangement.data,
+                by_whom=form.arranged_by.data or "",
+                owner=owner,
+                now=datetime.now(UTC),
+            )
+        except services.AccommodationError as error:
+            db.session.rollback()
+            form.arrangement.errors = [*form.arrangement.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(f"Saved: {services.need_label(row.kind)} for {row.registration.name}.", "success")
+            return redirect(url_for("accommodations.index", slug=slug) + f"#r-{row.id}", 303)
+    return _list_page(gathering, failed=row, failed_form=form, status=422)
+
+
+@bp.route("/organiser/g/<slug>/accommodations/<int:request_id>/confirm", methods=["GET", "POST"])
+@organiser_only
+def confirm(slug: str, request_id: int):
+    """The confirmation step: the page says who will be emailed before anything is sent."""
+    gathering = gathering_or_404(slug)
+    row = _request_or_404(gathering, request_id)
+    form = ConfirmSendForm()
+    if row.status != AccommodationStatus.ARRANGED:
+        flash("Only an arranged request can be confirmed to the participant.", "error")
+        return redirect(url_for("accommodations.index", slug=slug) + f"#r-{row.id}", 303)
+    if form.validate_on_submit():
+        sent = services.confirm(row, email=form.action.data == "send", now=datetime.now(UTC))
+        db.session.commit()
+        flash(
+            f"Emailed {row.registration.name} what was arranged."
+            if sent
+            else f"Saved as confirmed to {row.registration.name}, without an email.",
+            "success",
+        )
+        return redirect(url_for("accommodations.index", slug=slug) + f"#r-{row.id}", 303)
+    return (
+        render_template(
+            "accommodations/confirm.html",
+            gathering=gathering,
+            row=row,
+            form=form,
+            need_label=services.need_label,
+        ),
+        422 if form.errors else 200,
+    )
+
+
+@bp.route("/organiser/g/<slug>/accommodations/<int:request_id>/delivered", methods=["POST"])
+@staff_only
+def delivered(slug: str, request_id: int):
+    gathering = gathering_or_404(slug)
+    row = _request_or_404(gathering, request_id)
+    room = row.registration.assigned_breakout
+    if current_user.role != UserRole.ORGANISER and (
+        room is None or not can_staff(current_user, room)
+    ):
+        abort(403)
+    if not StepForm().validate_on_submit():
+        abort(400)
+    try:
+        services.mark_delivered(row, now=datetime.now(UTC))
+    except services.AccommodationError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(f"Marked delivered: {services.need_label(row.kind)}.", "success")
+    if current_user.role == UserRole.ORGANISER:
+        return redirect(url_for("accommodations.index", slug=slug) + f"#r-{row.id}", 303)
+    return redirect(url_for("accommodations.room", item_id=room.id), 303)
+
+
+@bp.route("/breakouts/<int:item_id>/accommodations")
+@staff_only
+def room(item_id: int):
+    """What is arranged for people in this room, without their names."""
+    room = db.session.get(AgendaItem, item_id)
+    if room is None or room.kind != AgendaKind.BREAKOUT or room.removed_at is not None:
+        abort(404)
+    if not can_staff(current_user, room):
+        abort(403)
+    items, waiting = services.room_arrangements(room)
+    return render_template(
+        "accommodations/room.html",
+        room=room,
+        gathering=room.gathering,
+        items=items,
+        waiting=waiting,
+    )
+
+
+@bp.route("/s/<token>/accommodation", methods=["POST"])
+@public
+def outcome(token: str):
+    """The survey's question to people who asked for an accommodation: did it work?
+    Kept with their request (not with their anonymous survey answers)."""
+    g.private_page = True
+    invitation = links.find_invitation(token)
+    if invitation is None:
+        abort(404)
+    asked = services.awaiting_evaluation(invitation.registration)
+    form = OutcomeForm()
+    if not asked or not form.validate_on_submit():
+        flash("Your answer about your accommodation was not saved; please try again.", "error")
+        return redirect(url_for("evaluation.survey", token=token), 303)
+    choices = {}
+    for row in asked:
+        value = request.form.get(f"outcome_{row.id}", "")
+        if value in AccommodationOutcome.__members__.values():
+            choices[row.id] = value
+    if not choices:
+        flash("Choose an answer about your accommodation, then send it.", "error")
+        return redirect(url_for("evaluation.survey", token=token) + "#accommodation", 303)
+    services.record_outcomes(
+        invitation.registration, choices, comment=form.comment.data or "", now=datetime.now(UTC)
+    )
+    db.session.commit()
+    flash("Thank you: your answer about your accommodation is saved.", "success")
+    return redirect(url_for("evaluation.survey", token=token), 303)
+
+
+# Accessibility feedback: public page, organisers' list.
+
+
+@bp.route("/accessibility-feedback", methods=["GET", "POST"])
+@public
+def give_feedback():
+    form = FeedbackForm()
+    if not form.is_submitted() and request.args.get("page"):
+        form.page.data = request.args.get("page", "")[:500]
+    if form.validate_on_submit():
+        feedback.submit(
+            barrier=form.barrier.data,
+            page=form.page.data or "",
+            name=form.name.data or "",
+            contact=form.contact.data or "",
+            now=datetime.now(UTC),
+        )
+        db.session.commit()
+        return redirect(url_for("accommodations.feedback_thanks"), 303)
+    return (
+        render_template("accommodations/feedback.html", form=form),
+        422 if form.errors else 200,
+    )
+
+
+@bp.route("/accessibility-feedback/thanks")
+@public
+def feedback_thanks():
+    return render_template("accommodations/feedback_thanks.html")
+
+
+@bp.route("/organiser/accessibility-feedback")
+@organiser_only
+def feedback_list():
+    rows = feedback.all_feedback()
+    forms = {}
+    for row in rows:
+        form = FeedbackAnswerForm(prefix=f"f{row.id}", formdata=None)
+        form.answer.data = row.answer
+        forms[row.id] = form
+    return render_template(
+        "accommodations/feedback_list.html",
+        rows=rows,
+        forms=forms,
+        statuses=FeedbackStatus,
+        counts=feedback.counts(rows),
+    )
+
+
+@bp.route("/organiser/accessibility-feedback/<int:feedback_id>", methods=["POST"])
+@organiser_only
+def feedback_answer(feedback_id: int):
+    row = db.get_or_404(AccessibilityFeedback, feedback_id)
+    form = FeedbackAnswerForm(prefix=f"f{row.id}")
+    if form.validate_on_submit():
+        try:
+            feedback.respond(
+                row, action=form.action.data, answer=form.answer.data or "", now=datetime.now(UTC)
+            )
+        except feedback.FeedbackError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"Saved: {FeedbackStatus.label_for(row.status).lower()}.", "success")
+    else:
+        messages = [m for errors in form.errors.values() for m in errors]
+        flash(" ".join(messages) or "Try again.", "error")
+    return redirect(url_for("accommodations.feedback_list") + f"#f-{row.id}", 303)
