@@ -78,7 +78,7 @@ settings are loaded for the page)."""
     except SQLAlchemyError:
         db.session.remove()
     app.logger.warning("Database unavailable: %s", error.orig or error)
-    from app.organisation import Organisation
+    from app.branding import Organisation
 
     g._login_user = login_manager.anonymous_user()
     g.setdefault("organisation", Organisation())

@@ -36,6 +36,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.addresses import normalise_email
 from app.cleaning import FIRST_YEAR, LAST_YEAR, clean_line, clean_multiline
+from app.timefmt import from_local, to_local
 
 DB_INT_MIN = -(2**31)
 DB_INT_MAX = 2**31 - 1
@@ -171,3 +172,38 @@ class BaseSubform(Form):
 
     class Meta(CleaningMeta):
         pass
+
+
+# --- pieces several features' forms use -------------------------------------------------
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+class ZonedTimesMixin:
+    """Turns datetime-local inputs into UTC instants in the chosen zone, with a plain error
+    for wall-clock times that a clock change skips."""
+
+    time_fields: tuple[str, ...] = ()
+
+    def utc(self, name: str, zone: str):
+        field = getattr(self, name)
+        if field.data is None:
+            return None
+        try:
+            return from_local(field.data, zone)
+        except ValueError as exc:
+            field.errors.append(str(exc))
+            return None
+
+    def fill_times(self, obj, zone: str) -> None:
+        """Show the stored instants as wall-clock times in the gathering's zone."""
+        for name in self.time_fields:
+            moment = getattr(obj, name)
+            getattr(self, name).data = (
+                to_local(moment, zone).replace(tzinfo=None) if moment else None
+            )
+
+
+class ConfirmForm(BaseForm):
+    """A button that changes something: only the CSRF token."""

@@ -16,7 +16,7 @@ def init_app(app: Flask) -> None:
         thousands="{:,}".format,  # 10,000 reads at a glance; 10000 does not
     )
     from app.auth.routes import home_for
-    from app.organisation import current_organisation
+    from app.branding import current_organisation
 
     app.jinja_env.globals.update(
         home_url=lambda: home_for(current_user),

@@ -3,8 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 from app.community.demo import seed_demo_community
-from app.community.history import earlier_gatherings, previous_gathering
 from app.extensions import db
+from app.facts.history import earlier_gatherings, previous_gathering
 from app.models import Community
 
 
@@ -70,8 +70,8 @@ def test_demo_community_takes_the_gatherings_once(make_gathering):
 def test_demo_gives_last_years_recommendations_a_history_and_the_next_one_targets(
     make_gathering, make_registration
 ):
-    from app.community.recommendations import since_last_gathering
     from app.models import CertificateSettings, Recommendation, RepresentationTarget
+    from app.reporting.since_last import since_last_gathering
     from tests.fixtures_report import add_note
 
     now = datetime.now(UTC)
@@ -117,11 +117,11 @@ def test_demo_gives_last_years_recommendations_a_history_and_the_next_one_target
 
 def test_the_demo_shows_2021_recommendations_in_2022_certificates_and_targets(app):
     from app.community.certificates import attendee_rows, stored_settings
-    from app.community.recommendations import since_last_gathering
     from app.community.targets import dashboard_targets
     from app.demo import DEMO_SLUG, INAUGURAL_SLUG, UPCOMING_SLUG, seed_demo
     from app.facts import gathering_facts
     from app.models import Gathering
+    from app.reporting.since_last import since_last_gathering
 
     now = datetime.now(UTC)
     seed_demo(60, now=now)

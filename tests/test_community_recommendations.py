@@ -8,15 +8,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.community.recommendations import (
-    RecommendationChange,
-    carried_recommendations,
-    since_last_gathering,
-    update_recommendation,
-)
+from app.community.recommendations import RecommendationChange, update_recommendation
 from app.extensions import db
+from app.facts.history import carried_recommendations
 from app.models import Community, Recommendation, RecommendationUpdate
 from app.reporting import services as report_services
+from app.reporting.since_last import since_last_gathering
 from tests.conftest import login
 
 

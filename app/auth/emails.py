@@ -6,9 +6,9 @@ from datetime import datetime
 from flask import render_template
 
 from app.auth.links import LIFETIMES, issue_link_token
+from app.branding import current_organisation
 from app.choices import UserRole
 from app.models import TokenPurpose, User
-from app.organisation import current_organisation
 from app.outbound.mail import queue_email
 from app.outbound.public_links import public_url
 

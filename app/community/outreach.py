@@ -9,9 +9,9 @@ from sqlalchemy import select
 from app import timefmt
 from app.addresses import normalise_email
 from app.choices import HEALTH_REGION_SHORT, HealthRegion, OrganisationType, RegistrationStatus
-from app.community.history import earlier_gatherings
 from app.extensions import db
 from app.facts import gathering_facts
+from app.facts.history import earlier_gatherings
 from app.models import Gathering, Registration
 
 

@@ -18,6 +18,7 @@ from app.community.forms import (
     TargetsForm,
 )
 from app.extensions import db
+from app.facts.history import carried_recommendations
 from app.lookups import gathering_or_404
 from app.models import Gathering, Recommendation, Registration
 from app.outbound.public_links import public_url
@@ -66,7 +67,7 @@ def _recommendations_page(
     posted_id: int | None = None,
     status: int = 200,
 ):
-    carried = recommendations.carried_recommendations(gathering)
+    carried = carried_recommendations(gathering)
     own = recommendations.own_recommendations(gathering)
     forms = {
         r.id: posted
@@ -98,7 +99,7 @@ def recommendations_page(slug: str):
 def update_recommendation(slug: str, item_id: int):
     gathering = gathering_or_404(slug)
     recommendation = db.get_or_404(Recommendation, item_id)
-    visible = {r.id for r in recommendations.carried_recommendations(gathering)}
+    visible = {r.id for r in carried_recommendations(gathering)}
     if recommendation.gathering_id != gathering.id and recommendation.id not in visible:
         abort(404)
     form = _recommendation_form(recommendation, bound=True)

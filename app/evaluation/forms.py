@@ -20,9 +20,8 @@ from app.evaluation.setup import (
     QuestionData,
     clean_options,
 )
-from app.forms_common import BaseForm, select_options, strip
+from app.forms_common import TIME_FORMAT, BaseForm, ZonedTimesMixin, select_options, strip
 from app.models.evaluation import QUESTION_KIND_LABELS, QuestionKind
-from app.organiser.forms import TIME_FORMAT, ZonedTimesMixin
 
 
 class SettingsForm(ZonedTimesMixin, BaseForm):

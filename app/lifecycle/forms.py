@@ -1,8 +1,7 @@
 from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from app.forms_common import BaseForm, select_options, strip
-from app.organiser.forms import SLUG
+from app.forms_common import SLUG, BaseForm, select_options, strip
 
 
 class NextGatheringForm(BaseForm):

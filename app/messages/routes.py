@@ -8,13 +8,12 @@ from flask_login import current_user
 from app.auth.access import roles_required
 from app.choices import UserRole
 from app.extensions import db
-from app.forms_common import db_int
+from app.forms_common import ConfirmForm, db_int
 from app.lookups import gathering_or_404
 from app.messages import services
 from app.messages.forms import ComposeForm, RemindersForm, TemplateForm
 from app.models import Message
-from app.organiser.forms import ConfirmForm
-from app.organiser.history import mail_state
+from app.outbound.mail import mail_state
 from app.outbound.public_links import public_url
 from app.outbound.wording import PLACEHOLDERS, STANDARD_EMAILS, render, template_for
 from app.timefmt import long_date, time_range

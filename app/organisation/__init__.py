@@ -2,10 +2,6 @@
 
 from flask import Blueprint
 
-from app.organisation.services import Organisation, current_organisation
-
 bp = Blueprint("organisation", __name__)
-
-__all__ = ["Organisation", "bp", "current_organisation"]
 
 from app.organisation import routes  # noqa: E402,F401

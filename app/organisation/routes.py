@@ -3,13 +3,13 @@
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from app.auth.access import public, roles_required
+from app.branding import current_organisation
 from app.choices import UserRole
 from app.extensions import db
 from app.organisation import bp
 from app.organisation.forms import OrganisationForm
 from app.organisation.services import (
     SettingsRefused,
-    current_organisation,
     darker,
     save_settings,
     stored_logo,

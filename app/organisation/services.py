@@ -1,18 +1,15 @@
 """Organisation settings: defaults for the demo, one row once an organiser saves them.
 
-Pages, emails and the report read `current_organisation()`, a plain frozen value (no ORM
-object reaches a template or the report context)."""
+Pages, emails and the report read `app.branding.current_organisation()`, a plain frozen
+value (no ORM object reaches a template or the report context)."""
 
 import re
-from dataclasses import dataclass
 
-from flask import g, has_app_context
-from sqlalchemy import select
-
+from app import branding
+from app.branding import settings_row
 from app.extensions import db
 from app.models import OrganisationSettings
 
-DEFAULT_ACCENT = "#0b5c8a"
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # The accent carries link text on the light backgrounds of site.css and white button
 # text, so every pairing must reach AA for normal text.
@@ -22,49 +19,10 @@ LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 MAX_LOGO_BYTES = 200 * 1024
 
 
-@dataclass(frozen=True)
-class Organisation:
-    name: str = "BC Perinatal Community of Practice"
-    short_name: str = "Perinatal CoP"
-    contact_email: str = "perinatal.cop@example.org"
-    contact_phone: str = "604-555-0100"
-    accent_colour: str = DEFAULT_ACCENT
-    has_logo: bool = False
-    version: int = 0
-
-
 class SettingsRefused(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
-
-
-def _settings_row() -> OrganisationSettings | None:
-    return db.session.scalar(select(OrganisationSettings).order_by(OrganisationSettings.id))
-
-
-def load_organisation() -> Organisation:
-    row = _settings_row()
-    if row is None:
-        return Organisation()
-    return Organisation(
-        name=row.name,
-        short_name=row.short_name,
-        contact_email=row.contact_email,
-        contact_phone=row.contact_phone,
-        accent_colour=row.accent_colour,
-        has_logo=row.logo is not None,
-        version=row.version,
-    )
-
-
-def current_organisation() -> Organisation:
-    """Read once per request (or app context) and kept in `g`."""
-    if not has_app_context():
-        return Organisation()
-    if "organisation" not in g:
-        g.organisation = load_organisation()
-    return g.organisation
 
 
 def _channel(value: int) -> float:
@@ -127,7 +85,7 @@ def save_settings(
     """Check everything first, then write: nothing is half-saved."""
     colour = check_accent(accent_colour)
     mimetype = logo_mimetype(logo) if logo else ""
-    row = _settings_row()
+    row = settings_row()
     if row is None:
         row = OrganisationSettings(version=0, logo_mimetype="")
         db.session.add(row)
@@ -141,12 +99,12 @@ def save_settings(
     elif remove_logo:
         row.logo, row.logo_mimetype = None, ""
     row.version = (row.version or 0) + 1
-    g.pop("organisation", None)
+    branding.forget()
     return row
 
 
 def stored_logo() -> tuple[bytes, str] | None:
-    row = _settings_row()
+    row = settings_row()
     if row is None or row.logo is None:
         return None
     return row.logo, row.logo_mimetype

@@ -1,6 +1,5 @@
 """Forms for gatherings and agenda items. Times are typed in the gathering's own zone."""
 
-import re
 from zoneinfo import available_timezones
 
 from wtforms import (
@@ -24,12 +23,16 @@ from wtforms.validators import (
 )
 
 from app.choices import ENGAGEMENT_LEVEL_PROMISE, AgendaKind, EngagementLevel, PriorityArea
-from app.forms_common import BaseForm, select_options, strip
+from app.forms_common import (
+    SLUG,
+    TIME_FORMAT,
+    BaseForm,
+    ZonedTimesMixin,
+    select_options,
+    strip,
+)
 from app.organiser.services import AgendaItemData, GatheringData
-from app.timefmt import from_local, to_local
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-TIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 ZONES = sorted(z for z in available_timezones() if z.startswith(("America/", "Canada/")))
 
 
@@ -37,31 +40,6 @@ def _link(label: str, required: bool = False):
     checks = [URL(require_tld=False, message="Enter a full link starting with https://")]
     first = InputRequired(f"Enter the {label.lower()}.") if required else Optional()
     return URLField(label, filters=[strip], validators=[first, Length(max=500), *checks])
-
-
-class ZonedTimesMixin:
-    """Turns datetime-local inputs into UTC instants in the chosen zone, with a plain error
-    for wall-clock times that a clock change skips."""
-
-    time_fields: tuple[str, ...] = ()
-
-    def utc(self, name: str, zone: str):
-        field = getattr(self, name)
-        if field.data is None:
-            return None
-        try:
-            return from_local(field.data, zone)
-        except ValueError as exc:
-            field.errors.append(str(exc))
-            return None
-
-    def fill_times(self, obj, zone: str) -> None:
-        """Show the stored instants as wall-clock times in the gathering's zone."""
-        for name in self.time_fields:
-            moment = getattr(obj, name)
-            getattr(self, name).data = (
-                to_local(moment, zone).replace(tzinfo=None) if moment else None
-            )
 
 
 class GatheringForm(ZonedTimesMixin, BaseForm):
@@ -213,7 +191,3 @@ class AgendaItemForm(ZonedTimesMixin, BaseForm):
             room_url=self.room_url.data or "",
             capacity=self.capacity.data,
         )
-
-
-class ConfirmForm(BaseForm):
-    """A button that changes something: only the CSRF token."""

@@ -24,6 +24,7 @@ from app.models import (
     Registration,
     utcnow,
 )
+from app.outbound.mail import mail_state
 from app.registration.fields import editable_fields
 
 
@@ -152,21 +153,6 @@ class HistoryLine:
     detail: str
     by: str = ""
     state: str = ""  # an email's delivery state
-
-
-MAIL_STATES = {
-    "queued": "Waiting to be sent",
-    "sending": "Being sent",
-    "sent": "Delivered to the mail server",
-    "failed": "Failed, will retry",
-}
-
-
-def mail_state(email: OutboundEmail) -> str:
-    if email.gave_up:
-        bounced = email.last_error[:1] == "5" or "refused" in email.last_error.lower()
-        return "Bounced" if bounced else "Failed"
-    return MAIL_STATES.get(email.status, email.status)
 
 
 def history(registration: Registration) -> list[HistoryLine]:

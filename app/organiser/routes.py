@@ -15,12 +15,12 @@ from app.choices import PRIORITY_AREA_SHORT, UserRole
 from app.community.targets import dashboard_targets
 from app.extensions import db
 from app.facts import current_facts
-from app.forms_common import db_int
+from app.forms_common import ConfirmForm, db_int
 from app.invitations import services as invitations
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, Gathering, PersonalDataView, Registration
 from app.organiser import bp, services, tables
-from app.organiser.forms import AgendaItemForm, ConfirmForm, GatheringForm
+from app.organiser.forms import AgendaItemForm, GatheringForm
 from app.organiser.glance import glance
 from app.organiser.people_forms import BulkForm
 from app.organiser.registrants import (

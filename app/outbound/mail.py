@@ -587,6 +587,22 @@ def _send_claimed(token: str, claimed: list[int], *, now: datetime) -> DeliveryR
     return report
 
 
+MAIL_STATES = {
+    "queued": "Waiting to be sent",
+    "sending": "Being sent",
+    "sent": "Delivered to the mail server",
+    "failed": "Failed, will retry",
+}
+
+
+def mail_state(email: OutboundEmail) -> str:
+    """How an outbox row's delivery reads to an organiser."""
+    if email.gave_up:
+        bounced = email.last_error[:1] == "5" or "refused" in email.last_error.lower()
+        return "Bounced" if bounced else "Failed"
+    return MAIL_STATES.get(email.status, email.status)
+
+
 def init_app(app: Flask) -> None:
     from app.jobs import MailDelivery, use_mail_delivery
 

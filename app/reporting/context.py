@@ -8,12 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from app import timefmt
-from app.community.recommendations import since_last_gathering
+from app.branding import current_organisation
 from app.contributors.report import people_section
-from app.organisation.services import current_organisation
 from app.reporting import aggregate, charts, engagement, messages, sections
 from app.reporting.data import ReportData
 from app.reporting.sections import PendingChart
+from app.reporting.since_last import since_last_gathering
 from app.reporting.suppression import check_threshold
 
 COMMITTEE = "committee"

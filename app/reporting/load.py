@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from app.breakouts.note_taking import notes_for_report
-from app.community.history import earlier_gatherings
 from app.extensions import db
 from app.facts import GatheringFacts, frames, gathering_facts
 from app.facts import survey as survey_tally
+from app.facts.history import earlier_gatherings
 from app.models import Gathering
 from app.models.evaluation import SCALE_LABELS, QuestionKind, SurveyQuestionSet
 from app.models.report_review import KeyMessageSet, ReportTheme, ThemeStatus
