@@ -7,9 +7,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from app.branding import Organisation
 from app.extensions import db
 from app.models import OrganisationSettings, OutboundEmail
-from app.organisation.services import Organisation, check_accent, contrast_ratio
+from app.organisation.services import check_accent, contrast_ratio
 
 SETTINGS = {
     "name": "Northern Perinatal Network",
