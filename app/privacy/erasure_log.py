@@ -9,16 +9,21 @@ from app.extensions import db
 from app.models import ErasureLogEntry, ErasureReason, Gathering, User
 
 COUNT_LABELS = {
-    "registrations": "registrations",
-    "walk_ins": "walk-ins",
-    "contributors": "contributors",
-    "unconsented_quotes": "quotes without consent",
-    "emails": "email copies",
-    "uploads": "attendance files",
-    "review_rows": "attendance review rows",
-    "survey_links": "survey links",
-    "survey_edit_keys": "survey edit keys",
+    "registrations": ("registration", "registrations"),
+    "walk_ins": ("walk-in", "walk-ins"),
+    "contributors": ("contributor", "contributors"),
+    "unconsented_quotes": ("quote without consent", "quotes without consent"),
+    "emails": ("email copy", "email copies"),
+    "uploads": ("attendance file", "attendance files"),
+    "review_rows": ("attendance review row", "attendance review rows"),
+    "survey_links": ("survey link", "survey links"),
+    "survey_edit_keys": ("survey edit key", "survey edit keys"),
 }
+
+
+def _counted(kind: str, number: int) -> str:
+    one, many = COUNT_LABELS.get(kind, (kind, kind))
+    return f"{number:,} {one if number == 1 else many}"
 
 
 def log_erasure(
@@ -71,9 +76,7 @@ def erasure_lines(limit: int = 200) -> list[ErasureLine]:
             reason=reasons.get(entry.reason, entry.reason),
             people=entry.people,
             counts=", ".join(
-                f"{number:,} {COUNT_LABELS.get(kind, kind)}"
-                for kind, number in entry.counts.items()
-                if number
+                _counted(kind, number) for kind, number in entry.counts.items() if number
             ),
             by=(name or email)
             if entry.actor_id is not None

@@ -31,15 +31,42 @@ from app.privacy.periods import retention_for
 from app.privacy.retention import erase_requested
 from app.privacy_log import redact
 from app.registration import services as registration_services
+from app.timefmt import clock, long_date, zone_short
 
 
-def _when(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
+def _when(moment: datetime | None) -> datetime | None:
+    return moment
+
+
+def as_json(data: dict[str, Any]) -> str:
+    """The download: times in UTC as ISO 8601."""
+    import json
+
+    def encode(value: object) -> str:
+        if isinstance(value, datetime):
+            return value.isoformat()
+        raise TypeError(type(value).__name__)
+
+    return json.dumps(data, indent=2, ensure_ascii=False, default=encode)
+
+
+def readable(value: object, zone: str) -> str:
+    """One value as the page shows it: times in the gathering's zone, yes or no, a dash
+    for nothing."""
+    if isinstance(value, datetime):
+        return f"{long_date(value, zone)}, {clock(value, zone)} {zone_short(zone, value)}"
+    if value is True:
+        return "Yes"
+    if value is False:
+        return "No"
+    if value is None or value == "":
+        return "—"
+    return str(value)
 
 
 def everything_about(registration: Registration) -> dict[str, Any]:
     """What the database holds about this person, in their words: field labels, choice
-    labels, times in UTC (ISO 8601). Copies of emails keep their text with private links
+    labels, times as they are stored (UTC). Copies of emails keep their text with private links
     hidden, so the file is safe to keep."""
     gathering = registration.gathering
     registration_fields = {

@@ -9,7 +9,6 @@ from flask import (
     Response,
     abort,
     flash,
-    json,
     redirect,
     render_template,
     request,
@@ -169,15 +168,15 @@ def my_data_page(registration: Registration, token: str):
         gathering=registration.gathering,
         token=token,
         data=my_data.everything_about(registration),
+        readable=my_data.readable,
     )
 
 
 @bp.route("/r/<token>/my-data.json")
 @participant
 def my_data_json(registration: Registration, token: str):
-    body = json.dumps(my_data.everything_about(registration), indent=2, ensure_ascii=False)
     return Response(
-        body,
+        my_data.as_json(my_data.everything_about(registration)),
         mimetype="application/json",
         headers={
             "Content-Disposition": 'attachment; filename="my-registration-data.json"',
