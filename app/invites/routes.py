@@ -3,15 +3,17 @@
 from datetime import UTC, datetime
 
 from flask import Response, abort, render_template
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.auth.access import participant, public, roles_required
+from app.breakouts.staffing import staffed_rooms
 from app.calendar import Method, file_stem
 from app.choices import RegistrationStatus, UserRole
 from app.extensions import db
 from app.invites import bp
 from app.lookups import gathering_or_404
-from app.models import AgendaItem, MailStatus, OutboundEmail, Registration
+from app.models import AgendaItem, Gathering, MailStatus, OutboundEmail, Registration
 from app.outbound import invites as services
 from app.outbound.public_links import public_url
 
@@ -60,12 +62,29 @@ def personal_invite(registration: Registration, token: str):
     return _ics(data, f"{stem}-invite.ics", method=method)
 
 
+def _own_rooms(gathering: Gathering) -> set[int] | None:
+    """None for an organiser (every room); a facilitator's rooms in this published
+    gathering, refused (403) when they staff none of them."""
+    if current_user.role == UserRole.ORGANISER:
+        return None
+    rooms = {
+        room.id for room in staffed_rooms(current_user) if room.gathering_id == gathering.id
+    }
+    if not rooms or gathering.published_at is None:
+        abort(403)
+    return rooms
+
+
 @bp.route("/organiser/g/<slug>/calendar.ics")
 @organiser_or_facilitator
 def organiser_calendar(slug: str):
-    """The full agenda with meeting and room links, for organisers to pass on."""
+    """The full agenda with meeting and room links, for organisers to pass on; for a
+    facilitator, with the links of their own rooms only."""
     gathering = gathering_or_404(slug)
-    data = services.gathering_feed(gathering, now=datetime.now(UTC), links=True)
+    own_rooms = _own_rooms(gathering)
+    data = services.gathering_feed(
+        gathering, now=datetime.now(UTC), links=True, own_rooms=own_rooms
+    )
     return _ics(data, f"{file_stem(gathering.slug)}-agenda.ics")
 
 
@@ -76,6 +95,9 @@ def item_calendar(slug: str, item_id: int):
     item = db.session.get(AgendaItem, item_id)
     if item is None or item.gathering_id != gathering.id:
         abort(404)
+    own_rooms = _own_rooms(gathering)
+    if own_rooms is not None and item.is_breakout and item.id not in own_rooms:
+        abort(403)
     data = services.breakout_file(item, now=datetime.now(UTC))
     method = Method.CANCEL if item.removed_at is not None else Method.PUBLISH
     return _ics(data, f"{file_stem(gathering.slug)}-{file_stem(item.title)}.ics", method=method)

@@ -7,7 +7,7 @@ change to the gathering or its agenda, the second when the person's room, status
 registration changes, so the sum only ever rises and every update outranks the last.
 """
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from email.utils import parseaddr
 
@@ -71,9 +71,22 @@ def calendar_event(item: AgendaItem, *, links: bool = True) -> CalendarEvent:
     )
 
 
-def gathering_feed(gathering: Gathering, *, now: datetime, links: bool) -> bytes:
-    """Every agenda item ever published, removed ones as cancelled."""
-    events = [calendar_event(item, links=links) for item in gathering.agenda_items]
+def gathering_feed(
+    gathering: Gathering,
+    *,
+    now: datetime,
+    links: bool,
+    own_rooms: Collection[int] | None = None,
+) -> bytes:
+    """Every agenda item ever published, removed ones as cancelled. With `own_rooms` (a
+    facilitator's), breakout rooms other than those go without their links."""
+    events = [
+        calendar_event(
+            item,
+            links=links and (own_rooms is None or not item.is_breakout or item.id in own_rooms),
+        )
+        for item in gathering.agenda_items
+    ]
     return agenda_calendar(calendar_gathering(gathering, links=links), events, now=now)
 
 
