@@ -102,14 +102,14 @@ def test_first_run_accounts_for_every_role(demo):
     assert seed_demo_accounts() == []
 
 
-def test_2022_report_says_126_took_part_and_compares_with_2021(demo):
+def test_2022_report_says_126_attended_and_compares_with_2021(demo):
     built = reporting.build_report(_gathering(DEMO_SLUG), variant="committee", now=NOW)
     reader = PdfReader(io.BytesIO(built.pdf))
     text = " ".join(" ".join(page.extract_text() or "" for page in reader.pages).split())
-    assert "126 took part" in text
+    assert "126 attended" in text
     before = gathering_facts(_gathering(INAUGURAL_SLUG))
     comparison = re.search(
-        r"Compared with (.+?): registrations ([+-][\d,]+), attendance ([+-][\d,]+)", text
+        r"Compared with (.+?): registered ([+-][\d,]+), attended ([+-][\d,]+)", text
     )
     assert comparison, text
     after = gathering_facts(_gathering(DEMO_SLUG))

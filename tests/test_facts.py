@@ -172,7 +172,7 @@ def test_every_page_gives_the_same_counts(
     )
     assert tiles, pdf
     assert tiles.groups() == ("4", "2", "50")
-    assert "Response rate: 2 of 3 (67%)" in pdf
+    assert "Response rate: 67% (2 answered, of 3 invited)" in pdf
 
 
 def _versions(gathering) -> tuple[int, int]:

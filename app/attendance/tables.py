@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from app.choices import HealthRegion, OrganisationType
-from app.facts import GatheringFacts, rules
+from app.facts import GatheringFacts, rules, vocabulary
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,6 +44,8 @@ class AttendanceSummary:
     present_without_place: dict[str, int] = field(default_factory=dict)
     threshold_minutes: int = 10
     has_records: bool = False
+    took_part: int = 0
+    definitions: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _rates(frame: pd.DataFrame, column: str, labels: Mapping[str, str]) -> list[RateRow]:
@@ -80,4 +82,6 @@ def attendance_summary(
         present_without_place=facts.present_without_place(),
         threshold_minutes=facts.threshold_minutes,
         has_records=facts.has_attendance,
+        took_part=facts.headcount().took_part or 0,
+        definitions=vocabulary.definitions(facts.threshold_minutes)[:4],
     )

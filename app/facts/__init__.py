@@ -12,5 +12,13 @@ from app.facts.gathering import (
     gathering_facts,
     survey_counts,
 )
+from app.facts.vocabulary import Headcount
 
-__all__ = ["GatheringFacts", "Survey", "current_facts", "gathering_facts", "survey_counts"]
+__all__ = [
+    "GatheringFacts",
+    "Headcount",
+    "Survey",
+    "current_facts",
+    "gathering_facts",
+    "survey_counts",
+]

@@ -12,6 +12,7 @@ from flask import current_app
 
 from app.choices import RegistrationStatus
 from app.facts import frames, rules
+from app.facts.vocabulary import Headcount
 from app.models import Gathering
 
 if TYPE_CHECKING:
@@ -82,6 +83,17 @@ class GatheringFacts:
     @property
     def no_shows(self) -> int:
         return int(self.registrations["no_show"].sum()) if self.has_attendance else 0
+
+    def headcount(self) -> Headcount:
+        """Registered, attended, walk-ins, took part and the survey, as every page and
+        the report name them (app.facts.vocabulary)."""
+        return Headcount(
+            registered=self.registered,
+            attended=self.attended if self.has_attendance else None,
+            walk_ins=self.walk_ins if self.has_attendance else 0,
+            invited=self.survey.invited,
+            responded=self.survey.responded,
+        )
 
     @property
     def attended_ids(self) -> frozenset[int]:

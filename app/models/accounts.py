@@ -3,7 +3,7 @@ gathering shows the public."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.choices import Choice
@@ -64,5 +64,8 @@ class PublishedReport(db.Model):
     )
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Published before the report's checks were complete: why, and what was missing.
+    override_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    override_missing: Mapped[list[str] | None] = mapped_column(JSON)
 
     gathering: Mapped[Gathering] = relationship()

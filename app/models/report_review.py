@@ -23,6 +23,8 @@ class KeyMessageSet(db.Model):
         ForeignKey("gatherings.id", ondelete="CASCADE"), unique=True
     )
     text: Mapped[str] = mapped_column(Text, default="")
+    # Lines printed in the committee version only (they may hold small numbers).
+    committee_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -30,6 +32,10 @@ class KeyMessageSet(db.Model):
     @property
     def lines(self) -> list[str]:
         return [line.strip() for line in self.text.splitlines() if line.strip()]
+
+    @property
+    def committee_lines(self) -> list[str]:
+        return [line.strip() for line in (self.committee_text or "").splitlines() if line.strip()]
 
 
 class ThemeStatus(Choice):

@@ -14,6 +14,13 @@ class KeyMessagesForm(BaseForm):
         validators=[InputRequired(message="Write at least one key message."), Length(max=3000)],
         render_kw={"rows": 10},
     )
+    committee_text = TextAreaField(
+        "For the committee version only",
+        description="Sentences, one per line, that the committee version prints after the "
+        "others and the shareable version leaves out: the place for a small number.",
+        validators=[Optional(), Length(max=3000)],
+        render_kw={"rows": 4},
+    )
     # Which button was pressed (plain buttons: the page's form cleaning treats a
     # SubmitField as a checkbox).
     action = HiddenField(validators=[AnyOf(["save", "approve"], message="Choose a button.")])

@@ -37,14 +37,17 @@ def key_messages(slug: str):
     form = KeyMessagesForm()
     if not form.is_submitted():
         form.text.data = stored.text if stored else "\n".join(suggestions)
+        form.committee_text.data = stored.committee_text if stored else ""
     if form.validate_on_submit():
         try:
             services.save_key_messages(
                 gathering,
                 text=form.text.data,
+                committee_text=form.committee_text.data or "",
                 approve=form.action.data == "approve",
                 user=current_user,
                 now=datetime.now(UTC),
+                threshold=_threshold(),
             )
         except services.ReviewError as error:
             db.session.rollback()
@@ -66,6 +69,9 @@ def key_messages(slug: str):
             form=form,
             stored=stored,
             suggestions=suggestions,
+            warnings=[]
+            if form.text.errors
+            else services.small_number_warnings(form.text.data or "", threshold=_threshold()),
         ),
         status,
     )

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Gathering, User
 from app.models.report_review import KeyMessageSet, ReportTheme, ThemeStatus
 from app.reporting import context as report_context
-from app.reporting import messages
+from app.reporting import free_text, messages
 from app.reporting.load import load_report_data
 from app.reporting.themes import Passage, suggest_themes
 
@@ -38,23 +38,51 @@ def key_messages(gathering: Gathering) -> KeyMessageSet | None:
     )
 
 
+def _lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]
+
+
+def small_number_warnings(text: str, *, threshold: int) -> list[str]:
+    """One sentence for each count below the threshold in key messages meant for both
+    versions ("'3 Elders' is below the threshold of 5: ...")."""
+    return [
+        free_text.warning(phrase, threshold)
+        for line in _lines(text)
+        for phrase in free_text.small_numbers(line, threshold)
+    ]
+
+
 def save_key_messages(
-    gathering: Gathering, *, text: str, approve: bool, user: User | None, now: datetime
+    gathering: Gathering,
+    *,
+    text: str,
+    approve: bool,
+    user: User | None,
+    now: datetime,
+    committee_text: str = "",
+    threshold: int = 5,
 ) -> KeyMessageSet:
     """Store the edited messages; approving stamps who and when, saving a draft clears
-    an earlier approval (the text may have changed)."""
-    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    an earlier approval (the text may have changed). Messages for both versions are
+    approved only without a count below the threshold: those belong in the
+    committee-only lines."""
+    lines = _lines(text)
+    committee_lines = _lines(committee_text)
     if not lines:
         raise ReviewError("Write at least one key message.")
-    if len(lines) > MAX_MESSAGES:
+    if len(lines) + len(committee_lines) > MAX_MESSAGES:
         raise ReviewError(f"Keep to at most {MAX_MESSAGES} key messages, one per line.")
-    if any(len(line) > MAX_MESSAGE_LENGTH for line in lines):
+    if any(len(line) > MAX_MESSAGE_LENGTH for line in lines + committee_lines):
         raise ReviewError(f"Keep each key message under {MAX_MESSAGE_LENGTH} characters.")
+    warnings = small_number_warnings(text, threshold=threshold)
+    if approve and warnings:
+        raise ReviewError(" ".join(warnings))
     row = key_messages(gathering)
     if row is None:
         row = KeyMessageSet(gathering_id=gathering.id)
         db.session.add(row)
     row.text = "\n".join(lines)
+    row.committee_text = "\n".join(committee_lines)
     row.updated_at = now
     row.approved_at = now if approve else None
     row.approved_by_id = user.id if (approve and user is not None) else None

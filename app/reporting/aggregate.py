@@ -64,22 +64,6 @@ def registered_vs_attended(
     return table
 
 
-WALK_IN = "Walk-in (not registered)"
-
-
-def with_walk_ins(table: pd.DataFrame, walk_ins: int) -> pd.DataFrame:
-    """People who took part without registering have no region, organisation type or
-    role: one row of their own, so that the attended column adds up to everyone."""
-    import pandas as pd
-
-    if not walk_ins:
-        return table
-    row = pd.DataFrame({REGISTERED: [0], ATTENDED: [int(walk_ins)]}, index=[WALK_IN])
-    out = pd.concat([table, row]).astype(int)
-    out.index.name = table.index.name
-    return out
-
-
 def crosstab(
     registrations: pd.DataFrame,
     rows: str,

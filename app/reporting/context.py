@@ -6,11 +6,13 @@ templates."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from app import timefmt
 from app.branding import current_organisation
 from app.contributors.report import people_section
-from app.reporting import aggregate, charts, engagement, messages, sections
+from app.facts.vocabulary import Headcount, definitions
+from app.reporting import aggregate, charts, engagement, free_text, messages, sections
 from app.reporting.data import ReportData
 from app.reporting.sections import PendingChart
 from app.reporting.since_last import since_last_gathering
@@ -49,6 +51,14 @@ def build_context(
     room_list = sections.rooms(data)
     room_counts = room_counts_of(data)
     summary = glance_of(data, room_counts)
+    survey = data.evaluation
+    counts = Headcount(
+        registered=summary.registered,
+        attended=summary.attended,
+        walk_ins=summary.walk_ins,
+        invited=survey.invited if survey else 0,
+        responded=survey.respondents if survey else 0,
+    ).printed(cut)
     breakouts = sections.breakouts(data, room_list, room_counts, cut)
     evaluation = sections.evaluation(data, summary, cut)
     over_time = sections.over_time(data, cut)
@@ -122,8 +132,10 @@ def build_context(
         "content_note": sections.has_patient_stories(data),
         "since_last": since_last,
         "people": people,
-        "key_messages": key_messages(data, summary, threshold),
-        "glance": sections.glance(summary, g),
+        "key_messages": key_messages(data, summary, threshold, variant=variant),
+        "counts": counts,
+        "how_we_count": definitions(g["attendance_threshold_minutes"]),
+        "glance": sections.glance(summary, g, counts),
         "participation": sections.participation(data, summary, cut, identity_threshold=threshold),
         "over_time": over_time,
         "breakouts": breakouts,
@@ -138,9 +150,37 @@ def build_context(
         ],
         "agenda": sections.agenda(data.agenda, zone),
     }
+    if suppress:
+        mask_free_text(context, threshold)
     if draw:
         draw_charts(context)
     return context
+
+
+def mask_free_text(context: dict, threshold: int) -> None:
+    """The shareable version: every count below the threshold in a sentence someone
+    wrote (key messages, theme names, breakout notes, quotes, recommendation updates,
+    open answers) printed as "<5", like the counts in the tables."""
+    mask = partial(free_text.mask, threshold=threshold)
+    context["key_messages"]["lines"] = [mask(line) for line in context["key_messages"]["lines"]]
+    for row in context["themes"]["rows"]:
+        row["theme"] = mask(row["theme"])
+        row["quotes"] = [mask(q) for q in row["quotes"]]
+    for room in context["breakouts"]:
+        room["summary"] = free_text.mask_html(room["summary"], threshold)
+        room["themes"] = [mask(t) for t in room["themes"]]
+        room["quotes"] = [mask(q) for q in room["quotes"]]
+        for action in room["actions"]:
+            action["text"] = mask(action["text"])
+    for action in context["actions"]:
+        action["text"] = mask(action["text"])
+    for row in context["since_last"].get("rows", []):
+        row["text"] = mask(row["text"])
+        if row.get("latest") and row["latest"].get("note"):
+            row["latest"] = {**row["latest"], "note": mask(row["latest"]["note"])}
+    if context["evaluation"]:
+        for group in context["evaluation"]["open"]:
+            group["answers"] = [mask(answer) for answer in group["answers"]]
 
 
 def room_counts_of(data: ReportData):
@@ -160,12 +200,17 @@ def glance_of(data: ReportData, room_counts) -> aggregate.Glance:
     )
 
 
-def key_messages(data: ReportData, summary: aggregate.Glance, threshold: int) -> dict:
+def key_messages(
+    data: ReportData, summary: aggregate.Glance, threshold: int, *, variant: str = COMMITTEE
+) -> dict:
     """The approved messages, or (until an organiser approves them) the suggestions,
-    which the template labels as not yet approved."""
+    which the template labels as not yet approved. The lines kept for the committee
+    follow the others in its version only."""
     approved = data.key_messages is not None and data.key_messages.approved_at is not None
     if approved:
         lines = list(data.key_messages.lines)
+        if variant == COMMITTEE:
+            lines += data.key_messages.committee_lines
     else:
         lines = messages.suggest(data, summary, threshold=threshold)
     return {"approved": approved, "lines": lines}

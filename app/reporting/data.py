@@ -37,6 +37,7 @@ class KeyMessages:
 
     lines: list[str]
     approved_at: datetime | None
+    committee_lines: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

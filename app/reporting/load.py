@@ -117,7 +117,9 @@ def load_key_messages(gathering_id: int) -> KeyMessages | None:
     row = db.session.scalar(select(KeyMessageSet).where(KeyMessageSet.gathering_id == gathering_id))
     if row is None:
         return None
-    return KeyMessages(lines=row.lines, approved_at=row.approved_at)
+    return KeyMessages(
+        lines=row.lines, approved_at=row.approved_at, committee_lines=row.committee_lines
+    )
 
 
 def load_reviewed_themes(gathering_id: int) -> list[ReviewedTheme] | None:

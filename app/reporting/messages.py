@@ -2,15 +2,15 @@
 and approves before the report goes out.
 
 The same suggestions serve both versions, so every count in them is safe to share: a
-count of people below the threshold is written as "fewer than N". Walk-ins are counted
-as they are (see the method notes)."""
+count of people below the threshold is left out or written in words ("a few"), walk-ins
+included."""
 
 from __future__ import annotations
 
 from app.choices import HealthRegion, OrganisationType
-from app.reporting import aggregate
+from app.reporting import aggregate, free_text, sections
 from app.reporting.data import ReportData
-from app.reporting.sections import agreement_share, took_part_frame
+from app.reporting.sections import agreement_share, attended_frame
 from app.reporting.suppression import is_small
 
 BC_REGIONS = [r for r in HealthRegion if r.value not in aggregate.NOT_A_REGION]
@@ -23,14 +23,12 @@ def _listing(items: list[str]) -> str:
 
 
 def suggest(data: ReportData, summary: aggregate.Glance, *, threshold: int) -> list[str]:
-    lines = [_who(summary)]
+    lines = [_who(summary, threshold)]
     reach = _reach(data, threshold)
     if reach:
         lines.append(reach)
-    themes = _themes(data)
-    if themes:
-        lines.append(themes)
-    actions = _actions(data)
+    lines.append(_themes(data, threshold))
+    actions = _actions(data, threshold)
     if actions:
         lines.append(actions)
     headline = _evaluation(data, summary, threshold)
@@ -39,27 +37,30 @@ def suggest(data: ReportData, summary: aggregate.Glance, *, threshold: int) -> l
     return lines
 
 
-def _who(summary: aggregate.Glance) -> str:
+def _who(summary: aggregate.Glance, threshold: int) -> str:
+    """The totals in the words of app.facts.vocabulary. The same suggestion serves both
+    versions, so a small number of walk-ins is not given (nor took part, which would
+    give it away)."""
     if summary.took_part is None:
-        return f"{summary.registered:,} people registered; attendance has not been imported yet."
-    sentence = f"Of the {summary.registered:,} who registered, {summary.attended:,} took part"
+        return f"{summary.registered:,} people registered; attendance has not been recorded yet."
+    sentence = f"Of the {summary.registered:,} people who registered, {summary.attended:,} attended"
     if summary.attended_change is not None and summary.previous_title:
         change = summary.attended_change
         if change:
             more = "more" if change > 0 else "fewer"
-            sentence += f" ({abs(change):,} {more} than at {summary.previous_title})"
+            size = "a few" if is_small(abs(change), threshold) else f"{abs(change):,}"
+            sentence += f" ({size} {more} than at {summary.previous_title})"
         else:
             sentence += f" (as many as at {summary.previous_title})"
-    if summary.walk_ins:
-        sentence += (
-            f"; with {summary.walk_ins:,} who joined without registering, "
-            f"{summary.took_part:,} people took part in all"
-        )
+    if is_small(summary.walk_ins, threshold):
+        sentence += ", and a few people joined without registering"
+    elif summary.walk_ins:
+        sentence += f"; with {summary.walk_ins:,} walk-ins, {summary.took_part:,} took part"
     return sentence + "."
 
 
 def _reach(data: ReportData, threshold: int) -> str | None:
-    people = took_part_frame(data.registrations, data.has_attendance)
+    people = attended_frame(data.registrations, data.has_attendance)
     if not len(people):
         return None
     regions = people["health_region"].value_counts()
@@ -70,38 +71,51 @@ def _reach(data: ReportData, threshold: int) -> str | None:
     elif missing:
         sentence = f"Nobody took part from {_listing(missing)}"
     else:
-        sentence = f"Fewer than {threshold} people each took part from {_listing(few)}"
+        sentence = f"Fewer than {threshold} people each attended from {_listing(few)}"
     types = people["organisation_type"].value_counts()
     absent = [o.label for o in OrganisationType if not types.get(o.value, 0)]
     reached = sum(1 for o in OrganisationType if types.get(o.value, 0))
-    sentence += f"; {reached} of {len(OrganisationType)} types of organisation were represented"
+    if not is_small(reached, threshold):
+        sentence += f"; {reached} of {len(OrganisationType)} types of organisation were represented"
     if absent:
         sentence += f", with none from {_listing(absent[:3])}"
     return sentence + "."
 
 
-def _themes(data: ReportData) -> str | None:
+def _themes(data: ReportData, threshold: int) -> str:
+    """The accepted themes raised in the most breakouts, ranked as the themes table
+    ranks them (app.reporting.sections.themes), with their count of breakouts when it
+    is not small; before the review, a sentence that says so."""
+    if data.themes is None:
+        return "The themes across breakouts have not been reviewed yet."
+    ranked = [t for t in sections.ranked_themes(data.themes) if t.breakouts]
+    if not ranked:
+        return "No theme was accepted from the breakout notes."
+    top = len(ranked[0].breakouts)
+    leading = [t for t in ranked if len(t.breakouts) == top][:4]
+    names = _listing(
+        [free_text.mask(t.label[:1].lower() + t.label[1:], threshold) for t in leading]
+    )
     held = int((data.agenda["kind"] == "breakout").sum())
-    if data.themes:
-        ranked = sorted(data.themes, key=lambda t: (-len(t.breakouts), t.label))[:3]
-        parts = [f"{t.label.lower()} ({len(t.breakouts)} of {held})" for t in ranked]
+    if len(leading) == 1:
+        sentence = f"The theme raised in the most breakouts was {names}"
     else:
-        table = aggregate.themes_across(data.notes, {})
-        if not len(table):
-            return None
-        parts = [
-            f"{row.theme.lower()} ({row.breakouts} of {held})" for row in table.head(3).itertuples()
-        ]
-    return f"The themes most breakouts raised were {_listing(parts)}."
+        sentence = f"The themes raised in the most breakouts were {names}"
+    if not is_small(top, threshold):
+        sentence += f" ({top} of {held} breakouts{' each' if len(leading) > 1 else ''})"
+    return sentence + "."
 
 
-def _actions(data: ReportData) -> str | None:
+def _actions(data: ReportData, threshold: int) -> str | None:
     actions = aggregate.steering_actions(data.notes, {}, list(data.agenda["id"]))
     if not actions:
         return None
     first = actions[0].text.rstrip(".")
+    if free_text.small_numbers(first, threshold):
+        return None
+    made = "" if is_small(len(actions), threshold) else f" {len(actions)}"
     return (
-        f"Breakouts made {len(actions)} recommendations to the steering committee, "
+        f"Breakouts made{made} recommendations to the steering committee, "
         f"among them: \u201c{first}.\u201d"
     )
 

@@ -63,16 +63,15 @@ def rooms(data: ReportData) -> dict[int, dict]:
     return result
 
 
-def glance(summary: aggregate.Glance, g: dict) -> dict:
-    """The headline tiles. Counts of the whole gathering are never small, so they are
-    printed as they are in both versions."""
-    took_part = summary.took_part
+def glance(summary: aggregate.Glance, g: dict, counts: dict) -> dict:
+    """The headline tiles: the gathering's totals as `Headcount.printed` gives them
+    for this version (app.facts.vocabulary), so every page prints the same values."""
     return {
-        "registered": f"{summary.registered:,}",
-        "took_part": f"{took_part:,}" if took_part is not None else None,
-        "attended": f"{summary.attended:,}" if summary.attended is not None else None,
-        "walk_ins": summary.walk_ins,
-        "rate": f"{100 * summary.rate:.0f}%" if summary.rate is not None else None,
+        "registered": counts["registered"],
+        "took_part": counts["took_part"],
+        "attended": counts["attended"],
+        "walk_ins": counts["walk_ins"],
+        "rate": counts["attendance_rate"],
         "regions": summary.regions,
         "organisation_types": summary.organisation_types,
         "all_organisation_types": len(OrganisationType),
@@ -81,7 +80,7 @@ def glance(summary: aggregate.Glance, g: dict) -> dict:
         "minutes": g["attendance_threshold_minutes"],
         "previous_title": summary.previous_title,
         "registered_change": summary.registered_change,
-        "took_part_change": summary.attended_change,  # registered people who attended
+        "attended_change": summary.attended_change,
         "purpose": paragraphs(g.get("description", "")),
     }
 
@@ -130,7 +129,6 @@ PARTICIPATION_BLOCKS = (
     ),
 )
 SIDE_CHART_IN = 3.7
-TOOK_PART = "Took part"
 
 
 def participation(
@@ -143,25 +141,14 @@ def participation(
     blocks = []
     for block_id, title, heading, column, choices, layout in PARTICIPATION_BLOCKS:
         table = aggregate.registered_vs_attended(regs, column, choices)
-        walk_ins = summary.walk_ins if show_attended else 0
         columns = [aggregate.REGISTERED] + ([aggregate.ATTENDED] if show_attended else [])
         series, totals, hidden_any = [], [], False
         for name in columns:
             values, texts, total = suppressed_column(table[name], threshold)
-            label = TOOK_PART if name == aggregate.ATTENDED else name
-            if walk_ins:
-                # The number of walk-ins is published as it is (see the method notes),
-                # so it takes no part in the suppression of the registered people.
-                extra = walk_ins if name == aggregate.ATTENDED else 0
-                values, texts = [*values, extra], [*texts, f"{extra:,}"]
-                hidden_total = total == "x" or total.startswith("<")
-                total = total if hidden_total else f"{int(table[name].sum()) + extra:,}"
-            series.append((label, values, texts))
+            series.append((name, values, texts))
             totals.append(total)
             hidden_any = hidden_any or any(v is None for v in values)
-        if walk_ins:
-            table = aggregate.with_walk_ins(table, walk_ins)
-        chart_title = "Registered and took part" if show_attended else "Registered"
+        chart_title = "Registered and attended" if show_attended else "Registered"
         blocks.append(
             {
                 "id": block_id,
@@ -203,7 +190,6 @@ def participation(
     return {
         "has_data": True,
         "show_attended": show_attended,
-        "walk_ins": summary.walk_ins,
         "blocks": blocks,
         "crosstab": {
             "columns": list(shown.columns),
@@ -267,6 +253,12 @@ def breakouts(
     return result
 
 
+def ranked_themes(themes: list) -> list:
+    """Accepted themes, most widespread first: the order of the themes table, which the
+    key messages follow."""
+    return sorted(themes, key=lambda t: (-len(t.breakouts), -t.answers, t.label))
+
+
 def themes(data: ReportData, room_list: dict[int, dict], threshold: int | None) -> dict:
     """Accepted themes only, most widespread first. The count of answers is a count of
     people, so it is suppressed like any other; no theme is counted by region or
@@ -275,7 +267,7 @@ def themes(data: ReportData, room_list: dict[int, dict], threshold: int | None) 
         return {"reviewed": False, "rows": []}
     order = list(room_list)
     rows = []
-    for theme in sorted(data.themes, key=lambda t: (-len(t.breakouts), -t.answers, t.label)):
+    for theme in ranked_themes(data.themes):
         rows.append(
             {
                 "theme": theme.label,
@@ -473,16 +465,17 @@ def has_patient_stories(data: ReportData) -> bool:
     return bool(PATIENT_STORY.search(text))
 
 
-def took_part_frame(registrations: pd.DataFrame, has_attendance: bool) -> pd.DataFrame:
-    """Who took part in one gathering: attended where attendance is known, else the
-    confirmed registrations."""
+def attended_frame(registrations: pd.DataFrame, has_attendance: bool) -> pd.DataFrame:
+    """Who attended one gathering (walk-ins have no region or organisation type, so
+    they are in no breakdown); the confirmed registrations where attendance was never
+    recorded."""
     return (
         aggregate.attended(registrations) if has_attendance else aggregate.registered(registrations)
     )
 
 
 def over_time(data: ReportData, threshold: int | None) -> dict | None:
-    """Who took part at each gathering of the community, by region and by organisation
+    """Who attended each gathering of the community, by region and by organisation
     type, and each rating's agreement share over time. None without earlier gatherings.
     Gatherings are named by month and year in tables and charts; the intro names them."""
     import pandas as pd
@@ -494,8 +487,8 @@ def over_time(data: ReportData, threshold: int | None) -> dict | None:
     names = [e.title for e in gatherings] + [data.gathering["title"]]
     moments = [e.starts_at for e in gatherings] + [data.gathering["starts_at"]]
     titles = [timefmt.to_local(m, zone).strftime("%B %Y") for m in moments]
-    frames = [took_part_frame(e.registrations, e.has_attendance) for e in gatherings]
-    frames.append(took_part_frame(data.registrations, data.has_attendance))
+    frames = [attended_frame(e.registrations, e.has_attendance) for e in gatherings]
+    frames.append(attended_frame(data.registrations, data.has_attendance))
     blocks = []
     for block_id, heading, column, choices, short, side in (
         (
@@ -525,6 +518,9 @@ def over_time(data: ReportData, threshold: int | None) -> dict | None:
         table = table[table.sum(axis=1) > 0]
         table.index = [short.get(code) or choices.label_for(code) for code in table.index]
         shown, hidden = suppressed_grid(table, threshold)
+        # Each column is one gathering: a total across gatherings would count the
+        # same people twice, so only the column totals are printed.
+        shown = shown.drop(columns="Total")
         series = []
         for title in titles:
             cells = list(shown.loc[table.index, title])
@@ -533,7 +529,7 @@ def over_time(data: ReportData, threshold: int | None) -> dict | None:
                 for label, cell in zip(table.index, cells, strict=True)
             ]
             series.append((title, values, cells))
-        chart_title = "Took part, gathering by gathering"
+        chart_title = "Attended, gathering by gathering"
         blocks.append(
             {
                 "id": block_id,
@@ -559,7 +555,15 @@ def over_time(data: ReportData, threshold: int | None) -> dict | None:
         )
     ratings = _agreement_over_time(data, gatherings, titles, threshold)
     return {
-        "gatherings": [f"{name} ({title})" for name, title in zip(names, titles, strict=True)],
+        "earlier": [
+            f"{name} ({title})" for name, title in zip(names[:-1], titles[:-1], strict=True)
+        ],
+        "this_one": titles[-1],
+        "registered_only": [
+            title
+            for title, e in zip(titles, [*gatherings, data], strict=True)
+            if not e.has_attendance
+        ],
         "blocks": blocks,
         "agreement": ratings,
     }
