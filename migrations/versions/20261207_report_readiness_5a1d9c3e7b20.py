@@ -1,7 +1,7 @@
 """report readiness: key messages for the committee only; a publication's override
 
 Revision ID: 5a1d9c3e7b20
-Revises: 3e8b6f0a1c27
+Revises: 8e1f3b5a7c20
 Create Date: 2026-12-07 11:30:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "5a1d9c3e7b20"
-down_revision = "3e8b6f0a1c27"
+down_revision = "8e1f3b5a7c20"
 branch_labels = None
 depends_on = None
 
