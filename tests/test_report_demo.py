@@ -1,6 +1,6 @@
 """The 2022 demo's report, read as a committee member would: key messages first,
-at most 18 pages, the agreement headline kept in the shareable version, walk-ins
-counted. One demo and one pair of PDFs for the whole module (seeding and laying out
+at most 20 pages, the agreement headline kept in the shareable version, one value for
+each of registered, attended, walk-ins and took part. One demo and one pair of PDFs for the whole module (seeding and laying out
 take most of the time)."""
 
 import io
@@ -41,7 +41,7 @@ def concise_paced_and_honest_about_its_version(demo):
     gathering, committee, shareable = demo
     committee_pages = page_texts(committee.pdf)
     shareable_pages = page_texts(shareable.pdf)
-    assert len(committee_pages) <= 18
+    assert len(committee_pages) <= 20
     for pages, label in (
         (committee_pages, "Committee version: for the steering committee only"),
         (shareable_pages, "Shareable version: for participants, partners and the public"),
