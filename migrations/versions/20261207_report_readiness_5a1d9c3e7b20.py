@@ -1,7 +1,7 @@
 """report readiness: key messages for the committee only; a publication's override
 
 Revision ID: 5a1d9c3e7b20
-Revises: 8e1f3b5a7c20
+Revises: 8c2f5a7d3e61
 Create Date: 2026-12-07 11:30:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "5a1d9c3e7b20"
-down_revision = "8e1f3b5a7c20"
+down_revision = "8c2f5a7d3e61"
 branch_labels = None
 depends_on = None
 
