@@ -1,7 +1,7 @@
 """The 2022 demo's report, read as a committee member would: key messages first,
 at most 20 pages, the agreement headline kept in the shareable version, one value for
-each of registered, attended, walk-ins and took part. One demo and one pair of PDFs for the whole module (seeding and laying out
-take most of the time)."""
+each of registered, attended, walk-ins and took part. One demo and one pair of PDFs for
+the whole module (seeding and laying out take most of the time)."""
 
 import io
 import re
