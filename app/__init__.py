@@ -41,6 +41,7 @@ FEATURE_BLUEPRINTS = (
     "privacy.routes",  # the package itself stays import-light; see app/privacy/__init__.py
     "invitations",
     "accommodations",
+    "value",
 )
 
 

@@ -228,6 +228,26 @@ def engagement_promise(level: str | None) -> str:
         return ENGAGEMENT_LEVEL_PROMISE[EngagementLevel.INFORM]
 
 
+class ValueCycle(Choice):
+    """What came of a gathering months later, in plain words: the value-creation cycles of
+    communities of practice (immediate, potential, applied, realised, transformative)."""
+
+    IMMEDIATE = "immediate", "Taking part was worthwhile in itself (I felt inspired or less alone)"
+    POTENTIAL = "potential", "I learned something or met someone I can draw on later"
+    APPLIED = "applied", "I tried something I learned"
+    REALISED = "realised", "It made a difference I can see, for patients, families or my work"
+    TRANSFORMATIVE = "transformative", "It changed how my team works or how we think about our work"
+
+
+VALUE_CYCLE_SHORT = {
+    ValueCycle.IMMEDIATE: "Worthwhile in itself",
+    ValueCycle.POTENTIAL: "Learned or connected",
+    ValueCycle.APPLIED: "Tried something",
+    ValueCycle.REALISED: "Made a difference",
+    ValueCycle.TRANSFORMATIVE: "Changed how we work",
+}
+
+
 class UserRole(Choice):
     ORGANISER = "organiser", "Organiser"
     FACILITATOR = "facilitator", "Facilitator"

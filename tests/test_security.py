@@ -61,9 +61,10 @@ PUBLIC_ENDPOINTS = {
     "accommodations.outcome",
     "accommodations.give_feedback",
     "accommodations.feedback_thanks",
+    "value.answer",
 }
 # Public pages whose address carries a secret; treated like participant pages.
-TOKEN_PAGES = re.compile(r"^/(r|s|c)/")
+TOKEN_PAGES = re.compile(r"^/(r|s|c|v)/")
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 ROLES = [role.value for role in UserRole]
 FAKE_TOKEN = "A" * 43

@@ -79,6 +79,7 @@ from app.models.privacy import (
 )
 from app.models.report_review import KeyMessageSet, ReportTheme, ThemeStatus
 from app.models.reports import ReportRun, ReportStatus
+from app.models.value import ValueFollowUp, ValueInvitation, ValueResponse
 
 __all__ = [
     "InvitationOptOut",
@@ -145,6 +146,9 @@ __all__ = [
     "SurveyQuestion",
     "SurveyQuestionSet",
     "SurveyResponse",
+    "ValueFollowUp",
+    "ValueInvitation",
+    "ValueResponse",
     "TokenPurpose",
     "ThemeStatus",
     "UTCDateTime",

@@ -34,6 +34,7 @@ from app.organiser.registrants import (
 from app.privacy.access_log import filter_detail, record_access
 from app.registration import fields as registrant_fields
 from app.spreadsheet import to_csv, to_xlsx
+from app.value import services as value_services
 
 organiser_only = roles_required(UserRole.ORGANISER)
 
@@ -109,6 +110,7 @@ def dashboard(slug: str):
         representation_targets=dashboard_targets(gathering, facts, now=now),
         glance=glance(gathering, facts, now=now),
         invitation_funnel=invitations.funnel(gathering),
+        value_created=value_services.dashboard_summary(gathering),
     )
 
 

@@ -85,6 +85,9 @@ def build_context(
         {"id": "steering-actions", "title": "Actions for the steering committee", "level": 1},
     ]
     since_last = since_last_gathering(g.get("id"))
+    since_last["value"] = engagement.value_since(data, cut)
+    if over_time:
+        over_time["value"] = engagement.value_over_time(data, cut)
     contents += since_last["contents"]
     people = people_section(g.get("id"), committee=not suppress, threshold=threshold)
     contents += people["contents"]

@@ -62,6 +62,8 @@ class EarlierGathering:
     registrations: pd.DataFrame
     has_attendance: bool
     ratings: dict[str, list[int]] = field(default_factory=dict)
+    # The follow-up months later (app.facts.value.ValueTally), when it was sent.
+    value: object | None = None
 
 
 @dataclass

@@ -82,3 +82,49 @@ def question_sets(evaluation, threshold: int | None) -> list[dict]:
             }
         )
     return blocks
+
+
+STORIES_SHOWN = 5
+
+
+def value_since(data, threshold: int | None) -> dict | None:
+    """The previous gathering's follow-up for "Since the last gathering": what came of it,
+    counts suppressed in the shareable version, up to five consented stories (no names)."""
+    from app import timefmt
+
+    if not data.earlier:
+        return None
+    previous = max(data.earlier, key=lambda e: e.starts_at)
+    tally = previous.value
+    if tally is None or not tally.asked:
+        return None
+    shown = tally.shown(threshold)
+    return {
+        "title": previous.title,
+        "date_label": timefmt.long_date(previous.starts_at, data.gathering["timezone"]),
+        "respondents": shown.respondents,
+        "invited": shown.invited,
+        "rows": shown.rows,
+        "hidden": shown.hidden,
+        "stories": shown.stories[:STORIES_SHOWN],
+        "more_stories": max(0, len(shown.stories) - STORIES_SHOWN),
+    }
+
+
+def value_over_time(data, threshold: int | None) -> dict | None:
+    """What came of each earlier gathering, by value cycle, where a follow-up was sent."""
+    from app import timefmt
+    from app.choices import VALUE_CYCLE_SHORT, ValueCycle
+
+    asked = [
+        e for e in sorted(data.earlier, key=lambda e: e.starts_at) if e.value and e.value.asked
+    ]
+    if not asked:
+        return None
+    zone = data.gathering["timezone"]
+    columns = [timefmt.to_local(e.starts_at, zone).strftime("%B %Y") for e in asked]
+    shown = [e.value.shown(threshold) for e in asked]
+    rows = [{"label": "Answered", "cells": [s.respondents for s in shown]}]
+    for index, cycle in enumerate(ValueCycle):
+        rows.append({"label": VALUE_CYCLE_SHORT[cycle], "cells": [s.rows[index][1] for s in shown]})
+    return {"columns": columns, "rows": rows, "hidden": any(s.hidden for s in shown)}

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.facts import GatheringFacts, frames, gathering_facts
 from app.facts import survey as survey_tally
 from app.facts.history import earlier_gatherings
+from app.facts.value import value_tally
 from app.models import Gathering
 from app.models.evaluation import SCALE_LABELS, QuestionKind, SurveyQuestionSet
 from app.models.report_review import KeyMessageSet, ReportTheme, ThemeStatus
@@ -183,6 +184,7 @@ def load_earlier(gathering: Gathering) -> tuple[EarlierGathering, aggregate.Glan
         registrations=facts.registrations,
         has_attendance=facts.has_attendance,
         ratings=ratings,
+        value=value_tally(gathering.id),
     )
     glance = aggregate.at_a_glance(
         facts.registrations,

@@ -1,0 +1,9 @@
+"""Value created, months later: the follow-up survey to attendees who agreed to be
+contacted, its scheduling (with the organiser's confirmation) and its results."""
+
+from flask import Blueprint
+
+bp = Blueprint("value", __name__, cli_group=None)
+
+
+from app.value import routes  # noqa: E402, F401
