@@ -19,8 +19,8 @@ from app.jobs import every_sweep
 from app.models import Gathering, Registration
 from app.models.value import ValueFollowUp, ValueInvitation, ValueResponse
 from app.outbound.mail import queue_email
+from app.outbound.public_links import public_url
 from app.outbound.tokens import hash_token, new_token, well_formed
-from app.public_links import public_url
 from app.reach import reachable, reachable_registrations
 
 DEFAULT_MONTHS = 3
