@@ -1,7 +1,7 @@
 """value follow-up: the survey months later (value cycles, consented stories), anonymous
 
 Revision ID: 2f7a9c4e6b18
-Revises: 8c2f5a7d3e61
+Revises: 5a1d9c3e7b20
 Create Date: 2026-12-07 12:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "2f7a9c4e6b18"
-down_revision = "8c2f5a7d3e61"
+down_revision = "5a1d9c3e7b20"
 branch_labels = None
 depends_on = None
 
