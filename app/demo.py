@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from app.accommodations.demo import seed_demo_accommodations
 from app.attendance.demo import seed_demo_attendance
 from app.auth.services import create_user, find_user
 from app.breakouts.demo import DEMO_NOTES, INAUGURAL_NOTES, seed_demo_breakouts
@@ -29,6 +30,7 @@ from app.choices import (
     UserRole,
 )
 from app.community.demo import seed_demo_community
+from app.contributors.demo import seed_demo_contributors
 from app.evaluation.demo import Comments, seed_demo_evaluation
 from app.extensions import db
 from app.models import AgendaItem, Gathering, Registration, StaffRole
@@ -606,6 +608,9 @@ def seed_demo(
     )
     db.session.commit()
     seed_demo_community(now=now)
+    seed_demo_contributors(past, upcoming, now=now)
+    seed_demo_accommodations(past, upcoming, now=now)
+    db.session.commit()
     return {
         "inaugural_registrations": added_inaugural,
         "past_registrations": added_past,
