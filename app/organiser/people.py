@@ -19,6 +19,7 @@ from app.models import (
     OutboundEmail,
     Registration,
 )
+from app.models.accommodations import AccommodationRequest
 from app.models.attendance import dedupe_key
 from app.organiser.history import record
 from app.registration import services as registration_services
@@ -163,6 +164,14 @@ def erase(
             OutboundEmail.status.in_([MailStatus.QUEUED.value, MailStatus.FAILED.value]),
         )
         .values(status=MailStatus.FAILED.value, next_attempt_at=None, last_error="erased")
+        .execution_options(synchronize_session=False)
+    )
+    # What the person and organisers wrote about their accommodation; the kind and
+    # outcome stay as counts.
+    db.session.execute(
+        update(AccommodationRequest)
+        .where(AccommodationRequest.registration_id == registration.id)
+        .values(arrangement="", arranged_by="", outcome_comment="")
         .execution_options(synchronize_session=False)
     )
     record(registration, EventKind.ERASED, actor_id=actor_id, now=now)

@@ -13,6 +13,7 @@ COUNT_LABELS = {
     "walk_ins": ("walk-in", "walk-ins"),
     "contributors": ("contributor", "contributors"),
     "unconsented_quotes": ("quote without consent", "quotes without consent"),
+    "invitees": ("invitee", "invitees"),
     "emails": ("email copy", "email copies"),
     "uploads": ("attendance file", "attendance files"),
     "review_rows": ("attendance review row", "attendance review rows"),

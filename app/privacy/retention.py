@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 
 from app.extensions import db
+from app.invitations.services import erase_list
 from app.jobs import every_sweep
 from app.models import (
     DEFAULT_RETENTION_MONTHS,
@@ -38,6 +39,7 @@ from app.models import (
     SurveyInvitation,
     SurveyResponse,
 )
+from app.models.accommodations import AccessibilityFeedback, AccommodationRequest
 from app.models.attendance import walk_in_identity
 from app.models.contributors import Contributor
 from app.organiser.people import erase
@@ -209,6 +211,38 @@ def _drop_unconsented_quotes(gathering_id: int) -> int:
     return dropped
 
 
+def _erase_accommodation_text(gathering_id: int) -> None:
+    db.session.execute(
+        update(AccommodationRequest)
+        .where(AccommodationRequest.gathering_id == gathering_id)
+        .values(arrangement="", arranged_by="", outcome_comment="")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(AccessibilityFeedback)
+        .where(AccessibilityFeedback.gathering_id == gathering_id)
+        .values(name="", contact="")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _forget_old_feedback_contacts(now: datetime) -> int:
+    """Feedback about the site names no gathering: who sent it is forgotten after the
+    default period."""
+    return (
+        db.session.execute(
+            update(AccessibilityFeedback)
+            .where(
+                AccessibilityFeedback.created_at < add_months(now, -DEFAULT_RETENTION_MONTHS),
+                (AccessibilityFeedback.name != "") | (AccessibilityFeedback.contact != ""),
+            )
+            .values(name="", contact="")
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )
+
+
 def _dead_link_hash() -> str:
     return hash_token(new_token())
 
@@ -229,6 +263,8 @@ def erase_gathering(
     walk_ins = _erase_walk_ins(gathering.id)
     contributors = _erase_contributors(gathering.id)
     quotes = _drop_unconsented_quotes(gathering.id)
+    invitees = erase_list(gathering)
+    _erase_accommodation_text(gathering.id)
     emails = db.session.execute(
         update(OutboundEmail)
         .where(
@@ -287,6 +323,7 @@ def erase_gathering(
             "walk_ins": walk_ins,
             "contributors": contributors,
             "unconsented_quotes": quotes,
+            "invitees": invitees,
             "emails": int(emails or 0),
             "uploads": int(uploads or 0),
             "review_rows": int(review_rows or 0),
@@ -368,6 +405,6 @@ def sweep_retention(*, now: datetime) -> int:
         erase_requested(registration, actor_id=None, now=now)
         db.session.commit()
         erased += 1
-    if trim_access_log(now=now):
+    if trim_access_log(now=now) + _forget_old_feedback_contacts(now):
         db.session.commit()
     return erased
