@@ -2,7 +2,8 @@
 
 import re
 
-from wtforms import StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField, StringField
 from wtforms.validators import Length, ValidationError
 
 from app.forms_common import BaseForm
@@ -34,3 +35,17 @@ class AccountDomainsForm(BaseForm):
                 f"“{wrong[0]}” is not an email domain. Write domains like fraserhealth.ca, "
                 "separated by commas."
             )
+
+
+class ZoomReportForm(BaseForm):
+    item = SelectField("Agenda item the report belongs to", coerce=str)
+    file = FileField(
+        "Zoom poll report or Q&A report (CSV)",
+        validators=[FileRequired("Choose the report you downloaded from Zoom.")],
+        description="From Zoom's web portal: Reports, Meeting, then Poll report or Q&A "
+        "report. We keep how many gave each answer, and the questions without who asked.",
+    )
+
+
+class QaChoiceForm(BaseForm):
+    """Which Q&A questions go into the report: the checkboxes are read from the form."""

@@ -1,5 +1,6 @@
-"""What the meeting bridge reads: the breakout sessions of a gathering, grouped the way
-Zoom holds them (one pre-assignment per meeting and session), and who is in each room."""
+"""What the meeting bridge reads and keeps: the breakout sessions of a gathering, grouped
+the way Zoom holds them (one pre-assignment per meeting and session), who is in each
+room, and the results of Zoom's poll and Q&A reports."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app import timefmt
 from app.choices import RegistrationStatus
 from app.extensions import db
-from app.meetings import zoom
-from app.models import AgendaItem, Gathering, Registration
+from app.meetings import zoom, zoom_reports
+from app.models import AgendaItem, Gathering, PollResult, QaQuestion, Registration
 
 
 @dataclass(frozen=True)
@@ -90,3 +91,93 @@ def preassignment(session: Session, *, account_domains: list[str]) -> zoom.Preas
     return zoom.build(
         session.meeting, list(titles.values()), people, account_domains=account_domains
     )
+
+
+# --- Zoom's poll and Q&A reports ---------------------------------------------------------
+
+
+def save_polls(
+    gathering: Gathering, item: AgendaItem, questions: list[zoom_reports.PollQuestion]
+) -> int:
+    """Replace the item's results for the polls in this report (the same report twice
+    counts once); other polls of the item stay."""
+    polls = {question.poll for question in questions}
+    db.session.execute(
+        delete(PollResult).where(
+            PollResult.gathering_id == gathering.id,
+            PollResult.agenda_item_id == item.id,
+            PollResult.poll.in_(polls),
+        )
+    )
+    for q_position, question in enumerate(questions):
+        for a_position, answer in enumerate(question.order):
+            db.session.add(
+                PollResult(
+                    gathering_id=gathering.id,
+                    agenda_item_id=item.id,
+                    poll=question.poll[:300],
+                    question=question.question,
+                    question_position=q_position,
+                    respondents=question.respondents,
+                    answer=answer[:1000],
+                    answer_position=a_position,
+                    count=question.answers[answer],
+                )
+            )
+    return len(questions)
+
+
+def save_qa(gathering: Gathering, item: AgendaItem, items: list[zoom_reports.QaItem]) -> int:
+    """Replace the item's Q&A with this report's questions (none included yet)."""
+    db.session.execute(
+        delete(QaQuestion).where(
+            QaQuestion.gathering_id == gathering.id, QaQuestion.agenda_item_id == item.id
+        )
+    )
+    db.session.add_all(
+        QaQuestion(
+            gathering_id=gathering.id,
+            agenda_item_id=item.id,
+            position=position,
+            question=entry.question,
+            answer=entry.answer,
+        )
+        for position, entry in enumerate(items)
+    )
+    return len(items)
+
+
+def poll_results(gathering: Gathering) -> list[PollResult]:
+    return list(
+        db.session.scalars(
+            select(PollResult)
+            .where(PollResult.gathering_id == gathering.id)
+            .order_by(
+                PollResult.agenda_item_id,
+                PollResult.question_position,
+                PollResult.answer_position,
+            )
+        )
+    )
+
+
+def qa_questions(gathering: Gathering) -> list[QaQuestion]:
+    return list(
+        db.session.scalars(
+            select(QaQuestion)
+            .where(QaQuestion.gathering_id == gathering.id)
+            .order_by(QaQuestion.agenda_item_id, QaQuestion.position)
+        )
+    )
+
+
+def include_qa(gathering: Gathering, included_ids: set[int]) -> None:
+    for question in qa_questions(gathering):
+        question.included = question.id in included_ids
+
+
+def clear_item_reports(gathering: Gathering, item: AgendaItem) -> None:
+    for model in (PollResult, QaQuestion):
+        db.session.execute(
+            delete(model).where(model.gathering_id == gathering.id, model.agenda_item_id == item.id)
+        )

@@ -14,6 +14,7 @@ from app.contributors.report import people_section
 from app.facts.vocabulary import Headcount, definitions
 from app.reporting import aggregate, charts, engagement, free_text, messages, sections
 from app.reporting.data import ReportData
+from app.reporting.polls import polls_section
 from app.reporting.sections import PendingChart
 from app.reporting.since_last import since_last_gathering
 from app.reporting.suppression import check_threshold
@@ -91,6 +92,8 @@ def build_context(
     contents += since_last["contents"]
     people = people_section(g.get("id"), committee=not suppress, threshold=threshold)
     contents += people["contents"]
+    polls = polls_section(g.get("id"), threshold=cut)
+    contents += polls["contents"]
     appendices = ["appendix-agenda"]
     if evaluation and evaluation["questions"]:
         appendices.append("appendix-questions")
@@ -135,6 +138,7 @@ def build_context(
         "content_note": sections.has_patient_stories(data),
         "since_last": since_last,
         "people": people,
+        "polls": polls,
         "key_messages": key_messages(data, summary, threshold, variant=variant),
         "counts": counts,
         "how_we_count": definitions(g["attendance_threshold_minutes"]),
@@ -228,6 +232,7 @@ def draw_charts(context: dict) -> None:
         holders.extend(context["over_time"]["blocks"])
         if context["over_time"]["agreement"]:
             holders.append(context["over_time"]["agreement"])
+    holders.extend(context.get("polls", {}).get("charts", []))
     for holder in holders:
         chart = holder.get("chart")
         if isinstance(chart, PendingChart):
