@@ -333,3 +333,19 @@ def test_the_retention_command_shows_a_dry_run_then_erases(
     assert "Erased 1 people." in result.output
     db.session.expire_all()
     assert db.session.scalar(select(Registration.name)) == "Erased registrant"
+
+
+def test_the_demo_outlives_the_retention_sweep(app):
+    from app.demo import seed_demo
+
+    seed_demo(participants=30, now=datetime.now(UTC))
+    db.session.commit()
+    before = db.session.scalar(select(func.count(Registration.id)))
+    assert retention.sweep_retention(now=datetime.now(UTC)) == 0
+    assert (
+        db.session.scalar(
+            select(func.count(Registration.id)).where(Registration.erased_at.is_not(None))
+        )
+        == 0
+    )
+    assert before > 0

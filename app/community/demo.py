@@ -79,6 +79,9 @@ ORGANISATION_TARGETS = {
 }
 
 
+DEMO_RETENTION_MONTHS = 120
+
+
 def seed_demo_community(*, now: datetime) -> Community:
     """Create the community once and place every gathering that has none in it (the demo
     database holds only the community's own gatherings), then its between-gatherings
@@ -88,6 +91,9 @@ def seed_demo_community(*, now: datetime) -> Community:
         community = Community(
             slug=DEMO_COMMUNITY_SLUG,
             name="Perinatal Community of Practice",
+            # The demo's 2021 and 2022 gatherings are long past the default 24 months: the
+            # retention sweep would erase them a minute after `make run` starts.
+            retention_months=DEMO_RETENTION_MONTHS,
             short_description=(
                 "Shared Care's provincial community of practice for perinatal care: family "
                 "physicians, nurse practitioners, midwives, health authorities, patient "
