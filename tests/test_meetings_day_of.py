@@ -90,7 +90,8 @@ def test_organisers_see_each_item_with_its_counts_and_needs(organiser_client, bu
     first_row = _row(text, first.title)
     cells = [part.split("<")[0] for part in first_row.split('<td class="num">')[1:]]
     assert cells == ["3", "1", "1"]  # expected; checked in; present by the report (45 of 2 minutes)
-    assert "Captions: 1" in first_row and "ASL interpretation: 1" in first_row
+    assert "Captions: 1 asked, no request yet" in first_row
+    assert "ASL interpretation: 1 asked, no request yet" in first_row
     assert "no report yet" in _row(text, second.title)
     # Welcome (a plenary) expects everyone confirmed: four of five.
     welcome = text[text.index(">Welcome<") : text.index("</tr>", text.index(">Welcome<"))]
@@ -128,3 +129,30 @@ def test_steering_and_visitors_are_kept_out(client, busy_day, make_user):
     assert client.get(f"/day/{gathering.slug}").status_code in (302, 303)
     login(client, make_user("steering"))
     assert client.get(f"/day/{gathering.slug}").status_code == 403
+
+
+def test_arranged_accommodations_show_how_far_they_got(organiser_client, busy_day):
+    from app.models.accommodations import AccommodationRequest
+
+    gathering, first, _, people = busy_day
+    ada, _, cam, _, _ = people
+    db.session.add_all(
+        [
+            AccommodationRequest(
+                gathering_id=gathering.id,
+                registration_id=ada.id,
+                kind="captions",
+                status="confirmed",
+                arrangement="Live captions by CART",
+            ),
+            AccommodationRequest(
+                gathering_id=gathering.id, registration_id=cam.id, kind="asl", status="requested"
+            ),
+        ]
+    )
+    db.session.commit()
+    text = organiser_client.get(f"/day/{gathering.slug}").get_data(as_text=True)
+    row = _row(text, first.title)
+    assert "Captions: 1 arranged and confirmed" in row
+    assert "ASL interpretation: 1 not arranged yet" in row
+    assert "asked, no request yet" not in text

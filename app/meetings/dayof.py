@@ -5,7 +5,7 @@ quick with ten thousand registrants and can be refreshed every half minute."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,12 +14,20 @@ from sqlalchemy import and_, func, select
 from app.choices import AgendaKind, RegistrationStatus, UserRole
 from app.extensions import db
 from app.models import AgendaItem, AttendanceRecord, Gathering, Registration, User
+from app.models.accommodations import AccommodationRequest, AccommodationStatus
 from app.models.attendance import AttendanceSource, ImportBatch
 from app.organiser.needs import NEED_KINDS, need_kinds
 
 CONFIRMED = RegistrationStatus.CONFIRMED.value
 CHECKIN = AttendanceSource.CHECKIN.value
 NOT_CHECKED_IN_LISTED = 200
+STATUS_WORDS = {
+    AccommodationStatus.REQUESTED.value: "not arranged yet",
+    AccommodationStatus.ARRANGED.value: "arranged, not confirmed to the person",
+    AccommodationStatus.CONFIRMED.value: "arranged and confirmed",
+    AccommodationStatus.DELIVERED.value: "delivered",
+    AccommodationStatus.EVALUATED.value: "delivered",
+}
 
 
 @dataclass
@@ -29,7 +37,7 @@ class ItemNow:
     checked_in: int = 0
     present: int | None = None  # None: no attendance report imported for it yet
     imported_at: datetime | None = None
-    needs: dict[str, int] = field(default_factory=dict)  # kind label -> people
+    needs: list[str] = field(default_factory=list)  # e.g. "Captions: 2 arranged and confirmed"
     running: bool = False
 
 
@@ -95,22 +103,51 @@ def _latest_imports(gathering: Gathering) -> dict[int | None, datetime]:
     return {item_id: moment for item_id, moment in rows}
 
 
-def _needs_by_room(gathering: Gathering) -> dict[int | None, dict[str, int]]:
-    """How many people in each room asked for each kind of accommodation (no names)."""
+def _needs_by_room(gathering: Gathering) -> dict[int | str | None, list[str]]:
+    """What each room must provide, without names: the accommodation requests by need
+    and how far each got (arranged, confirmed to the person, delivered); before any
+    request exists, the needs people wrote when they registered, by kind."""
     rows = db.session.execute(
-        select(Registration.assigned_breakout_id, Registration.accessibility_needs).where(
-            Registration.gathering_id == gathering.id,
-            Registration.status == CONFIRMED,
-            Registration.accessibility_needs != "",
+        select(
+            Registration.assigned_breakout_id,
+            AccommodationRequest.kind,
+            AccommodationRequest.status,
+            func.count(),
         )
-    )
-    counts: dict[int | None, dict[str, int]] = defaultdict(dict)
-    for room_id, text in rows:
-        for kind in need_kinds(text):
+        .join(Registration, Registration.id == AccommodationRequest.registration_id)
+        .where(
+            AccommodationRequest.gathering_id == gathering.id,
+            Registration.status == CONFIRMED,
+        )
+        .group_by(
+            Registration.assigned_breakout_id,
+            AccommodationRequest.kind,
+            AccommodationRequest.status,
+        )
+    ).all()
+    counts: dict[object, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    if rows:
+        for room_id, kind, status, count in rows:
             for key in (room_id, "all"):
-                label = NEED_KINDS[kind]
-                counts[key][label] = counts[key].get(label, 0) + 1
-    return counts
+                counts[key][NEED_KINDS.get(kind, kind)][STATUS_WORDS.get(status, status)] += count
+    else:
+        for room_id, text in db.session.execute(
+            select(Registration.assigned_breakout_id, Registration.accessibility_needs).where(
+                Registration.gathering_id == gathering.id,
+                Registration.status == CONFIRMED,
+                Registration.accessibility_needs != "",
+            )
+        ):
+            for kind in need_kinds(text):
+                for key in (room_id, "all"):
+                    counts[key][NEED_KINDS[kind]]["asked, no request yet"] += 1
+    return {
+        key: [
+            f"{need}: " + ", ".join(f"{n} {word}" for word, n in sorted(states.items()))
+            for need, states in sorted(by_need.items())
+        ]
+        for key, by_need in counts.items()
+    }
 
 
 def _waiting(
@@ -158,7 +195,7 @@ def day_of(gathering: Gathering, user: User, *, now: datetime, room_id: int | No
                 checked_in=checked.get(item.id, 0),
                 present=present.get(item.id, 0) if imported else None,
                 imported_at=imported,
-                needs=needs.get(item.id if breakout else "all", {}),
+                needs=needs.get(item.id if breakout else "all", []),
                 running=item.starts_at <= now < item.ends_at,
             )
         )
