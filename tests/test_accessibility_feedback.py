@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app.extensions import db
-from app.models import AccessibilityFeedback
+from app.models import AccessibilityFeedback, AccessLogEntry
 from app.reporting import services as reporting
 from tests.conftest import login
 
@@ -70,6 +70,8 @@ def test_good_feedback_reaches_the_organisers_who_answer_and_close_it(app, clien
     listing = organiser.get("/organiser/accessibility-feedback").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in listing and "<script>alert" not in listing
     assert "1 new" in listing
+    logged = db.session.query(AccessLogEntry).one()
+    assert (logged.what, logged.people) == ("accessibility_feedback", 1)
     empty = organiser.post(
         f"/organiser/accessibility-feedback/{row.id}",
         data={f"f{row.id}-answer": "", f"f{row.id}-action": "answer"},

@@ -13,7 +13,7 @@ from app.breakouts.staffing import add_staff
 from app.evaluation import links
 from app.extensions import db
 from app.jobs import run_pending
-from app.models import OutboundEmail
+from app.models import AccessLogEntry, OutboundEmail
 from app.models.accommodations import AccommodationRequest
 from app.outbound.mail import deliver_due
 from app.reporting import services as reporting
@@ -65,6 +65,10 @@ def test_needs_become_requests_arranged_and_confirmed_to_only_that_person_once(
     slug = gathering.slug
     page = organiser_client.get(f"/organiser/g/{slug}/accommodations").get_data(as_text=True)
     assert "3 needs are not a request yet" in page
+    logged = db.session.scalars(select(AccessLogEntry)).all()
+    assert [(line.what, line.gathering_id) for line in logged] == [
+        ("accommodations", gathering.id)
+    ]
     assert organiser_client.post(f"/organiser/g/{slug}/accommodations/bring-in").status_code == 303
     assert set(_kinds(asks)) == {"asl", "captions"} and set(_kinds(also)) == {"plain_language"}
     assert _kinds(plain) == {}

@@ -24,7 +24,7 @@ from app.evaluation import links
 from app.extensions import db
 from app.forms_common import db_int, select_options
 from app.lookups import gathering_or_404
-from app.models import AgendaItem, Gathering, User
+from app.models import AgendaItem, Gathering, PersonalDataView, User
 from app.models.accommodations import (
     AccessibilityFeedback,
     AccommodationOutcome,
@@ -32,6 +32,7 @@ from app.models.accommodations import (
     AccommodationStatus,
     FeedbackStatus,
 )
+from app.privacy.access_log import record_access
 
 organiser_only = roles_required(UserRole.ORGANISER)
 staff_only = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)
@@ -98,7 +99,16 @@ def _list_page(gathering: Gathering, *, failed=None, failed_form=None, status=20
 @bp.route("/organiser/g/<slug>/accommodations")
 @organiser_only
 def index(slug: str):
-    return _list_page(gathering_or_404(slug))
+    gathering = gathering_or_404(slug)
+    record_access(
+        PersonalDataView.ACCOMMODATIONS,
+        user_id=current_user.id,
+        gathering=gathering,
+        people=len({row.registration_id for row in services.requests_of(gathering)}),
+        now=datetime.now(UTC),
+    )
+    db.session.commit()
+    return _list_page(gathering)
 
 
 @bp.route("/organiser/g/<slug>/accommodations/bring-in", methods=["POST"])
@@ -287,6 +297,14 @@ def feedback_thanks():
 @organiser_only
 def feedback_list():
     rows = feedback.all_feedback()
+    record_access(
+        PersonalDataView.ACCESSIBILITY_FEEDBACK,
+        user_id=current_user.id,
+        gathering=None,
+        people=sum(1 for row in rows if row.name or row.contact),
+        now=datetime.now(UTC),
+    )
+    db.session.commit()
     forms = {}
     for row in rows:
         form = FeedbackAnswerForm(prefix=f"f{row.id}", formdata=None)

@@ -24,6 +24,7 @@ from app.forms_common import db_int, select_options
 from app.lookups import gathering_or_404
 from app.models import Gathering, PersonalDataView, Registration
 from app.models.contributors import (
+    HONORARIUM_LEVEL_SHORT,
     Contributor,
     ContributorRole,
     ContributorStatus,
@@ -82,6 +83,7 @@ def index(slug: str):
         protocol_label=services.protocol_label,
         total=services.money(sum(row.payable_cents for row in rows)),
         paid_status=ContributorStatus.PAID,
+        level_short=HONORARIUM_LEVEL_SHORT,
         **LABELS,
     )
 

@@ -46,6 +46,13 @@ class HonorariumLevel(Choice):
     CEREMONY = "ceremony", "Ceremony and teaching (Elders and Knowledge Keepers)"
 
 
+HONORARIUM_LEVEL_SHORT = {
+    HonorariumLevel.SHARE: "sharing experience",
+    HonorariumLevel.ADVISE: "advising",
+    HonorariumLevel.LEAD: "co-leading",
+    HonorariumLevel.CEREMONY: "ceremony and teaching",
+}
+
 # CAD cents per hour, used until a community sets its own.
 DEFAULT_RATES = {
     HonorariumLevel.SHARE: 2500,

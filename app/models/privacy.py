@@ -61,6 +61,8 @@ class PersonalDataView(Choice):
     CONTRIBUTOR = "contributor", "A contributor's plan"
     FINANCE_CSV = "finance_csv", "Honoraria for finance (CSV)"
     INVITATION_LIST = "invitation_list", "Invitation list (CSV)"
+    ACCOMMODATIONS = "accommodations", "Accommodation requests, with names and needs"
+    ACCESSIBILITY_FEEDBACK = "accessibility_feedback", "Accessibility feedback, with contacts"
 
 
 class AccessLogEntry(db.Model):
