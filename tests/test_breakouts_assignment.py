@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from app.breakouts import assignment
 from app.breakouts.assignment import AssignmentRefused
 from app.extensions import db
-from app.jobs import run_pending
 from app.models import OutboundEmail, Registration
 from tests.conftest import login
 
@@ -89,26 +88,25 @@ def test_second_choice_used_when_first_is_full(rooms, make_registration):
     assert (result.first_choice, result.second_choice) == (2, 1)
 
 
-def test_every_change_bumps_the_sequence_and_reissues_the_invite(rooms, make_registration):
+def test_every_change_bumps_the_sequence_and_emails_nobody(rooms, make_registration):
     gathering, (r0, r1, *_) = rooms
-    p1, p2 = people(make_registration, gathering, [(r0, r1), (r1, r0)])
-    before = [p1.calendar_sequence, p2.calendar_sequence]
-    assignment.assign_automatically(gathering, now=NOW)
+    p1, p2, p3 = people(make_registration, gathering, [(r0, r1), (r1, r0), (r0, r1)])
+    r0.capacity = 1
     db.session.commit()
-    assert [p1.calendar_sequence, p2.calendar_sequence] == [before[0] + 1, before[1] + 1]
-    assert invites_sent(p1) == invites_sent(p2) == 1
-    email = db.session.scalar(select(OutboundEmail).where(OutboundEmail.registration_id == p1.id))
-    run_pending()  # the delivery job renders the message and attaches the invite
-    assert "text/calendar" in email.attachments_json
-    assert f"You have been placed in {r0.title}." in email.text_body
-    assert "We have saved the changes" not in email.text_body
+    before = [p1.calendar_sequence, p2.calendar_sequence, p3.calendar_sequence]
+    result = assignment.assign_automatically(gathering, now=NOW)
+    db.session.commit()
+    assert [p.calendar_sequence for p in (p1, p2, p3)] == [b + 1 for b in before]
+    # The service emails nobody (the organiser's page asks first); of the three, only p3
+    # goes somewhere other than the first choice their confirmation named.
+    assert invites_sent(p1) == invites_sent(p2) == invites_sent(p3) == 0
+    assert result.told_of_new_room == (p3,)
 
-    # Same data, same outcome: nothing changes, nobody is mailed again.
+    # Same data, same outcome: nothing changes.
     again = assignment.assign_automatically(gathering, now=NOW)
     db.session.commit()
-    assert again.changed == 0
-    assert invites_sent(p1) == invites_sent(p2) == 1
-    assert [p1.calendar_sequence, p2.calendar_sequence] == [before[0] + 1, before[1] + 1]
+    assert again.changed == 0 and again.told_of_new_room == ()
+    assert [p.calendar_sequence for p in (p1, p2, p3)] == [b + 1 for b in before]
 
 
 def test_the_outcome_does_not_depend_on_insertion_order(rooms, make_registration):
@@ -145,7 +143,7 @@ def test_locked_room_keeps_exactly_its_members(rooms, make_registration):
     gathering, (r0, r1, r2, r3, *_) = rooms
     insider, newcomer = people(make_registration, gathering, [(r1, r2), (r0, r1)])
     # The insider was put in r0 by hand although it was not a choice; r0 is then locked.
-    assignment.move_person(insider, r0, now=NOW, notify=False)
+    assignment.move_person(insider, r0, now=NOW)
     assignment.set_room_locked(r0, True)
     db.session.commit()
 
@@ -264,7 +262,7 @@ def test_manual_moves_follow_the_rules(rooms, make_registration, make_gathering)
     assert assignment.move_person(a, None, now=NOW) is True
     assert a.assigned_breakout_id is None
     db.session.commit()
-    assert invites_sent(c) == 2 and invites_sent(a) == 2
+    assert invites_sent(c) == invites_sent(a) == 0  # the route asks, then emails
 
 
 # --- organiser pages --------------------------------------------------------------------
@@ -280,11 +278,18 @@ def test_organiser_assigns_locks_and_moves(organiser_client, rooms, make_registr
     text = page.get_data(as_text=True)
     assert r0.title in text and "No limit" in text and "Not started" in text
 
+    # c goes to the second choice: the page asks before emailing them, and saves nothing yet.
     response = organiser_client.post(f"{base}/assign", data={"mode": "all"})
+    assert response.status_code == 200
+    assert "This will email 1 person" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert c.assigned_breakout_id is None and invites_sent(c) == 0
+    response = organiser_client.post(f"{base}/assign", data={"mode": "all", "announce": "send"})
     assert response.status_code == 303
     page = organiser_client.get(base).get_data(as_text=True)
     assert "2 got their first choice, 1 their second choice" in page
     assert c.assigned_breakout_id == r1.id
+    assert invites_sent(c) == 1 and invites_sent(a) == invites_sent(b) == 0
 
     response = organiser_client.post(f"{base}/{r1.id}/lock", data={"locked": "1"})
     assert response.status_code == 303
@@ -299,18 +304,23 @@ def test_organiser_assigns_locks_and_moves(organiser_client, rooms, make_registr
     assert c.assigned_breakout_id == r1.id
 
     organiser_client.post(f"{base}/{r1.id}/lock", data={"locked": "0", "back": "room"})
-    response = organiser_client.post(
-        f"{base}/move", data={"registration_id": c.id, "room_id": str(r2.id), "back": r1.id}
+    move = {"registration_id": c.id, "room_id": str(r2.id), "back": r1.id}
+    response = organiser_client.post(f"{base}/move", data=move)
+    assert response.status_code == 200 and "This will email 1 person" in response.get_data(
+        as_text=True
     )
+    response = organiser_client.post(f"{base}/move", data={**move, "announce": "quiet"})
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"{base}/{r1.id}")
     db.session.refresh(c)
     assert c.assigned_breakout_id == r2.id
 
     response = organiser_client.post(
-        f"{base}/move", data={"registration_id": c.id, "room_id": "", "back": ""}
+        f"{base}/move",
+        data={"registration_id": c.id, "room_id": "", "back": "", "announce": "quiet"},
     )
     assert response.headers["Location"].endswith(f"{base}/unassigned")
+    assert invites_sent(c) == 1  # only the assignment it was sent with
     unassigned = organiser_client.get(f"{base}/unassigned").get_data(as_text=True)
     assert c.name in unassigned and a.name not in unassigned
 
@@ -365,9 +375,13 @@ def test_cli_assigns_and_reports(runner, rooms, make_registration):
 
     result = runner.invoke(args=["assign-breakouts", gathering.slug])
     assert result.exit_code == 0, result.output
+    assert "1 not emailed (--email sends)" in result.output
     db.session.expire_all()
     assert [p.assigned_breakout_id for p in (a, b, c)] == [r0.id, r0.id, r1.id]
-    assert invites_sent(c) == 1
+    assert invites_sent(c) == 0
+
+    result = runner.invoke(args=["assign-breakouts", gathering.slug, "--email"])
+    assert result.exit_code == 0 and "0 emailed" in result.output  # nothing changed since
 
     result = runner.invoke(args=["assign-breakouts", "no-such-gathering"])
     assert result.exit_code != 0 and "No gathering" in result.output

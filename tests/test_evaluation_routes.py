@@ -241,13 +241,18 @@ def test_organiser_creates_edits_opens_invites_and_reminds(
     people = [make_registration(past_gathering, consent_followup_at=now) for _ in range(3)]
     for person in people[:2]:
         attend(past_gathering, person)
-    invited = client.post(base + "/invite", data={"audience": "attendees", "consented_only": "y"})
+    invite = {"audience": "attendees", "consented_only": "y"}
+    asked = client.post(base + "/invite", data=invite)
+    assert asked.status_code == 200 and "This will email 2 people" in asked.get_data(as_text=True)
+    assert not db.session.query(OutboundEmail).filter_by(kind="survey_invitation").count()
+    invited = client.post(base + "/invite", data={**invite, "announce": "send"})
     assert invited.status_code == 303
     overview = page(client.get(base))
     assert "2 invitations queued" in overview
     assert "2 people invited by email have not answered" in overview
     assert db.session.query(OutboundEmail).count() == 2
-    assert client.post(base + "/remind").status_code == 303
+    assert "This will email 2 people" in client.post(base + "/remind").get_data(as_text=True)
+    assert client.post(base + "/remind", data={"announce": "send"}).status_code == 303
     assert db.session.query(OutboundEmail).filter_by(kind="survey_reminder").count() == 2
 
 

@@ -296,11 +296,13 @@ def test_fan_out_resumes_after_a_crash_without_sending_twice(
         return real_queue(*args, **kwargs)
 
     monkeypatch.setattr(notifications, "_updated_invite", crash_on_the_fifteenth)
+    monkeypatch.setitem(app.config, "MAIL_UPDATE_HOLD_SECONDS", 0)  # updates go at once
     update_gathering(
         gathering,
         gathering_data(gathering, title="Renamed gathering"),
         now=datetime.now(UTC),
     )
+    notifications.schedule_changed(gathering)  # the organiser chose to tell everyone
     db.session.commit()
     drain()
     drain(lost=True)

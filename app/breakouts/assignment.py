@@ -2,7 +2,7 @@
 
 Plain functions: they change the session and never commit; the caller commits."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -27,6 +27,10 @@ class AssignmentResult:
     kept_locked: int = 0
     kept: int = 0
     changed: int = 0
+    # People whose invite now names another room than before: the ones an email about
+    # their room would tell something new (someone placed in the first choice their
+    # confirmation already named learns nothing).
+    told_of_new_room: tuple[Registration, ...] = field(default=(), compare=False)
 
 
 def confirmed_registrations(gathering: Gathering) -> list[Registration]:
@@ -55,21 +59,18 @@ def room_counts(gathering: Gathering) -> dict[int, int]:
     return {room_id: count for room_id, count in rows}
 
 
-def _set_room(
-    registration: Registration, room: AgendaItem | None, *, now: datetime, notify: bool
-) -> None:
+def _set_room(registration: Registration, room: AgendaItem | None, *, now: datetime) -> bool:
+    """Whether the room the person's invite names changed (nobody is emailed here)."""
+    before = registration.breakout_for_invite
     registration.assigned_breakout_id = room.id if room is not None else None
     registration.assigned_breakout = room
     registration.calendar_sequence = (registration.calendar_sequence or 0) + 1
     registration.updated_at = now
-    if notify:
-        from app.outbound import notifications
-
-        notifications.room_assigned(registration)
+    return registration.breakout_for_invite is not before
 
 
 def assign_automatically(
-    gathering: Gathering, *, now: datetime, keep_existing: bool = False, notify: bool = True
+    gathering: Gathering, *, now: datetime, keep_existing: bool = False
 ) -> AssignmentResult:
     """Place confirmed people in breakout rooms.
 
@@ -77,7 +78,8 @@ def assign_automatically(
     capacity (None means no limit). People with no choice that fits go to the least-full
     open room. Locked rooms keep exactly their members and take nobody new. With
     `keep_existing`, people who already have an open room stay there and only the others
-    are placed. Each person whose room changes gets an updated invite.
+    are placed. Each person whose room changes gets a new invite sequence; who would
+    learn something from an email is in `told_of_new_room`.
     """
     lock_gathering(gathering.id)
     rooms = gathering.breakouts
@@ -132,12 +134,14 @@ def assign_automatically(
         tally["other_room"] += 1
 
     changed = 0
+    told: list[Registration] = []
     for registration in pool:
         room = placed[registration.id]
         if registration.assigned_breakout_id != (room.id if room is not None else None):
-            _set_room(registration, room, now=now, notify=notify)
+            if _set_room(registration, room, now=now):
+                told.append(registration)
             changed += 1
-    return AssignmentResult(**tally, changed=changed)
+    return AssignmentResult(**tally, changed=changed, told_of_new_room=tuple(told))
 
 
 def _check_room(gathering: Gathering, room: AgendaItem) -> None:
@@ -154,7 +158,6 @@ def move_person(
     room: AgendaItem | None,
     *,
     now: datetime,
-    notify: bool = True,
 ) -> bool:
     """Move one person by hand (room None = no room). Locked rooms neither lose nor gain
     members, and a full room takes nobody more. Returns whether anything changed."""
@@ -183,7 +186,7 @@ def move_person(
                 f"“{room.title}” is full ({room.capacity} places). Raise its capacity on the "
                 "agenda page, or move someone out first."
             )
-    _set_room(registration, room, now=now, notify=notify)
+    _set_room(registration, room, now=now)
     return True
 
 

@@ -24,6 +24,9 @@ from app.extensions import db
 from app.forms_common import db_int
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, BreakoutNote, BreakoutStaff, Gathering, Registration, User
+from app.organiser import announcing
+from app.organiser.announcing import Decision
+from app.outbound import notifications
 
 staff_only = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)
 organiser_only = roles_required(UserRole.ORGANISER)
@@ -272,9 +275,34 @@ def assign(slug: str):
     form = AssignForm()
     if not form.validate_on_submit():
         abort(400)
+    now = _now()
     result = assignment.assign_automatically(
-        gathering, now=_now(), keep_existing=form.mode.data == "new"
+        gathering, now=now, keep_existing=form.mode.data == "new"
     )
+    notices = [
+        announcing.notice(
+            "room_assigned",
+            "their new breakout room with an updated calendar invitation",
+            result.told_of_new_room,
+            now=now,
+        )
+    ]
+    if announcing.needs_asking(notices):
+        return announcing.confirm_page(
+            gathering=gathering,
+            title="Assign breakout rooms?",
+            what=f"{result.changed} people change rooms; "
+            f"{len(result.told_of_new_room)} of them go somewhere other than the room their "
+            "invitation names.",
+            notices=notices,
+            back_url=url_for("breakouts.overview", slug=slug),
+            save_label="Assign rooms",
+        )
+    if announcing.decision() == Decision.SEND:
+        for person in result.told_of_new_room:
+            notifications.room_assigned(
+                person, cause=f"Breakout rooms assigned by {current_user.email}"
+            )
     db.session.commit()
     parts = [
         f"{result.first_choice} got their first choice",
@@ -286,10 +314,9 @@ def assign(slug: str):
     if result.kept_locked:
         parts.append(f"{result.kept_locked} stayed in locked rooms")
     message = "Rooms assigned: " + ", ".join(parts) + "."
-    if result.changed:
-        message += f" {result.changed} people will get an updated calendar invite."
-    else:
+    if not result.changed:
         message += " Nobody's room changed."
+    message += " " + announcing.outcome(notices, announcing.decision())
     flash(message, "success")
     if result.no_room:
         flash(
@@ -457,15 +484,35 @@ def move(slug: str):
         destination = url_for("breakouts.manage_room", slug=slug, item_id=back_room.id)
     else:
         destination = url_for("breakouts.unassigned", slug=slug)
+    now = _now()
+    before = registration.breakout_for_invite
     try:
-        changed = assignment.move_person(registration, target, now=_now())
-        db.session.commit()
+        changed = assignment.move_person(registration, target, now=now)
     except assignment.AssignmentRefused as exc:
         db.session.rollback()
         if back_room is not None:
             return _manage_room_page(gathering, back_room, status=409, error=str(exc))
         return _unassigned_page(gathering, status=409, error=str(exc))
+    told = [registration] if changed and registration.breakout_for_invite is not before else []
+    notices = [
+        announcing.notice(
+            "room_assigned", "their new breakout room with an updated invitation", told, now=now
+        )
+    ]
+    if announcing.needs_asking(notices):
+        return announcing.confirm_page(
+            gathering=gathering,
+            title=f"Move {registration.name}?",
+            what=f"{registration.name} goes to " + (f"“{target.title}”." if target else "no room."),
+            notices=notices,
+            back_url=destination,
+            save_label="Move them",
+        )
+    if told and announcing.decision() == Decision.SEND:
+        notifications.room_assigned(registration, cause=f"Moved by {current_user.email}")
+    db.session.commit()
     if changed:
         where = f"“{target.title}”" if target else "no room"
-        flash(f"{registration.name} moved to {where}. Their calendar invite is updated.", "success")
+        emails = announcing.outcome(notices, announcing.decision())
+        flash(f"{registration.name} moved to {where}. {emails}", "success")
     return redirect(destination, 303)

@@ -55,6 +55,8 @@ class MailingOutcome:
     sent: int = 0
     already: int = 0
     no_consent: int = 0
+    # The first message queued (to, subject, text): the confirm page shows it.
+    example: dict[str, str] | None = None
 
     def message(self, verb: str) -> str:
         parts = [f"{self.sent} {verb} queued"]
@@ -68,8 +70,8 @@ class MailingOutcome:
 
 
 def _queue_survey_email(
-    invitation: SurveyInvitation, *, kind: str, subject: str, now: datetime
-) -> None:
+    invitation: SurveyInvitation, *, kind: str, subject: str, now: datetime, cause: str = ""
+) -> dict[str, str]:
     survey = invitation.survey
     gathering = survey.gathering
     registration = invitation.registration
@@ -92,7 +94,7 @@ def _queue_survey_email(
     }
     text = render_template(f"evaluation/email/{kind}.txt", **context)
     text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-    queue_email(
+    email = queue_email(
         to=registration.email,
         subject=f"{subject} – {gathering.title}",
         text=text,
@@ -101,7 +103,9 @@ def _queue_survey_email(
         registration_id=registration.id,
         reply_to=gathering.contact_email,
         now=now,
+        cause=cause,
     )
+    return {"to": email.to_address, "subject": email.subject, "text": text}
 
 
 def _require_open(survey: Survey, now: datetime) -> None:
@@ -110,7 +114,7 @@ def _require_open(survey: Survey, now: datetime) -> None:
 
 
 def send_invitations(
-    survey: Survey, *, audience: Audience, consented_only: bool, now: datetime
+    survey: Survey, *, audience: Audience, consented_only: bool, now: datetime, cause: str = ""
 ) -> MailingOutcome:
     """Email the personal link to everyone in the audience who has not had it yet."""
     _require_open(survey, now)
@@ -132,13 +136,16 @@ def send_invitations(
             outcome.already += 1
             continue
         db.session.flush()
-        _queue_survey_email(invitation, kind="invitation", subject="Tell us how it went", now=now)
+        example = _queue_survey_email(
+            invitation, kind="invitation", subject="Tell us how it went", now=now, cause=cause
+        )
+        outcome.example = outcome.example or example
         invitation.invited_at = now
         outcome.sent += 1
     return outcome
 
 
-def send_reminders(survey: Survey, *, now: datetime) -> MailingOutcome:
+def send_reminders(survey: Survey, *, now: datetime, cause: str = "") -> MailingOutcome:
     """Remind invited people who have not answered; nobody else."""
     if survey.state(now) != "open":
         raise SurveyError("Reminders can only go out while the survey is open.")
@@ -155,9 +162,14 @@ def send_reminders(survey: Survey, *, now: datetime) -> MailingOutcome:
         .order_by(SurveyInvitation.id)
     ).all()
     for invitation in pending:
-        _queue_survey_email(
-            invitation, kind="reminder", subject="Reminder: tell us how it went", now=now
+        example = _queue_survey_email(
+            invitation,
+            kind="reminder",
+            subject="Reminder: tell us how it went",
+            now=now,
+            cause=cause,
         )
+        outcome.example = outcome.example or example
         invitation.reminded_at = now
         invitation.reminder_count += 1
         outcome.sent += 1

@@ -4,6 +4,7 @@ for organisers (set-up, invitations, results, CSV)."""
 from datetime import UTC, datetime
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from app import timefmt
 from app.accommodations import services as accommodations
@@ -31,6 +32,8 @@ from app.models.evaluation import (
     SurveyQuestion,
     SurveyQuestionSet,
 )
+from app.organiser import announcing
+from app.organiser.announcing import Decision
 from app.outbound.public_links import public_url
 from app.spreadsheet import to_csv
 
@@ -548,7 +551,12 @@ def invite(slug: str):
             audience=mailing.Audience(form.audience.data),
             consented_only=bool(form.consented_only.data),
             now=datetime.now(UTC),
+            cause=f"Survey invitations sent by {current_user.email}",
         )
+        if outcome.sent and announcing.decision() != Decision.SEND:
+            return _confirm_mailing(
+                survey, outcome, "the link to the survey", "Send the invitations"
+            )
         db.session.commit()
     except setup.SurveyError as error:
         db.session.rollback()
@@ -570,7 +578,13 @@ def remind(slug: str):
     _, survey = _survey_or_404(slug)
     _confirmed()
     try:
-        outcome = mailing.send_reminders(survey, now=datetime.now(UTC))
+        outcome = mailing.send_reminders(
+            survey,
+            now=datetime.now(UTC),
+            cause=f"Survey reminders sent by {current_user.email}",
+        )
+        if outcome.sent and announcing.decision() != Decision.SEND:
+            return _confirm_mailing(survey, outcome, "a reminder to answer", "Send the reminders")
         db.session.commit()
     except setup.SurveyError as error:
         db.session.rollback()
@@ -578,6 +592,20 @@ def remind(slug: str):
     else:
         flash(outcome.message("reminders"), "success")
     return _back(slug)
+
+
+def _confirm_mailing(survey, outcome: mailing.MailingOutcome, label: str, save_label: str):
+    """Nothing is queued until the organiser has seen who gets what."""
+    skipped = outcome.message("emails").split("; ", 1)[1:] or [""]
+    return announcing.confirm_page(
+        gathering=survey.gathering,
+        title=f"{save_label}?",
+        what=f"{survey.title}. {skipped[0]}".strip(),
+        notices=[announcing.Notice(f"survey_{label}", label, outcome.sent, outcome.example)],
+        back_url=url_for("evaluation.overview", slug=survey.gathering.slug),
+        save_label=save_label,
+        quiet_allowed=False,
+    )
 
 
 @bp.route("/organiser/g/<slug>/survey/results")

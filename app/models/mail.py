@@ -70,6 +70,9 @@ class OutboundEmail(db.Model):
     # What the delivery job needs to render a message the request only recorded (the
     # template's subject, the invite method, the raw manage token); None once rendered.
     render_args: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What the organiser did that queued it, in words ("Agenda changed: Welcome"), so the
+    # outbox can say why each message is there.
+    cause: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     registration: Mapped[Registration | None] = relationship()
 

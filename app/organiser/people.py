@@ -34,11 +34,12 @@ def _not_erased(registration: Registration) -> None:
         raise ActionRefused("This registration was erased; only its anonymous count remains.")
 
 
-def cancel(registration: Registration, *, notify: bool, now: datetime) -> list[Registration]:
+def cancel(registration: Registration, *, now: datetime) -> list[Registration]:
+    """Returns who got a place from the waitlist; nobody is emailed here."""
     _not_erased(registration)
     if registration.status == RegistrationStatus.CANCELLED:
         raise ActionRefused(f"{registration.name} is already cancelled.")
-    return registration_services.cancel(registration, now=now, notify=notify)
+    return registration_services.cancel(registration, now=now)
 
 
 def give_place(registration: Registration, *, over_capacity: bool, now: datetime) -> None:

@@ -14,7 +14,6 @@ class PersonActionForm(BaseForm):
 
     action = HiddenField()
     confirmed = HiddenField()
-    notify = BooleanField("Email them that their registration is cancelled", default=True)
     over_capacity = BooleanField("Give the place even though the gathering is full")
     room_id = SelectField("Move to", choices=[], validate_choice=False)
 
@@ -34,7 +33,6 @@ class BulkForm(BaseForm):
     )
     room_id = SelectField("Room to move them to", choices=[], validate_choice=False)
     all_matching = BooleanField("All people matching the filters, not only those ticked")
-    notify = BooleanField("Email them that their registration is cancelled", default=True)
     confirmed = HiddenField()
 
     def __init__(self, *args, rooms=(), **kwargs) -> None:

@@ -15,10 +15,12 @@ from app.facts import current_facts
 from app.forms_common import db_ints
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, ErasureReason, Gathering, PersonalDataView, Registration
-from app.organiser import bp, history, people
+from app.organiser import announcing, bp, history, people
+from app.organiser.announcing import Decision
 from app.organiser.needs import needs_labels
 from app.organiser.people_forms import BULK_ACTIONS, PERSON_ACTIONS, BulkForm, PersonActionForm
 from app.organiser.registrants import RegistrantFilter
+from app.outbound import notifications
 from app.privacy.access_log import record_access
 from app.privacy.erasure_log import log_erasure
 from app.reach import is_reachable, reachable_registrations
@@ -97,21 +99,19 @@ def _consequence(gathering, registration, form) -> tuple[str, int]:
     name = registration.name
     action = form.action.data
     if action == "cancel":
-        emails = 1 if form.notify.data else 0
         text = f"Cancel {name}'s registration."
         if (
             registration.status == RegistrationStatus.CONFIRMED
             and registration_services.count_by_status(gathering, RegistrationStatus.WAITLISTED)
         ):
-            text += " The first person on the waitlist gets the place and is emailed."
-            emails += 1
-        return text, emails
+            text += " The first person on the waitlist gets the place."
+        return text, 0
     if action == "give_place":
-        return f"Give {name} a place; they are emailed their confirmation and invitation.", 1
+        return f"Give {name} a place.", 0
     if action == "move":
         room = _room(gathering, form.room_id.data)
         where = f"“{room.title}”" if room else "no room"
-        return f"Move {name} to {where}; they are emailed where they now go.", 1
+        return f"Move {name} to {where}.", 0
     if action == "resend":
         return f"Email {name} a new private link to their registration.", 1
     if action == "erase":
@@ -133,7 +133,9 @@ def act(slug: str, registration_id: int):
     if not form.validate_on_submit() or form.action.data not in PERSON_ACTIONS:
         abort(400)
     action = form.action.data
-    needs_confirming = action in ("cancel", "give_place", "move", "resend", "erase")
+    if action in ANNOUNCED_ACTIONS:
+        return _act_and_announce(gathering, registration, form)
+    needs_confirming = action in ("resend", "erase")
     if needs_confirming and form.confirmed.data != "yes":
         text, emails = _consequence(gathering, registration, form)
         return render_template(
@@ -147,19 +149,7 @@ def act(slug: str, registration_id: int):
     now = _now()
     actor = current_user.id
     try:
-        if action == "cancel":
-            promoted = people.cancel(registration, notify=form.notify.data, now=now)
-            message = f"{registration.name}'s registration is cancelled."
-            if promoted:
-                message += " " + ", ".join(p.name for p in promoted) + " got the place."
-        elif action == "give_place":
-            people.give_place(registration, over_capacity=form.over_capacity.data, now=now)
-            message = f"{registration.name} has a place and was emailed."
-        elif action == "move":
-            room = _room(gathering, form.room_id.data)
-            changed = people.move_room(registration, room, now=now)
-            message = "Room changed; they were emailed." if changed else "They are already there."
-        elif action == "resend":
+        if action == "resend":
             people.resend_link(registration, actor_id=actor, now=now)
             message = f"A new private link is on its way to {registration.email}."
         elif action in ("attended", "not_attended"):
@@ -170,6 +160,79 @@ def act(slug: str, registration_id: int):
             log_erasure(gathering.id, ErasureReason.ORGANISER, actor_id=actor, now=now)
             message = "Personal data erased; the registration remains as an anonymous count."
         db.session.commit()
+    except (people.ActionRefused, AssignmentRefused) as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+        return redirect(url_for(".registrant", slug=slug, registration_id=registration.id), 303)
+    flash(message, "success")
+    return redirect(url_for(".registrant", slug=slug, registration_id=registration.id), 303)
+
+
+# Actions whose emails the organiser sees and chooses to send (announcing).
+ANNOUNCED_ACTIONS = ("cancel", "give_place", "move")
+
+
+def _act_and_announce(gathering: Gathering, registration: Registration, form):
+    """Cancel, give a place or move: worked out, then shown with the emails it would
+    send; saved with or without them once the organiser chooses."""
+    action = form.action.data
+    back = url_for(".registrant", slug=gathering.slug, registration_id=registration.id)
+    now = _now()
+    name = registration.name
+    try:
+        if action == "cancel":
+            had_invite = registration.status == RegistrationStatus.CONFIRMED
+            promoted = people.cancel(registration, now=now)
+            notices = [
+                announcing.notice(
+                    "cancelled", "their registration is cancelled", [registration], now=now
+                ),
+                announcing.notice(
+                    "promoted", "a place opened: they are registered", promoted, now=now
+                ),
+            ]
+            message = f"{name}'s registration is cancelled."
+            if promoted:
+                message += " " + ", ".join(p.name for p in promoted) + " got the place."
+
+            def send(cause: str) -> None:
+                notifications.cancelled(registration, had_invite=had_invite, cause=cause)
+                for person in promoted:
+                    notifications.promoted(person, cause=cause)
+
+        elif action == "give_place":
+            people.give_place(registration, over_capacity=form.over_capacity.data, now=now)
+            notices = [
+                announcing.notice(
+                    "promoted", "they have a place: their confirmation", [registration], now=now
+                )
+            ]
+            message = f"{name} has a place."
+
+            def send(cause: str) -> None:
+                notifications.promoted(registration, cause=cause)
+
+        else:
+            room = _room(gathering, form.room_id.data)
+            before = registration.breakout_for_invite
+            changed = people.move_room(registration, room, now=now)
+            told = (
+                [registration] if changed and registration.breakout_for_invite is not before else []
+            )
+            notices = [
+                announcing.notice(
+                    "room_assigned",
+                    "their new breakout room with an updated invitation",
+                    told,
+                    now=now,
+                )
+            ]
+            message = "Room changed." if changed else "They are already there."
+
+            def send(cause: str) -> None:
+                for person in told:
+                    notifications.room_assigned(person, cause=cause)
+
     except registration_services.OverCapacity:
         db.session.rollback()
         form.over_capacity.errors = [
@@ -180,9 +243,42 @@ def act(slug: str, registration_id: int):
     except (people.ActionRefused, AssignmentRefused) as refused:
         db.session.rollback()
         flash(str(refused), "error")
-        return redirect(url_for(".registrant", slug=slug, registration_id=registration.id), 303)
-    flash(message, "success")
-    return redirect(url_for(".registrant", slug=slug, registration_id=registration.id), 303)
+        return redirect(back, 303)
+    if announcing.needs_asking(notices):
+        text, _ = _consequence(gathering, registration, form)
+        return announcing.confirm_page(
+            gathering=gathering,
+            title="Please confirm",
+            what=text,
+            notices=notices,
+            back_url=back,
+            save_label={"cancel": "Cancel it", "give_place": "Give the place"}.get(
+                action, "Move them"
+            ),
+        )
+    if not any(item.people for item in notices) and form.confirmed.data != "yes":
+        db.session.rollback()
+        text, emails = _consequence(gathering, registration, form)
+        return render_template(
+            "organiser/confirm_person.html",
+            gathering=gathering,
+            registration=registration,
+            form=form,
+            text=text,
+            emails=emails,
+        )
+    if announcing.decision() == Decision.SEND:
+        send(f"{ACTION_CAUSES[action]} by {current_user.email}")
+    db.session.commit()
+    flash(f"{message} {announcing.outcome(notices, announcing.decision())}", "success")
+    return redirect(back, 303)
+
+
+ACTION_CAUSES = {
+    "cancel": "Registration cancelled",
+    "give_place": "Place given from the waitlist",
+    "move": "Moved to another room",
+}
 
 
 @bp.route("/g/<slug>/registrants/<int:registration_id>/edit", methods=["GET", "POST"])
@@ -197,17 +293,37 @@ def edit_registrant(slug: str, registration_id: int):
         obj=None, breakouts=gathering.breakouts, data=form_data(registration)
     )
     if form.validate_on_submit():
+        now = _now()
+        back = url_for(".registrant", slug=slug, registration_id=registration.id)
         try:
-            registration_services.update_registration(registration, form.to_data(), now=_now())
-            db.session.commit()
+            registration_services.update_registration(registration, form.to_data(), now=now)
+            db.session.flush()
         except (registration_services.EmailInUse, IntegrityError):
             db.session.rollback()
             form.email.errors.append(
                 "Another registration for this gathering already uses this email address."
             )
         else:
-            flash(f"Saved. {registration.name} was emailed the updated registration.", "success")
-            return redirect(url_for(".registrant", slug=slug, registration_id=registration.id), 303)
+            notices = [
+                announcing.notice(
+                    "registration_changed", "their updated registration", [registration], now=now
+                )
+            ]
+            if announcing.needs_asking(notices):
+                return announcing.confirm_page(
+                    gathering=gathering,
+                    title=f"Save the changes to {registration.name}'s registration?",
+                    what="They see the changes on their private page either way.",
+                    notices=notices,
+                    back_url=back,
+                )
+            if announcing.decision() == Decision.SEND:
+                notifications.registration_changed(
+                    registration, cause=f"Registration edited by {current_user.email}"
+                )
+            db.session.commit()
+            flash(f"Saved. {announcing.outcome(notices, announcing.decision())}", "success")
+            return redirect(back, 303)
     status = 422 if form.errors else 200
     return (
         render_template(
@@ -272,33 +388,78 @@ def bulk(slug: str):
             if p.status == RegistrationStatus.CONFIRMED
             and p.assigned_breakout_id != (room.id if room else None)
         ]
-        emails = len(affected)
     else:
         affected = [p for p in selected if p.status != RegistrationStatus.CANCELLED]
-        emails = len(affected) if form.notify.data else 0
-    if form.confirmed.data != "yes":
+    now = _now()
+    told: list[Registration] = []
+    cancelled: list[tuple[Registration, bool]] = []
+    promoted: list[Registration] = []
+    try:
+        for registration in affected:
+            if action == "move":
+                before = registration.breakout_for_invite
+                people.move_room(registration, room, now=now)
+                if registration.breakout_for_invite is not before:
+                    told.append(registration)
+            else:
+                had_invite = registration.status == RegistrationStatus.CONFIRMED
+                promoted.extend(people.cancel(registration, now=now))
+                cancelled.append((registration, had_invite))
+    except (people.ActionRefused, AssignmentRefused) as refused:
+        db.session.rollback()
+        flash(f"Nothing was changed: {refused}", "error")
+        return redirect(back, 303)
+    if action == "move":
+        notices = [
+            announcing.notice(
+                "room_assigned", "their new breakout room with an updated invitation", told, now=now
+            )
+        ]
+    else:
+        notices = [
+            announcing.notice(
+                "cancelled",
+                "their registration is cancelled",
+                [person for person, _ in cancelled],
+                now=now,
+            ),
+            announcing.notice("promoted", "a place opened: they are registered", promoted, now=now),
+        ]
+    if form.confirmed.data != "yes" and not any(item.people for item in notices):
+        db.session.rollback()
         return render_template(
             "organiser/confirm_bulk.html",
             gathering=gathering,
             form=form,
             selected=selected,
             affected=affected,
-            emails=emails,
+            emails=0,
             room=room,
             filters=filters,
         )
-    now = _now()
-    try:
-        for registration in affected:
-            if action == "move":
-                people.move_room(registration, room, now=now)
-            else:
-                people.cancel(registration, notify=form.notify.data, now=now)
-        db.session.commit()
-    except (people.ActionRefused, AssignmentRefused) as refused:
-        db.session.rollback()
-        flash(f"Nothing was changed: {refused}", "error")
-        return redirect(back, 303)
     done = "moved" if action == "move" else "cancelled"
-    flash(f"{len(affected)} {'person' if len(affected) == 1 else 'people'} {done}.", "success")
+    if announcing.needs_asking(notices):
+        names = ", ".join(person.name for person in affected[:20])
+        more = f" and {len(affected) - 20} more" if len(affected) > 20 else ""
+        where = f"“{room.title}”" if room else "no room"
+        return announcing.confirm_page(
+            gathering=gathering,
+            title=f"{'Move' if action == 'move' else 'Cancel'} {len(affected)} "
+            f"{'person' if len(affected) == 1 else 'people'}?",
+            what=(f"To {where}: " if action == "move" else "Cancelled: ") + names + more + ".",
+            notices=notices,
+            back_url=back,
+            save_label="Move them" if action == "move" else "Cancel them",
+        )
+    if announcing.decision() == Decision.SEND:
+        cause = f"{len(affected)} people {done} together by {current_user.email}"
+        for person in told:
+            notifications.room_assigned(person, cause=cause)
+        for person, had_invite in cancelled:
+            notifications.cancelled(person, had_invite=had_invite, cause=cause)
+        for person in promoted:
+            notifications.promoted(person, cause=cause)
+    db.session.commit()
+    count = f"{len(affected)} {'person' if len(affected) == 1 else 'people'} {done}."
+    flash(f"{count} {announcing.outcome(notices, announcing.decision())}", "success")
     return redirect(back, 303)

@@ -19,7 +19,8 @@ from app.forms_common import ConfirmForm, db_int
 from app.invitations import services as invitations
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, Gathering, PersonalDataView, Registration
-from app.organiser import bp, services, tables
+from app.organiser import announcing, bp, services, tables
+from app.organiser.announcing import Decision
 from app.organiser.forms import AgendaItemForm, GatheringForm
 from app.organiser.glance import glance
 from app.organiser.people_forms import BulkForm
@@ -31,6 +32,7 @@ from app.organiser.registrants import (
     list_rows,
     more_list_fields,
 )
+from app.outbound import notifications
 from app.privacy.access_log import filter_detail, record_access
 from app.registration import fields as registrant_fields
 from app.spreadsheet import to_csv, to_xlsx
@@ -75,14 +77,44 @@ def edit_gathering(slug: str):
     if request.method == "GET":
         form.fill_times(gathering, gathering.timezone)
     if form.validate_on_submit() and (data := form.to_data()):
+        now = datetime.now(UTC)
         try:
-            services.update_gathering(gathering, data, now=datetime.now(UTC))
-            db.session.commit()
+            saved = services.update_gathering(gathering, data, now=now)
         except services.SlugTaken:
             db.session.rollback()
             form.slug.errors.append("Another gathering already uses this web address name.")
         else:
-            flash("Gathering saved.", "success")
+            notices = []
+            if saved.schedule_changed:
+                notices.append(announcing.schedule_notice(gathering, now=now))
+            if saved.promoted:
+                notices.append(
+                    announcing.notice(
+                        "promoted",
+                        "a place opened: they are registered",
+                        saved.promoted,
+                        now=now,
+                    )
+                )
+            if announcing.needs_asking(notices):
+                return announcing.confirm_page(
+                    gathering=gathering,
+                    title=f"Save the changes to {gathering.title}?",
+                    what="Its time, title, description or meeting link changed, or places "
+                    "opened for people on the waitlist.",
+                    notices=notices,
+                    back_url=url_for("organiser.edit_gathering", slug=slug),
+                )
+            if announcing.decision() == Decision.SEND:
+                cause = f"Gathering details changed by {current_user.email}"
+                if saved.schedule_changed:
+                    notifications.schedule_changed(gathering, cause=cause)
+                for person in saved.promoted:
+                    notifications.promoted(person, cause=cause)
+            db.session.commit()
+            flash(
+                f"Gathering saved. {announcing.outcome(notices, announcing.decision())}", "success"
+            )
             return redirect(url_for("organiser.dashboard", slug=gathering.slug), 303)
     return _form_page("organiser/gathering_form.html", form=form, gathering=gathering)
 
@@ -253,11 +285,30 @@ def new_item(slug: str):
     if request.method == "GET":
         form.fill_times(gathering, gathering.timezone)
     if form.validate_on_submit() and (data := form.to_data(gathering.timezone)):
-        services.add_item(gathering, data)
-        db.session.commit()
-        flash("Agenda item added.", "success")
-        return redirect(url_for("organiser.agenda", slug=slug), 303)
+        item = services.add_item(gathering, data)
+        return _agenda_saved(gathering, f"“{item.title}” added to the agenda", "Add it")
     return _form_page("organiser/item_form.html", form=form, gathering=gathering, item=None)
+
+
+def _agenda_saved(gathering: Gathering, done: str, save_label: str):
+    """After an agenda change: ask whether to email everyone the updated schedule,
+    then save it with or without."""
+    now = datetime.now(UTC)
+    notices = [announcing.schedule_notice(gathering, now=now)]
+    if announcing.needs_asking(notices):
+        return announcing.confirm_page(
+            gathering=gathering,
+            title=f"{save_label}?",
+            what=f"{done}. Everyone confirmed holds an invitation with the agenda in it.",
+            notices=notices,
+            back_url=url_for("organiser.agenda", slug=gathering.slug),
+            save_label=save_label,
+        )
+    if announcing.decision() == Decision.SEND:
+        notifications.schedule_changed(gathering, cause=f"{done} by {current_user.email}")
+    db.session.commit()
+    flash(f"{done}. {announcing.outcome(notices, announcing.decision())}", "success")
+    return redirect(url_for("organiser.agenda", slug=gathering.slug), 303)
 
 
 def _agenda_closed(gathering: Gathering):
@@ -291,10 +342,14 @@ def edit_item(slug: str, item_id: int):
     if request.method == "GET":
         form.fill_times(item, gathering.timezone)
     if form.validate_on_submit() and (data := form.to_data(gathering.timezone)):
-        services.update_item(item, data)
-        db.session.commit()
-        flash("Agenda item saved.", "success")
-        return redirect(url_for("organiser.agenda", slug=slug), 303)
+        if not services.update_item(item, data):
+            db.session.commit()
+            flash(
+                "Agenda item saved. Nothing calendars show changed, so nobody needs an email.",
+                "success",
+            )
+            return redirect(url_for("organiser.agenda", slug=slug), 303)
+        return _agenda_saved(gathering, f"“{item.title}” changed", "Save the change")
     return _form_page("organiser/item_form.html", form=form, gathering=gathering, item=item)
 
 
@@ -307,18 +362,45 @@ def remove_item(slug: str, item_id: int):
         abort(400)
     if (refused := _agenda_closed(gathering)) is not None:
         return refused
-    if request.form.get("confirmed") != "yes":
-        return render_template(
-            "organiser/confirm_remove.html",
+    now = datetime.now(UTC)
+    title = item.title
+    headed_there = services.remove_item(item, now=now)
+    notices = [announcing.removal_notice(gathering, item, headed_there, now=now)]
+    if announcing.needs_asking(notices):
+        return announcing.confirm_page(
             gathering=gathering,
-            item=item,
-            emails=len(services.people_told_of_removal(item)),
-            form=ConfirmForm(),
+            title=f"Remove “{title}”?",
+            what="It leaves the agenda and calendars cancel it."
+            + (" People placed in this room lose their place in it." if item.is_breakout else ""),
+            notices=notices,
+            back_url=url_for("organiser.agenda", slug=slug),
+            save_label="Remove it",
         )
-    services.remove_item(item, now=datetime.now(UTC))
+    if not notices[0].people and request.form.get("confirmed") != "yes":
+        return _confirm_removal(gathering, item)
+    if announcing.decision() == Decision.SEND:
+        notifications.item_removed(
+            gathering,
+            item,
+            headed_there=headed_there,
+            cause=f"“{title}” removed from the agenda by {current_user.email}",
+        )
     db.session.commit()
-    flash(f"“{item.title}” is removed from the agenda.", "success")
+    emails = announcing.outcome(notices, announcing.decision())
+    flash(f"“{title}” is removed from the agenda. {emails}", "success")
     return redirect(url_for("organiser.agenda", slug=slug), 303)
+
+
+def _confirm_removal(gathering: Gathering, item: AgendaItem):
+    """Nobody to email: only ask whether to remove it."""
+    db.session.rollback()
+    return render_template(
+        "organiser/confirm_remove.html",
+        gathering=gathering,
+        item=item,
+        emails=0,
+        form=ConfirmForm(),
+    )
 
 
 def _form_page(template: str, **context):

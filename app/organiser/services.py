@@ -59,6 +59,15 @@ class SlugTaken(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class GatheringSaved:
+    """What a saved edit means for participants: the route asks the organiser whether
+    to email them (nothing here emails anyone)."""
+
+    schedule_changed: bool
+    promoted: list[Registration]
+
+
 def slug_taken(slug: str, *, except_id: int | None = None) -> bool:
     query = select(func.count(Gathering.id)).where(Gathering.slug == slug)
     if except_id is not None:
@@ -79,7 +88,7 @@ def create_gathering(data: GatheringData) -> Gathering:
     return gathering
 
 
-def update_gathering(gathering: Gathering, data: GatheringData, *, now: datetime) -> None:
+def update_gathering(gathering: Gathering, data: GatheringData, *, now: datetime) -> GatheringSaved:
     lock_gathering(gathering.id)
     if slug_taken(data.slug, except_id=gathering.id):
         raise SlugTaken(data.slug)
@@ -94,9 +103,10 @@ def update_gathering(gathering: Gathering, data: GatheringData, *, now: datetime
     db.session.flush()
     if changed:
         gathering.calendar_sequence += 1
-        notifications.schedule_changed(gathering)
+    promoted = []
     if gathering.capacity is None or (old_capacity or 0) < gathering.capacity:
-        promote_waitlist(gathering, now=now)
+        promoted = promote_waitlist(gathering, now=now)
+    return GatheringSaved(schedule_changed=bool(changed), promoted=promoted)
 
 
 def add_item(gathering: Gathering, data: AgendaItemData) -> AgendaItem:
@@ -108,7 +118,8 @@ def add_item(gathering: Gathering, data: AgendaItemData) -> AgendaItem:
     return item
 
 
-def update_item(item: AgendaItem, data: AgendaItemData) -> None:
+def update_item(item: AgendaItem, data: AgendaItemData) -> bool:
+    """Whether anything calendars show changed (its sequence then rises)."""
     lock_gathering(item.gathering_id)
     values = _item_values(data)
     changed = [name for name in ITEM_CALENDAR_FIELDS if getattr(item, name) != values[name]]
@@ -118,28 +129,32 @@ def update_item(item: AgendaItem, data: AgendaItemData) -> None:
         item.sequence += 1
         item.gathering.calendar_sequence += 1
         db.session.flush()
-        notifications.schedule_changed(item.gathering)
+    return bool(changed)
 
 
 def people_told_of_removal(item: AgendaItem) -> list[Registration]:
     return notifications.concerned_by_removal(item.gathering, item)
 
 
-def remove_item(item: AgendaItem, *, now: datetime) -> None:
-    """Keep the row (its UID must be cancelled in calendars) but take it off the agenda."""
+def remove_item(item: AgendaItem, *, now: datetime) -> list[int] | None:
+    """Keep the row (its UID must be cancelled in calendars) but take it off the agenda.
+    Returns who was headed to a removed breakout (None for a plenary: everyone), worked
+    out before the assignments are cleared, for `notifications.item_removed`."""
     lock_gathering(item.gathering_id)
+    headed_there = None
+    if item.is_breakout:
+        headed_there = [person.id for person in people_told_of_removal(item)]
     item.removed_at = now
     item.sequence += 1
     item.gathering.calendar_sequence += 1
     db.session.flush()
-    # Before the assignments are cleared, so that everyone who was in the room hears of it.
-    notifications.item_removed(item.gathering, item)
     for registration in db.session.scalars(
         select(Registration).where(Registration.assigned_breakout_id == item.id)
     ):
         registration.assigned_breakout_id = None
         registration.calendar_sequence += 1
     db.session.flush()
+    return headed_there
 
 
 def _item_values(data: AgendaItemData) -> dict:

@@ -67,6 +67,8 @@ MAIL_DEFAULTS: dict[str, object] = {
     "MAIL_RETRY_BASE_SECONDS": 60,
     "MAIL_RETRY_MAX_SECONDS": 6 * 3600,
     "MAIL_CLAIM_SECONDS": 300,
+    # How long an update (schedule, room) waits for a newer one to replace it.
+    "MAIL_UPDATE_HOLD_SECONDS": 300,
 }
 
 _WHITESPACE = re.compile(r"\s+")
@@ -98,8 +100,11 @@ def queue_email(
     reply_to: str = "",
     now: datetime | None = None,
     render_args: dict[str, Any] | None = None,
+    cause: str = "",
+    send_at: datetime | None = None,
 ) -> OutboundEmail:
-    """Add an email to the outbox in the current session. Never commits."""
+    """Add an email to the outbox in the current session. Never commits. `send_at`
+    holds it back until then (updates wait a little, so that later changes replace them)."""
     email = OutboundEmail(
         **_outbox_row(
             to=to,
@@ -111,6 +116,8 @@ def queue_email(
             reply_to=reply_to,
             moment=now or utcnow(),
             sender_domain=_sender_domain(),
+            cause=cause,
+            send_at=send_at,
         ),
         render_args=render_args,
     )
@@ -135,7 +142,9 @@ class Outgoing:
     attachments: Sequence[Attachment] = ()
 
 
-def queue_emails(messages: Sequence[Outgoing], *, now: datetime) -> None:
+def queue_emails(
+    messages: Sequence[Outgoing], *, now: datetime, cause: str = "", send_at: datetime | None = None
+) -> None:
     """Add many finished emails to the outbox with one INSERT (for fan-outs); like
     `queue_email`, they are handed to delivery once the session commits. Never commits."""
     if not messages:
@@ -155,6 +164,8 @@ def queue_emails(messages: Sequence[Outgoing], *, now: datetime) -> None:
                 reply_to=message.reply_to,
                 moment=now,
                 sender_domain=sender_domain,
+                cause=cause,
+                send_at=send_at,
             ),
             "attachments_json": encode_attachments(list(message.attachments)),
         }
@@ -181,6 +192,8 @@ def _outbox_row(
     reply_to: str,
     moment: datetime,
     sender_domain: str,
+    cause: str = "",
+    send_at: datetime | None = None,
 ) -> dict[str, Any]:
     address = normalise_email(to)
     if not address or "@" not in address or _WHITESPACE.search(address):
@@ -197,8 +210,9 @@ def _outbox_row(
         "registration_id": registration_id,
         "status": MailStatus.QUEUED.value,
         "attempts": 0,
-        "next_attempt_at": moment,
+        "next_attempt_at": send_at or moment,
         "created_at": moment,
+        "cause": _one_line(cause, 200),
     }
 
 

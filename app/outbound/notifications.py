@@ -16,10 +16,10 @@ can only be written when its token is made, and the links sent before keep worki
 
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Row, inspect, or_
+from sqlalchemy import Row, delete, or_
 
 from app import timefmt
 from app.calendar import Method, PersonalInvite, personal_invite, safe_uri
@@ -27,7 +27,7 @@ from app.choices import RegistrationStatus
 from app.cleaning import one_line
 from app.extensions import db
 from app.jobs import checkpoint, job, submit
-from app.models import AgendaItem, Gathering, OutboundEmail, Registration, utcnow
+from app.models import AgendaItem, Gathering, MailStatus, OutboundEmail, Registration, utcnow
 from app.outbound.invites import InviteFactory
 from app.outbound.mail import Attachment, Outgoing, PermanentFailure, queue_email, queue_emails
 from app.outbound.manage_tokens import issue_manage_token, issue_manage_tokens
@@ -204,6 +204,31 @@ def _queue(
     )
 
 
+# Updates about the gathering or one's room. A newer one replaces one not yet sent, and
+# each waits MAIL_UPDATE_HOLD_SECONDS first, so several changes made in a row reach each
+# person as one email (rendered from the state after the last of them).
+UPDATE_KINDS = ("schedule_changed", "item_removed", "room_assigned", "registration_changed")
+
+
+def _update_hold(now: datetime) -> datetime:
+    return now + timedelta(seconds=int(current_app.config["MAIL_UPDATE_HOLD_SECONDS"]))
+
+
+def _replace_pending_updates(registration_ids: list[int]) -> None:
+    if registration_ids:
+        db.session.execute(
+            delete(OutboundEmail)
+            .where(
+                OutboundEmail.registration_id.in_(registration_ids),
+                OutboundEmail.kind.in_(UPDATE_KINDS),
+                OutboundEmail.status == MailStatus.QUEUED.value,
+                OutboundEmail.attempts == 0,
+                OutboundEmail.claim_token.is_(None),
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
 def _record(
     registration: Registration,
     *,
@@ -211,15 +236,23 @@ def _record(
     subject: str,
     method: Method | None,
     token: str | None = None,
+    cause: str = "",
     **extra,
 ) -> None:
-    """Record the message for the delivery job to render (no rendering, no flush);
-    nothing for a person whose data was erased."""
+    """Record the message for the delivery job to render (no rendering); nothing for a
+    person whose data was erased. An update replaces this person's update not yet sent,
+    and waits a little for the next one."""
     if not is_reachable(registration):
         return
     token = token or issue_manage_token(registration)
     gathering = registration.gathering
+    send_at = None
+    if kind in UPDATE_KINDS:
+        _replace_pending_updates([registration.id])
+        send_at = _update_hold(utcnow())
     queue_email(
+        cause=cause,
+        send_at=send_at,
         to=registration.email,
         subject=f"{subject}: {gathering.title}",
         text="",
@@ -267,12 +300,6 @@ def render_recorded(email: OutboundEmail, *, now: datetime, composers: dict | No
     email.attachments = attachments
 
 
-def _previous(registration: Registration, attribute: str):
-    """The value an attribute had before this unit of work changed it, if it did."""
-    history = inspect(registration).attrs[attribute].history
-    return history.deleted[0] if history.deleted else getattr(registration, attribute)
-
-
 def registration_received(registration: Registration, token: str) -> None:
     if registration.status == RegistrationStatus.WAITLISTED:
         _record(
@@ -292,37 +319,60 @@ def registration_received(registration: Registration, token: str) -> None:
         )
 
 
-def promoted(registration: Registration) -> None:
+# The subject and calendar method of each message an action may announce: the confirm
+# page renders its example (`preview`) with the same ones the delivery will use.
+ANNOUNCED = {
+    "promoted": ("A place opened: you are registered", Method.REQUEST),
+    "registration_changed": ("Your registration was updated", Method.REQUEST),
+    "cancelled": ("Your registration is cancelled", Method.CANCEL),
+    "schedule_changed": ("Updated schedule", Method.REQUEST),
+    "item_removed": ("Agenda change", Method.REQUEST),
+    "room_assigned": ("Your breakout room", Method.REQUEST),
+}
+PREVIEW_TOKEN = "your-private-link"  # noqa: S105 - a visible stand-in, not a secret
+
+
+def preview(registration: Registration, kind: str, *, now: datetime, **extra) -> dict[str, str]:
+    """The message `kind` as `registration` would receive it now (subject and text),
+    with a stand-in private link: nothing is queued and no token is issued."""
+    subject, method = ANNOUNCED[kind]
+    title, text, _html, _attachments = _Composer(registration.gathering, kind).compose(
+        registration, subject=subject, method=method, token=PREVIEW_TOKEN, now=now, extra=extra
+    )
+    return {"to": registration.email, "subject": title, "text": text}
+
+
+def promoted(registration: Registration, *, cause: str = "") -> None:
     _record(
         registration,
         kind="promoted",
-        subject="A place opened: you are registered",
+        subject=ANNOUNCED["promoted"][0],
         method=Method.REQUEST,
+        cause=cause,
     )
 
 
-def registration_changed(registration: Registration) -> None:
+def registration_changed(registration: Registration, *, cause: str = "") -> None:
     if registration.status == RegistrationStatus.CANCELLED:
         return
     confirmed = registration.status == RegistrationStatus.CONFIRMED
     _record(
         registration,
         kind="registration_changed",
-        subject="Your registration was updated",
+        subject=ANNOUNCED["registration_changed"][0],
         method=Method.REQUEST if confirmed else None,
+        cause=cause,
     )
 
 
-def cancelled(registration: Registration) -> None:
+def cancelled(registration: Registration, *, had_invite: bool, cause: str = "") -> None:
     """A CANCEL goes only to people who had an invite, i.e. were confirmed."""
-    had_invite = _previous(registration, "status") == RegistrationStatus.CONFIRMED or (
-        registration.status == RegistrationStatus.CONFIRMED
-    )
     _record(
         registration,
         kind="cancelled",
-        subject="Your registration is cancelled",
+        subject=ANNOUNCED["cancelled"][0],
         method=Method.CANCEL if had_invite else None,
+        cause=cause,
     )
 
 
@@ -355,9 +405,10 @@ def _confirmed(gathering: Gathering, *conditions, after_id: int, limit: int) -> 
 FAN_OUT_BATCH = 500
 
 
-def schedule_changed(gathering: Gathering) -> None:
-    """Time, title or link changed: everyone confirmed gets the updated invite."""
-    submit("notifications.schedule_changed", gathering_id=gathering.id)
+def schedule_changed(gathering: Gathering, *, cause: str = "") -> None:
+    """Time, title, link or agenda changed, and the organiser chose to tell people:
+    everyone confirmed gets the updated invite (a job writes them)."""
+    submit("notifications.schedule_changed", gathering_id=gathering.id, cause=cause)
 
 
 def concerned_by_removal(gathering: Gathering, item: AgendaItem) -> list[Registration]:
@@ -374,37 +425,50 @@ def concerned_by_removal(gathering: Gathering, item: AgendaItem) -> list[Registr
     return list(db.session.scalars(query.order_by(Registration.id)))
 
 
-def item_removed(gathering: Gathering, item: AgendaItem) -> None:
-    """The job is recorded before the assignments are cleared, with the people headed to
-    a removed breakout named, so that everyone who was in the room hears of it."""
-    headed_there = None
-    if item.is_breakout:
-        headed_there = [registration.id for registration in concerned_by_removal(gathering, item)]
+def item_removed(
+    gathering: Gathering, item: AgendaItem, *, headed_there: list[int] | None, cause: str = ""
+) -> None:
+    """`headed_there`: for a breakout, the people who were going to it, worked out
+    before the assignments were cleared (None for a plenary: everyone confirmed)."""
     submit(
         "notifications.item_removed",
         gathering_id=gathering.id,
         item_id=item.id,
         registration_ids=headed_there,
+        cause=cause,
     )
 
 
-def _fan_out(gathering_id: int, *conditions, after_id: int, kind: str, subject: str, **extra):
+def _fan_out(
+    gathering_id: int,
+    *conditions,
+    after_id: int,
+    kind: str,
+    subject: str,
+    cause: str = "",
+    **extra,
+):
     """Write the updated invites in batches: per batch one query for the people, one
     INSERT of their new private links and one of the finished emails, committed with
-    the job's checkpoint, so a run picked up after a crash sends nobody a second copy."""
+    the job's checkpoint, so a run picked up after a crash sends nobody a second copy.
+    Each replaces the person's update not yet sent, and waits like every update."""
     gathering = db.session.get(Gathering, gathering_id)
     if gathering is None:
         return
     composer = _Composer(gathering, kind)
     now = utcnow()
     while batch := _confirmed(gathering, *conditions, after_id=after_id, limit=FAN_OUT_BATCH):
-        tokens = issue_manage_tokens([person.id for person in batch], now=now)
+        ids = [person.id for person in batch]
+        _replace_pending_updates(ids)
+        tokens = issue_manage_tokens(ids, now=now)
         queue_emails(
             [
                 _updated_invite(composer, person, token, subject=subject, now=now, extra=extra)
                 for person, token in zip(batch, tokens, strict=True)
             ],
             now=now,
+            cause=cause,
+            send_at=_update_hold(now),
         )
         after_id = batch[-1].id
         checkpoint(after_id=after_id)
@@ -430,13 +494,23 @@ def _updated_invite(
 
 
 @job("notifications.schedule_changed")
-def schedule_changed_job(gathering_id: int, after_id: int = 0) -> None:
-    _fan_out(gathering_id, after_id=after_id, kind="schedule_changed", subject="Updated schedule")
+def schedule_changed_job(gathering_id: int, after_id: int = 0, cause: str = "") -> None:
+    _fan_out(
+        gathering_id,
+        after_id=after_id,
+        kind="schedule_changed",
+        subject=ANNOUNCED["schedule_changed"][0],
+        cause=cause,
+    )
 
 
 @job("notifications.item_removed")
 def item_removed_job(
-    gathering_id: int, item_id: int, registration_ids: list[int] | None, after_id: int = 0
+    gathering_id: int,
+    item_id: int,
+    registration_ids: list[int] | None,
+    after_id: int = 0,
+    cause: str = "",
 ) -> None:
     item = db.session.get(AgendaItem, item_id)
     if item is None:
@@ -447,19 +521,21 @@ def item_removed_job(
         *conditions,
         after_id=after_id,
         kind="item_removed",
-        subject="Agenda change",
+        subject=ANNOUNCED["item_removed"][0],
+        cause=cause,
         removed_title=item.title,
         removed_breakout=item.is_breakout,
     )
 
 
-def room_assigned(registration: Registration) -> None:
+def room_assigned(registration: Registration, *, cause: str = "") -> None:
     """Only for people whose room changed: where they now go, with the updated invite."""
     _record(
         registration,
         kind="room_assigned",
-        subject="Your breakout room",
+        subject=ANNOUNCED["room_assigned"][0],
         method=Method.REQUEST,
+        cause=cause,
     )
 
 

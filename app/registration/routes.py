@@ -13,6 +13,7 @@ from app.extensions import db
 from app.invitations import services as invitations
 from app.lookups import gathering_or_404
 from app.models import Registration
+from app.outbound import notifications
 from app.privacy.periods import retention_for
 from app.registration import bp, services
 from app.registration.fields import form_data
@@ -109,6 +110,8 @@ def manage(registration: Registration, token: str):
         if form.validate_on_submit():
             try:
                 services.update_registration(registration, form.to_data(), now=datetime.now(UTC))
+                # Their own change: the updated registration and invite are what they asked for.
+                notifications.registration_changed(registration, cause="Changed on their own page")
                 db.session.commit()
             except (services.EmailInUse, IntegrityError):
                 db.session.rollback()
@@ -142,7 +145,14 @@ def cancel(registration: Registration, token: str):
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400)
-    services.cancel(registration, now=datetime.now(UTC))
+    had_invite = registration.status == RegistrationStatus.CONFIRMED
+    promoted = services.cancel(registration, now=datetime.now(UTC))
+    notifications.cancelled(
+        registration, had_invite=had_invite, cause="Cancelled on their own page"
+    )
+    # The waitlist promised each of them an email when a place opened.
+    for person in promoted:
+        notifications.promoted(person, cause="A place opened when someone cancelled")
     db.session.commit()
     flash("Your registration is cancelled. Thank you for letting us know.", "success")
     return redirect(url_for("registration.manage", token=token), code=303)

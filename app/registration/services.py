@@ -94,9 +94,7 @@ def _places_taken(gathering: Gathering, email: str) -> tuple[int, int, int | Non
     )
     confirmed, waiting, earlier_id = db.session.execute(
         select(
-            func.count(Registration.id).filter(
-                Registration.status == RegistrationStatus.CONFIRMED
-            ),
+            func.count(Registration.id).filter(Registration.status == RegistrationStatus.CONFIRMED),
             func.count(Registration.id).filter(
                 Registration.status == RegistrationStatus.WAITLISTED
             ),
@@ -183,7 +181,8 @@ def _apply(registration: Registration, data: RegistrationData, *, now: datetime)
 def update_registration(
     registration: Registration, data: RegistrationData, *, now: datetime
 ) -> None:
-    """Edit a registration from its manage page; a new room choice re-issues the invite."""
+    """Edit a registration; a new room choice raises the invite's sequence. Nobody is
+    emailed here: the caller decides (`notifications.registration_changed`)."""
     if normalise_email(data.email) != registration.email:
         other = find_by_email(registration.gathering, data.email)
         if other is not None and other.id != registration.id:
@@ -194,14 +193,11 @@ def update_registration(
     db.session.refresh(registration)
     if registration.breakout_for_invite != before:
         registration.calendar_sequence += 1
-    notifications.registration_changed(registration)
 
 
-def cancel(
-    registration: Registration, *, now: datetime, notify: bool = True
-) -> list[Registration]:
-    """Cancel and promote whoever is first in line; returns the people promoted.
-    `notify=False` (an organiser's choice) skips only this person's email."""
+def cancel(registration: Registration, *, now: datetime) -> list[Registration]:
+    """Cancel and promote whoever is first in line; returns the people promoted. Nobody
+    is emailed here: the caller tells them (`notifications.cancelled`, `.promoted`)."""
     if registration.status == RegistrationStatus.CANCELLED:
         return []
     gathering = registration.gathering
@@ -211,8 +207,6 @@ def cancel(
     registration.cancelled_at = now
     registration.waitlisted_at = None
     registration.calendar_sequence += 1
-    if notify:
-        notifications.cancelled(registration)
     db.session.flush()
     return promote_waitlist(gathering, now=now) if was_confirmed else []
 
@@ -254,7 +248,6 @@ def _confirm_from_waitlist(registration: Registration) -> None:
     registration.waitlisted_at = None
     registration.calendar_sequence += 1
     db.session.flush()
-    notifications.promoted(registration)
 
 
 def waitlist_position(registration: Registration) -> int | None:
