@@ -27,6 +27,7 @@ from app.models import (
     Registration,
     SurveyInvitation,
 )
+from app.outbound import notifications
 from app.privacy.periods import retention_for
 from app.privacy.retention import erase_requested
 from app.privacy_log import redact
@@ -216,7 +217,9 @@ def request_erasure(registration: Registration, *, now: datetime) -> ErasureOutc
         and now < registration.gathering.starts_at
     ):
         # Cancelling takes the gathering's lock, which must come before any other write.
-        registration_services.cancel(registration, now=now, notify=False)
+        for person in registration_services.cancel(registration, now=now):
+            # The waitlist promised each of them an email when a place opened.
+            notifications.promoted(person, cause="A place opened when someone cancelled")
         cancelled = True
     registration.erasure_requested_at = now
     gathering = registration.gathering

@@ -1,7 +1,7 @@
 """outbox: each queued email names the organiser's action that caused it
 
 Revision ID: 5f1a7c3e9b42
-Revises: 4c8e2a6f1d93
+Revises: 2f7a9c4e6b18
 Create Date: 2026-12-07 11:40:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "5f1a7c3e9b42"
-down_revision = "4c8e2a6f1d93"
+down_revision = "2f7a9c4e6b18"
 branch_labels = None
 depends_on = None
 
