@@ -177,8 +177,13 @@ def queue_emails(
 
 
 def _sender_domain() -> str:
-    sender = parseaddr(str(current_app.config.get("MAIL_DEFAULT_SENDER") or ""))[1]
-    return sender.rsplit("@", 1)[1] if "@" in sender else ""
+    return _domain_of(str(current_app.config.get("MAIL_DEFAULT_SENDER") or ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _domain_of(sender: str) -> str:
+    address = parseaddr(sender)[1]
+    return address.rsplit("@", 1)[1] if "@" in address else ""
 
 
 def _outbox_row(
@@ -254,7 +259,7 @@ def build_message(email: OutboundEmail, *, sender: str) -> Message:
     smtplib then asks the server for SMTPUTF8."""
     if needs_smtputf8(email.to_address) or not email.reply_to.isascii():
         return _international_message(email, sender=sender)
-    body = MIMEMultipart("alternative")
+    body = MIMEMultipart("alternative", boundary=_boundary())
     body.attach(MIMEText(email.text_body, "plain", _QUOTED_PRINTABLE_UTF8))
     body.attach(MIMEText(email.html_body, "html", _QUOTED_PRINTABLE_UTF8))
     files = []
@@ -274,7 +279,7 @@ def build_message(email: OutboundEmail, *, sender: str) -> Message:
         files.append(part)
     message = body
     if files:
-        message = MIMEMultipart("mixed")
+        message = MIMEMultipart("mixed", boundary=_boundary())
         message.attach(body)
         for part in files:
             message.attach(part)
@@ -295,6 +300,14 @@ def build_message(email: OutboundEmail, *, sender: str) -> Message:
 
 _QUOTED_PRINTABLE_UTF8 = Charset("utf-8")
 _QUOTED_PRINTABLE_UTF8.body_encoding = QP
+
+
+def _boundary() -> str:
+    """A part boundary that cannot occur in the parts: every part here is quoted-printable
+    or base64, and neither ever writes "=_". Given one, the email package does not search
+    the text for its own random boundary with a regular expression compiled per part
+    (about 0.2 ms a message, a third of writing it out)."""
+    return "=_" + secrets.token_hex(16)
 
 
 def _base64_part(content: bytes, mimetype: str, **params: str) -> Message:

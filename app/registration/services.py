@@ -92,7 +92,10 @@ def _places_taken(gathering: Gathering, email: str) -> tuple[int, int, int | Non
         .where(Registration.gathering_id == gathering.id, Registration.email == email)
         .scalar_subquery()
     )
-    confirmed, waiting, earlier_id = db.session.execute(
+    # Plain columns, no objects: run on the session's connection, past the ORM's handling
+    # (which would also have flushed what this transaction added: done here instead).
+    db.session.flush()
+    confirmed, waiting, earlier_id = db.session.connection().execute(
         select(
             func.count(Registration.id).filter(Registration.status == RegistrationStatus.CONFIRMED),
             func.count(Registration.id).filter(
