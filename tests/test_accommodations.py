@@ -12,6 +12,7 @@ from app.accommodations import services
 from app.breakouts.staffing import add_staff
 from app.evaluation import links
 from app.extensions import db
+from app.facts import people as people_facts
 from app.jobs import run_pending
 from app.models import AccessLogEntry, OutboundEmail
 from app.models.accommodations import AccommodationRequest
@@ -66,9 +67,7 @@ def test_needs_become_requests_arranged_and_confirmed_to_only_that_person_once(
     page = organiser_client.get(f"/organiser/g/{slug}/accommodations").get_data(as_text=True)
     assert "3 needs are not a request yet" in page
     logged = db.session.scalars(select(AccessLogEntry)).all()
-    assert [(line.what, line.gathering_id) for line in logged] == [
-        ("accommodations", gathering.id)
-    ]
+    assert [(line.what, line.gathering_id) for line in logged] == [("accommodations", gathering.id)]
     assert organiser_client.post(f"/organiser/g/{slug}/accommodations/bring-in").status_code == 303
     assert set(_kinds(asks)) == {"asl", "captions"} and set(_kinds(also)) == {"plain_language"}
     assert _kinds(plain) == {}
@@ -276,7 +275,7 @@ def test_report_counts_equal_the_requests_statuses(
         evaluated=evaluated,
         worked=worked,
     )
-    assert services.status_counts(gathering.id) == {
+    assert people_facts.accommodation_counts(gathering.id) == {
         "requested": requested,
         "arranged": arranged,
         "evaluated": evaluated,

@@ -63,13 +63,3 @@ def counts(rows=None) -> dict[str, int]:
         rows = db.session.scalars(select(AccessibilityFeedback)).all()
     tally = Counter(row.status for row in rows)
     return {status.value: tally.get(status.value, 0) for status in FeedbackStatus}
-
-
-def counts_between(start: datetime | None, end: datetime | None) -> dict[str, int]:
-    """For the report: feedback received up to `end` (and from `start`, when given)."""
-    query = select(AccessibilityFeedback)
-    if start is not None:
-        query = query.where(AccessibilityFeedback.created_at >= start)
-    if end is not None:
-        query = query.where(AccessibilityFeedback.created_at < end)
-    return counts(db.session.scalars(query).all())

@@ -233,27 +233,6 @@ def to_do_count(gathering: Gathering, *, now: datetime) -> int:
     return int(waiting or 0) + new_needs_count(gathering)
 
 
-def status_counts(gathering_id: int) -> dict[str, int]:
-    """For the report: requests (of people still registered) by how far each got."""
-    rows = db.session.execute(
-        select(AccommodationRequest.status, AccommodationRequest.outcome)
-        .join(Registration, Registration.id == AccommodationRequest.registration_id)
-        .where(
-            AccommodationRequest.gathering_id == gathering_id,
-            Registration.status != RegistrationStatus.CANCELLED,
-        )
-    ).all()
-    reached = {"requested": len(rows), "arranged": 0, "evaluated": 0, "worked": 0}
-    for status, outcome in rows:
-        if status != AccommodationStatus.REQUESTED:
-            reached["arranged"] += 1
-        if status == AccommodationStatus.EVALUATED:
-            reached["evaluated"] += 1
-            if outcome == AccommodationOutcome.WORKED:
-                reached["worked"] += 1
-    return reached
-
-
 def survey_question(registration: Registration) -> dict | None:
     """What the survey page asks a person who asked for an accommodation (else None)."""
     asked = awaiting_evaluation(registration)

@@ -10,10 +10,10 @@ from functools import partial
 
 from app import timefmt
 from app.branding import current_organisation
-from app.contributors.report import people_section
 from app.facts.vocabulary import Headcount, definitions
 from app.reporting import aggregate, charts, engagement, free_text, messages, sections
 from app.reporting.data import ReportData
+from app.reporting.people import people_section
 from app.reporting.polls import polls_section
 from app.reporting.sections import PendingChart
 from app.reporting.since_last import since_last_gathering

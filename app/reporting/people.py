@@ -1,12 +1,16 @@
-"""The report's part of contributors: totals by role for the committee (amounts, no
-names) and, in both versions, thanks naming only those who agreed to be named."""
+"""The report's chapter on the people who made the gathering possible: thanks naming
+only contributors who agreed to be named (both versions), totals by role with amounts
+and no names (committee only), accommodations arranged and whether they worked
+(suppressed in the shareable version), and accessibility feedback (committee only)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from app.extensions import db
-from app.models.contributors import Contributor, ContributorRole, Recognition
+from app.facts import people
+from app.models import Gathering
+from app.models.accommodations import FeedbackStatus
+from app.models.contributors import ContributorRole
+from app.reporting.suppression import format_count, is_small
 
 
 def people_section(gathering_id: int | None, *, committee: bool, threshold: int) -> dict:
@@ -35,12 +39,9 @@ def accommodations_section(gathering_id: int | None, *, committee: bool, thresho
     a count from 1 to threshold-1 prints as "<threshold", and a count whose difference
     from the step before is that small prints as "x", so no small count can be worked
     out by subtracting."""
-    from app.accommodations.services import status_counts
-    from app.reporting.suppression import format_count, is_small
-
     if gathering_id is None:
         return None
-    counts = status_counts(gathering_id)
+    counts = people.accommodation_counts(gathering_id)
     if not counts["requested"]:
         return None
     steps = [
@@ -68,17 +69,13 @@ def accommodations_section(gathering_id: int | None, *, committee: bool, thresho
 def feedback_section(gathering_id: int | None) -> dict | None:
     """The public's accessibility feedback by status, received from the day the
     gathering's registration opened (it is not tied to one gathering)."""
-    from app.accommodations.feedback import counts_between
-    from app.models import Gathering
-    from app.models.accommodations import FeedbackStatus
-
     if gathering_id is None:
         return None
     gathering = db.session.get(Gathering, gathering_id)
     if gathering is None:
         return None
     start = gathering.registration_opens_at or gathering.created_at
-    counts = counts_between(start, None)
+    counts = people.feedback_counts(start)
     return {
         "rows": [{"label": s.label, "count": counts[s.value]} for s in FeedbackStatus],
         "total": sum(counts.values()),
@@ -86,65 +83,40 @@ def feedback_section(gathering_id: int | None) -> dict | None:
 
 
 def contributors_section(gathering_id: int | None, *, committee: bool) -> dict:
-    """Plain data for reports/partials/contributors.html."""
+    """Plain data for reports/partials/people.html."""
     if gathering_id is None:
         return {"totals": None, "thanks": [], "unnamed": 0, "any": False}
-    rows = db.session.scalars(
-        select(Contributor)
-        .where(Contributor.gathering_id == gathering_id)
-        .order_by(Contributor.role, Contributor.preferred_name, Contributor.name, Contributor.id)
-    ).all()
+    rows = people.contributors(gathering_id)
     thanks = [
-        {
-            "name": row.written_name,
-            "nation": row.nation,
-            "role": ContributorRole.label_for(row.role),
-        }
+        {"name": row.thanked_as, "nation": row.nation, "role": ContributorRole.label_for(row.role)}
         for row in rows
-        if row.named_in_thanks
+        if row.thanked_as
     ]
     totals = None
     if committee:
-        totals = []
-        for role in ContributorRole:
-            of_role = [row for row in rows if row.role == role]
-            if not of_role:
-                continue
-            honoraria = sum(
-                row.honorarium_cents for row in of_role if row.recognition == Recognition.HONORARIUM
-            )
-            totals.append(
-                {
-                    "role": role.label,
-                    "people": len(of_role),
-                    "declined": sum(row.recognition == Recognition.DECLINED for row in of_role),
-                    "honoraria": _money(honoraria),
-                    "expenses": _money(sum(row.expenses_approved_cents for row in of_role)),
-                    "paid": sum(row.paid_on is not None for row in of_role),
-                }
-            )
+        totals = [
+            _totals(role.label, [row for row in rows if row.role == role])
+            for role in ContributorRole
+            if any(row.role == role for row in rows)
+        ]
         if totals:
-            totals.append(
-                {
-                    "role": "All contributors",
-                    "people": len(rows),
-                    "declined": sum(row.recognition == Recognition.DECLINED for row in rows),
-                    "honoraria": _money(
-                        sum(
-                            row.honorarium_cents
-                            for row in rows
-                            if row.recognition == Recognition.HONORARIUM
-                        )
-                    ),
-                    "expenses": _money(sum(row.expenses_approved_cents for row in rows)),
-                    "paid": sum(row.paid_on is not None for row in rows),
-                }
-            )
+            totals.append(_totals("All contributors", rows))
     return {
         "totals": totals,
         "thanks": thanks,
         "unnamed": len(rows) - len(thanks),
         "any": bool(rows),
+    }
+
+
+def _totals(label: str, rows: list[people.ContributorFacts]) -> dict:
+    return {
+        "role": label,
+        "people": len(rows),
+        "declined": sum(row.declined for row in rows),
+        "honoraria": _money(sum(row.honorarium_cents for row in rows)),
+        "expenses": _money(sum(row.expenses_approved_cents for row in rows)),
+        "paid": sum(row.paid for row in rows),
     }
 
 
