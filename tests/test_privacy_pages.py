@@ -216,3 +216,30 @@ def test_contributors_pages_and_the_finance_export_are_logged(organiser_client, 
         ("contributor", 1, f"contributor {contributor.id}"),
         ("finance_csv", 1, ""),
     ]
+
+
+def test_needs_certificates_outreach_and_feedback_views_are_logged(
+    organiser_client, make_gathering, make_registration
+):
+    from app.models.accommodations import AccessibilityFeedback, AccommodationRequest
+
+    gathering = make_gathering()
+    person = make_registration(gathering, accessibility_needs="Captions")
+    db.session.add(
+        AccommodationRequest(gathering_id=gathering.id, registration_id=person.id, kind="captions")
+    )
+    db.session.add(AccessibilityFeedback(barrier="Low contrast", name="Told Us", contact=""))
+    db.session.commit()
+    for path in (
+        f"/organiser/g/{gathering.slug}/accommodations",
+        f"/community/g/{gathering.slug}/certificates",
+        f"/community/g/{gathering.slug}/outreach.csv",
+        "/organiser/accessibility-feedback",
+    ):
+        assert organiser_client.get(path).status_code == 200, path
+    assert [(what, people) for what, people, _ in _log()] == [
+        ("accommodations", 1),
+        ("certificates", 0),
+        ("outreach_csv", 0),
+        ("accessibility_feedback", 1),
+    ]

@@ -20,8 +20,9 @@ from app.community.forms import (
 from app.extensions import db
 from app.facts.history import carried_recommendations
 from app.lookups import gathering_or_404
-from app.models import Gathering, Recommendation, Registration
+from app.models import Gathering, PersonalDataView, Recommendation, Registration
 from app.outbound.public_links import public_url
+from app.privacy.access_log import record_access
 from app.spreadsheet import to_csv
 
 organiser_only = roles_required(UserRole.ORGANISER)
@@ -157,6 +158,14 @@ def certificate_settings(slug: str):
         flash("Certificate settings saved.", "success")
         return redirect(url_for("community.certificate_settings", slug=slug), 303)
     rows = certificates.attendee_rows(gathering)
+    record_access(
+        PersonalDataView.CERTIFICATES,
+        user_id=current_user.id,
+        gathering=gathering,
+        people=len(rows),
+        now=datetime.now(UTC),
+    )
+    db.session.commit()
     return (
         render_template(
             "community/certificates.html",
@@ -275,6 +284,14 @@ def outreach_page(slug: str):
 def outreach_csv(slug: str):
     gathering = gathering_or_404(slug)
     rows = outreach.outreach_rows(outreach.outreach_for(gathering))
+    record_access(
+        PersonalDataView.OUTREACH_CSV,
+        user_id=current_user.id,
+        gathering=gathering,
+        people=len(rows),
+        now=datetime.now(UTC),
+    )
+    db.session.commit()
     return Response(
         to_csv(outreach.OUTREACH_HEADERS, rows),
         mimetype="text/csv; charset=utf-8",

@@ -57,6 +57,7 @@ class PersonalDataView(Choice):
     ACCESSIBILITY = "accessibility", "A registrant's page, with accessibility needs"
     OUTREACH_CSV = "outreach_csv", "Outreach list (CSV)"
     ERASURE_REQUESTS = "erasure_requests", "Erasure requests"
+    CERTIFICATES = "certificates", "Certificates: attendees by name"
     CONTRIBUTORS = "contributors", "Contributors and honoraria"
     CONTRIBUTOR = "contributor", "A contributor's plan"
     FINANCE_CSV = "finance_csv", "Honoraria for finance (CSV)"
