@@ -1,0 +1,236 @@
+"""The meeting bridge, the day-of view and the invitation pages in Chromium at 1366 and
+390 px: axe-core on each, no sideways scrolling, screenshots kept; the day-of view
+refreshing itself; an invitation list uploaded, mapped and confirmed by keyboard and mouse."""
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS, PageProblems, _keep_evidence, describe
+from tests.conftest import PASSWORD
+
+pytest_plugins = ["tests.fixtures_server"]
+pytestmark = pytest.mark.browser
+
+WIDTHS = {"1366": {"width": 1366, "height": 900}, "390": {"width": 390, "height": 844}}
+LIST = Path(__file__).resolve().parents[1] / "data" / "invitation_list.csv"
+OPT_OUT_TOKEN = "o" * 43
+
+
+@pytest.fixture(scope="module")
+def world(live_server):
+    seeded = live_server.seed(title="Perinatal Gathering 2027")
+    from app.extensions import db
+    from app.models import AgendaItem, Gathering, Invitee, PollResult, Registration
+    from app.models.accommodations import AccommodationRequest
+
+    with live_server.app_context():
+        now = datetime.now(UTC)
+        gathering = db.session.get(Gathering, seeded.gathering_id)
+        rooms = sorted(gathering.breakouts, key=lambda item: item.id)
+        people = []
+        for n in range(24):
+            row = Registration(
+                gathering=gathering,
+                name=f"Participant {n:02d} Ölander",
+                email=f"p{n}@example.org",
+                role="midwife",
+                organisation_name="Northern Health",
+                organisation_type="health_authority",
+                health_region="northern",
+                consent_collection_at=now,
+                assigned_breakout_id=rooms[n % 3].id,
+                accessibility_needs="Live captions" if n % 7 == 0 else "",
+            )
+            db.session.add(row)
+            people.append(row)
+        db.session.flush()
+        db.session.add(
+            AccommodationRequest(
+                gathering_id=gathering.id,
+                registration_id=people[0].id,
+                kind="captions",
+                status="confirmed",
+                arrangement="CART captioner booked",
+            )
+        )
+        db.session.add(
+            Invitee(
+                gathering_id=gathering.id,
+                name="Jordan Lee",
+                email="jordan@example.org",
+                health_region="northern",
+                organisation_type="health_authority",
+                token_hash=hashlib.sha256(OPT_OUT_TOKEN.encode()).hexdigest(),
+            )
+        )
+        welcome = db.session.scalar(
+            db.select(AgendaItem).where(
+                AgendaItem.gathering_id == gathering.id, AgendaItem.title == "Welcome"
+            )
+        )
+        for position, (answer, count) in enumerate([("Cultural safety", 14), ("Data", 3)]):
+            db.session.add(
+                PollResult(
+                    gathering_id=gathering.id,
+                    agenda_item_id=welcome.id,
+                    poll="Opening poll",
+                    question="Which priority area matters most to your work this year?",
+                    question_position=0,
+                    respondents=17,
+                    answer=answer,
+                    answer_position=position,
+                    count=count,
+                )
+            )
+        room_id = rooms[0].id
+        db.session.commit()
+    return {"slug": seeded.slug, "room": room_id}
+
+
+@pytest.fixture(scope="module")
+def signed_in(chromium, live_server):
+    states: dict[str, dict] = {}
+
+    def for_role(role: str) -> dict:
+        if role not in states:
+            context = chromium.new_context()
+            page = context.new_page()
+            page.goto(live_server.url + "/sign-in")
+            page.get_by_label("Email address").fill(f"{role}@example.org")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_load_state()
+            assert "/sign-in" not in page.url
+            states[role] = context.storage_state()
+            context.close()
+        return states[role]
+
+    return for_role
+
+
+def pages(world) -> dict[str, tuple[str | None, str]]:
+    slug = world["slug"]
+    return {
+        "day-of": ("organiser", f"/day/{slug}"),
+        "day-of-facilitator": ("facilitator", f"/day/{slug}"),
+        "zoom-and-teams": ("organiser", f"/organiser/g/{slug}/meetings?domains=example.org"),
+        "room-list": ("organiser", f"/organiser/g/{slug}/meetings/rooms"),
+        "polls-and-qa": ("organiser", f"/organiser/g/{slug}/meetings/reports"),
+        "invitations": ("organiser", f"/organiser/g/{slug}/invitations"),
+        "opt-out": (None, f"/invitations/opt-out/{OPT_OUT_TOKEN}"),
+    }
+
+
+PAGES = [(name, width) for name in pages({"slug": "s", "room": 1}) for width in WIDTHS]
+
+
+def open_page(chromium, signed_in, role, width: str):
+    options = {"storage_state": signed_in(role)} if role else {}
+    context = chromium.new_context(viewport=WIDTHS[width], **options)
+    page = context.new_page()
+    page.problems = PageProblems()
+    page.problems.watch(page)
+    return context, page
+
+
+def check(page, name: str, width: str, axe) -> None:
+    violations = axe(page, f"meetings-{name}-{width}")
+    assert violations == [], f"{name}:\n{describe(violations)}"
+    assert page.locator("h1").count() == 1
+    assert page.problems.csp_violations() == []
+    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    assert not overflow, f"{name} scrolls sideways at {width} px"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"meetings-{name}-{width}.png"), full_page=True)
+
+
+@pytest.mark.parametrize(("name", "width"), PAGES)
+def test_pages_have_no_wcag_violations(
+    name, width, request, chromium, live_server, world, signed_in, axe
+):
+    role, path = pages(world)[name]
+    context, page = open_page(chromium, signed_in, role, width)
+    try:
+        response = page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        assert response.status == 200, (path, response.status)
+        check(page, name, width, axe)
+    finally:
+        _keep_evidence(request, page)
+        context.close()
+
+
+def test_the_day_of_view_refreshes_in_place(request, chromium, live_server, world, signed_in):
+    from app.extensions import db
+    from app.models import AttendanceRecord, Registration
+    from app.models.attendance import dedupe_key
+
+    context, page = open_page(chromium, signed_in, "organiser", "1366")
+    try:
+        page.clock.install()
+        page.goto(f"{live_server.url}/day/{world['slug']}")
+        room_row = page.locator("tr", has=page.locator("th a", has_text="Breakout 1:"))
+        expect(room_row.locator("td").nth(2)).to_have_text("0")
+        with live_server.app_context():
+            person = db.session.scalar(
+                db.select(Registration).where(Registration.assigned_breakout_id == world["room"])
+            )
+            db.session.add(
+                AttendanceRecord(
+                    gathering_id=person.gathering_id,
+                    agenda_item_id=world["room"],
+                    registration_id=person.id,
+                    source="checkin",
+                    dedupe_key=dedupe_key(
+                        gathering_id=person.gathering_id,
+                        agenda_item_id=world["room"],
+                        source="checkin",
+                        registration_id=person.id,
+                    ),
+                )
+            )
+            db.session.commit()
+        page.clock.fast_forward("00:31")
+        expect(room_row.locator("td").nth(2)).to_have_text("1")
+        assert page.url.endswith(f"/day/{world['slug']}")  # no reload, no navigation
+    finally:
+        _keep_evidence(request, page)
+        context.close()
+
+
+def test_an_invitation_list_is_uploaded_mapped_and_confirmed(
+    request, chromium, live_server, world, signed_in, axe
+):
+    context, page = open_page(chromium, signed_in, "organiser", "390")
+    try:
+        page.goto(f"{live_server.url}/organiser/g/{world['slug']}/invitations")
+        page.get_by_role("button", name="Upload and check the columns").click()
+        summary = page.locator("[data-error-summary]")
+        expect(summary).to_contain_text("Choose the file with the people to invite.")
+        page.get_by_label("Invitation list (CSV or Excel .xlsx)").set_input_files(str(LIST))
+        page.get_by_role("button", name="Upload and check the columns").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Check the columns")
+        expect(page.get_by_role("table", name="Rows left out, and why")).to_contain_text(
+            "is not an email address"
+        )
+        check(page, "mapping", "390", axe)
+        page.get_by_label("Name").select_option(label="Org type")
+        page.get_by_label("Organisation type").select_option(label="Org type")
+        page.get_by_role("button", name="Check again with these columns").click()
+        expect(page.locator("[role=alert]")).to_contain_text("Each column can hold one")
+        page.get_by_label("Name").select_option(label="Full name")
+        page.get_by_role("button", name="Check again with these columns").click()
+        page.get_by_role("button", name="Add 5 people to the invitation list").click()
+        expect(page.get_by_role("status")).to_contain_text("5 added to the invitation list")
+        page.get_by_role("button", name="Invite 6 people not invited yet…").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("This will email 6 people")
+        check(page, "invitations-confirm", "390", axe)
+        page.get_by_role("link", name="Cancel: send nothing").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Invitations")
+    finally:
+        _keep_evidence(request, page)
+        context.close()
