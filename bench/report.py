@@ -62,10 +62,10 @@ def measure(folder: Path, repeats: int) -> dict:
     from sqlalchemy import func, select
 
     from app.demo import DEMO_SLUG
+    from app.documents.pdf import render_pdf
     from app.extensions import db
     from app.models import Gathering, Registration
     from app.reporting import services
-    from app.reporting.pdf import render_pdf
 
     app = make_app(folder)
     with app.app_context():

@@ -70,9 +70,9 @@ def test_an_unknown_level_is_refused_beside_the_field(organiser_client, make_gat
 def _report_html(gathering, variant: str) -> str:
     from datetime import UTC, datetime
 
+    from app.documents.render import render_html
     from app.reporting.context import build_context
     from app.reporting.load import load_report_data
-    from app.reporting.render import render_html
 
     context = build_context(
         load_report_data(gathering),

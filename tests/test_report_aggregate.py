@@ -4,8 +4,9 @@ import pandas as pd
 import pytest
 
 from app.choices import HealthRegion, OrganisationType, Role
+from app.documents import charts
 from app.facts import rules
-from app.reporting import aggregate, charts
+from app.reporting import aggregate
 
 
 def regs(rows):

@@ -12,12 +12,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from app.documents.pdf import LockedURLFetcher, RefusedURL, render_pdf
+from app.documents.render import REPORTS_DIR
 from app.extensions import db
 from app.facts import gathering_facts
 from app.models import AgendaItem, Community, Registration
 from app.reporting import services
-from app.reporting.pdf import LockedURLFetcher, RefusedURL, render_pdf
-from app.reporting.render import REPORTS_DIR
 
 pytest_plugins = ["tests.fixtures_report"]
 

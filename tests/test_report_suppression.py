@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.reporting.suppression import (
+from app.documents.suppression import (
     PRIMARY,
     SECONDARY,
     check_threshold,
@@ -194,7 +194,7 @@ def test_brute_force_small_table_hidden_cells_have_other_possible_values():
 def test_rating_headline_survives_whenever_its_own_count_is_large_enough():
     """Every five-point rating with counts 0..6: no hidden figure can be worked out, and
     agree-or-strongly-agree is hidden only when it (or the whole question) is small."""
-    from app.reporting.suppression import rating_is_safe, suppress_rating
+    from app.documents.suppression import rating_is_safe, suppress_rating
 
     for counts in itertools.product(range(7), repeat=5):
         counts = list(counts)
@@ -212,7 +212,7 @@ def test_rating_headline_survives_whenever_its_own_count_is_large_enough():
 
 
 def test_rating_suppression_hides_neutral_before_the_headline():
-    from app.reporting.suppression import suppress_rating
+    from app.documents.suppression import suppress_rating
 
     result = suppress_rating([0, 2, 0, 15, 20], 5)
     assert result.collapsed_reason == ["primary", "secondary", ""]

@@ -19,6 +19,7 @@ from decimal import ROUND_DOWN, Decimal
 from sqlalchemy import select
 
 from app import timefmt
+from app.documents import render
 from app.extensions import db
 from app.facts import GatheringFacts, gathering_facts
 from app.models import (
@@ -31,7 +32,6 @@ from app.models import (
     SurveyInvitation,
 )
 from app.reach import reachable
-from app.reporting import render
 
 ISSUER = "Perinatal Community of Practice · Shared Care Committee"
 QUARTER_HOUR = 15
@@ -238,7 +238,7 @@ def certificate_title(facts: CertificateFacts) -> str:
 
 
 def certificate_pdf(facts: CertificateFacts) -> bytes:
-    from app.reporting.pdf import render_pdf
+    from app.documents.pdf import render_pdf
 
     return render_pdf(certificate_html([facts], title=certificate_title(facts)))
 
@@ -248,7 +248,7 @@ def certificate_pdfs(batch: Sequence[CertificateFacts]) -> list[bytes]:
     page written on its own with its own title, which takes about half the time of laying
     out each certificate alone (bench/certificates.py). Should a certificate not fit on
     one page, the pages no longer pair with the people, so each is laid out alone."""
-    from app.reporting.pdf import PDF_OPTIONS, lay_out
+    from app.documents.pdf import PDF_OPTIONS, lay_out
 
     if not batch:
         return []

@@ -28,7 +28,7 @@ class ValueTally:
     def shown(self, threshold: int | None) -> ValueSummary:
         """As pages print it: with a threshold, counts from 1 to threshold-1 read "<N",
         and every count does while fewer than the threshold have answered."""
-        from app.reporting.suppression import format_count
+        from app.documents.suppression import format_count
 
         rows = [(VALUE_CYCLE_SHORT[c], format_count(n, threshold)) for c, n in self.cycles]
         few = threshold is not None and 0 < self.respondents < threshold

@@ -69,7 +69,7 @@ def _over_time_and_chart(gathering: Gathering) -> tuple[list[tuple[str, int, int
 @lru_cache(maxsize=16)
 def _chart(days: tuple[str, ...], totals: tuple[int, ...]) -> str:
     """Drawn again only when the numbers change (a check-in changes the facts, not these)."""
-    from app.reporting.charts import cumulative_line, data_uri
+    from app.documents.charts import cumulative_line, data_uri
 
     return data_uri(cumulative_line(days, totals, "Registrations over time (running total)"))
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from app import timefmt
 from app.auth.access import public, roles_required
 from app.choices import UserRole
+from app.documents.render import REPORTS_DIR
 from app.extensions import db
 from app.lookups import gathering_or_404
 from app.models import Gathering, ReportRun, ReportStatus
@@ -26,7 +27,6 @@ from app.report_runs import bp, jobs
 from app.report_runs.forms import EmailForm, GenerateForm
 from app.reporting import services
 from app.reporting.context import VARIANTS
-from app.reporting.render import REPORTS_DIR
 
 report_readers = roles_required(UserRole.STEERING, UserRole.ORGANISER)
 

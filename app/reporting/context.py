@@ -10,14 +10,15 @@ from functools import partial
 
 from app import timefmt
 from app.branding import current_organisation
+from app.documents import charts
+from app.documents.suppression import check_threshold
 from app.facts.vocabulary import Headcount, definitions
-from app.reporting import aggregate, charts, engagement, free_text, messages, sections
+from app.reporting import aggregate, engagement, free_text, messages, sections
 from app.reporting.data import ReportData
 from app.reporting.people import people_section
 from app.reporting.polls import polls_section
 from app.reporting.sections import PendingChart
 from app.reporting.since_last import since_last_gathering
-from app.reporting.suppression import check_threshold
 
 COMMITTEE = "committee"
 SHAREABLE = "shareable"

@@ -1,6 +1,6 @@
 """Small numbers in sentences: suppression for text that people write.
 
-Counts in tables are suppressed cell by cell (app.reporting.suppression); a sentence
+Counts in tables are suppressed cell by cell (app.documents.suppression); a sentence
 someone typed ("3 Elders and Knowledge Keepers joined us") can give away the same small
 count. Any number from 1 to threshold-1 in a sentence, in digits or as a word from two
 to nine, is taken for a count of people unless it reads as a time, a date, a measure

@@ -8,10 +8,10 @@ included."""
 from __future__ import annotations
 
 from app.choices import HealthRegion, OrganisationType
+from app.documents.suppression import is_small
 from app.reporting import aggregate, free_text, sections
 from app.reporting.data import ReportData
 from app.reporting.sections import agreement_share, attended_frame
-from app.reporting.suppression import is_small
 
 BC_REGIONS = [r for r in HealthRegion if r.value not in aggregate.NOT_A_REGION]
 

@@ -5,12 +5,12 @@ and no names (committee only), accommodations arranged and whether they worked
 
 from __future__ import annotations
 
+from app.documents.suppression import format_count, is_small
 from app.extensions import db
 from app.facts import people
 from app.models import Gathering
 from app.models.accommodations import FeedbackStatus
 from app.models.contributors import ContributorRole
-from app.reporting.suppression import format_count, is_small
 
 
 def people_section(gathering_id: int | None, *, committee: bool, threshold: int) -> dict:

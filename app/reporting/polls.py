@@ -9,11 +9,11 @@ from functools import partial
 
 from sqlalchemy import select
 
+from app.documents import charts
+from app.documents.suppression import format_count, suppress_table
 from app.extensions import db
 from app.models import AgendaItem, PollResult, QaQuestion
-from app.reporting import charts
 from app.reporting.sections import PendingChart, bars_alt
-from app.reporting.suppression import format_count, suppress_table
 
 
 def polls_section(gathering_id: int | None, *, threshold: int | None) -> dict:

@@ -14,9 +14,8 @@ from markupsafe import Markup
 
 from app import timefmt
 from app.choices import HEALTH_REGION_SHORT, HealthRegion, OrganisationType, PriorityArea, Role
-from app.reporting import aggregate, charts
-from app.reporting.data import ReportData
-from app.reporting.suppression import (
+from app.documents import charts
+from app.documents.suppression import (
     PRIMARY,
     collapsed_groups,
     format_count,
@@ -24,6 +23,8 @@ from app.reporting.suppression import (
     suppress_table,
     with_totals,
 )
+from app.reporting import aggregate
+from app.reporting.data import ReportData
 
 if TYPE_CHECKING:
     import pandas as pd

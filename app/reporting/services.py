@@ -14,14 +14,14 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.documents.render import page_size as checked_page_size
+from app.documents.render import render_html
+from app.documents.suppression import check_threshold
 from app.extensions import db
 from app.gc_pause import gc_paused
 from app.models import Gathering, ReportRun, ReportStatus, User
 from app.reporting import context as report_context
 from app.reporting.load import load_report_data
-from app.reporting.render import page_size as checked_page_size
-from app.reporting.render import render_html
-from app.reporting.suppression import check_threshold
 
 Progress = Callable[[int, str], None]
 STAGES = (
@@ -104,7 +104,7 @@ def build_report(
         step(*STAGES[4])
 
     if pdf:
-        from app.reporting.pdf import render_pdf
+        from app.documents.pdf import render_pdf
 
         step(*STAGES[3])
         start = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Context dict -> HTML (Jinja over reports/); app.reporting.pdf turns it into the PDF."""
+"""Context dict -> HTML (Jinja over reports/); app.documents.pdf turns it into the PDF."""
 
 from __future__ import annotations
 

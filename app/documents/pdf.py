@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 from weasyprint import HTML, Document
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from app.reporting.render import REPORTS_DIR
+from app.documents.render import REPORTS_DIR
 
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
 
