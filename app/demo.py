@@ -33,6 +33,7 @@ from app.community.demo import seed_demo_community
 from app.contributors.demo import seed_demo_contributors
 from app.evaluation.demo import Comments, seed_demo_evaluation
 from app.extensions import db
+from app.meetings.demo import seed_demo_meetings
 from app.models import AgendaItem, Gathering, Registration, StaffRole
 from app.writer_lock import lock_gathering
 
@@ -610,6 +611,7 @@ def seed_demo(
     seed_demo_community(now=now)
     seed_demo_contributors(past, upcoming, now=now)
     seed_demo_accommodations(past, upcoming, now=now)
+    seed_demo_meetings(past, upcoming, now=now)
     db.session.commit()
     return {
         "inaugural_registrations": added_inaugural,
