@@ -42,6 +42,7 @@ FEATURE_BLUEPRINTS = (
     "invitations",
     "accommodations",
     "value",
+    "said_did",
 )
 
 

@@ -35,6 +35,7 @@ from app.evaluation.demo import Comments, seed_demo_evaluation
 from app.extensions import db
 from app.meetings.demo import seed_demo_meetings
 from app.models import AgendaItem, Gathering, Registration, StaffRole
+from app.said_did.demo import seed_demo_said_did
 from app.writer_lock import lock_gathering
 
 PACIFIC = ZoneInfo("America/Vancouver")
@@ -612,6 +613,7 @@ def seed_demo(
     seed_demo_contributors(past, upcoming, now=now)
     seed_demo_accommodations(past, upcoming, now=now)
     seed_demo_meetings(past, upcoming, now=now)
+    seed_demo_said_did(past, now=now)
     db.session.commit()
     return {
         "inaugural_registrations": added_inaugural,

@@ -62,6 +62,8 @@ PUBLIC_ENDPOINTS = {
     "accommodations.give_feedback",
     "accommodations.feedback_thanks",
     "value.answer",
+    "said_did.page",
+    "said_did.feed",
 }
 # Public pages whose address carries a secret; treated like participant pages.
 TOKEN_PAGES = re.compile(r"^/(r|s|c|v)/")

@@ -79,6 +79,7 @@ from app.models.privacy import (
 )
 from app.models.report_review import KeyMessageSet, ReportTheme, ThemeStatus
 from app.models.reports import ReportRun, ReportStatus
+from app.models.said_did import SaidDidPage, SaidDidSubscription
 from app.models.value import ValueFollowUp, ValueInvitation, ValueResponse
 
 __all__ = [
@@ -146,6 +147,8 @@ __all__ = [
     "SurveyQuestion",
     "SurveyQuestionSet",
     "SurveyResponse",
+    "SaidDidPage",
+    "SaidDidSubscription",
     "ValueFollowUp",
     "ValueInvitation",
     "ValueResponse",

@@ -71,6 +71,9 @@ class Recommendation(db.Model):
     source_label: Mapped[str] = mapped_column(String(200), default="")
     text: Mapped[str] = mapped_column(Text)
     owner: Mapped[str] = mapped_column(String(200), default="")
+    # Who owns it on the public "You said, we did" page: an organisation or a role, never
+    # a person's name ("" reads "The steering committee").
+    public_owner: Mapped[str] = mapped_column(String(200), default="", server_default="")
     status: Mapped[str] = mapped_column(String(20), default=RecommendationStatus.PROPOSED.value)
     due_on: Mapped[date | None] = mapped_column(Date)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,6 +10,7 @@ from app.lifecycle import services as lifecycle
 from app.lookups import gathering_or_404
 from app.public import bp
 from app.registration.services import has_room
+from app.said_did.services import published_page
 
 
 @bp.route("/")
@@ -33,6 +34,7 @@ def gathering(slug: str):
         "public/gathering.html",
         gathering=gathering,
         published_report=lifecycle.published_report(gathering),
+        said_did=published_page(gathering) is not None,
         state=gathering.registration_state(now),
         has_room=has_room(gathering),
         past=gathering.ends_at <= now,

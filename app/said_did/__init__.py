@@ -1,0 +1,9 @@
+"""'You said, we did': the public page per gathering of what became of its recommendations,
+its Atom feed, and the organiser's page that publishes it."""
+
+from flask import Blueprint
+
+bp = Blueprint("said_did", __name__, cli_group=None)
+
+
+from app.said_did import routes  # noqa: E402, F401
