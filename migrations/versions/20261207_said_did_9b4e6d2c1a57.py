@@ -1,7 +1,7 @@
 """you said, we did: the public page per gathering, its subscribers, public owners
 
 Revision ID: 9b4e6d2c1a57
-Revises: 2f7a9c4e6b18
+Revises: 5f1a7c3e9b42
 Create Date: 2026-12-07 12:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "9b4e6d2c1a57"
-down_revision = "2f7a9c4e6b18"
+down_revision = "5f1a7c3e9b42"
 branch_labels = None
 depends_on = None
 
