@@ -4,6 +4,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -22,6 +23,9 @@ from app.models import RecommendationStatus, TargetDimension, TargetKind
 
 class RecommendationForm(BaseForm):
     """One per recommendation on the page; a prefix keeps every field's id unique."""
+
+    # The version the page showed (app.edits): a save from an older page is refused.
+    opened_version = HiddenField()
 
     status = SelectField("Status", choices=select_options(RecommendationStatus.choices()))
     owner = StringField(

@@ -17,6 +17,7 @@ from app.community.forms import (
     RecommendationForm,
     TargetsForm,
 )
+from app.edits import EditConflict, require_unchanged, version_of
 from app.extensions import db
 from app.facts.history import carried_recommendations
 from app.lookups import gathering_or_404
@@ -55,6 +56,7 @@ def _recommendation_form(recommendation: Recommendation, *, bound: bool) -> Reco
         "status": recommendation.status,
         "owner": recommendation.owner,
         "due_on": recommendation.due_on,
+        "opened_version": version_of(recommendation),
     }
     prefix = f"r{recommendation.id}"
     if bound:
@@ -84,6 +86,7 @@ def _recommendations_page(
             own=own,
             forms=forms,
             posted_id=posted_id,
+            changed_since=status == 409,
         ),
         status,
     )
@@ -106,12 +109,23 @@ def update_recommendation(slug: str, item_id: int):
     form = _recommendation_form(recommendation, bound=True)
     if form.validate_on_submit():
         try:
+            require_unchanged(
+                form.opened_version.data,
+                Recommendation,
+                Recommendation.id == recommendation.id,
+                gathering_id=gathering.id,
+            )
             recommendations.update_recommendation(
                 recommendation, form.to_change(), author=current_user, now=datetime.now(UTC)
             )
         except recommendations.RecommendationError as error:
             db.session.rollback()
             form.status.errors.append(str(error))
+        except EditConflict:
+            db.session.rollback()
+            db.session.refresh(recommendation)
+            form.opened_version.data = version_of(recommendation)
+            return _recommendations_page(gathering, form, recommendation.id, 409)
         else:
             db.session.commit()
             flash("Recommendation updated.", "success")

@@ -6,6 +6,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -44,6 +45,8 @@ def _link(label: str, required: bool = False):
 
 class GatheringForm(ZonedTimesMixin, BaseForm):
     time_fields = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+    # The version the page showed (app.edits): a save from an older page is refused.
+    opened_version = HiddenField()
 
     title = StringField(
         "Title", filters=[strip], validators=[InputRequired("Enter a title."), Length(max=200)]
@@ -130,6 +133,8 @@ class GatheringForm(ZonedTimesMixin, BaseForm):
 
 class AgendaItemForm(ZonedTimesMixin, BaseForm):
     time_fields = ("starts_at", "ends_at")
+    # The version the page showed (app.edits): a save from an older page is refused.
+    opened_version = HiddenField()
 
     kind = SelectField(
         "Kind", choices=select_options(AgendaKind.choices()), default=AgendaKind.PLENARY.value

@@ -5,6 +5,7 @@ them and add what only an organiser does (attendance marks, erasure)."""
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.breakouts.assignment import move_person
 from app.choices import RegistrationStatus
@@ -96,19 +97,23 @@ def mark_attended(
             int((gathering.ends_at - gathering.starts_at).total_seconds() // 60),
             gathering.attendance_threshold_minutes,
         )
-        db.session.add(
-            AttendanceRecord(
-                gathering_id=gathering.id,
-                agenda_item_id=None,
-                registration_id=registration.id,
-                source=AttendanceSource.MANUAL.value,
-                minutes=minutes,
-                recorded_by_id=actor_id,
-                dedupe_key=key,
-                created_at=now,
-                updated_at=now,
-            )
+        mark = AttendanceRecord(
+            gathering_id=gathering.id,
+            agenda_item_id=None,
+            registration_id=registration.id,
+            source=AttendanceSource.MANUAL.value,
+            minutes=minutes,
+            recorded_by_id=actor_id,
+            dedupe_key=key,
+            created_at=now,
+            updated_at=now,
         )
+        try:
+            with db.session.begin_nested():
+                db.session.add(mark)
+        except IntegrityError:
+            # Another organiser marked them at the same moment: their mark stands.
+            return
         record(registration, EventKind.ATTENDED, actor_id=actor_id, now=now)
     elif not attended and existing is not None:
         db.session.delete(existing)

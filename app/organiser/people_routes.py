@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.access import roles_required
 from app.breakouts.assignment import AssignmentRefused
 from app.choices import RegistrationStatus, UserRole
+from app.edits import EditConflict, require_unchanged, version_of
 from app.extensions import db
 from app.facts import current_facts
 from app.forms_common import db_ints
@@ -292,12 +293,26 @@ def edit_registrant(slug: str, registration_id: int):
     form = ManageForm(
         obj=None, breakouts=gathering.breakouts, data=form_data(registration)
     )
+    if not form.is_submitted():
+        form.opened_version.data = version_of(registration)
+    changed_since = False
     if form.validate_on_submit():
         now = _now()
         back = url_for(".registrant", slug=slug, registration_id=registration.id)
         try:
+            require_unchanged(
+                form.opened_version.data,
+                Registration,
+                Registration.id == registration.id,
+                gathering_id=gathering.id,
+            )
             registration_services.update_registration(registration, form.to_data(), now=now)
             db.session.flush()
+        except EditConflict:
+            db.session.rollback()
+            db.session.refresh(registration)
+            form.opened_version.data = version_of(registration)
+            changed_since = True
         except (registration_services.EmailInUse, IntegrityError):
             db.session.rollback()
             form.email.errors.append(
@@ -324,13 +339,14 @@ def edit_registrant(slug: str, registration_id: int):
             db.session.commit()
             flash(f"Saved. {announcing.outcome(notices, announcing.decision())}", "success")
             return redirect(back, 303)
-    status = 422 if form.errors else 200
+    status = 409 if changed_since else 422 if form.errors else 200
     return (
         render_template(
             "organiser/registrant_edit.html",
             gathering=gathering,
             registration=registration,
             form=form,
+            changed_since=changed_since,
         ),
         status,
     )

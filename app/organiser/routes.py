@@ -13,6 +13,7 @@ from app.auth.access import roles_required
 from app.breakouts.dashboard import dashboard_overview as breakout_dashboard
 from app.choices import PRIORITY_AREA_SHORT, UserRole
 from app.community.targets import dashboard_targets
+from app.edits import EditConflict, require_unchanged, version_of
 from app.extensions import db
 from app.facts import current_facts
 from app.forms_common import ConfirmForm, db_int
@@ -76,13 +77,24 @@ def edit_gathering(slug: str):
     form = GatheringForm(obj=gathering)
     if request.method == "GET":
         form.fill_times(gathering, gathering.timezone)
+        form.opened_version.data = version_of(gathering)
     if form.validate_on_submit() and (data := form.to_data()):
         now = datetime.now(UTC)
         try:
+            require_unchanged(
+                form.opened_version.data,
+                Gathering,
+                Gathering.id == gathering.id,
+                gathering_id=gathering.id,
+            )
             saved = services.update_gathering(gathering, data, now=now)
         except services.SlugTaken:
             db.session.rollback()
             form.slug.errors.append("Another gathering already uses this web address name.")
+        except EditConflict:
+            return _changed_since_page(
+                "organiser/gathering_form.html", gathering, form=form, gathering=gathering
+            )
         else:
             notices = []
             if saved.schedule_changed:
@@ -341,7 +353,19 @@ def edit_item(slug: str, item_id: int):
     form = AgendaItemForm(obj=item)
     if request.method == "GET":
         form.fill_times(item, gathering.timezone)
+        form.opened_version.data = version_of(item)
     if form.validate_on_submit() and (data := form.to_data(gathering.timezone)):
+        try:
+            require_unchanged(
+                form.opened_version.data,
+                AgendaItem,
+                AgendaItem.id == item.id,
+                gathering_id=gathering.id,
+            )
+        except EditConflict:
+            return _changed_since_page(
+                "organiser/item_form.html", item, form=form, gathering=gathering, item=item
+            )
         if not services.update_item(item, data):
             db.session.commit()
             flash(
@@ -401,6 +425,15 @@ def _confirm_removal(gathering: Gathering, item: AgendaItem):
         emails=0,
         form=ConfirmForm(),
     )
+
+
+def _changed_since_page(template: str, row, **context):
+    """The edit page again, saying someone else saved first; what was typed stays in the
+    form, which now carries the saved version so that saving again is a deliberate choice."""
+    db.session.rollback()
+    db.session.refresh(row)
+    context["form"].opened_version.data = version_of(row)
+    return render_template(template, changed_since=True, **context), 409
 
 
 def _form_page(template: str, **context):

@@ -1,7 +1,7 @@
 """The registration form: every list comes from app.choices."""
 
 from flask import current_app
-from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from app.addresses import needs_smtputf8
@@ -151,6 +151,8 @@ class ManageForm(RegistrationForm):
     """The same questions on the manage page; consent to collection was given at sign-up."""
 
     consent_collection = None
+    # The version the page showed (app.edits): a save from an older page is refused.
+    opened_version = HiddenField()
 
 
 class CancelForm(BaseForm):

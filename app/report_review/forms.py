@@ -7,6 +7,8 @@ from app.forms_common import BaseForm, select_options
 
 
 class KeyMessagesForm(BaseForm):
+    # The version the page showed (app.edits): a save from an older page is refused.
+    opened_version = HiddenField()
     text = TextAreaField(
         "Key messages",
         description="Four to six plain sentences, one per line. They open the report, "

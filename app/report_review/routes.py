@@ -7,10 +7,11 @@ from flask_login import current_user
 
 from app.auth.access import roles_required
 from app.choices import UserRole
+from app.edits import EditConflict, require_unchanged, version_of
 from app.extensions import db
 from app.forms_common import db_int, select_options
 from app.lookups import gathering_or_404
-from app.models.report_review import ReportTheme, ThemeStatus
+from app.models.report_review import KeyMessageSet, ReportTheme, ThemeStatus
 from app.report_review import bp, services
 from app.report_review.forms import DecisionForm, KeyMessagesForm, SuggestForm
 
@@ -38,8 +39,16 @@ def key_messages(slug: str):
     if not form.is_submitted():
         form.text.data = stored.text if stored else "\n".join(suggestions)
         form.committee_text.data = stored.committee_text if stored else ""
+        form.opened_version.data = version_of(stored)
+    changed_since = False
     if form.validate_on_submit():
         try:
+            require_unchanged(
+                form.opened_version.data,
+                KeyMessageSet,
+                KeyMessageSet.gathering_id == gathering.id,
+                gathering_id=gathering.id,
+            )
             services.save_key_messages(
                 gathering,
                 text=form.text.data,
@@ -52,6 +61,11 @@ def key_messages(slug: str):
         except services.ReviewError as error:
             db.session.rollback()
             form.text.errors.append(str(error))
+        except EditConflict:
+            db.session.rollback()
+            changed_since = True
+            stored = services.key_messages(gathering)
+            form.opened_version.data = version_of(stored)
         else:
             db.session.commit()
             flash(
@@ -61,7 +75,7 @@ def key_messages(slug: str):
                 "success",
             )
             return redirect(url_for("report_review.key_messages", slug=slug), 303)
-    status = 422 if form.errors else 200
+    status = 409 if changed_since else 422 if form.errors else 200
     return (
         render_template(
             "report_review/key_messages.html",
@@ -72,6 +86,8 @@ def key_messages(slug: str):
             warnings=[]
             if form.text.errors
             else services.small_number_warnings(form.text.data or "", threshold=_threshold()),
+            changed_since=changed_since,
+            changed_since_theirs=stored.text if changed_since and stored else "",
         ),
         status,
     )
