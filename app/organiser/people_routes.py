@@ -290,9 +290,7 @@ def edit_registrant(slug: str, registration_id: int):
     if registration.erased_at is not None or registration.status == RegistrationStatus.CANCELLED:
         flash("A cancelled or erased registration cannot be edited.", "error")
         return redirect(url_for(".registrant", slug=slug, registration_id=registration.id), 303)
-    form = ManageForm(
-        obj=None, breakouts=gathering.breakouts, data=form_data(registration)
-    )
+    form = ManageForm(obj=None, breakouts=gathering.breakouts, data=form_data(registration))
     if not form.is_submitted():
         form.opened_version.data = version_of(registration)
     changed_since = False
