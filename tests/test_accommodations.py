@@ -91,20 +91,21 @@ def test_needs_become_requests_arranged_and_confirmed_to_only_that_person_once(
     db.session.refresh(asl)
     assert asl.status == "arranged" and asl.arranged_by == "through WAVCO"
 
-    # The confirmation step names the one person before anything is sent.
-    step = organiser_client.get(f"/organiser/g/{slug}/accommodations/{asl.id}/confirm")
+    # The confirmation step names the one person, and shows the email, before anything
+    # is sent; nothing changes until the organiser decides.
+    confirm_url = f"/organiser/g/{slug}/accommodations/{asl.id}/confirm"
+    step = organiser_client.post(confirm_url)
     text = step.get_data(as_text=True)
-    assert "This will email 1 person:" in text and "dana@example.org" in text
-    assert "&lt;b&gt;booked" in text
+    assert step.status_code == 200
+    assert "This will email 1 person" in text and "dana@example.org" in text
+    assert "Two ASL interpreters &lt;b&gt;booked&lt;/b&gt;" in text
     kind = "accommodation_arranged"
     assert db.session.query(OutboundEmail).filter_by(kind=kind).count() == 0
-    sent = organiser_client.post(
-        f"/organiser/g/{slug}/accommodations/{asl.id}/confirm", data={"action": "send"}
-    )
+    db.session.refresh(asl)
+    assert asl.status == "arranged"
+    sent = organiser_client.post(confirm_url, data={"announce": "send"})
     assert sent.status_code == 303
-    again = organiser_client.post(
-        f"/organiser/g/{slug}/accommodations/{asl.id}/confirm", data={"action": "send"}
-    )
+    again = organiser_client.post(confirm_url, data={"announce": "send"})
     assert again.status_code == 303
     run_pending()
     deliver_due(now=datetime.now(UTC))
@@ -129,7 +130,7 @@ def test_needs_become_requests_arranged_and_confirmed_to_only_that_person_once(
     db.session.commit()
     organiser_client.post(
         f"/organiser/g/{slug}/accommodations/{plain_language.id}/confirm",
-        data={"action": "without_email"},
+        data={"announce": "quiet"},
     )
     db.session.refresh(plain_language)
     assert plain_language.status == "confirmed" and not plain_language.confirmed_by_email
@@ -138,7 +139,7 @@ def test_needs_become_requests_arranged_and_confirmed_to_only_that_person_once(
     # A request not yet arranged cannot be confirmed; delivered needs confirmed first.
     captions = _kinds(asks)["captions"]
     organiser_client.post(
-        f"/organiser/g/{slug}/accommodations/{captions.id}/confirm", data={"action": "send"}
+        f"/organiser/g/{slug}/accommodations/{captions.id}/confirm", data={"announce": "send"}
     )
     assert db.session.query(OutboundEmail).filter_by(kind=kind).count() == 1
     with pytest.raises(services.AccommodationError):

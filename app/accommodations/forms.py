@@ -25,12 +25,6 @@ class ArrangeForm(BaseForm):
     )
 
 
-class ConfirmSendForm(BaseForm):
-    """The confirmation step before emailing: send now, or save without emailing."""
-
-    action = HiddenField(validators=[AnyOf(["send", "without_email"], message="Choose a button.")])
-
-
 class StepForm(BaseForm):
     """CSRF only: one button."""
 

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from app.accommodations import bp, feedback, services
 from app.accommodations.forms import (
     ArrangeForm,
-    ConfirmSendForm,
     FeedbackAnswerForm,
     FeedbackForm,
     OutcomeForm,
@@ -32,7 +31,9 @@ from app.models.accommodations import (
     AccommodationStatus,
     FeedbackStatus,
 )
+from app.organiser import announcing
 from app.privacy.access_log import record_access
+from app.reach import is_reachable
 
 organiser_only = roles_required(UserRole.ORGANISER)
 staff_only = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)
@@ -156,36 +157,52 @@ def arrange(slug: str, request_id: int):
     return _list_page(gathering, failed=row, failed_form=form, status=422)
 
 
-@bp.route("/organiser/g/<slug>/accommodations/<int:request_id>/confirm", methods=["GET", "POST"])
+@bp.route("/organiser/g/<slug>/accommodations/<int:request_id>/confirm", methods=["POST"])
 @organiser_only
 def confirm(slug: str, request_id: int):
-    """The confirmation step: the page says who will be emailed before anything is sent."""
+    """Tell the participant what was arranged. The first post shows the confirmation
+    step (who would be emailed, and the email itself); the organiser then sends it, or
+    saves without emailing when they told the person another way."""
     gathering = gathering_or_404(slug)
     row = _request_or_404(gathering, request_id)
-    form = ConfirmSendForm()
+    back = url_for("accommodations.index", slug=slug) + f"#r-{row.id}"
+    if not StepForm().validate_on_submit():
+        abort(400)
     if row.status != AccommodationStatus.ARRANGED:
         flash("Only an arranged request can be confirmed to the participant.", "error")
-        return redirect(url_for("accommodations.index", slug=slug) + f"#r-{row.id}", 303)
-    if form.validate_on_submit():
-        sent = services.confirm(row, email=form.action.data == "send", now=datetime.now(UTC))
-        db.session.commit()
-        flash(
-            f"Emailed {row.registration.name} what was arranged."
-            if sent
-            else f"Saved as confirmed to {row.registration.name}, without an email.",
-            "success",
+        return redirect(back, 303)
+    now = datetime.now(UTC)
+    person = row.registration
+    notices = [
+        announcing.notice(
+            "accommodation_arranged",
+            f"what was arranged for their {services.need_label(row.kind).lower()}",
+            [person] if is_reachable(person) else [],
+            now=now,
+            arrangements=services.arrangements_of(row),
         )
-        return redirect(url_for("accommodations.index", slug=slug) + f"#r-{row.id}", 303)
-    return (
-        render_template(
-            "accommodations/confirm.html",
+    ]
+    if announcing.needs_asking(notices):
+        return announcing.confirm_page(
             gathering=gathering,
-            row=row,
-            form=form,
-            need_label=services.need_label,
-        ),
-        422 if form.errors else 200,
+            title=f"Tell {person.name} what was arranged",
+            what="Only this person is emailed, and only once: the request is then "
+            "confirmed. If you already told them another way (a call, a meeting), save "
+            "without emailing.",
+            notices=notices,
+            back_url=back,
+            save_label="Mark as confirmed",
+        )
+    chosen = announcing.decision()
+    services.confirm(
+        row,
+        email=chosen == announcing.Decision.SEND,
+        now=now,
+        cause=f"Accommodation confirmed by {current_user.email}",
     )
+    db.session.commit()
+    flash(f"Confirmed to {person.name}. {announcing.outcome(notices, chosen)}", "success")
+    return redirect(back, 303)
 
 
 @bp.route("/organiser/g/<slug>/accommodations/<int:request_id>/delivered", methods=["POST"])

@@ -117,7 +117,12 @@ def set_owner(request: AccommodationRequest, owner: User | None) -> None:
     request.owner = owner
 
 
-def confirm(request: AccommodationRequest, *, email: bool, now: datetime) -> bool:
+def arrangements_of(request: AccommodationRequest) -> list[dict]:
+    """What the participant's email lists."""
+    return [{"need": need_label(request.kind), "what": request.arrangement}]
+
+
+def confirm(request: AccommodationRequest, *, email: bool, now: datetime, cause: str = "") -> bool:
     """Tell the participant what was arranged: by email (only them, only once) or, with
     email=False, record that they were told another way. True when an email was queued."""
     if request.status != AccommodationStatus.ARRANGED:
@@ -130,9 +135,7 @@ def confirm(request: AccommodationRequest, *, email: bool, now: datetime) -> boo
     request.confirmed_by_email = email
     if email:
         notifications.accommodation_arranged(
-            request.registration,
-            arrangements=[{"need": need_label(request.kind), "what": request.arrangement}],
-            now=now,
+            request.registration, arrangements=arrangements_of(request), cause=cause
         )
     return email
 

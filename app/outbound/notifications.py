@@ -328,6 +328,7 @@ ANNOUNCED = {
     "schedule_changed": ("Updated schedule", Method.REQUEST),
     "item_removed": ("Agenda change", Method.REQUEST),
     "room_assigned": ("Your breakout room", Method.REQUEST),
+    "accommodation_arranged": ("Your accessibility needs are arranged", None),
 }
 PREVIEW_TOKEN = "your-private-link"  # noqa: S105 - a visible stand-in, not a secret
 
@@ -572,14 +573,15 @@ def organiser_message(
 
 
 def accommodation_arranged(
-    registration: Registration, *, arrangements: list[dict], now: datetime
-) -> OutboundEmail:
+    registration: Registration, *, arrangements: list[dict], cause: str = ""
+) -> None:
     """What was arranged for the person's accessibility needs: [{"need", "what"}]."""
-    return _queue(
+    subject, method = ANNOUNCED["accommodation_arranged"]
+    _record(
         registration,
         kind="accommodation_arranged",
-        subject="Your accessibility needs are arranged",
-        method=None,
-        now=now,
+        subject=subject,
+        method=method,
+        cause=cause,
         arrangements=arrangements,
     )

@@ -144,10 +144,6 @@ def pages(world) -> dict[str, tuple[str | None, str]]:
         "honorarium-schedule": ("organiser", f"/organiser/g/{slug}/contributors/rates"),
         "contributor-own-plan": (None, f"/c/{world['token']}"),
         "accommodations": ("organiser", f"/organiser/g/{slug}/accommodations"),
-        "accommodation-confirm": (
-            "organiser",
-            f"/organiser/g/{slug}/accommodations/{world['request']}/confirm",
-        ),
         "room-accommodations": ("facilitator", f"/breakouts/{world['room']}/accommodations"),
         "survey-with-accommodation": (None, f"/s/{world['survey']}"),
         "accessibility-feedback": (None, "/accessibility-feedback"),
@@ -203,6 +199,32 @@ def test_a_contributor_confirms_their_plan_on_a_phone(chromium, live_server, wor
         page.get_by_role("button", name="Confirm my plan").click()
         expect(page.get_by_text("Thank you: your plan is confirmed.")).to_be_visible()
         expect(page.get_by_text("You confirmed this plan on")).to_be_visible()
+    finally:
+        _keep_evidence(request, page)
+        context.close()
+
+
+def test_telling_a_participant_shows_the_email_first(
+    request, chromium, live_server, world, signed_in, axe
+):
+    """At 390 px: the organiser presses "Tell ...", sees who would be emailed and the
+    email itself, and saves without emailing; nothing was sent."""
+    context = chromium.new_context(viewport=NARROW, storage_state=signed_in("organiser"))
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/organiser/g/{world['slug']}/accommodations")
+        page.get_by_role("button", name="Tell Lee Reader…").click()
+        expect(page.get_by_text("This will email 1 person")).to_be_visible()
+        expect(page.get_by_text("Live captions (CART)").first).to_be_visible()
+        violations = axe(page, "people-accommodation-confirm-390")
+        assert violations == [], describe(violations)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= NARROW["width"], width
+        page.screenshot(
+            path=str(ARTIFACTS / "people-accommodation-confirm-390.png"), full_page=True
+        )
+        page.get_by_role("button", name="Mark as confirmed without emailing").click()
+        expect(page.get_by_text("Confirmed to Lee Reader. Nobody was emailed")).to_be_visible()
     finally:
         _keep_evidence(request, page)
         context.close()
