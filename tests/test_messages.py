@@ -81,7 +81,7 @@ def test_compose_previews_counts_then_sends_each_person_once(organiser_client, p
     }
     page = organiser_client.post(url, data=form).get_data(as_text=True)
     assert "This emails 2 people" in page
-    assert "<strong>Wait 0</strong>" in page and "&lt;script&gt;" in page
+    assert "Hello again, **Wait 0**" in page and "&lt;script&gt;" in page
     assert not kinds_to("w0@example.org")
 
     # The audience changed since the preview: nothing is sent.

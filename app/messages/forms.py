@@ -1,10 +1,24 @@
 """Forms for the composer, reminders and email wording."""
 
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from app.forms_common import BaseForm, db_ints, select_options, strip
+from app.forms_common import TIME_FORMAT, BaseForm, ZonedTimesMixin, db_ints, select_options, strip
 from app.messages.services import SEGMENTS
+from app.outbound.wording import placeholder_error
+
+
+def _known_placeholders(form, field) -> None:
+    if (error := placeholder_error(field.data or "")) is not None:
+        raise ValidationError(error)
+
 
 MARKDOWN_HINT = (
     "Simple Markdown: a blank line between paragraphs, *italic*, **bold**, lists starting "
@@ -12,7 +26,9 @@ MARKDOWN_HINT = (
 )
 
 
-class ComposeForm(BaseForm):
+class ComposeForm(ZonedTimesMixin, BaseForm):
+    time_fields = ("send_at",)
+
     segment = SelectField("Who it is for", choices=select_options(SEGMENTS.items()))
     room_id = SelectField(
         "Breakout room (when writing to a room)", choices=[], validate_choice=False
@@ -21,13 +37,24 @@ class ComposeForm(BaseForm):
     subject = StringField(
         "Subject",
         filters=[strip],
-        validators=[InputRequired("Enter a subject."), Length(max=150)],
+        validators=[InputRequired("Enter a subject."), Length(max=150), _known_placeholders],
     )
+    title_in_subject = BooleanField("Add the gathering's title after the subject")
+    greeting = BooleanField("Start with “Hello” and the person's name")
     body = TextAreaField(
         "Message",
         description=MARKDOWN_HINT,
         filters=[strip],
-        validators=[InputRequired("Write the message."), Length(max=20000)],
+        validators=[InputRequired("Write the message."), Length(max=20000), _known_placeholders],
+    )
+    send_at = DateTimeLocalField(
+        "Send later, at (optional)",
+        format=TIME_FORMAT,
+        validators=[Optional()],
+        description="Leave empty to send now. Until then you can cancel it.",
+    )
+    template_name = StringField(
+        "Save as a template named (optional)", filters=[strip], validators=[Length(max=120)]
     )
     expected = HiddenField()
 
@@ -74,12 +101,12 @@ class TemplateForm(BaseForm):
     subject = StringField(
         "Subject",
         filters=[strip],
-        validators=[InputRequired("Enter a subject."), Length(max=150)],
+        validators=[InputRequired("Enter a subject."), Length(max=150), _known_placeholders],
     )
     body = TextAreaField(
         "Opening of the email",
         description=MARKDOWN_HINT
         + " The date, agenda, invitation and private link follow it as usual.",
         filters=[strip],
-        validators=[InputRequired("Write the text."), Length(max=10000)],
+        validators=[InputRequired("Write the text."), Length(max=10000), _known_placeholders],
     )

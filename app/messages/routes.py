@@ -12,7 +12,7 @@ from app.forms_common import ConfirmForm, db_int
 from app.lookups import gathering_or_404
 from app.messages import services
 from app.messages.forms import ComposeForm, RemindersForm, TemplateForm
-from app.models import Message
+from app.models import Message, MessageTemplate
 from app.outbound.mail import mail_state
 from app.outbound.public_links import public_url
 from app.outbound.wording import PLACEHOLDERS, STANDARD_EMAILS, render, template_for
@@ -46,6 +46,25 @@ def index(slug: str):
     )
 
 
+def _draft(form: ComposeForm) -> services.Draft:
+    return services.Draft(
+        subject=form.subject.data,
+        body=form.body.data,
+        greeting=bool(form.greeting.data),
+        title_in_subject=bool(form.title_in_subject.data),
+    )
+
+
+def _fill_from_template(form: ComposeForm, template_id: str | None) -> None:
+    template = db.session.get(MessageTemplate, db_int(template_id)) if db_int(template_id) else None
+    if template is not None:
+        form.subject.data, form.body.data = template.subject, template.body
+        form.greeting.data, form.title_in_subject.data = (
+            template.greeting,
+            template.title_in_subject,
+        )
+
+
 @bp.route("/g/<slug>/messages/new", methods=["GET", "POST"])
 @organiser_only
 def compose(slug: str):
@@ -57,42 +76,66 @@ def compose(slug: str):
             form.segment.data = "confirmed"
         form.ids.data = request.args.get("ids", "")[:40000]
         form.room_id.data = request.args.get("room_id", "")
+        _fill_from_template(form, request.args.get("template"))
     preview = None
     people_count = None
     status = 200
+    action = request.form.get("action")
+    send_at = None
     if request.method == "POST" and form.validate_on_submit():
+        send_at = form.utc("send_at", gathering.timezone)
+    if request.method == "POST" and not form.errors:
+        now = _now()
         audience = _audience(form)
+        draft = _draft(form)
         people = services.recipients(gathering, audience)
         people_count = len(people)
-        if request.form.get("action") == "send":
-            try:
+        try:
+            if form.template_name.data and action in ("send", "save_template"):
+                services.save_message_template(
+                    form.template_name.data, draft, saved_by_id=current_user.id, now=now
+                )
+            if action == "test":
+                services.send_test(gathering, audience, draft, to=current_user.email, now=now)
+                db.session.commit()
+                flash(f"A test is on its way to {current_user.email}, and nobody else.", "success")
+            elif action == "save_template":
+                if not form.template_name.data:
+                    form.template_name.errors.append("Name the template to save it.")
+                    status = 422
+                else:
+                    db.session.commit()
+                    flash(f"Saved as the template “{form.template_name.data}”.", "success")
+            elif action == "send" and send_at is not None:
+                message = services.schedule(
+                    gathering, audience, draft, send_at=send_at, sent_by_id=current_user.id, now=now
+                )
+                db.session.commit()
+                flash("Message scheduled. You can cancel it until it goes.", "success")
+                return redirect(url_for(".message", slug=slug, message_id=message.id), 303)
+            elif action == "send":
                 expected = -1 if (given := db_int(form.expected.data)) is None else given
                 message = services.send(
                     gathering,
                     audience,
-                    subject=form.subject.data,
-                    body=form.body.data,
+                    draft,
                     expected=expected,
                     sent_by_id=current_user.id,
-                    now=_now(),
+                    now=now,
                 )
                 db.session.commit()
-            except services.MessageRefused as refused:
-                db.session.rollback()
-                flash(str(refused), "error")
-                status = 409
-            else:
                 flash(
                     f"Message queued for {message.recipient_count} "
                     f"{'person' if message.recipient_count == 1 else 'people'}.",
                     "success",
                 )
                 return redirect(url_for(".message", slug=slug, message_id=message.id), 303)
+        except services.MessageRefused as refused:
+            db.session.rollback()
+            flash(str(refused), "error")
+            status = 409
         if people:
-            preview = (
-                people[0],
-                *services.preview(people[0], subject=form.subject.data, body=form.body.data),
-            )
+            preview = (people[0], *services.preview(people[0], draft, now=now))
         form.expected.data = str(people_count)
     elif request.method == "POST":
         status = 422
@@ -104,6 +147,7 @@ def compose(slug: str):
             preview=preview,
             people_count=people_count,
             placeholders=PLACEHOLDERS,
+            templates=services.message_templates(),
         ),
         status,
     )
@@ -122,7 +166,28 @@ def message(slug: str, message_id: int):
         message=message,
         recipients=services.message_recipients(message),
         mail_state=mail_state,
+        cancel_form=ConfirmForm(),
     )
+
+
+@bp.route("/g/<slug>/messages/<int:message_id>/cancel", methods=["POST"])
+@organiser_only
+def cancel_message(slug: str, message_id: int):
+    gathering = gathering_or_404(slug)
+    message = db.session.get(Message, message_id)
+    if message is None or message.gathering_id != gathering.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.cancel_scheduled(message)
+        db.session.commit()
+    except services.MessageRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        flash("Cancelled: this message will not be sent.", "success")
+    return redirect(url_for(".message", slug=slug, message_id=message.id), 303)
 
 
 @bp.route("/g/<slug>/messages/sent")

@@ -20,12 +20,14 @@ from app.models import (
     Gathering,
     Message,
     MessageRecipient,
+    MessageTemplate,
     OutboundEmail,
     Registration,
     Reminder,
 )
 from app.outbound import notifications
 from app.outbound.invites import InviteFactory
+from app.outbound.mail import queue_email
 from app.outbound.manage_tokens import issue_manage_token
 from app.outbound.public_links import public_url
 from app.outbound.wording import STANDARD_EMAILS, render, template_for, values_for
@@ -101,19 +103,97 @@ def count(gathering: Gathering, audience: Audience) -> int:
     )
 
 
-def preview(registration: Registration, *, subject: str, body: str) -> tuple[str, str, str]:
-    """What this person would receive, with a stand-in for their private link (a real
-    one is made only when the message is sent)."""
-    sample = public_url("registration.manage", token=PREVIEW_LINK_TOKEN)
-    return render(subject, body, values_for(registration, manage_url=sample))
+@dataclass(frozen=True)
+class Draft:
+    """What the organiser wrote, and what they chose to add around it."""
+
+    subject: str
+    body: str
+    greeting: bool = False
+    title_in_subject: bool = False
+
+
+def _as_sent(
+    registration: Registration, draft: Draft, *, token: str, now: datetime
+) -> tuple[str, str, str]:
+    manage_url = public_url("registration.manage", token=token)
+    subject, text, html = render(
+        draft.subject, draft.body, values_for(registration, manage_url=manage_url)
+    )
+    return notifications.organiser_message_as_sent(
+        registration,
+        subject=subject,
+        text=text,
+        html=html,
+        token=token,
+        now=now,
+        greeting=draft.greeting,
+        title_in_subject=draft.title_in_subject,
+    )
+
+
+def preview(registration: Registration, draft: Draft, *, now: datetime) -> tuple[str, str, str]:
+    """(subject, text, HTML) exactly as this person would receive them, with a stand-in
+    for their private link (a real one is made only when the message is sent)."""
+    return _as_sent(registration, draft, token=PREVIEW_LINK_TOKEN, now=now)
+
+
+def send_test(
+    gathering: Gathering, audience: Audience, draft: Draft, *, to: str, now: datetime
+) -> OutboundEmail:
+    """The message as the first recipient would get it, to the organiser's own address
+    only (with the stand-in private link)."""
+    people = recipients(gathering, audience)
+    if not people:
+        raise MessageRefused("Nobody is in this group, so there is no one to show it as.")
+    subject, text, html = preview(people[0], draft, now=now)
+    return queue_email(
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        kind="message_test",
+        reply_to=gathering.contact_email,
+        now=now,
+        cause="A test of a message, sent to the organiser who wrote it",
+    )
+
+
+def _message(
+    gathering: Gathering,
+    audience: Audience,
+    draft: Draft,
+    *,
+    count: int,
+    sent_by_id: int | None,
+    now: datetime,
+) -> Message:
+    message = Message(
+        gathering_id=gathering.id,
+        subject=draft.subject,
+        body=draft.body,
+        greeting=draft.greeting,
+        title_in_subject=draft.title_in_subject,
+        segment=audience.describe(gathering),
+        recipient_count=count,
+        sent_by_id=sent_by_id,
+        created_at=now,
+        audience={
+            "segment": audience.segment,
+            "room_id": audience.room_id,
+            "selected": list(audience.selected),
+        },
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
 
 
 def send(
     gathering: Gathering,
     audience: Audience,
+    draft: Draft,
     *,
-    subject: str,
-    body: str,
     expected: int,
     sent_by_id: int | None,
     now: datetime,
@@ -128,38 +208,134 @@ def send(
         )
     if not people:
         raise MessageRefused("Nobody is in this group, so there is nobody to send to.")
-    message = Message(
-        gathering_id=gathering.id,
-        subject=subject,
-        body=body,
-        segment=audience.describe(gathering),
-        recipient_count=len(people),
-        sent_by_id=sent_by_id,
-        created_at=now,
+    message = _message(
+        gathering, audience, draft, count=len(people), sent_by_id=sent_by_id, now=now
     )
-    db.session.add(message)
-    db.session.flush()
+    _deliver(message, people, draft, now=now)
+    return message
+
+
+def _deliver(message: Message, people: list[Registration], draft: Draft, *, now: datetime):
+    cause = f"Message “{message.subject}” to {message.segment.lower()}"
     for registration in people:
         recipient = MessageRecipient(message_id=message.id, registration_id=registration.id)
         db.session.add(recipient)
         db.session.flush()  # the unique pair refuses a second copy before any email exists
-        email = _queue_message(registration, subject=subject, body=body, now=now)
-        recipient.outbound_email = email
+        recipient.outbound_email = _queue_message(registration, draft, now=now, cause=cause)
     db.session.flush()
-    return message
 
 
 def _queue_message(
-    registration: Registration, *, subject: str, body: str, now: datetime
-) -> OutboundEmail:
+    registration: Registration, draft: Draft, *, now: datetime, cause: str
+) -> OutboundEmail | None:
     token = issue_manage_token(registration)
     manage_url = public_url("registration.manage", token=token)
-    filled_subject, text, html = render(
-        subject, body, values_for(registration, manage_url=manage_url)
+    subject, text, html = render(
+        draft.subject, draft.body, values_for(registration, manage_url=manage_url)
     )
     return notifications.organiser_message(
-        registration, subject=filled_subject, text=text, html=html, now=now, token=token
+        registration,
+        subject=subject,
+        text=text,
+        html=html,
+        now=now,
+        token=token,
+        greeting=draft.greeting,
+        title_in_subject=draft.title_in_subject,
+        cause=cause,
     )
+
+
+def schedule(
+    gathering: Gathering,
+    audience: Audience,
+    draft: Draft,
+    *,
+    send_at: datetime,
+    sent_by_id: int | None,
+    now: datetime,
+) -> Message:
+    """Keep the message until `send_at`; it then goes to the audience as it is at that
+    moment (`send_scheduled_messages`), unless it was cancelled."""
+    if send_at <= now:
+        raise MessageRefused("Choose a time in the future, or leave it empty to send now.")
+    message = _message(
+        gathering,
+        audience,
+        draft,
+        count=len(recipients(gathering, audience)),
+        sent_by_id=sent_by_id,
+        now=now,
+    )
+    message.status = "scheduled"
+    message.scheduled_for = send_at
+    return message
+
+
+def cancel_scheduled(message: Message) -> None:
+    if message.status != "scheduled":
+        raise MessageRefused("This message is not waiting to be sent, so it cannot be cancelled.")
+    message.status = "cancelled"
+
+
+@every_sweep
+def send_scheduled_messages(*, now: datetime) -> int:
+    """Send each scheduled message whose time has come, once: claimed by a conditional
+    UPDATE, so two sweeps never both send it. Returns how many were sent."""
+    due = db.session.scalars(
+        select(Message.id).where(Message.status == "scheduled", Message.scheduled_for <= now)
+    ).all()
+    sent = 0
+    for message_id in due:
+        claimed = db.session.execute(
+            update(Message)
+            .where(Message.id == message_id, Message.status == "scheduled")
+            .values(status="sent")
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            db.session.rollback()
+            continue
+        message = db.session.get(Message, message_id)
+        db.session.refresh(message)
+        stored = message.audience or {}
+        audience = Audience(
+            stored.get("segment", "confirmed"),
+            room_id=stored.get("room_id"),
+            selected=tuple(stored.get("selected") or ()),
+        )
+        draft = Draft(message.subject, message.body, message.greeting, message.title_in_subject)
+        people = recipients(message.gathering, audience)
+        message.recipient_count = len(people)
+        _deliver(message, people, draft, now=now)
+        db.session.commit()
+        sent += 1
+    return sent
+
+
+# --- saved templates -----------------------------------------------------------------
+
+
+def message_templates() -> list[MessageTemplate]:
+    return list(db.session.scalars(select(MessageTemplate).order_by(MessageTemplate.name)))
+
+
+def save_message_template(
+    name: str, draft: Draft, *, saved_by_id: int | None, now: datetime
+) -> MessageTemplate:
+    """Save under `name`, replacing a template of that name."""
+    template = db.session.scalar(select(MessageTemplate).where(MessageTemplate.name == name))
+    if template is None:
+        template = MessageTemplate(name=name)
+        db.session.add(template)
+    template.subject = draft.subject
+    template.body = draft.body
+    template.greeting = draft.greeting
+    template.title_in_subject = draft.title_in_subject
+    template.saved_by_id = saved_by_id
+    template.updated_at = now
+    db.session.flush()
+    return template
 
 
 def sent_log(gathering: Gathering, *, limit: int = 500) -> list[OutboundEmail]:

@@ -66,6 +66,7 @@ from app.models.organiser import (
     EventKind,
     Message,
     MessageRecipient,
+    MessageTemplate,
     RegistrantEvent,
     Reminder,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "Reminder",
     "RegistrantEvent",
     "MessageRecipient",
+    "MessageTemplate",
     "Message",
     "EventKind",
     "EmailTemplate",

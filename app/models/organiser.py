@@ -2,8 +2,18 @@
 groups of people, scheduled reminders and the editable wording of the standard emails."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.choices import Choice
@@ -60,9 +70,33 @@ class Message(db.Model):
     recipient_count: Mapped[int] = mapped_column(Integer, default=0)
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the organiser chose to add around their words (shown in the preview).
+    greeting: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    title_in_subject: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # sent | scheduled (goes at scheduled_for, to the audience as it is then) | cancelled
+    status: Mapped[str] = mapped_column(String(20), default="sent", server_default="sent")
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    audience: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     gathering: Mapped[Gathering] = relationship()
     sent_by: Mapped[User | None] = relationship()
+
+
+class MessageTemplate(db.Model):
+    """A message an organiser saved to write again (for any gathering)."""
+
+    __tablename__ = "message_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    greeting: Mapped[bool] = mapped_column(Boolean, default=False)
+    title_in_subject: Mapped[bool] = mapped_column(Boolean, default=False)
+    saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class MessageRecipient(db.Model):

@@ -137,7 +137,11 @@ class _Composer:
         text = self.text_template.render(context)
         text = _BLANK_RUNS.sub("\n\n", _TRAILING_SPACE.sub("\n", text)).strip() + "\n"
         html = self.html_template.render(context)
-        return f"{subject}: {self.gathering.title}", text, html, attachments
+        # An organiser's message says whether the title follows the subject (the composer
+        # shows it and lets them switch it off); every other email carries it.
+        if extra.get("title_in_subject", True):
+            subject = f"{subject}: {self.gathering.title}"
+        return subject, text, html, attachments
 
 
 def _render(
@@ -172,6 +176,7 @@ def _queue(
     token: str | None = None,
     factory: InviteFactory | None = None,
     now: datetime | None = None,
+    cause: str = "",
     **extra,
 ) -> OutboundEmail | None:
     """Render and queue at once: for jobs (fan-out, reminders), which share one
@@ -201,6 +206,7 @@ def _queue(
         registration_id=registration.id,
         reply_to=registration.gathering.contact_email,
         now=moment,
+        cause=cause,
     )
 
 
@@ -556,9 +562,19 @@ def reminder(
 
 
 def organiser_message(
-    registration: Registration, *, subject: str, text: str, html: str, token: str, now: datetime
+    registration: Registration,
+    *,
+    subject: str,
+    text: str,
+    html: str,
+    token: str,
+    now: datetime,
+    greeting: bool = False,
+    title_in_subject: bool = False,
+    cause: str = "",
 ) -> OutboundEmail | None:
-    """An organiser's own message, already rendered for this person (with `token`)."""
+    """An organiser's own message, already filled in for this person (with `token`):
+    the greeting and the title after the subject only when they asked for them."""
     return _queue(
         registration,
         kind="message",
@@ -566,10 +582,45 @@ def organiser_message(
         method=None,
         token=token,
         now=now,
+        cause=cause,
         message_text=text,
         message_html=html,
         subject_line=subject,
+        greeting=greeting,
+        title_in_subject=title_in_subject,
     )
+
+
+def organiser_message_as_sent(
+    registration: Registration,
+    *,
+    subject: str,
+    text: str,
+    html: str,
+    token: str,
+    now: datetime,
+    greeting: bool,
+    title_in_subject: bool,
+) -> tuple[str, str, str]:
+    """(subject, text, HTML) exactly as `organiser_message` would write them: the
+    composer's preview and its test send use this, so they cannot differ from the email."""
+    title, text_body, html_body, _attachments = _render(
+        registration,
+        kind="message",
+        subject=subject,
+        method=None,
+        token=token,
+        factory=None,
+        now=now,
+        extra={
+            "message_text": text,
+            "message_html": html,
+            "subject_line": subject,
+            "greeting": greeting,
+            "title_in_subject": title_in_subject,
+        },
+    )
+    return title, text_body, html_body
 
 
 def accommodation_arranged(

@@ -82,6 +82,28 @@ def values_for(registration: Registration, *, manage_url: str) -> dict[str, str]
 
 
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+_ANY_BRACES = re.compile(r"\{([^{}\n]{0,60})\}")
+
+
+def unknown_placeholders(text: str) -> list[str]:
+    """Every {…} in `text` that is not a known placeholder (a misspelling, another
+    tool's field), each once, in order: they would reach people as typed."""
+    found = []
+    for match in _ANY_BRACES.finditer(text or ""):
+        if match.group(1) not in PLACEHOLDERS and match.group(0) not in found:
+            found.append(match.group(0))
+    return found
+
+
+def placeholder_error(text: str) -> str | None:
+    """The field error for unknown placeholders, naming the known ones; None if fine."""
+    unknown = unknown_placeholders(text)
+    if not unknown:
+        return None
+    known = ", ".join("{" + key + "}" for key in PLACEHOLDERS)
+    which = ", ".join(unknown)
+    word = "placeholder" if len(unknown) == 1 else "placeholders"
+    return f"Unknown {word} {which}. The placeholders are {known}."
 
 
 def fill_text(template: str, values: dict[str, str]) -> str:
