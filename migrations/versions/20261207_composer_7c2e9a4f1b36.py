@@ -2,7 +2,7 @@
 message templates
 
 Revision ID: 7c2e9a4f1b36
-Revises: 5f1a7c3e9b42
+Revises: 9b4e6d2c1a57
 Create Date: 2026-12-07 11:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7c2e9a4f1b36"
-down_revision = "5f1a7c3e9b42"
+down_revision = "9b4e6d2c1a57"
 branch_labels = None
 depends_on = None
 
