@@ -48,14 +48,17 @@ def test_sent_now_only_to_consenting_attendees_once_each_after_confirming(
 
     confirm = _post(organiser_client, past_gathering, send_at=when, action="send_now")
     assert confirm.status_code == 200
-    assert "This will email 1 person now" in confirm.get_data(as_text=True)
-    assert "Save without emailing" in confirm.get_data(as_text=True)
+    body = confirm.get_data(as_text=True)
+    assert "This will email 1 person" in body and "goes out now" in body
+    assert f"To: {agreed.email}" in body and services.PREVIEW_TOKEN in body  # the example
     assert db.session.scalar(select(func.count()).select_from(ValueInvitation)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ValueFollowUp)) == 0
 
-    sent = _post(organiser_client, past_gathering, send_at=when, action="send_now", confirmed="yes")
+    sent = _post(organiser_client, past_gathering, send_at=when, action="send_now", announce="send")
     assert sent.status_code == 303
-    # Sending again asks nobody twice.
-    _post(organiser_client, past_gathering, send_at=when, action="send_now", confirmed="yes")
+    # Sending again asks nobody twice: nobody is left, so there is nothing to confirm.
+    again = _post(organiser_client, past_gathering, send_at=when, action="send_now")
+    assert again.status_code == 303
     report = deliver_due(now=datetime.now(UTC) + timedelta(seconds=1))
     assert report.sent == 1, report.errors
     [message] = smtp_server.inbox.messages
@@ -100,13 +103,14 @@ def test_scheduled_follow_up_waits_for_its_day_and_goes_once(
 
     when = _local(default, past_gathering)
     confirm = _post(organiser_client, past_gathering, send_at=when, action="schedule")
-    assert "This will email 1 person on" in confirm.get_data(as_text=True)
-    assert (
-        _post(
-            organiser_client, past_gathering, send_at=when, action="schedule", confirmed="yes"
-        ).status_code
-        == 303
+    body = confirm.get_data(as_text=True)
+    assert "This will email 1 person" in body and "goes out on" in body
+    assert "Save the date without emailing" in body
+    assert db.session.scalar(select(ValueFollowUp)) is None
+    scheduled = _post(
+        organiser_client, past_gathering, send_at=when, action="schedule", announce="send"
     )
+    assert scheduled.status_code == 303
     followup = db.session.scalar(select(ValueFollowUp))
     assert followup.scheduled and followup.sent_at is None
 
@@ -118,7 +122,9 @@ def test_scheduled_follow_up_waits_for_its_day_and_goes_once(
 
 def test_saved_without_emailing_sends_nothing(organiser_client, past_gathering, people, now):
     when = _local(now + timedelta(days=1), past_gathering)
-    response = _post(organiser_client, past_gathering, send_at=when, action="save", confirmed="yes")
+    response = _post(
+        organiser_client, past_gathering, send_at=when, action="schedule", announce="quiet"
+    )
     assert response.status_code == 303
     assert not db.session.scalar(select(ValueFollowUp)).scheduled
     assert services.queue_due_followups(now=now + timedelta(days=400)) == 0
@@ -129,9 +135,7 @@ def test_a_time_before_the_gathering_ended_is_refused_beside_the_field(
     organiser_client, past_gathering, people
 ):
     before = _local(past_gathering.starts_at, past_gathering)
-    response = _post(
-        organiser_client, past_gathering, send_at=before, action="schedule", confirmed="yes"
-    )
+    response = _post(organiser_client, past_gathering, send_at=before, action="schedule")
     assert response.status_code == 422
     assert "Choose a time after the gathering has ended." in response.get_data(as_text=True)
     assert db.session.scalar(select(ValueFollowUp)) is None

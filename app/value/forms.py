@@ -4,8 +4,14 @@ from wtforms import BooleanField, DateTimeLocalField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from app.choices import ValueCycle
-from app.forms_common import BaseForm, CheckboxesField, select_options, strip
-from app.organiser.forms import TIME_FORMAT, ZonedTimesMixin
+from app.forms_common import (
+    TIME_FORMAT,
+    BaseForm,
+    CheckboxesField,
+    ZonedTimesMixin,
+    select_options,
+    strip,
+)
 from app.value.services import STORY_LIMIT
 
 SCHEDULE = "schedule"
@@ -30,8 +36,6 @@ class ScheduleForm(ZonedTimesMixin, BaseForm):
         ),
         validators=[InputRequired("Choose what to do.")],
     )
-    # "yes" once the organiser has seen how many people it will email.
-    confirmed = SelectField(choices=select_options([("", "no"), ("yes", "yes")]), default="")
 
 
 class AnswerForm(BaseForm):

@@ -4,6 +4,7 @@ organiser's page (schedule or send with a confirmation, and the results)."""
 from datetime import UTC, datetime
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from app import timefmt
 from app.auth.access import public, roles_required
@@ -11,8 +12,10 @@ from app.choices import UserRole
 from app.extensions import db
 from app.facts.value import value_tally
 from app.lookups import gathering_or_404
+from app.organiser import announcing
+from app.organiser.announcing import Decision
 from app.value import bp, services
-from app.value.forms import SAVE, SCHEDULE, SEND_NOW, UNSCHEDULE, AnswerForm, ScheduleForm
+from app.value.forms import SCHEDULE, SEND_NOW, UNSCHEDULE, AnswerForm, ScheduleForm
 
 organiser_only = roles_required(UserRole.ORGANISER)
 
@@ -86,31 +89,41 @@ def overview(slug: str):
         form.send_at.data = timefmt.to_local(moment, zone).replace(tzinfo=None)
     elif form.validate_on_submit() and (send_at := form.utc("send_at", zone)):
         action = form.action.data
-        people = len(services.recipients(gathering))
+        chosen = announcing.decision()
         try:
-            if action in (SCHEDULE, SEND_NOW) and form.confirmed.data != "yes":
-                return render_template(
-                    "value/confirm.html",
-                    gathering=gathering,
-                    form=form,
-                    action=action,
-                    people=people,
-                    send_at=send_at,
-                )
             if action == SEND_NOW:
-                sent = services.send_now(gathering, now=now)
+                sent = services.send_now(
+                    gathering,
+                    now=now,
+                    cause=f"The follow-up sent by {current_user.email}",
+                )
+                if sent and chosen != Decision.SEND:
+                    return _confirm(gathering, sent, schedule=False, send_at=now)
                 message = f"The follow-up is on its way to {sent} {_people(sent)}."
             elif action == SCHEDULE:
-                services.save(gathering, send_at=send_at, scheduled=True, now=now)
-                message = (
-                    f"Scheduled: the follow-up will email the people eligible then (now "
-                    f"{people}) on {timefmt.long_date(send_at, zone)}."
-                )
+                services.check_send_at(gathering, send_at)
+                people = len(services.recipients(gathering))
+                if people and chosen is None:
+                    db.session.rollback()
+                    return _confirm(gathering, people, schedule=True, send_at=send_at)
+                scheduled = bool(people) and chosen == Decision.SEND
+                services.save(gathering, send_at=send_at, scheduled=scheduled, now=now)
+                if scheduled:
+                    message = (
+                        f"Scheduled: on {timefmt.long_date(send_at, zone)} the follow-up will "
+                        f"email the people eligible then (now {people})."
+                    )
+                elif not people:
+                    message = (
+                        "Nobody can be asked yet (no attendee who agreed to be contacted), so "
+                        "the date is saved but nothing is scheduled."
+                    )
+                else:
+                    message = "Saved without emailing anyone. Schedule it or send it when ready."
             elif action == UNSCHEDULE:
                 services.save(gathering, send_at=send_at, scheduled=False, now=now)
                 message = "The follow-up is no longer scheduled; nobody will be emailed."
             else:
-                assert action == SAVE
                 services.save(gathering, send_at=send_at, scheduled=False, now=now)
                 message = "Saved without emailing anyone. Schedule it or send it when ready."
             db.session.commit()
@@ -133,6 +146,37 @@ def overview(slug: str):
             summary=tally.shown(current_app.config["SUPPRESSION_THRESHOLD"]),
         ),
         status,
+    )
+
+
+def _confirm(gathering, people: int, *, schedule: bool, send_at: datetime):
+    """The shared "This will email N people" page, with the invitation as one person
+    would read it (announcing rolls back what was worked out)."""
+    zone = gathering.timezone
+    when = (
+        f"on {timefmt.long_date(send_at, zone)} at {timefmt.clock(send_at, zone)} "
+        f"{timefmt.zone_short(zone, send_at)}"
+        if schedule
+        else "now"
+    )
+    example = services.preview(gathering) if schedule else None
+    if not schedule:
+        db.session.rollback()
+        example = services.preview(gathering)
+    return announcing.confirm_page(
+        gathering=gathering,
+        title="Schedule the follow-up?" if schedule else "Send the follow-up now?",
+        what=(
+            f"The follow-up goes out {when} to the attendees who agreed to be contacted after "
+            "the gathering and have not had it yet; each person gets it once. Nobody who did "
+            "not attend or did not agree is emailed."
+        ),
+        notices=[
+            announcing.Notice("value_followup", "what came of the gathering", people, example)
+        ],
+        back_url=url_for("value.overview", slug=gathering.slug),
+        save_label="Save the date" if schedule else "Send the follow-up",
+        quiet_allowed=schedule,
     )
 
 

@@ -24,6 +24,7 @@ from app.outbound.tokens import hash_token, new_token, well_formed
 from app.reach import reachable, reachable_registrations
 
 DEFAULT_MONTHS = 3
+PREVIEW_TOKEN = "your-private-link"  # noqa: S105 - a visible stand-in, not a secret
 STORY_LIMIT = 2000
 
 
@@ -76,13 +77,17 @@ def recipients(gathering: Gathering) -> list[Registration]:
     return list(db.session.scalars(query))
 
 
+def check_send_at(gathering: Gathering, send_at: datetime) -> None:
+    if send_at < gathering.ends_at:
+        raise FollowUpError("Choose a time after the gathering has ended.")
+
+
 def save(
     gathering: Gathering, *, send_at: datetime, scheduled: bool, now: datetime
 ) -> ValueFollowUp:
     """Set when the follow-up goes out; `scheduled` only after the organiser confirmed
     that it will email people then."""
-    if send_at < gathering.ends_at:
-        raise FollowUpError("Choose a time after the gathering has ended.")
+    check_send_at(gathering, send_at)
     followup = followup_for(gathering)
     if followup is None:
         followup = ValueFollowUp(gathering=gathering, recipient_count=0)
@@ -94,16 +99,16 @@ def save(
     return followup
 
 
-def send_now(gathering: Gathering, *, now: datetime) -> int:
+def send_now(gathering: Gathering, *, now: datetime, cause: str = "") -> int:
     """Email everyone eligible who has not been asked yet; returns how many."""
     if now < gathering.ends_at:
         raise FollowUpError("The follow-up can be sent once the gathering has ended.")
     followup = followup_for(gathering) or save(gathering, send_at=now, scheduled=False, now=now)
     db.session.flush()
-    return _send(followup, now=now)
+    return _send(followup, now=now, cause=cause)
 
 
-def _send(followup: ValueFollowUp, *, now: datetime) -> int:
+def _send(followup: ValueFollowUp, *, now: datetime, cause: str = "") -> int:
     gathering = followup.gathering
     people = recipients(gathering)
     for registration in people:
@@ -121,16 +126,14 @@ def _send(followup: ValueFollowUp, *, now: datetime) -> int:
             db.session.add(invitation)
         invitation.token_hash = hash_token(raw)
         invitation.invited_at = now
-        _queue_invitation(gathering, registration, raw, now=now)
+        _queue_invitation(gathering, registration, raw, now=now, cause=cause)
     followup.sent_at = followup.sent_at or now
     followup.scheduled = False
     followup.recipient_count += len(people)
     return len(people)
 
 
-def _queue_invitation(
-    gathering: Gathering, registration: Registration, raw: str, *, now: datetime
-) -> None:
+def _invitation(gathering: Gathering, registration: Registration, raw: str) -> dict[str, str]:
     zone = gathering.timezone
     context = {
         "name": registration.name,
@@ -142,16 +145,35 @@ def _queue_invitation(
         "contact_phone": gathering.contact_phone,
     }
     text = render_template("value/email/invitation.txt", **context)
-    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    return {
+        "to": registration.email,
+        "subject": f"What came of it? – {gathering.title}",
+        "text": re.sub(r"\n{3,}", "\n\n", text).strip() + "\n",
+        "html": render_template("value/email/invitation.html", **context),
+    }
+
+
+def preview(gathering: Gathering) -> dict[str, str] | None:
+    """The invitation as the first person the next send would email would read it, with
+    a stand-in link: nothing is queued and no link is issued."""
+    people = recipients(gathering)
+    return _invitation(gathering, people[0], PREVIEW_TOKEN) if people else None
+
+
+def _queue_invitation(
+    gathering: Gathering, registration: Registration, raw: str, *, now: datetime, cause: str
+) -> None:
+    message = _invitation(gathering, registration, raw)
     queue_email(
-        to=registration.email,
-        subject=f"What came of it? – {gathering.title}",
-        text=text,
-        html=render_template("value/email/invitation.html", **context),
+        to=message["to"],
+        subject=message["subject"],
+        text=message["text"],
+        html=message["html"],
         kind="value_followup",
         registration_id=registration.id,
         reply_to=gathering.contact_email,
         now=now,
+        cause=cause,
     )
 
 
@@ -179,7 +201,7 @@ def queue_due_followups(*, now: datetime) -> int:
             continue
         followup = db.session.get(ValueFollowUp, followup_id)
         db.session.refresh(followup)
-        queued += _send(followup, now=now)
+        queued += _send(followup, now=now, cause="The follow-up scheduled by an organiser")
         db.session.commit()
     return queued
 
