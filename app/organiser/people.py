@@ -4,12 +4,14 @@ them and add what only an organiser does (attendance marks, erasure)."""
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import String, cast, delete, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.attendance.names import fold_text
 from app.breakouts.assignment import move_person
 from app.choices import RegistrationStatus
 from app.extensions import db
+from app.facts.changes import gatherings_changed
 from app.models import (
     AgendaItem,
     AttendanceRecord,
@@ -18,6 +20,7 @@ from app.models import (
     MailStatus,
     ManageToken,
     OutboundEmail,
+    RegistrantEvent,
     Registration,
 )
 from app.models.accommodations import AccommodationRequest
@@ -124,6 +127,9 @@ def mark_attended(
 ERASED_NAME = "Erased registrant"
 
 
+ERASE_BATCH = 500
+
+
 def erase(
     registration: Registration,
     *,
@@ -132,53 +138,117 @@ def erase(
     keep_identity_codes: bool = False,
 ) -> None:
     """Remove what identifies the person; keep what the counts need (status, region,
-    organisation type, role, room, attendance). Their private links stop working, the
-    copies of emails sent to them lose address, subject and text, and what was still
-    waiting to go out is given up. The retention sweep keeps the Indigenous identity
-    codes (`keep_identity_codes`), which the report counts, so a report made again after
-    it shows the same numbers; a person's own request drops them."""
+    organisation type, role, room, attendance). See `erase_registrations`."""
     _not_erased(registration)
-    registration.name = ERASED_NAME
-    registration.email = f"erased-{registration.id}@erased.invalid"
-    registration.organisation_name = ""
-    registration.accessibility_needs = ""
+    erase_registrations(
+        registration.gathering_id,
+        [registration.id],
+        actor_id=actor_id,
+        now=now,
+        keep_identity_codes=keep_identity_codes,
+    )
+    db.session.expire(registration)
+
+
+def _erased_address(id_column) -> object:
+    return literal("erased-") + cast(id_column, String) + literal("@erased.invalid")
+
+
+def erase_registrations(
+    gathering_id: int,
+    registration_ids: list[int],
+    *,
+    actor_id: int | None,
+    now: datetime,
+    keep_identity_codes: bool = False,
+) -> int:
+    """The one erasure, for one person or a whole gathering's people at once (the
+    retention sweep), in a few statements per batch: names, addresses, organisations,
+    needs, territories and HSDAs go; private links stop working; the copies of emails
+    sent to them lose address, subject and text, and what was still waiting to go out is
+    given up; what was written about their accommodations goes. The retention sweep keeps
+    the Indigenous identity codes (`keep_identity_codes`), which the report counts, so a
+    report made again after it shows the same numbers; a person's own request drops them.
+    Rows already erased are left alone. Returns how many were erased."""
+    erased = 0
+    values = {
+        "name": ERASED_NAME,
+        "folded_name": fold_text(ERASED_NAME),
+        "email": _erased_address(Registration.id),
+        "folded_email": _erased_address(Registration.id),
+        "organisation_name": "",
+        "accessibility_needs": "",
+        "territory": "",
+        "hsda": None,
+        "consent_followup_at": None,
+        "erased_at": now,
+        "updated_at": now,
+    }
     if not keep_identity_codes:
-        registration.indigenous_identity = ""
-    registration.territory = ""
-    registration.hsda = None
-    registration.consent_followup_at = None
-    registration.erased_at = now
-    db.session.execute(delete(ManageToken).where(ManageToken.registration_id == registration.id))
-    db.session.execute(
-        update(OutboundEmail)
-        .where(OutboundEmail.registration_id == registration.id)
-        .values(
-            to_address=registration.email,
-            subject="(erased on request)",
-            text_body="(erased on request)",
-            html_body="<p>(erased on request)</p>",
-            attachments_json="[]",
-            render_args=None,
+        values["indigenous_identity"] = ""
+    for start in range(0, len(registration_ids), ERASE_BATCH):
+        ids = db.session.scalars(
+            select(Registration.id).where(
+                Registration.id.in_(registration_ids[start : start + ERASE_BATCH]),
+                Registration.erased_at.is_(None),
+            )
+        ).all()
+        if not ids:
+            continue
+        erased += len(ids)
+        quiet = {"synchronize_session": False}
+        db.session.execute(
+            update(Registration).where(Registration.id.in_(ids)).values(**values),
+            execution_options=quiet,
         )
-        .execution_options(synchronize_session=False)
-    )
-    # What was still waiting to go out never goes.
-    db.session.execute(
-        update(OutboundEmail)
-        .where(
-            OutboundEmail.registration_id == registration.id,
-            OutboundEmail.status.in_([MailStatus.QUEUED.value, MailStatus.FAILED.value]),
+        db.session.execute(
+            delete(ManageToken).where(ManageToken.registration_id.in_(ids)),
+            execution_options=quiet,
         )
-        .values(status=MailStatus.FAILED.value, next_attempt_at=None, last_error="erased")
-        .execution_options(synchronize_session=False)
-    )
-    # What the person and organisers wrote about their accommodation; the kind and
-    # outcome stay as counts.
-    db.session.execute(
-        update(AccommodationRequest)
-        .where(AccommodationRequest.registration_id == registration.id)
-        .values(arrangement="", arranged_by="", outcome_comment="")
-        .execution_options(synchronize_session=False)
-    )
-    record(registration, EventKind.ERASED, actor_id=actor_id, now=now)
-    db.session.flush()
+        db.session.execute(
+            update(OutboundEmail)
+            .where(OutboundEmail.registration_id.in_(ids))
+            .values(
+                to_address=_erased_address(OutboundEmail.registration_id),
+                subject="(erased on request)",
+                text_body="(erased on request)",
+                html_body="<p>(erased on request)</p>",
+                attachments_json="[]",
+                render_args=None,
+            ),
+            execution_options=quiet,
+        )
+        # What was still waiting to go out never goes.
+        db.session.execute(
+            update(OutboundEmail)
+            .where(
+                OutboundEmail.registration_id.in_(ids),
+                OutboundEmail.status.in_([MailStatus.QUEUED.value, MailStatus.FAILED.value]),
+            )
+            .values(status=MailStatus.FAILED.value, next_attempt_at=None, last_error="erased"),
+            execution_options=quiet,
+        )
+        # What the person and organisers wrote about their accommodation; the kind and
+        # outcome stay as counts.
+        db.session.execute(
+            update(AccommodationRequest)
+            .where(AccommodationRequest.registration_id.in_(ids))
+            .values(arrangement="", arranged_by="", outcome_comment=""),
+            execution_options=quiet,
+        )
+        db.session.execute(
+            insert(RegistrantEvent),
+            [
+                {
+                    "registration_id": id_,
+                    "kind": EventKind.ERASED.value,
+                    "detail": "",
+                    "actor_id": actor_id,
+                    "created_at": now,
+                }
+                for id_ in ids
+            ],
+        )
+    if erased:
+        gatherings_changed(db.session, [gathering_id])
+    return erased

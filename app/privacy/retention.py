@@ -42,7 +42,7 @@ from app.models import (
 from app.models.accommodations import AccessibilityFeedback, AccommodationRequest
 from app.models.attendance import walk_in_identity
 from app.models.contributors import Contributor
-from app.organiser.people import erase
+from app.organiser.people import erase, erase_registrations
 from app.outbound.tokens import hash_token, new_token
 from app.privacy.erasure_log import log_erasure
 from app.privacy.periods import add_months, erase_on, retention_for
@@ -251,14 +251,19 @@ def erase_gathering(
     gathering: Gathering, *, now: datetime, actor_id: int | None = None
 ) -> ErasureLogEntry:
     """Erase every piece of personal data the gathering holds; the counts stay."""
-    people = 0
-    for registration in db.session.scalars(
-        select(Registration)
-        .where(Registration.gathering_id == gathering.id, Registration.erased_at.is_(None))
-        .order_by(Registration.id)
-    ):
-        erase(registration, actor_id=actor_id, now=now, keep_identity_codes=True)
-        people += 1
+    people = erase_registrations(
+        gathering.id,
+        list(
+            db.session.scalars(
+                select(Registration.id)
+                .where(Registration.gathering_id == gathering.id, Registration.erased_at.is_(None))
+                .order_by(Registration.id)
+            )
+        ),
+        actor_id=actor_id,
+        now=now,
+        keep_identity_codes=True,
+    )
     registration_ids = _gathering_registrations(gathering.id)
     walk_ins = _erase_walk_ins(gathering.id)
     contributors = _erase_contributors(gathering.id)
