@@ -29,6 +29,8 @@ from app.models.accommodations import AccessibilityFeedback, AccommodationReques
 from app.models.attendance import dedupe_key
 from app.models.contributors import Contributor
 from app.models.meetings import Invitee
+from app.models.said_did import SaidDidSubscription
+from app.models.value import ValueFollowUp, ValueInvitation, ValueResponse
 from app.outbound.manage_tokens import find_registration_by_token
 from app.privacy import retention
 from app.privacy.access_log import record_access
@@ -156,6 +158,32 @@ def _add_personal_leftovers(gathering: Gathering) -> list[str]:
             contact="secret.feedback@example.org",
         )
     )
+    followup = ValueFollowUp(gathering_id=gathering.id, send_at=gathering.ends_at)
+    db.session.add(followup)
+    db.session.flush()
+    db.session.add(
+        ValueInvitation(followup_id=followup.id, registration_id=people[8].id, token_hash="2" * 64)
+    )
+    db.session.add_all(
+        [
+            ValueResponse(
+                followup_id=followup.id,
+                cycles="immediate",
+                story="We now share one referral list.",
+                story_consent=True,
+                submitted_on=gathering.ends_at.date(),
+            ),
+            ValueResponse(
+                followup_id=followup.id,
+                cycles="immediate",
+                story="Secretstory: my colleague Ottoline quit after this",
+                story_consent=False,
+                submitted_on=gathering.ends_at.date(),
+            ),
+        ]
+    )
+    db.session.add(SaidDidSubscription(gathering_id=gathering.id, registration_id=people[9].id))
+    secrets += ["Secretstory"]
     secrets += ["Invited Secretinvitee", "secret.invitee@example.org", "Secretarrangement"]
     secrets += ["Secretvendor", "Secretcomment", "Secretfeedback Person"]
     secrets += ["secret.feedback@example.org"]
@@ -253,6 +281,8 @@ def test_a_retention_sweep_keeps_every_number_and_no_personal_data(report_gather
     assert db.session.get(BreakoutNote, draft.id).quotes == [
         {"text": "Agreed words", "consent": True}
     ]
+    assert db.session.scalar(select(func.count(SaidDidSubscription.id))) == 0
+    assert db.session.scalar(select(ValueInvitation.token_hash)) != "2" * 64
     assert gathering.personal_data_erased_at == due
     assert retention.dry_run(now=due) == []
     assert retention.sweep_retention(now=due + timedelta(minutes=1)) == 0  # idempotent

@@ -42,6 +42,8 @@ from app.models import (
 from app.models.accommodations import AccessibilityFeedback, AccommodationRequest
 from app.models.attendance import walk_in_identity
 from app.models.contributors import Contributor
+from app.models.said_did import SaidDidSubscription
+from app.models.value import ValueFollowUp, ValueInvitation, ValueResponse
 from app.organiser.people import erase, erase_registrations
 from app.outbound.tokens import hash_token, new_token
 from app.privacy.erasure_log import log_erasure
@@ -243,6 +245,28 @@ def _forget_old_feedback_contacts(now: datetime) -> int:
     )
 
 
+def _erase_follow_ups(gathering_id: int) -> None:
+    """The value follow-up's links stop working and stories told without consent to quote
+    them go (the report tallies the cycles and quotes only agreed stories); nobody is
+    subscribed to the "You said, we did" page any more."""
+    followup_ids = select(ValueFollowUp.id).where(ValueFollowUp.gathering_id == gathering_id)
+    for invitation in db.session.scalars(
+        select(ValueInvitation).where(ValueInvitation.followup_id.in_(followup_ids))
+    ):
+        invitation.token_hash = _dead_link_hash()
+    db.session.execute(
+        update(ValueResponse)
+        .where(ValueResponse.followup_id.in_(followup_ids), ValueResponse.story_consent.is_(False))
+        .values(story="")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        delete(SaidDidSubscription)
+        .where(SaidDidSubscription.gathering_id == gathering_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _dead_link_hash() -> str:
     return hash_token(new_token())
 
@@ -270,6 +294,7 @@ def erase_gathering(
     quotes = _drop_unconsented_quotes(gathering.id)
     invitees = erase_list(gathering)
     _erase_accommodation_text(gathering.id)
+    _erase_follow_ups(gathering.id)
     emails = db.session.execute(
         update(OutboundEmail)
         .where(
