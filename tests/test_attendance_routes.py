@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.facts import gathering_facts
-from app.models import AttendanceRecord, ImportBatch, ImportStatus
+from app.models import AccessLogEntry, AttendanceRecord, ImportBatch, ImportStatus
 from tests.conftest import PASSWORD, login
 
 pytest_plugins = ["tests.fixtures_attendance"]
@@ -45,6 +45,8 @@ def test_upload_review_confirm(organiser_client, gathering_2022, sample_people, 
     assert "Nothing is saved until" in html
     assert "iPhone (2)" in html and "Jordan O&#39;Neill" in html
     assert "Émilie Côté" in html
+    logged = db.session.execute(select(AccessLogEntry.what, AccessLogEntry.people)).all()
+    assert [(what, people > 0) for what, people in logged] == [("attendance_review", True)]
     index = re.search(r'name="d(\d+)"', html).group(1)
 
     confirmed = organiser_client.post(review_url, data={f"d{index}": "walk_in"})

@@ -29,7 +29,15 @@ from app.facts import gathering_facts
 from app.forms_common import db_int
 from app.jobs import submit
 from app.lookups import gathering_or_404
-from app.models import AgendaItem, Gathering, ImportBatch, ImportStatus, Registration
+from app.models import (
+    AgendaItem,
+    Gathering,
+    ImportBatch,
+    ImportStatus,
+    PersonalDataView,
+    Registration,
+)
+from app.privacy.access_log import record_access
 from app.reach import is_reachable
 
 organiser_only = roles_required(UserRole.ORGANISER)
@@ -236,7 +244,17 @@ def review(slug: str, batch_id: int):
             "success",
         )
         return redirect(url_for("attendance.review", slug=slug, batch_id=batch.id), 303)
-    return render_template("attendance/review.html", **_review_context(gathering, batch))
+    context = _review_context(gathering, batch)
+    record_access(
+        PersonalDataView.ATTENDANCE_REVIEW,
+        user_id=current_user.id,
+        gathering=gathering,
+        people=len(context["matched"]) + len(context["ambiguous"]) + len(context["unmatched"]),
+        now=_now(),
+        detail=f"upload {batch.id}",
+    )
+    db.session.commit()
+    return render_template("attendance/review.html", **context)
 
 
 @bp.route("/organiser/g/<slug>/attendance/registrations")

@@ -58,6 +58,7 @@ class PersonalDataView(Choice):
     OUTREACH_CSV = "outreach_csv", "Outreach list (CSV)"
     ERASURE_REQUESTS = "erasure_requests", "Erasure requests"
     CERTIFICATES = "certificates", "Certificates: attendees by name"
+    ATTENDANCE_REVIEW = "attendance_review", "Attendance upload in review, by name"
     CONTRIBUTORS = "contributors", "Contributors and honoraria"
     CONTRIBUTOR = "contributor", "A contributor's plan"
     FINANCE_CSV = "finance_csv", "Honoraria for finance (CSV)"
