@@ -93,7 +93,10 @@ def job(name: str, *, queue: str = "default", max_attempts: int = 5):
 
 def every_sweep(func: Callable[..., object]) -> Callable[..., object]:
     """Run `func(now=...)` at every sweep (once a minute): for work due at a time, such
-    as scheduled reminders. It must be idempotent and commit its own work."""
+    as scheduled reminders. It must be idempotent and commit its own work. Registered
+    once: a second registration would run the work twice a minute."""
+    if func in PERIODIC:
+        raise ValueError(f"{func.__qualname__} is already run at every sweep")
     PERIODIC.append(func)
     return func
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.community.demo import seed_demo_community
 from app.extensions import db
-from app.facts.history import earlier_gatherings, previous_gathering
+from app.facts.history import earlier_gatherings
 from app.models import Community
 
 
@@ -42,8 +42,6 @@ def test_earlier_gatherings_are_the_same_communitys_oldest_first(make_gathering)
     assert earlier_gatherings(latest) == [first, middle]
     assert earlier_gatherings(first) == []
     assert earlier_gatherings(later) == [first, middle, latest]
-    assert previous_gathering(latest) == middle
-    assert previous_gathering(first) is None
 
 
 def test_a_gathering_outside_any_community_has_no_history(make_gathering):

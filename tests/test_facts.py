@@ -314,3 +314,51 @@ def test_kept_facts_follow_the_survey_links_and_answers(
     _answer(open_survey, person, now, overall_value="4")
     survey = current_facts(past_gathering).survey
     assert (survey.invited, survey.responded) == (1, 1)
+
+
+def test_what_facts_remember_is_safe_across_threads():
+    """Request and job threads share the kept facts: many threads remembering at once,
+    past the memo's size, lose nothing and raise nothing, and a key worked out by two
+    threads at once gives both the same value."""
+    import sys
+    import threading
+
+    from app.facts.gathering import KEPT_DERIVED, GatheringFacts
+
+    facts = GatheringFacts(
+        gathering_id=1,
+        threshold_minutes=10,
+        registrations=pd.DataFrame(),
+        attendance=pd.DataFrame(),
+    )
+    errors: list[BaseException] = []
+    shared: list[object] = []
+    both_computing = threading.Barrier(2, timeout=10)
+
+    def compute_shared() -> object:
+        both_computing.wait()  # two threads are working the same key out at once
+        return object()
+
+    def work(worker: int) -> None:
+        try:
+            if worker < 2:
+                shared.append(facts.remember("shared", compute_shared, attendance=False))
+            for n in range(KEPT_DERIVED * 3):
+                key = (worker + n) % (KEPT_DERIVED * 2)
+                assert facts.remember(key, lambda key=key: key * 2) == key * 2
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert len(shared) == 2 and shared[0] is shared[1]
+    assert len(facts.derived) == KEPT_DERIVED

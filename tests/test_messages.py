@@ -176,7 +176,11 @@ def test_reminder_days_are_checked(organiser_client, make_gathering):
 def test_the_jobs_sweep_runs_the_reminders(app, make_gathering, make_registration):
     from app import jobs
 
-    assert queue_due_reminders in jobs.PERIODIC
+    assert jobs.PERIODIC.count(queue_due_reminders) == 1
+    assert len(set(jobs.PERIODIC)) == len(jobs.PERIODIC), "some work would run twice a sweep"
+    with pytest.raises(ValueError, match="already run at every sweep"):
+        jobs.every_sweep(queue_due_reminders)
+    assert jobs.PERIODIC.count(queue_due_reminders) == 1
     start = datetime.now(UTC) + timedelta(hours=12)
     gathering = make_gathering(starts_at=start, ends_at=start + timedelta(hours=3))
     make_registration(gathering, email="sweep@example.org")

@@ -48,25 +48,43 @@ class GatheringFacts:
     walk_ins: int = 0
     survey: Survey = Survey(None)
     # Values worked out from these facts, or from the same rows, kept with them: those
-    # from the registrations alone apart, as they outlive a change of attendance.
+    # from the registrations alone apart, as they outlive a change of attendance. The
+    # facts themselves never change; these two memos do, from request and job threads
+    # alike, so they are only touched under `_memo_lock`.
     derived: OrderedDict[Any, Any] = field(default_factory=OrderedDict, repr=False, compare=False)
     from_registrations: OrderedDict[Any, Any] = field(
         default_factory=OrderedDict, repr=False, compare=False
+    )
+    _memo_lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
     )
 
     def remember(self, key: Any, compute: Callable[[], T], *, attendance: bool = True) -> T:
         """`compute()` once for these facts: for anything that depends only on the
         gathering's registrations, survey links and (unless `attendance` is false)
         attendance; see `current_facts`. The last KEPT_DERIVED values of each kind are
-        kept."""
+        kept. `compute` runs outside the lock (it may be slow); should two threads
+        compute the same key at once, both get the value stored first."""
         kept = self.derived if attendance else self.from_registrations
-        if key in kept:
-            kept.move_to_end(key)
-            return kept[key]
-        value = kept[key] = compute()
-        while len(kept) > KEPT_DERIVED:
-            kept.popitem(last=False)
+        with self._memo_lock:
+            if key in kept:
+                kept.move_to_end(key)
+                return kept[key]
+        value = compute()
+        with self._memo_lock:
+            if key in kept:
+                return kept[key]
+            kept[key] = value
+            while len(kept) > KEPT_DERIVED:
+                kept.popitem(last=False)
         return value
+
+    def carry_from_registrations(self, earlier: GatheringFacts) -> None:
+        """Keep what `earlier` worked out from the same registrations."""
+        with earlier._memo_lock:
+            carried = list(earlier.from_registrations.items())
+        with self._memo_lock:
+            self.from_registrations.update(carried)
 
     @property
     def has_attendance(self) -> bool:
@@ -189,7 +207,7 @@ def current_facts(gathering: Gathering) -> GatheringFacts:
     if entry is not None and entry[0][:3] == registrations:
         earlier = entry[1]
         facts = gathering_facts(gathering, registrations=earlier.registrations)
-        facts.from_registrations.update(earlier.from_registrations)
+        facts.carry_from_registrations(earlier)
     else:
         facts = gathering_facts(gathering)
     with _kept_lock:

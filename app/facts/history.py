@@ -26,12 +26,6 @@ def earlier_gatherings(gathering: Gathering) -> list[Gathering]:
     )
 
 
-def previous_gathering(gathering: Gathering) -> Gathering | None:
-    """The community's gathering just before this one, if any."""
-    earlier = earlier_gatherings(gathering)
-    return earlier[-1] if earlier else None
-
-
 def carried_recommendations(gathering: Gathering) -> list[Recommendation]:
     """Recommendations of the community's earlier gatherings that this gathering hears
     about: those still open, and those closed since the previous gathering began. One

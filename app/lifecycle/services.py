@@ -62,10 +62,6 @@ def state_of(gathering: Gathering, *, now: datetime) -> GatheringState:
     }.get(gathering.registration_state(now), GatheringState.REGISTRATION_CLOSED)
 
 
-def is_public(gathering: Gathering) -> bool:
-    return gathering.published_at is not None
-
-
 # --- what an organiser decides ---------------------------------------------------------
 
 

@@ -405,7 +405,6 @@ def due_at(gathering: Gathering, reminder: Reminder) -> datetime:
 
 
 @every_sweep
-@every_sweep
 def queue_due_reminders(*, now: datetime) -> int:
     """Queue every reminder whose time has come and whose gathering has not started;
     each one once, to the people confirmed at that moment. When several of a gathering's

@@ -89,10 +89,6 @@ class Recommendation(db.Model):
     )
 
     @property
-    def is_closed(self) -> bool:
-        return self.status in CLOSED_STATUSES
-
-    @property
     def latest_update(self) -> "RecommendationUpdate | None":
         return self.updates[0] if self.updates else None
 
