@@ -15,7 +15,7 @@ def init_app(app: Flask) -> None:
         zone_short=timefmt.zone_short,
         thousands="{:,}".format,  # 10,000 reads at a glance; 10000 does not
     )
-    from app.auth.routes import home_for
+    from app.auth.access import home_for
     from app.branding import current_organisation
 
     app.jinja_env.globals.update(

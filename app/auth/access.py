@@ -1,12 +1,13 @@
-"""Who may open each view. Every view carries exactly one of these rules; a test walks the
-URL map and fails on any route without one."""
+"""Who may open each view, and where each role starts. Every view carries exactly one of
+these rules; a test walks the URL map and fails on any route without one."""
 
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, g
+from flask import abort, current_app, g, url_for
 from flask_login import current_user
 
+from app.choices import UserRole
 from app.extensions import login_manager
 
 ANONYMOUS = "anonymous"
@@ -52,3 +53,18 @@ def roles_required(*roles: str) -> Callable[[Callable], Callable]:
         return wrapped
 
     return decorator
+
+
+HOME_ENDPOINTS = {
+    UserRole.ORGANISER: "organiser.home",
+    UserRole.FACILITATOR: "breakouts.home",
+    UserRole.STEERING: "report_runs.home",
+}
+
+
+def home_for(user) -> str:
+    """The page a signed-in user starts from."""
+    endpoint = HOME_ENDPOINTS.get(user.role, "public.index")
+    if endpoint not in current_app.view_functions:
+        endpoint = "public.index"
+    return url_for(endpoint)

@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_login import current_user, login_user, logout_user
 
 from app.auth import bp
-from app.auth.access import public, roles_required
+from app.auth.access import home_for, public, roles_required
 from app.auth.emails import queue_password_reset
 from app.auth.forms import (
     ChangePasswordForm,
@@ -55,20 +55,6 @@ def safe_next(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
-
-
-HOME_ENDPOINTS = {
-    UserRole.ORGANISER: "organiser.home",
-    UserRole.FACILITATOR: "breakouts.home",
-    UserRole.STEERING: "report_runs.home",
-}
-
-
-def home_for(user: User) -> str:
-    endpoint = HOME_ENDPOINTS.get(user.role, "public.index")
-    if endpoint not in current_app.view_functions:
-        endpoint = "public.index"
-    return url_for(endpoint)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
