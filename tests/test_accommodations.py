@@ -169,8 +169,31 @@ def test_facilitators_see_their_rooms_arrangements_without_names(app, people, ma
     assert "2 requests are not arranged yet" in text
     for name in ("Dana", "Lee", "dana@example.org"):
         assert name not in text
+    assert "Not yet confirmed to the person" in text
+    # On the day: once the person was told, the facilitator marks it delivered.
+    services.confirm(asl, email=False, now=NOW)
+    db.session.commit()
+    assert (
+        client.post(
+            f"/breakouts/{room.id}/accommodations/delivered", data={"kind": "asl"}
+        ).status_code
+        == 303
+    )
+    db.session.refresh(asl)
+    assert asl.status == "delivered"
+    assert "Delivered" in client.get(f"/breakouts/{room.id}/accommodations").get_data(as_text=True)
     other_room = gathering.breakouts[1]
     assert client.get(f"/breakouts/{other_room.id}/accommodations").status_code == 403
+    assert (
+        client.post(
+            f"/breakouts/{other_room.id}/accommodations/delivered", data={"kind": "asl"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(f"/organiser/g/{gathering.slug}/accommodations/{asl.id}/delivered").status_code
+        == 403
+    )
     steering = app.test_client()
     login(steering, make_user("steering"))
     assert steering.get(f"/breakouts/{room.id}/accommodations").status_code == 403

@@ -322,3 +322,4 @@ def test_report_committee_totals_by_role_and_thanks_only_who_agreed(gathering, e
     people = shareable.html[shareable.html.index('id="people"') :]
     people = people[: people.index("</section>")]
     assert "$" not in people
+    assert "$" not in shareable_text, "the shareable PDF shows no amount anywhere"

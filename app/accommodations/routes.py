@@ -206,15 +206,10 @@ def confirm(slug: str, request_id: int):
 
 
 @bp.route("/organiser/g/<slug>/accommodations/<int:request_id>/delivered", methods=["POST"])
-@staff_only
+@organiser_only
 def delivered(slug: str, request_id: int):
     gathering = gathering_or_404(slug)
     row = _request_or_404(gathering, request_id)
-    room = row.registration.assigned_breakout
-    if current_user.role != UserRole.ORGANISER and (
-        room is None or not can_staff(current_user, room)
-    ):
-        abort(403)
     if not StepForm().validate_on_submit():
         abort(400)
     try:
@@ -225,20 +220,23 @@ def delivered(slug: str, request_id: int):
     else:
         db.session.commit()
         flash(f"Marked delivered: {services.need_label(row.kind)}.", "success")
-    if current_user.role == UserRole.ORGANISER:
-        return redirect(url_for("accommodations.index", slug=slug) + f"#r-{row.id}", 303)
-    return redirect(url_for("accommodations.room", item_id=room.id), 303)
+    return redirect(url_for("accommodations.index", slug=slug) + f"#r-{row.id}", 303)
+
+
+def _staffed_room_or_404(item_id: int) -> AgendaItem:
+    room = db.session.get(AgendaItem, item_id)
+    if room is None or room.kind != AgendaKind.BREAKOUT or room.removed_at is not None:
+        abort(404)
+    if not can_staff(current_user, room):
+        abort(403)
+    return room
 
 
 @bp.route("/breakouts/<int:item_id>/accommodations")
 @staff_only
 def room(item_id: int):
     """What is arranged for people in this room, without their names."""
-    room = db.session.get(AgendaItem, item_id)
-    if room is None or room.kind != AgendaKind.BREAKOUT or room.removed_at is not None:
-        abort(404)
-    if not can_staff(current_user, room):
-        abort(403)
+    room = _staffed_room_or_404(item_id)
     items, waiting = services.room_arrangements(room)
     return render_template(
         "accommodations/room.html",
@@ -246,7 +244,27 @@ def room(item_id: int):
         gathering=room.gathering,
         items=items,
         waiting=waiting,
+        step_form=StepForm(),
     )
+
+
+@bp.route("/breakouts/<int:item_id>/accommodations/delivered", methods=["POST"])
+@staff_only
+def room_delivered(item_id: int):
+    """On the day: the facilitator (or an organiser) says a need was met in the room."""
+    room = _staffed_room_or_404(item_id)
+    if not StepForm().validate_on_submit():
+        abort(400)
+    kind = request.form.get("kind", "")
+    done = services.mark_room_delivered(room, kind, now=datetime.now(UTC))
+    db.session.commit()
+    flash(
+        f"Marked delivered: {services.need_label(kind)} ({done})."
+        if done
+        else "Nothing here was waiting to be delivered.",
+        "success" if done else "error",
+    )
+    return redirect(url_for("accommodations.room", item_id=room.id), 303)
 
 
 @bp.route("/s/<token>/accommodation", methods=["POST"])

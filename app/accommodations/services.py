@@ -3,7 +3,6 @@ the participant -> delivered on the day -> evaluated. Plain functions: they neve
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -183,40 +182,59 @@ def record_outcomes(
     return saved
 
 
-def room_arrangements(room: AgendaItem) -> tuple[list[dict], int]:
-    """What is arranged for people in one breakout room, for its facilitator: the need
-    and the arrangement, no names, in no order that points back to a person."""
-    rows = db.session.execute(
-        select(
-            AccommodationRequest.kind,
-            AccommodationRequest.arrangement,
-            AccommodationRequest.status,
-        )
+def _in_room(room: AgendaItem):
+    return (
+        select(AccommodationRequest)
         .join(Registration, Registration.id == AccommodationRequest.registration_id)
         .where(
             Registration.assigned_breakout_id == room.id,
             Registration.status == RegistrationStatus.CONFIRMED,
-            AccommodationRequest.status != AccommodationStatus.REQUESTED,
-        )
-    ).all()
-    counted = Counter((kind, arrangement) for kind, arrangement, _ in rows)
-    waiting = sum(
-        1
-        for _ in db.session.execute(
-            select(AccommodationRequest.id)
-            .join(Registration, Registration.id == AccommodationRequest.registration_id)
-            .where(
-                Registration.assigned_breakout_id == room.id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-                AccommodationRequest.status == AccommodationStatus.REQUESTED,
-            )
         )
     )
-    items = [
-        {"need": need_label(kind), "what": arrangement, "people": n}
-        for (kind, arrangement), n in sorted(counted.items(), key=lambda pair: pair[0])
-    ]
-    return items, waiting
+
+
+def room_arrangements(room: AgendaItem) -> tuple[list[dict], int]:
+    """What is arranged for people in one breakout room, for its facilitator: each need
+    with what was arranged, how many people, and how many are still to deliver; no
+    names, in no order that points back to a person. Also how many are not arranged."""
+    rows = db.session.scalars(_in_room(room)).all()
+    groups: dict[tuple[str, str], dict] = {}
+    waiting = 0
+    for row in rows:
+        if row.status == AccommodationStatus.REQUESTED:
+            waiting += 1
+            continue
+        group = groups.setdefault(
+            (row.kind, row.arrangement),
+            {
+                "kind": row.kind,
+                "need": need_label(row.kind),
+                "what": row.arrangement,
+                "people": 0,
+                "to_deliver": 0,
+                "not_told": 0,
+            },
+        )
+        group["people"] += 1
+        if row.status == AccommodationStatus.CONFIRMED:
+            group["to_deliver"] += 1
+        elif row.status == AccommodationStatus.ARRANGED:
+            group["not_told"] += 1
+    return [groups[key] for key in sorted(groups)], waiting
+
+
+def mark_room_delivered(room: AgendaItem, kind: str, *, now: datetime) -> int:
+    """On the day, from the room's page: every confirmed request of this kind for people
+    in the room is delivered. Returns how many."""
+    rows = db.session.scalars(
+        _in_room(room).where(
+            AccommodationRequest.kind == kind,
+            AccommodationRequest.status == AccommodationStatus.CONFIRMED,
+        )
+    ).all()
+    for row in rows:
+        mark_delivered(row, now=now)
+    return len(rows)
 
 
 def to_do_count(gathering: Gathering, *, now: datetime) -> int:
