@@ -27,6 +27,7 @@ EACH_OTHER = "evaluation and accommodations call each other's services: one of t
 THROUGH = "a call to another feature's services, in a cycle only through the arrows above"
 KNOWN_CYCLE_ARROWS: dict[tuple[str, str], str] = {
     ("accommodations", "privacy"): RECORDS,
+    ("attendance", "privacy"): RECORDS,
     ("community", "privacy"): RECORDS,
     ("invitations", "privacy"): RECORDS,
     ("organiser", "privacy"): RECORDS,
@@ -36,6 +37,7 @@ KNOWN_CYCLE_ARROWS: dict[tuple[str, str], str] = {
     ("privacy", "registration"): ERASURE,
     ("breakouts", "organiser"): ANNOUNCING,
     ("evaluation", "organiser"): ANNOUNCING,
+    ("value", "organiser"): ANNOUNCING,
     ("accommodations", "organiser"): NEEDS,
     ("accommodations", "evaluation"): EACH_OTHER,
     ("evaluation", "accommodations"): EACH_OTHER,
@@ -48,6 +50,7 @@ KNOWN_CYCLE_ARROWS: dict[tuple[str, str], str] = {
     ("organiser", "community"): THROUGH,
     ("organiser", "invitations"): THROUGH,
     ("organiser", "registration"): THROUGH,
+    ("organiser", "value"): THROUGH,
     ("registration", "community"): THROUGH,
     ("registration", "evaluation"): THROUGH,
     ("registration", "invitations"): THROUGH,
