@@ -549,7 +549,8 @@ def payload_world(app, client, make_gathering, make_registration, make_user):
         now=now,
     )
     survey = create_survey(gathering, now=now)
-    open_survey(survey, now=now)
+    open_survey(survey, now=gathering.starts_at)  # a survey opens once the gathering starts;
+    survey.opens_at = now  # this one is answered at once, to put markup in its answers
     invitation = ensure_invitation(survey, other)
     db.session.flush()
     answers = {

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 
+from app.addresses import normalise_email
 from app.attendance.names import fold_text
 from app.attendance.services import AttendanceError, check_item, walk_in_key
 from app.choices import AgendaKind, RegistrationStatus, UserRole
@@ -52,8 +54,20 @@ def _listed():
             Registration.folded_email,
             Registration.organisation_name,
             Registration.status,
+            Registration.assigned_breakout_id,
         )
     )
+
+
+def opens_at(gathering: Gathering) -> datetime:
+    """Check-in opens at the start of the gathering's day, in its own time zone."""
+    zone = ZoneInfo(gathering.timezone)
+    day = gathering.starts_at.astimezone(zone).date()
+    return datetime.combine(day, time(0, 0), tzinfo=zone).astimezone(UTC)
+
+
+def is_open(gathering: Gathering, *, now: datetime) -> bool:
+    return now >= opens_at(gathering)
 
 
 def expected_people(
@@ -78,28 +92,27 @@ def fold_for_search(registration: Registration) -> None:
 
 
 def search_registrations(
-    gathering: Gathering, text: str, *, room: AgendaItem | None = None, limit: int = 50
+    gathering: Gathering, text: str, *, by_email: bool = True, limit: int = 50
 ) -> list[Registration]:
-    """Registrations whose folded name or address contains every word typed, by name:
-    anyone not cancelled, or with `room` only the people expected there, by name alone
-    (what a facilitator may search)."""
+    """Every registration of the gathering that is not cancelled whose folded name (or,
+    with `by_email`, address: organisers only) contains every word typed, by name. A
+    room's check-in finds people placed elsewhere too: they joined the wrong room, and
+    are checked in against their own registration (the page says where they were placed)."""
     words = fold_text(text).split()[:8]
     if not words:
         return []
-    if room is None:
-        conditions = [
-            Registration.gathering_id == gathering.id,
-            Registration.status != RegistrationStatus.CANCELLED.value,
-            reachable(statuses=None),
-        ]
-        columns = (Registration.folded_name, Registration.folded_email)
-    else:
-        conditions = _expected(gathering, room)
-        columns = (Registration.folded_name,)
-    # A word has no spaces, so it is in the name or in the address, never across both.
-    found = [
-        or_(*(column.contains(word, autoescape=True) for column in columns)) for word in words
+    conditions = [
+        Registration.gathering_id == gathering.id,
+        Registration.status != RegistrationStatus.CANCELLED.value,
+        reachable(statuses=None),
     ]
+    columns = (
+        (Registration.folded_name, Registration.folded_email)
+        if by_email
+        else (Registration.folded_name,)
+    )
+    # A word has no spaces, so it is in the name or in the address, never across both.
+    found = [or_(*(column.contains(word, autoescape=True) for column in columns)) for word in words]
     query = _listed().where(*conditions, *found)
     query = query.order_by(Registration.folded_name, Registration.id).limit(limit)
     return list(db.session.scalars(query))
@@ -138,9 +151,7 @@ def present_unexpected(gathering: Gathering, item: AgendaItem) -> list[Registrat
     """People checked in here who are not expected (found by search), by name."""
     if item.kind == AgendaKind.BREAKOUT:
         # A room's check-ins are few: start from them.
-        checked_in = _checkin_records(item).with_only_columns(
-            AttendanceRecord.registration_id
-        )
+        checked_in = _checkin_records(item).with_only_columns(AttendanceRecord.registration_id)
         query = _listed().where(
             Registration.id.in_(checked_in),
             or_(
@@ -152,9 +163,7 @@ def present_unexpected(gathering: Gathering, item: AgendaItem) -> list[Registrat
     else:
         # A plenary expects everyone confirmed: start from the few who are not.
         confirmed = RegistrationStatus.CONFIRMED
-        here = _checkin_records(item).where(
-            AttendanceRecord.registration_id == Registration.id
-        )
+        here = _checkin_records(item).where(AttendanceRecord.registration_id == Registration.id)
         query = _listed().where(
             Registration.gathering_id == gathering.id,
             Registration.status.in_(
@@ -229,6 +238,24 @@ def undo_check_in(gathering: Gathering, item: AgendaItem, registration: Registra
     return bool(result.rowcount)
 
 
+def registered_match(gathering: Gathering, *, name: str, email: str) -> Registration | None:
+    """The registration a "walk-in" really is: the same address, or else the same name
+    (folded) when exactly one registration has it. Cancelled people count: they came."""
+    candidates = select(Registration).where(
+        Registration.gathering_id == gathering.id, reachable(statuses=None)
+    )
+    address = normalise_email(email) if email else ""
+    if address:
+        found = db.session.scalar(candidates.where(Registration.email == address).limit(1))
+        if found is not None:
+            return found
+    folded = fold_text(" ".join(name.split()))
+    if not folded:
+        return None
+    named = db.session.scalars(candidates.where(Registration.folded_name == folded).limit(2)).all()
+    return named[0] if len(named) == 1 else None
+
+
 def add_walk_in(
     gathering: Gathering,
     item: AgendaItem,
@@ -239,12 +266,17 @@ def add_walk_in(
     now: datetime,
 ) -> AttendanceRecord:
     """Record someone who came without registering; the same name or email twice is
-    one walk-in."""
+    one walk-in. Someone whose address or name matches a registration is checked in
+    against it instead (the record then names the registration), never counted as a
+    walk-in."""
     check_item(gathering, item)
     name = " ".join(name.split())
     email = email.strip()
     if not name:
         raise AttendanceError("Enter the person's name.")
+    registration = registered_match(gathering, name=name, email=email)
+    if registration is not None:
+        return check_in(gathering, item, registration, user=user, now=now)
     key = _checkin_key(gathering, item, walk_in_key=walk_in_key(name, email))
     return _get_or_add(
         key,

@@ -39,6 +39,7 @@ from app.models import (
 )
 from app.privacy.access_log import record_access
 from app.reach import is_reachable
+from app.timefmt import long_date
 
 organiser_only = roles_required(UserRole.ORGANISER)
 staff = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)
@@ -296,16 +297,34 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
+def _rehearsal(values) -> bool:
+    """An organiser may open check-in before the gathering's day, to rehearse."""
+    return values.get("rehearsal") == "1" and live.sees_everyone(current_user)
+
+
 def _back(slug: str, item_id: int, query: str | None):
-    return redirect(url_for("attendance.checkin", slug=slug, item_id=item_id, q=query or None), 303)
+    rehearsal = "1" if _rehearsal(request.form) else None
+    return redirect(
+        url_for(
+            "attendance.checkin", slug=slug, item_id=item_id, q=query or None, rehearsal=rehearsal
+        ),
+        303,
+    )
+
+
+def _closed_message(gathering: Gathering) -> str | None:
+    """Why nobody can be checked in yet (before the gathering's day), or None."""
+    if live.is_open(gathering, now=_now()) or _rehearsal(request.form):
+        return None
+    day = long_date(gathering.starts_at, gathering.timezone)
+    return f"Check-in opens on the day of the gathering, {day}."
 
 
 def _found(gathering: Gathering, item: AgendaItem, query: str, everyone: bool):
-    """Organisers search every registration by name or address; facilitators only the
-    people expected in their room, by name."""
-    if everyone:
-        return live.search_registrations(gathering, query)
-    return live.search_registrations(gathering, query, room=item, limit=CHECKIN_LISTED)
+    """Every registration of the gathering: organisers by name or address, facilitators
+    by name (marked when placed in another room)."""
+    limit = 50 if everyone else CHECKIN_LISTED
+    return live.search_registrations(gathering, query, by_email=everyone, limit=limit)
 
 
 @bp.route("/g/<slug>/checkin/<int:item_id>")
@@ -325,6 +344,9 @@ def checkin(slug: str, item_id: int):
         "attendance/checkin.html",
         gathering=gathering,
         item=item,
+        opens_at=live.opens_at(gathering),
+        is_open=live.is_open(gathering, now=_now()),
+        rehearsal=_rehearsal(request.args),
         people=people,
         present=live.present_among(gathering, item, [person.id for person in people]),
         checked_in=live.checked_in_count(gathering, item),
@@ -357,6 +379,7 @@ def checkin_search(slug: str, item_id: int):
         present=live.present_among(gathering, item, [person.id for person in people]),
         query=query,
         everyone=everyone,
+        rehearsal=_rehearsal(request.args),
         cancelled=RegistrationStatus.CANCELLED.value,
     )
 
@@ -368,17 +391,19 @@ def mark_present(slug: str, item_id: int):
     form = CheckInForm()
     undo = request.form.get("action") == "undo"
     registration = None
+    if (closed := _closed_message(gathering)) is not None:
+        if _wants_json():
+            return jsonify(error=closed), 409
+        flash(closed, "error")
+        return _back(slug, item_id, form.q.data)
     if form.validate_on_submit() and (registration_id := db_int(form.registration_id.data)):
         registration = db.session.get(Registration, registration_id)
-    outside_room = registration is not None and registration.assigned_breakout_id != item.id
-    if outside_room and not live.sees_everyone(current_user):
-        registration = None
     if (
         registration is None
         or registration.gathering_id != gathering.id
         or not is_reachable(registration)
     ):
-        message = "That person is not registered for this room."
+        message = "That person is not registered for this gathering."
         if _wants_json():
             return jsonify(error=message), 400
         flash(message, "error")
@@ -389,6 +414,9 @@ def mark_present(slug: str, item_id: int):
     else:
         live.check_in(gathering, item, registration, user=current_user, now=_now())
         message = f"{registration.name} is marked present."
+        placed = registration.assigned_breakout
+        if item.is_breakout and placed is not None and placed.id != item.id:
+            message += f" They were placed in “{placed.title}”; they count as present here."
     db.session.commit()
     if _wants_json():
         count = live.checked_in_count(gathering, item)
@@ -402,6 +430,9 @@ def mark_present(slug: str, item_id: int):
 def walk_in(slug: str, item_id: int):
     gathering, item = _checkin_target(slug, item_id)
     form = WalkInForm()
+    if (closed := _closed_message(gathering)) is not None:
+        flash(closed, "error")
+        return _back(slug, item_id, form.q.data)
     if not form.validate_on_submit():
         message = " ".join(e for errors in form.errors.values() for e in errors)
         flash(message or "Enter the person's name.", "error")
@@ -420,7 +451,14 @@ def walk_in(slug: str, item_id: int):
         db.session.rollback()
         flash(str(error), "error")
         return _back(slug, item_id, form.q.data)
-    flash(f"{record.walk_in_name} is recorded as a walk-in.", "success")
+    if record.registration_id is not None:
+        flash(
+            f"{record.registration.name} is registered: checked in against their "
+            "registration, not as a walk-in.",
+            "success",
+        )
+    else:
+        flash(f"{record.walk_in_name} is recorded as a walk-in.", "success")
     return _back(slug, item_id, form.q.data)
 
 

@@ -18,6 +18,7 @@ from app.models.evaluation import (
     SurveyResponse,
     SurveyStatus,
 )
+from app.timefmt import clock, long_date
 
 TEXT_LIMIT = 4000
 PROMPT_LIMIT = 500
@@ -240,13 +241,27 @@ def update_settings(
 ) -> None:
     if opens_at and closes_at and closes_at <= opens_at:
         raise SurveyError("The survey must close after it opens.")
+    if opens_at and opens_at < survey.gathering.starts_at:
+        raise SurveyError(_before_the_gathering(survey))
     survey.title = title
     survey.intro = intro
     survey.opens_at = opens_at
     survey.closes_at = closes_at
 
 
+def _before_the_gathering(survey: Survey) -> str:
+    gathering = survey.gathering
+    start = gathering.starts_at
+    zone = gathering.timezone
+    return (
+        "The survey asks how the gathering went, so it cannot open before the gathering "
+        f"starts ({long_date(start, zone)} at {clock(start, zone)})."
+    )
+
+
 def open_survey(survey: Survey, *, now: datetime) -> None:
+    if now < survey.gathering.starts_at:
+        raise SurveyError(_before_the_gathering(survey))
     if not survey.questions:
         raise SurveyError("Add at least one question before opening the survey.")
     if survey.closes_at is not None and survey.closes_at <= now:

@@ -36,8 +36,10 @@ def site(live_server):
 
     with live_server.app_context():
         now = datetime.now(UTC)
-        survey = create_survey(db.session.get(Gathering, seeded.gathering_id), now=now)
-        open_survey(survey, now=now)
+        gathering = db.session.get(Gathering, seeded.gathering_id)
+        survey = create_survey(gathering, now=now)
+        open_survey(survey, now=max(now, gathering.starts_at))  # not before it starts
+        survey.opens_at = now  # the page under test is the open survey
         db.session.commit()
     return {"seeded": seeded, "token": token, "room": first}
 
