@@ -3,6 +3,7 @@ by hand, archive, the next gathering started from this one, past gatherings and 
 published reports in public."""
 
 import hashlib
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -234,6 +235,9 @@ def test_start_the_next_gathering_copies_the_shape_not_the_people(
     ).all()
     assert (template.kind, template.subject) == ("confirmed", "See you at Gathering 2027")
     assert template.body == "Our own words for {name}."
+    flashed = organiser_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Copied: 9 agenda items (7 breakout rooms)" in flashed
+    assert "1 email wording" in flashed and "Not copied: registrations, attendance" in flashed
     copy_rooms = [i.id for i in copy.agenda_items]
     assert (
         db.session.scalar(
@@ -251,14 +255,19 @@ def test_start_the_next_gathering_copies_the_shape_not_the_people(
         ({"starts_on": "9999-01-01"}, "between 1900 and 2100"),
         ({"title": "  "}, "Enter a title"),
         ({"slug": "SOURCE"}, "already uses this web address"),
+        ({"title": "SOURCE TITLE"}, "Another gathering already has this title"),
+        ({"starts_on": "2020-10-20"}, "Choose a date after today"),
     ],
 )
 def test_the_next_gathering_form_refuses_bad_input(
     organiser_client, make_gathering, fields, message
 ):
     source = make_gathering()
-    data = {"title": "Next", "slug": "next-one", "starts_on": "2027-10-20"}
+    next_year = (datetime.now(UTC) + timedelta(days=365)).date().isoformat()
+    data = {"title": "Next", "slug": "next-one", "starts_on": next_year}
     data.update({k: (source.slug if v == "SOURCE" else v) for k, v in fields.items()})
+    if data["title"] == "SOURCE TITLE":
+        data["title"] = f"  {source.title.upper()} "  # the same title, however it is typed
     before = db.session.scalar(select(func.count(AgendaItem.id)))
     response = organiser_client.post(f"/organiser/g/{source.slug}/next", data=data)
     assert response.status_code == 422
@@ -268,7 +277,9 @@ def test_the_next_gathering_form_refuses_bad_input(
 
 def test_start_next_keeps_wall_clock_times(make_gathering):
     source = make_gathering()
-    copy = start_next(source, title="x", slug="x-copy", starts_on=date(2031, 7, 1))
+    copy = start_next(
+        source, title="x", slug="x-copy", starts_on=date(2031, 7, 1), now=datetime.now(UTC)
+    )
     assert copy.starts_at.astimezone(PACIFIC).hour == source.starts_at.astimezone(PACIFIC).hour
 
 
@@ -278,3 +289,41 @@ def test_staff_of_any_role_see_drafts(app, make_gathering, make_user):
     assert client.get(f"/g/{draft.slug}/").status_code == 404
     login(client, make_user("steering"))
     assert client.get(f"/g/{draft.slug}/").status_code == 200
+
+
+def test_the_next_gathering_form_suggests_a_new_title_and_a_future_date(
+    organiser_client, make_gathering
+):
+    past = datetime(2022, 10, 20, 16, tzinfo=UTC)
+    source = make_gathering(
+        title="Provincial Gathering 2022", starts_at=past, ends_at=past + timedelta(hours=4)
+    )
+    make_gathering(title="Provincial Gathering 2023")
+    from app.models import RepresentationTarget
+
+    db.session.add(
+        RepresentationTarget(
+            gathering_id=source.id, dimension="health_region", code="island", value=8
+        )
+    )
+    db.session.commit()
+    page = organiser_client.get(f"/organiser/g/{source.slug}/next").get_data(as_text=True)
+    assert 'value="Provincial Gathering 2024"' in page  # 2023 is taken
+    assert 'value="provincial-gathering-2024"' in page
+    suggested = re.search(r'name="starts_on"[^>]*value="([\d-]+)"', page).group(1)
+    assert date.fromisoformat(suggested) > datetime.now(UTC).date()
+    assert "Never copied" in page and "Survey answers" in page
+    response = organiser_client.post(
+        f"/organiser/g/{source.slug}/next",
+        data={
+            "title": "Provincial Gathering 2024",
+            "slug": "provincial-gathering-2024",
+            "starts_on": suggested,
+        },
+    )
+    assert response.status_code == 303
+    copy = db.session.scalar(select(Gathering).where(Gathering.slug == "provincial-gathering-2024"))
+    (target,) = db.session.scalars(
+        select(RepresentationTarget).where(RepresentationTarget.gathering_id == copy.id)
+    ).all()
+    assert (target.code, target.value) == ("island", 8)

@@ -1,8 +1,8 @@
 """Organisers publish, open and close registration, archive, start the next gathering and
 publish a report; the public reads past gatherings' published reports."""
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+import re
+from datetime import UTC, datetime
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -17,6 +17,13 @@ from app.lookups import gathering_or_404
 from app.reporting.services import stored_pdf
 
 organiser_only = roles_required(UserRole.ORGANISER)
+
+
+def slugify(title: str) -> str:
+    """A web address name from a title: "Provincial Gathering 2023" ->
+    "provincial-gathering-2023" (the organiser may change it)."""
+    words = re.findall(r"[a-z0-9]+", title.casefold())
+    return "-".join(words)[:80]
 
 
 def run_label(run) -> str:
@@ -125,17 +132,20 @@ def withdraw_report(slug: str):
 @organiser_only
 def start_next(slug: str):
     source = gathering_or_404(slug)
-    zone = ZoneInfo(source.timezone)
     form = NextGatheringForm()
+    now = datetime.now(UTC)
     if not form.is_submitted():
-        next_year = source.starts_at.astimezone(zone) + timedelta(days=364)
-        form.title.data = source.title
-        form.starts_on.data = next_year.date()
-        form.slug.data = f"{source.slug}-next"[:80]
+        form.title.data = services.suggested_title(source)
+        form.starts_on.data = services.suggested_date(source, now=now)
+        form.slug.data = slugify(form.title.data) or f"{source.slug}-next"[:80]
     if form.validate_on_submit():
         try:
             gathering = services.start_next(
-                source, title=form.title.data, slug=form.slug.data, starts_on=form.starts_on.data
+                source,
+                title=form.title.data,
+                slug=form.slug.data,
+                starts_on=form.starts_on.data,
+                now=now,
             )
             db.session.commit()
         except services.LifeRefused as exc:
@@ -144,7 +154,7 @@ def start_next(slug: str):
         else:
             flash(
                 "The next gathering is ready as a draft: check its dates, agenda and survey, "
-                "then publish it.",
+                "then publish it. " + services.copied(gathering).sentence(),
                 "success",
             )
             return redirect(url_for("lifecycle.manage", slug=gathering.slug), 303)

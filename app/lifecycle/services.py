@@ -4,6 +4,7 @@ What the dates say is derived (registration window, held once it has ended); wha
 organiser decides is stored (published_at, archived_at, the published report). Starting
 the next gathering copies this one's shape, never its people."""
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from app.models import (
     PublishedReport,
     ReportRun,
     ReportStatus,
+    RepresentationTarget,
     Survey,
     SurveyQuestion,
     SurveyQuestionSet,
@@ -270,13 +272,97 @@ QUESTION_FIELDS_COPIED = (
 )
 
 
-def start_next(source: Gathering, *, title: str, slug: str, starts_on: date) -> Gathering:
-    """A draft copy of `source` on a new date: its agenda shape with the breakouts, its
-    survey questions and its email templates; no registrations, staff, notes, attendance
-    or responses."""
+def _same_title(title: str) -> bool:
+    folded = " ".join(title.split()).casefold()
+    return any(
+        " ".join(other.split()).casefold() == folded
+        for other in db.session.scalars(select(Gathering.title))
+    )
+
+
+def suggested_title(source: Gathering) -> str:
+    """The source's title with its year moved on (until it is free), or nothing: the
+    organiser then names it, since two gatherings with one title confuse every list."""
+    found = re.search(r"(19|20)\d\d", source.title)
+    if found is None:
+        return ""
+    year = int(found.group(0))
+    for step in range(1, 6):
+        title = source.title[: found.start()] + str(year + step) + source.title[found.end() :]
+        if not _same_title(title):
+            return title
+    return ""
+
+
+def suggested_date(source: Gathering, *, now: datetime) -> date:
+    """The same weekday about a year on, and in any case after today."""
+    zone = ZoneInfo(source.timezone)
+    day = source.starts_at.astimezone(zone).date() + timedelta(days=364)
+    today = now.astimezone(zone).date()
+    while day <= today:
+        day += timedelta(days=364)
+    return day
+
+
+@dataclass(frozen=True)
+class Copied:
+    """What a new gathering took from the one it started from (the page says so)."""
+
+    agenda_items: int
+    breakouts: int
+    survey_questions: int
+    wordings: int
+    targets: int
+
+    def sentence(self) -> str:
+        def n(count: int, one: str, many: str) -> str:
+            return f"{count} {one if count == 1 else many}"
+
+        return (
+            f"Copied: {n(self.agenda_items, 'agenda item', 'agenda items')} "
+            f"({n(self.breakouts, 'breakout room', 'breakout rooms')}), "
+            f"{n(self.survey_questions, 'survey question', 'survey questions')}, "
+            f"{n(self.wordings, 'email wording', 'email wordings')}, "
+            f"{n(self.targets, 'representation target', 'representation targets')}, "
+            "and the description, land acknowledgement and contact details. Not copied: "
+            "registrations, attendance, facilitators, notes and survey answers."
+        )
+
+
+def copied(gathering: Gathering) -> Copied:
+    survey = db.session.scalar(select(Survey).where(Survey.gathering_id == gathering.id))
+    return Copied(
+        agenda_items=len(gathering.active_agenda),
+        breakouts=len(gathering.breakouts),
+        survey_questions=len(survey.questions) if survey is not None else 0,
+        wordings=db.session.scalar(
+            select(func.count(EmailTemplate.id)).where(EmailTemplate.gathering_id == gathering.id)
+        ),
+        targets=db.session.scalar(
+            select(func.count(RepresentationTarget.id)).where(
+                RepresentationTarget.gathering_id == gathering.id
+            )
+        ),
+    )
+
+
+def start_next(
+    source: Gathering, *, title: str, slug: str, starts_on: date, now: datetime
+) -> Gathering:
+    """A draft copy of `source` on a new date, under a new title: its agenda shape with
+    the breakouts, its survey questions, its email wording and its representation
+    targets; no registrations, staff, notes, attendance or responses."""
+    if _same_title(title):
+        raise LifeRefused(
+            "Another gathering already has this title. Give the new one its own, e.g. "
+            "with its year, so the lists and reports tell them apart.",
+            "title",
+        )
+    zone = ZoneInfo(source.timezone)
+    if starts_on <= now.astimezone(zone).date():
+        raise LifeRefused("Choose a date after today for the next gathering.", "starts_on")
     if db.session.scalar(select(func.count(Gathering.id)).where(Gathering.slug == slug)):
         raise LifeRefused("Another gathering already uses this web address name.", "slug")
-    zone = ZoneInfo(source.timezone)
     days = (starts_on - source.starts_at.astimezone(zone).date()).days
     move = _mover(zone, days)
     gathering = Gathering(
@@ -333,6 +419,18 @@ def start_next(source: Gathering, *, title: str, slug: str, starts_on: date) -> 
                 kind=template.kind,
                 subject=template.subject.replace(source.title, title),
                 body=template.body,
+            )
+        )
+    for target in db.session.scalars(
+        select(RepresentationTarget).where(RepresentationTarget.gathering_id == source.id)
+    ):
+        db.session.add(
+            RepresentationTarget(
+                gathering_id=gathering.id,
+                dimension=target.dimension,
+                code=target.code,
+                kind=target.kind,
+                value=target.value,
             )
         )
     db.session.flush()
