@@ -23,6 +23,8 @@ from flask_limiter.util import get_remote_address
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from app.addresses import normalise_email
+
 LIMIT_DEFAULTS: dict[str, object] = {
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_KEY_PREFIX": "gathering-limits",
@@ -40,9 +42,10 @@ LIMIT_DEFAULTS: dict[str, object] = {
 
 
 def email_key() -> str:
-    """The address typed in the form, hashed so that no address is kept in the store;
-    the network address when the form has none."""
-    typed = (request.form.get("email") or "").strip().casefold()
+    """The address typed in the form, normalised as it is stored (capitals, full-width
+    letters and a trailing dot are the same address) and hashed so that no address is
+    kept in the store; the network address when the form has none."""
+    typed = normalise_email(request.form.get("email") or "")
     if not typed:
         return "network:" + get_remote_address()
     return "email:" + hashlib.sha256(typed.encode()).hexdigest()[:32]

@@ -69,6 +69,7 @@ def login():
         result = sign_in(
             form.email.data,
             form.password.data,
+            network=request.remote_addr or "",
             now=datetime.now(UTC),
             max_failures=config["LOGIN_MAX_FAILURES"],
             lock_minutes=config["LOGIN_LOCK_MINUTES"],

@@ -2,10 +2,13 @@
 every session of an account."""
 
 import functools
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.addresses import normalise_email
@@ -13,7 +16,7 @@ from app.auth.links import drop_links
 from app.auth.passwords import password_problems
 from app.choices import UserRole
 from app.extensions import db
-from app.models import User
+from app.models import SignInFailures, User
 
 
 @functools.cache
@@ -92,56 +95,74 @@ def password_matches(user: User, password: str) -> bool:
     return check_password_hash(user.password_hash, password)
 
 
-def _not_locked(now: datetime):
-    return (User.locked_until.is_(None)) | (User.locked_until <= now)
+def failure_key(email: str, network: str) -> str:
+    """The address (however spelt) and the network it was typed from, hashed together."""
+    pair = f"{normalise_email(email)}\n{network}"
+    return hashlib.sha256(pair.encode()).hexdigest()
 
 
-def _record_failure(user_id: int, *, now: datetime, max_failures: int, lock_minutes: int):
-    """One UPDATE counts the failure and locks on reaching the limit, so guesses sent
-    together cannot all slip in under it. No row comes back when the account was locked
-    by a concurrent guess in the meantime."""
-    reaches_limit = User.failed_logins + 1 >= max_failures
-    return db.session.execute(
-        update(User)
-        .where(User.id == user_id, _not_locked(now))
-        .values(
-            failed_logins=case((reaches_limit, 0), else_=User.failed_logins + 1),
-            locked_until=case((reaches_limit, now + timedelta(minutes=lock_minutes)), else_=None),
-        )
-        .returning(User.locked_until)
-        .execution_options(synchronize_session=False)
-    ).first()
+def _insert(table):
+    if db.engine.dialect.name == "postgresql":
+        return postgresql_insert(table)
+    return sqlite_insert(table)
 
 
-def _record_success(user_id: int, *, now: datetime) -> bool:
-    row = db.session.execute(
-        update(User)
-        .where(User.id == user_id, _not_locked(now))
-        .values(failed_logins=0, locked_until=None)
-        .returning(User.id)
-        .execution_options(synchronize_session=False)
-    ).first()
-    return row is not None
+def _record_failure(key: str, *, now: datetime, max_failures: int, lock_minutes: int):
+    """One statement counts the failure and locks on reaching the limit, so guesses sent
+    together cannot all slip in under it: the row comes back with its lock, if any."""
+    failures = SignInFailures.__table__.c.failures
+    lock = now + timedelta(minutes=lock_minutes)
+    first_locks = max_failures <= 1
+    statement = _insert(SignInFailures.__table__).values(
+        key=key,
+        failures=0 if first_locks else 1,
+        locked_until=lock if first_locks else None,
+        updated_at=now,
+    )
+    held = SignInFailures.__table__.c.locked_until
+    # A guess that looked before a concurrent one set the lock finds it here and keeps it.
+    locked = held.is_not(None) & (held > now)
+    reaches_limit = failures + 1 >= max_failures
+    statement = statement.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "failures": case((locked, failures), (reaches_limit, 0), else_=failures + 1),
+            "locked_until": case((locked, held), (reaches_limit, lock), else_=None),
+            "updated_at": now,
+        },
+    ).returning(SignInFailures.__table__.c.locked_until)
+    return db.session.execute(statement).scalar_one()
 
 
 def sign_in(
-    email: str, password: str, *, now: datetime, max_failures: int, lock_minutes: int
+    email: str,
+    password: str,
+    *,
+    network: str = "",
+    now: datetime,
+    max_failures: int,
+    lock_minutes: int,
 ) -> SignInResult:
+    """The same work whether or not the address has an account (one password hash, one
+    look at the lock, one write on failure), so neither the answer nor its time tells."""
+    key = failure_key(email, network)
     user = find_user(email)
     if user is None:
         check_password_hash(_unknown_user_hash(), password)
-        return SignInResult(None)
-    if user.locked_until and user.locked_until > now:
-        return SignInResult(None, locked_until=user.locked_until)
-    if user.active and password_matches(user, password):
-        if _record_success(user.id, now=now):
-            db.session.refresh(user)
-            return SignInResult(user)
+        matches = False
     else:
-        row = _record_failure(
-            user.id, now=now, max_failures=max_failures, lock_minutes=lock_minutes
+        matches = password_matches(user, password)
+    locked_until = db.session.scalar(
+        select(SignInFailures.locked_until).where(
+            SignInFailures.key == key, SignInFailures.locked_until > now
         )
-        if row is not None and row.locked_until is None:
-            return SignInResult(None)
-    db.session.refresh(user)
-    return SignInResult(None, locked_until=user.locked_until or now)
+    )
+    if locked_until is not None:
+        return SignInResult(None, locked_until=locked_until)
+    if user is not None and user.active and matches:
+        db.session.execute(delete(SignInFailures).where(SignInFailures.key == key))
+        return SignInResult(user)
+    locked_until = _record_failure(
+        key, now=now, max_failures=max_failures, lock_minutes=lock_minutes
+    )
+    return SignInResult(None, locked_until=locked_until)

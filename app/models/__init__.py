@@ -10,6 +10,7 @@ from app.models.accounts import (
     AccountToken,
     OrganisationSettings,
     PublishedReport,
+    SignInFailures,
     TokenPurpose,
 )
 from app.models.attendance import AttendanceRecord, AttendanceSource, ImportBatch, ImportStatus
@@ -107,6 +108,7 @@ __all__ = [
     "EventKind",
     "EmailTemplate",
     "AccountToken",
+    "SignInFailures",
     "AgendaItem",
     "AttendanceRecord",
     "AttendanceSource",

@@ -32,6 +32,20 @@ class AccountToken(db.Model):
     user: Mapped[User] = relationship()
 
 
+class SignInFailures(db.Model):
+    """Unsuccessful sign-ins for one address from one network, both hashed together (no
+    address is stored). The lock falls on that pair, so guesses from one place never lock
+    the owner out from another, and an address without an account locks just the same."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class OrganisationSettings(db.Model):
     """One row: the name, contact, logo and accent colour shown in pages, emails and the
     report. Without a row the defaults in app/organisation apply."""

@@ -1,0 +1,120 @@
+"""Nobody learns who has an account from the sign-in, lockout and reset answers: a known
+and an unknown address get the same page and take the same time (medians within 20 ms
+over 20 tries each); repeated failures lock the address only for the network they came
+from, so an outsider cannot keep someone else locked out; the rate limits count an address
+however it is spelt (full-width letters, a trailing dot, capitals)."""
+
+import statistics
+import time
+
+import pytest
+
+from app.extensions import db
+from tests.conftest import PASSWORD, make_test_app
+
+KNOWN = "known@example.org"
+UNKNOWN = "unknown@example.org"
+TRIES = 20
+
+
+def timed(client, path: str, data: dict, **kwargs) -> tuple[float, object]:
+    started = time.perf_counter()
+    response = client.post(path, data=data, **kwargs)
+    return time.perf_counter() - started, response
+
+
+def page_text(response) -> str:
+    """The page without what differs from one answer to the next (the form's token)."""
+    html = response.get_data(as_text=True)
+    main = html.split("<main", 1)[-1].split("</main>", 1)[0]
+    return main.replace(UNKNOWN, "(the address typed)").replace(KNOWN, "(the address typed)")
+
+
+def medians_and_pages(client, path: str, make_data, *, tries: int = TRIES):
+    times = {KNOWN: [], UNKNOWN: []}
+    pages = {}
+    for n in range(tries):
+        for address in (KNOWN, UNKNOWN) if n % 2 else (UNKNOWN, KNOWN):
+            seconds, response = timed(client, path, make_data(address, n))
+            times[address].append(seconds)
+            pages[address] = (response.status_code, page_text(response))
+    return {a: statistics.median(t) for a, t in times.items()}, pages
+
+
+def test_wrong_password_answers_alike_for_known_and_unknown(app, client, make_user):
+    make_user("organiser", email=KNOWN)
+    app.config["LOGIN_MAX_FAILURES"] = 1000
+    medians, pages = medians_and_pages(
+        client, "/sign-in", lambda address, n: {"email": address, "password": f"wrong{n}"}
+    )
+    assert pages[KNOWN] == pages[UNKNOWN]
+    assert pages[KNOWN][0] == 401
+    assert abs(medians[KNOWN] - medians[UNKNOWN]) < 0.020, medians
+
+
+def test_the_lock_answers_alike_for_known_and_unknown(app, client, make_user):
+    make_user("organiser", email=KNOWN)
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    for address in (KNOWN, UNKNOWN):
+        for _ in range(limit):
+            client.post("/sign-in", data={"email": address, "password": "wrong"})
+    medians, pages = medians_and_pages(
+        client, "/sign-in", lambda address, n: {"email": address, "password": PASSWORD}
+    )
+    assert pages[KNOWN] == pages[UNKNOWN]
+    assert pages[KNOWN][0] == 429
+    assert abs(medians[KNOWN] - medians[UNKNOWN]) < 0.020, medians
+
+
+def test_reset_answers_alike_for_known_and_unknown(app, client, make_user):
+    make_user("organiser", email=KNOWN)
+    medians, pages = medians_and_pages(
+        client, "/forgotten-password", lambda address, n: {"email": address}
+    )
+    assert pages[KNOWN] == pages[UNKNOWN]
+    assert pages[KNOWN][0] == 200
+    assert abs(medians[KNOWN] - medians[UNKNOWN]) < 0.020, medians
+
+
+def test_an_outsider_cannot_lock_someone_else_out(app, client, make_user):
+    user = make_user("organiser", email=KNOWN)
+    outsider = {"REMOTE_ADDR": "203.0.113.9"}
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] + 3):
+        client.post(
+            "/sign-in", data={"email": user.email, "password": "guess"}, environ_base=outsider
+        )
+    # The outsider's own network is locked out of this address, even with the password...
+    locked = client.post(
+        "/sign-in", data={"email": user.email, "password": PASSWORD}, environ_base=outsider
+    )
+    assert locked.status_code == 429
+    # ...while the owner, from their own network, signs in as usual.
+    owner = app.test_client()
+    response = owner.post(
+        "/sign-in",
+        data={"email": "Known@Example.org", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "198.51.100.4"},
+    )
+    assert response.status_code == 303
+
+
+@pytest.fixture
+def limited_app(tmp_path):
+    app = make_test_app(
+        tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_PASSWORD_RESET_PER_EMAIL="2 per hour"
+    )
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "spelling", ["ｓａｍ@example.org", "sam@example.org.", "SAM@EXAMPLE.ORG", " sam@Example.Org "]
+)
+def test_rate_limits_count_one_address_however_spelt(limited_app, spelling):
+    client = limited_app.test_client()
+    for _ in range(2):
+        assert client.post("/forgotten-password", data={"email": "sam@example.org"}).status_code
+    refused = client.post("/forgotten-password", data={"email": spelling})
+    assert refused.status_code == 429
