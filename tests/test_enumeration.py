@@ -31,25 +31,29 @@ def page_text(response) -> str:
 
 
 def medians_and_pages(client, path: str, make_data, *, tries: int = TRIES):
-    times = {KNOWN: [], UNKNOWN: []}
+    """The median of the per-try differences (known minus unknown, sent one right after
+    the other, in alternating order), which a machine busy with other work affects far
+    less than two separate medians; and the last page each address got."""
+    differences = []
     pages = {}
     for n in range(tries):
+        took = {}
         for address in (KNOWN, UNKNOWN) if n % 2 else (UNKNOWN, KNOWN):
-            seconds, response = timed(client, path, make_data(address, n))
-            times[address].append(seconds)
+            took[address], response = timed(client, path, make_data(address, n))
             pages[address] = (response.status_code, page_text(response))
-    return {a: statistics.median(t) for a, t in times.items()}, pages
+        differences.append(took[KNOWN] - took[UNKNOWN])
+    return statistics.median(differences), pages
 
 
 def test_wrong_password_answers_alike_for_known_and_unknown(app, client, make_user):
     make_user("organiser", email=KNOWN)
     app.config["LOGIN_MAX_FAILURES"] = 1000
-    medians, pages = medians_and_pages(
+    difference, pages = medians_and_pages(
         client, "/sign-in", lambda address, n: {"email": address, "password": f"wrong{n}"}
     )
     assert pages[KNOWN] == pages[UNKNOWN]
     assert pages[KNOWN][0] == 401
-    assert abs(medians[KNOWN] - medians[UNKNOWN]) < 0.020, medians
+    assert abs(difference) < 0.020, difference
 
 
 def test_the_lock_answers_alike_for_known_and_unknown(app, client, make_user):
@@ -58,22 +62,22 @@ def test_the_lock_answers_alike_for_known_and_unknown(app, client, make_user):
     for address in (KNOWN, UNKNOWN):
         for _ in range(limit):
             client.post("/sign-in", data={"email": address, "password": "wrong"})
-    medians, pages = medians_and_pages(
+    difference, pages = medians_and_pages(
         client, "/sign-in", lambda address, n: {"email": address, "password": PASSWORD}
     )
     assert pages[KNOWN] == pages[UNKNOWN]
     assert pages[KNOWN][0] == 429
-    assert abs(medians[KNOWN] - medians[UNKNOWN]) < 0.020, medians
+    assert abs(difference) < 0.020, difference
 
 
 def test_reset_answers_alike_for_known_and_unknown(app, client, make_user):
     make_user("organiser", email=KNOWN)
-    medians, pages = medians_and_pages(
+    difference, pages = medians_and_pages(
         client, "/forgotten-password", lambda address, n: {"email": address}
     )
     assert pages[KNOWN] == pages[UNKNOWN]
     assert pages[KNOWN][0] == 200
-    assert abs(medians[KNOWN] - medians[UNKNOWN]) < 0.020, medians
+    assert abs(difference) < 0.020, difference
 
 
 def test_an_outsider_cannot_lock_someone_else_out(app, client, make_user):

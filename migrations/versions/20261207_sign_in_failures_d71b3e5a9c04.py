@@ -1,7 +1,7 @@
 """auth: unsuccessful sign-ins counted per address and network (hashed together)
 
 Revision ID: d71b3e5a9c04
-Revises: 9b4e6d2c1a57
+Revises: 7c2e9a4f1b36
 Create Date: 2026-12-07 12:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d71b3e5a9c04"
-down_revision = "9b4e6d2c1a57"
+down_revision = "7c2e9a4f1b36"
 branch_labels = None
 depends_on = None
 
