@@ -36,6 +36,7 @@ from app.extensions import db
 from app.meetings.demo import seed_demo_meetings
 from app.models import AgendaItem, Gathering, Registration, StaffRole
 from app.said_did.demo import seed_demo_said_did
+from app.value.demo import seed_demo_engagement, seed_demo_value
 from app.writer_lock import lock_gathering
 
 PACIFIC = ZoneInfo("America/Vancouver")
@@ -614,6 +615,10 @@ def seed_demo(
     seed_demo_accommodations(past, upcoming, now=now)
     seed_demo_meetings(past, upcoming, now=now)
     seed_demo_said_did(past, now=now)
+    inaugural = db.session.scalar(select(Gathering).where(Gathering.slug == INAUGURAL_SLUG))
+    seed_demo_engagement([g for g in (inaugural, past) if g is not None], now=now)
+    if inaugural is not None:
+        seed_demo_value(inaugural, now=now)
     db.session.commit()
     return {
         "inaugural_registrations": added_inaugural,

@@ -106,3 +106,54 @@ def test_the_report_shows_the_agenda_across_the_spectrum(make_gathering):
         "Collaborate": "0",
         "Empower": "0",
     }
+
+
+def test_the_demo_2022_report_shows_engagement_quality_and_what_came_of_2021(app):
+    """The demo seeds IAP2 levels, engagement answers for both years and 2021's follow-up:
+    the 2022 report shows them in both versions, small counts masked in the shareable."""
+    from datetime import UTC, datetime
+
+    from app.demo import DEMO_SLUG, INAUGURAL_SLUG, seed_demo
+    from app.value.demo import STORIES
+    from app.models import Gathering, Registration
+    from app.reporting import services
+    from tests.test_report_pdf import pdf_text
+
+    now = datetime(2026, 11, 26, 18, tzinfo=UTC)
+    seed_demo(126, now=now)
+    db.session.commit()
+    seed_demo(126, now=now)  # a second run adds nothing
+    db.session.commit()
+    gathering = db.session.scalar(select(Gathering).where(Gathering.slug == DEMO_SLUG))
+    inaugural = db.session.scalar(select(Gathering).where(Gathering.slug == INAUGURAL_SLUG))
+    assert {i.engagement_level for i in gathering.breakouts} == {EngagementLevel.INVOLVE}
+
+    committee = services.build_report(gathering, variant="committee", now=now)
+    shareable = services.build_report(gathering, variant="shareable", now=now)
+    names = [n for (n,) in db.session.execute(select(Registration.name)) if n]
+    for built in (committee, shareable):
+        _, text = pdf_text(built.pdf)
+        assert "Quality of engagement" in text and "How much say participants had" in text
+        assert "I felt culturally safe taking part." in text
+        assert f"What came of {inaugural.title}, months later" in text
+        assert "value stories" in text.lower()
+        assert any(story[:50] in text for story in STORIES)  # consented ones
+        assert "What came of each gathering, months later" in text
+        assert not [n for n in names if n in text]
+        spectrum = built.html[built.html.index('id="engagement-spectrum"') :]
+        assert re.search(r'Involve</th>.*?<td class="num">[1-9]', spectrum, re.S)
+    # The engagement questions are followed from 2021 to 2022 in their own table.
+    quality = committee.html[committee.html.index('id="engagement"') :]
+    quality = quality[: quality.index("</table>", quality.index("I know what will happen"))]
+    assert "Agree, November 2021" in quality
+    row = re.search(r"I know what will happen with my input.</th>(.*?)</tr>", quality).group(1)
+    assert re.findall(r'<td class="num">(\d+%)</td>', row)[-2:]  # now and in 2021
+    # Small counts: the committee sees them, the shareable masks them.
+    value = shareable.html[shareable.html.index('id="since-last-value"') :]
+    value = value[: value.index("</table>")]
+    committee_value = committee.html[committee.html.index('id="since-last-value"') :]
+    committee_value = committee_value[: committee_value.index("</table>")]
+    small = re.findall(r'<td class="num">([1-4])</td>', committee_value)
+    assert small, "the demo's follow-up should have a small count to mask"
+    assert not re.findall(r'<td class="num">([1-4])</td>', value)
+    assert "&lt;5" in value

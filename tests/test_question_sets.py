@@ -179,7 +179,7 @@ def test_engagement_results_reach_both_reports_with_small_counts_masked_in_the_s
         builtin=True,
     )
     survey.question_sets.append(builtin)
-    question_sets._add_questions(
+    question_sets.add_set_questions(
         survey,
         builtin,
         [
@@ -213,6 +213,6 @@ def test_engagement_results_reach_both_reports_with_small_counts_masked_in_the_s
         row = re.search(r"My views were heard and respected.</th>(.*?)</tr>", section).group(1)
         return re.findall(r'<td class="num">(.*?)</td>', row)
 
-    assert heard_cells(committee.html) == ["2", "0", "0", "18", "0", "20"]
+    assert heard_cells(committee.html) == ["2", "0", "0", "18", "0", "20", "90%"]
     masked = heard_cells(shareable.html)
     assert masked[0] == "&lt;5" and "2" not in masked[:3]

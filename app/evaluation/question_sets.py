@@ -73,7 +73,9 @@ def _require_editable(survey: Survey) -> None:
         raise SurveyError(reason)
 
 
-def _add_questions(survey: Survey, question_set: SurveyQuestionSet, specs: list[dict]) -> None:
+def add_set_questions(survey: Survey, question_set: SurveyQuestionSet, specs: list[dict]) -> None:
+    """The set's questions at the end of the survey. No lock: callers check it (the demo
+    adds the set to a survey that is already closed)."""
     taken = {q.key for q in survey.questions}
     clashes = [spec["key"] for spec in specs if spec["key"] in taken]
     if clashes:
@@ -122,7 +124,7 @@ def add_engagement_set(survey: Survey) -> SurveyQuestionSet:
         builtin=True,
     )
     survey.question_sets.append(question_set)
-    _add_questions(
+    add_set_questions(
         survey,
         question_set,
         [
@@ -152,7 +154,7 @@ def import_set(survey: Survey, parsed: ParsedSet) -> SurveyQuestionSet:
         code=code, title=parsed.title, source=parsed.source, licence=parsed.licence
     )
     survey.question_sets.append(question_set)
-    _add_questions(survey, question_set, parsed.questions)
+    add_set_questions(survey, question_set, parsed.questions)
     return question_set
 
 

@@ -78,7 +78,7 @@ def build_context(
     ]
     quality = {
         "spectrum": engagement.spectrum(data.agenda),
-        "sets": engagement.question_sets(data.evaluation, cut),
+        "sets": engagement.question_sets(data, cut),
         "scale": data.evaluation.scale if data.evaluation else [],
     }
     if quality["spectrum"] or quality["sets"]:

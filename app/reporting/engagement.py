@@ -50,13 +50,18 @@ def spectrum(agenda: pd.DataFrame) -> dict | None:
     }
 
 
-def question_sets(evaluation, threshold: int | None) -> list[dict]:
+def question_sets(data, threshold: int | None) -> list[dict]:
     """Each question set in the survey with its source and licence, and its rating
-    questions as the evaluation shows them (the same suppression in the shareable version)."""
+    questions as the evaluation shows them (the same suppression in the shareable version),
+    with the share who agreed at each earlier gathering that asked the same question."""
+    from app import timefmt
     from app.reporting import aggregate, sections
 
+    evaluation = data.evaluation
     if evaluation is None or evaluation.respondents == 0:
         return []
+    zone = data.gathering["timezone"]
+    earlier = sorted(data.earlier, key=lambda e: e.starts_at)
     blocks = []
     for question_set in evaluation.question_sets:
         results = [
@@ -66,9 +71,15 @@ def question_sets(evaluation, threshold: int | None) -> list[dict]:
             )
             if r.n
         ]
+        asked_before = [e for e in earlier if any(r.question in e.ratings for r in results)]
         rows, headlines = [], []
         for result in results:
             row, headline, _ = sections.rating(result, threshold)
+            row["before"] = [
+                sections._agreement_text(e.ratings.get(result.question), threshold)[1]
+                for e in asked_before
+            ]
+            row["agree"] = headline["agree"]
             rows.append(row)
             headlines.append(headline)
         blocks.append(
@@ -78,18 +89,21 @@ def question_sets(evaluation, threshold: int | None) -> list[dict]:
                 "licence": question_set["licence"],
                 "rows": rows,
                 "headlines": headlines,
+                "before": [
+                    timefmt.to_local(e.starts_at, zone).strftime("%B %Y") for e in asked_before
+                ],
                 "hidden": any(row["hidden"] for row in rows),
             }
         )
     return blocks
 
 
-STORIES_SHOWN = 5
+STORIES_SHOWN = 3
 
 
 def value_since(data, threshold: int | None) -> dict | None:
     """The previous gathering's follow-up for "Since the last gathering": what came of it,
-    counts suppressed in the shareable version, up to five consented stories (no names)."""
+    counts suppressed in the shareable version, up to three consented stories (no names)."""
     from app import timefmt
 
     if not data.earlier:
@@ -114,7 +128,6 @@ def value_since(data, threshold: int | None) -> dict | None:
 def value_over_time(data, threshold: int | None) -> dict | None:
     """What came of each earlier gathering, by value cycle, where a follow-up was sent."""
     from app import timefmt
-    from app.choices import VALUE_CYCLE_SHORT, ValueCycle
 
     asked = [
         e for e in sorted(data.earlier, key=lambda e: e.starts_at) if e.value and e.value.asked
@@ -122,9 +135,13 @@ def value_over_time(data, threshold: int | None) -> dict | None:
     if not asked:
         return None
     zone = data.gathering["timezone"]
-    columns = [timefmt.to_local(e.starts_at, zone).strftime("%B %Y") for e in asked]
-    shown = [e.value.shown(threshold) for e in asked]
-    rows = [{"label": "Answered", "cells": [s.respondents for s in shown]}]
-    for index, cycle in enumerate(ValueCycle):
-        rows.append({"label": VALUE_CYCLE_SHORT[cycle], "cells": [s.rows[index][1] for s in shown]})
-    return {"columns": columns, "rows": rows, "hidden": any(s.hidden for s in shown)}
+    lines = []
+    for earlier in asked:
+        shown = earlier.value.shown(threshold)
+        lines.append(
+            {
+                "column": timefmt.to_local(earlier.starts_at, zone).strftime("%B %Y"),
+                "parts": [("answered", shown.respondents), *shown.rows],
+            }
+        )
+    return {"lines": lines, "hidden": any(e.value.shown(threshold).hidden for e in asked)}

@@ -288,7 +288,10 @@ def evaluation(data: ReportData, summary: aggregate.Glance, threshold: int | Non
     survey = data.evaluation
     if survey is None or survey.respondents == 0:
         return None
-    results = [r for r in aggregate.likert(survey.ratings, survey.questions, survey.scale) if r.n]
+    # Questions of a question set have their own place in "Quality of engagement".
+    in_sets = {key for qs in survey.question_sets for key, _ in qs["questions"]}
+    own = [(key, prompt) for key, prompt in survey.questions if key not in in_sets]
+    results = [r for r in aggregate.likert(survey.ratings, own, survey.scale) if r.n]
     context = {
         "respondents": survey.respondents,
         "rate": aggregate.response_rate(survey.respondents, survey.invited),
@@ -579,7 +582,9 @@ def _agreement_over_time(data: ReportData, gatherings, titles: list[str], thresh
         for r in aggregate.likert(survey.ratings, survey.questions, survey.scale)
         if r.n
     }
-    questions = [q for _, q in survey.questions if q in current]
+    # Question sets' questions are followed over time in "Quality of engagement".
+    in_sets = {prompt for qs in survey.question_sets for _, prompt in qs["questions"]}
+    questions = [q for _, q in survey.questions if q in current and q not in in_sets]
     asked_before = [q for q in questions if any(q in e.ratings for e in gatherings)]
     if not asked_before:
         return None
