@@ -31,7 +31,7 @@ FEATURE_BLUEPRINTS = (
     "evaluation",
     "report_runs",
     "report_review",
-    "messages.routes",  # the package itself stays import-light; see app/messages/__init__.py
+    "messages",
     "community",
     "organisation",
     "staff",

@@ -23,3 +23,11 @@ def gathering_or_404(slug: str) -> Gathering:
     if gathering is None:
         abort(404)
     return gathering
+
+
+def gatherings_newest_first(*, archived: bool = True) -> list[Gathering]:
+    """Every gathering (without the archived ones, `archived=False`), newest first."""
+    query = select(Gathering).order_by(Gathering.starts_at.desc())
+    if not archived:
+        query = query.where(Gathering.archived_at.is_(None))
+    return list(db.session.scalars(query))

@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -86,6 +86,14 @@ def track_submitted_notes(session: Session) -> None:
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, BreakoutNote) and obj.status == NoteStatus.SUBMITTED:
             track_note_actions(session, obj)
+
+
+def counts_by_gathering() -> dict[int, int]:
+    """How many recommendations came out of each gathering."""
+    rows = db.session.execute(
+        select(Recommendation.gathering_id, func.count()).group_by(Recommendation.gathering_id)
+    )
+    return dict(rows.all())
 
 
 def own_recommendations(gathering: Gathering) -> list[Recommendation]:

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from app.auth.access import participant, public, roles_required
 from app.choices import UserRole
@@ -20,7 +19,7 @@ from app.community.forms import (
 from app.edits import EditConflict, require_unchanged, version_of
 from app.extensions import db
 from app.facts.history import carried_recommendations
-from app.lookups import gathering_or_404
+from app.lookups import gathering_or_404, gatherings_newest_first
 from app.models import Gathering, PersonalDataView, Recommendation, Registration
 from app.outbound.public_links import public_url
 from app.privacy.access_log import record_access
@@ -40,14 +39,10 @@ def _verify_url(code: str) -> str:
 @bp.route("/community/recommendations/")
 @recommendation_editors
 def recommendations_home():
-    gatherings = db.session.scalars(select(Gathering).order_by(Gathering.starts_at.desc())).all()
-    counts = dict(
-        db.session.execute(
-            select(Recommendation.gathering_id, func.count()).group_by(Recommendation.gathering_id)
-        ).all()
-    )
     return render_template(
-        "community/recommendations_home.html", gatherings=gatherings, counts=counts
+        "community/recommendations_home.html",
+        gatherings=gatherings_newest_first(),
+        counts=recommendations.counts_by_gathering(),
     )
 
 

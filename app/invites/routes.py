@@ -4,17 +4,18 @@ from datetime import UTC, datetime
 
 from flask import Response, abort, render_template
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from app.auth.access import participant, public, roles_required
 from app.breakouts.staffing import staffed_rooms
 from app.calendar import Method, file_stem
 from app.choices import RegistrationStatus, UserRole
 from app.extensions import db
+from app.facts import current_facts
 from app.invites import bp
 from app.lookups import gathering_or_404
-from app.models import AgendaItem, Gathering, MailStatus, OutboundEmail, Registration
+from app.models import AgendaItem, Gathering, MailStatus, Registration
 from app.outbound import invites as services
+from app.outbound.mail import status_counts as mail_status_counts
 from app.outbound.public_links import public_url
 
 organiser_only = roles_required(UserRole.ORGANISER)
@@ -67,9 +68,7 @@ def _own_rooms(gathering: Gathering) -> set[int] | None:
     gathering, refused (403) when they staff none of them."""
     if current_user.role == UserRole.ORGANISER:
         return None
-    rooms = {
-        room.id for room in staffed_rooms(current_user) if room.gathering_id == gathering.id
-    }
+    rooms = {room.id for room in staffed_rooms(current_user) if room.gathering_id == gathering.id}
     if not rooms or gathering.published_at is None:
         abort(403)
     return rooms
@@ -119,20 +118,8 @@ def invites_zip(slug: str):
 def calendar_page(slug: str):
     """Downloads for one gathering and its email outbox at a glance."""
     gathering = gathering_or_404(slug)
-    counts = dict(
-        db.session.execute(
-            select(OutboundEmail.status, func.count(OutboundEmail.id))
-            .join(Registration, OutboundEmail.registration_id == Registration.id)
-            .where(Registration.gathering_id == gathering.id)
-            .group_by(OutboundEmail.status)
-        ).all()
-    )
-    confirmed = db.session.scalar(
-        select(func.count(Registration.id)).where(
-            Registration.gathering_id == gathering.id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
-    )
+    counts = mail_status_counts(gathering.id)
+    confirmed = current_facts(gathering).registered
     feed_url = public_url("invites.gathering_calendar", slug=gathering.slug)
     return render_template(
         "invites/calendar.html",

@@ -1,3 +1,8 @@
 """Messages to registrants: the composer, scheduled reminders, the wording of the standard
-emails and the sent log. The blueprint lives in routes.py, because notifications import
-the wording module, and a package that pulled its routes in on import would loop back."""
+emails and the sent log."""
+
+from flask import Blueprint
+
+bp = Blueprint("messages", __name__, url_prefix="/organiser")
+
+from app.messages import routes  # noqa: E402,F401

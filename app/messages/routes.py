@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.access import roles_required
@@ -10,7 +10,7 @@ from app.choices import UserRole
 from app.extensions import db
 from app.forms_common import ConfirmForm, db_int
 from app.lookups import gathering_or_404
-from app.messages import services
+from app.messages import bp, services
 from app.messages.forms import ComposeForm, RemindersForm, TemplateForm
 from app.models import Message, MessageTemplate
 from app.outbound.mail import mail_state
@@ -18,7 +18,6 @@ from app.outbound.public_links import public_url
 from app.outbound.wording import PLACEHOLDERS, STANDARD_EMAILS, render, template_for
 from app.timefmt import long_date, time_range
 
-bp = Blueprint("messages", __name__, url_prefix="/organiser")
 organiser_only = roles_required(UserRole.ORGANISER)
 
 

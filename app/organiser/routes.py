@@ -18,7 +18,7 @@ from app.extensions import db
 from app.facts import current_facts
 from app.forms_common import ConfirmForm, db_int
 from app.invitations import services as invitations
-from app.lookups import gathering_or_404
+from app.lookups import gathering_or_404, gatherings_newest_first
 from app.models import AgendaItem, Gathering, PersonalDataView, Registration
 from app.organiser import announcing, bp, services, tables
 from app.organiser.announcing import Decision
@@ -45,12 +45,9 @@ organiser_only = roles_required(UserRole.ORGANISER)
 @bp.route("/")
 @organiser_only
 def home():
-    gatherings = db.session.scalars(
-        select(Gathering)
-        .where(Gathering.archived_at.is_(None))
-        .order_by(Gathering.starts_at.desc())
-    ).all()
-    return render_template("organiser/home.html", gatherings=gatherings)
+    return render_template(
+        "organiser/home.html", gatherings=gatherings_newest_first(archived=False)
+    )
 
 
 @bp.route("/gatherings/new", methods=["GET", "POST"])

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.addresses import needs_smtputf8, normalise_email
@@ -612,6 +612,17 @@ def _send_claimed(token: str, claimed: list[int], *, now: datetime) -> DeliveryR
     finally:
         transport.close()
     return report
+
+
+def status_counts(gathering_id: int) -> dict[str, int]:
+    """How many of the messages to a gathering's registrants are in each state."""
+    rows = db.session.execute(
+        select(OutboundEmail.status, func.count(OutboundEmail.id))
+        .join(Registration, OutboundEmail.registration_id == Registration.id)
+        .where(Registration.gathering_id == gathering_id)
+        .group_by(OutboundEmail.status)
+    )
+    return dict(rows.all())
 
 
 MAIL_STATES = {

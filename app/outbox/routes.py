@@ -4,7 +4,6 @@ background jobs that gave up, with a retry button."""
 from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
 
 from app import jobs
 from app.auth.access import roles_required
@@ -12,7 +11,7 @@ from app.choices import UserRole
 from app.extensions import db
 from app.models import Job, JobStatus, MailStatus, OutboundEmail
 from app.outbound.mail import retry
-from app.outbox import bp
+from app.outbox import bp, services
 
 organiser_only = roles_required(UserRole.ORGANISER)
 
@@ -22,22 +21,13 @@ organiser_only = roles_required(UserRole.ORGANISER)
 def index():
     """Messages that failed, newest first; sent ones are counted, not listed."""
     show = request.args.get("show", "failed")
-    statuses = [MailStatus.FAILED] if show == "failed" else [MailStatus.QUEUED, MailStatus.SENDING]
-    messages = db.session.scalars(
-        select(OutboundEmail)
-        .where(OutboundEmail.status.in_(statuses))
-        .order_by(OutboundEmail.created_at.desc(), OutboundEmail.id.desc())
-        .limit(500)
-    ).all()
-    counts = dict(
-        db.session.execute(
-            select(OutboundEmail.status, func.count(OutboundEmail.id)).group_by(
-                OutboundEmail.status
-            )
-        ).all()
-    )
+    listing = services.messages(show)
     return render_template(
-        "outbox/index.html", messages=messages, counts=counts, show=show, MailStatus=MailStatus
+        "outbox/index.html",
+        messages=listing.rows,
+        counts=listing.counts,
+        show=show,
+        MailStatus=MailStatus,
     )
 
 
@@ -57,14 +47,9 @@ def retry_email(email_id: int):
 @bp.route("/organiser/outbox/retry-all", methods=["POST"])
 @organiser_only
 def retry_all():
-    now = datetime.now(UTC)
-    failed = db.session.scalars(
-        select(OutboundEmail).where(OutboundEmail.status == MailStatus.FAILED)
-    ).all()
-    for email in failed:
-        retry(email, now=now)
+    count = services.retry_all_failed(now=datetime.now(UTC))
     db.session.commit()
-    flash(f"{len(failed)} failed message(s) will be sent again shortly.", "success")
+    flash(f"{count} failed message(s) will be sent again shortly.", "success")
     return redirect(url_for("outbox.index"), 303)
 
 
@@ -72,16 +57,8 @@ def retry_all():
 @organiser_only
 def jobs_page():
     """Background jobs that gave up (with their error) and how many are waiting."""
-    failed = db.session.scalars(
-        select(Job)
-        .where(Job.status == JobStatus.FAILED)
-        .order_by(Job.created_at.desc(), Job.id.desc())
-        .limit(500)
-    ).all()
-    counts = dict(
-        db.session.execute(select(Job.status, func.count(Job.id)).group_by(Job.status)).all()
-    )
-    return render_template("outbox/jobs.html", failed=failed, counts=counts)
+    listing = services.failed_jobs()
+    return render_template("outbox/jobs.html", failed=listing.rows, counts=listing.counts)
 
 
 @bp.route("/organiser/jobs/<int:job_id>/retry", methods=["POST"])

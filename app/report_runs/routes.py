@@ -14,15 +14,14 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import select
 
 from app import timefmt
 from app.auth.access import public, roles_required
 from app.choices import UserRole
 from app.documents.render import REPORTS_DIR
 from app.extensions import db
-from app.lookups import gathering_or_404
-from app.models import Gathering, ReportRun, ReportStatus
+from app.lookups import gathering_or_404, gatherings_newest_first
+from app.models import ReportRun, ReportStatus
 from app.report_runs import bp, jobs
 from app.report_runs.forms import EmailForm, GenerateForm
 from app.reporting import services
@@ -42,7 +41,7 @@ def _run_or_404(gathering, run_id: int) -> ReportRun:
 @report_readers
 def home():
     """The steering committee's landing page: every gathering and its latest report."""
-    gatherings = db.session.scalars(select(Gathering).order_by(Gathering.starts_at.desc())).all()
+    gatherings = gatherings_newest_first()
     latest = services.latest_runs([g.id for g in gatherings])
     return render_template("report_runs/home.html", gatherings=gatherings, latest=latest)
 
@@ -51,11 +50,7 @@ def home():
 @report_readers
 def index(slug: str):
     gathering = gathering_or_404(slug)
-    runs = db.session.scalars(
-        select(ReportRun)
-        .where(ReportRun.gathering_id == gathering.id)
-        .order_by(ReportRun.created_at.desc(), ReportRun.id.desc())
-    ).all()
+    runs = services.runs_of(gathering)
     active = [run for run in runs if run.status in (ReportStatus.QUEUED, ReportStatus.RUNNING)]
     return render_template(
         "report_runs/index.html",
@@ -126,12 +121,7 @@ def download(slug: str, run_id: int):
 @report_readers
 def latest(slug: str):
     gathering = gathering_or_404(slug)
-    run = db.session.scalars(
-        select(ReportRun)
-        .where(ReportRun.gathering_id == gathering.id, ReportRun.status == ReportStatus.DONE)
-        .order_by(ReportRun.created_at.desc(), ReportRun.id.desc())
-        .limit(1)
-    ).first()
+    run = services.latest_finished_run(gathering)
     if run is None:
         abort(404)
     return redirect(url_for("report_runs.download", slug=slug, run_id=run.id))

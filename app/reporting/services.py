@@ -128,6 +128,19 @@ def latest_runs(gathering_ids: list[int]) -> dict[int, ReportRun]:
     return {run.gathering_id: run for run in runs}
 
 
+def runs_of(gathering: Gathering) -> list[ReportRun]:
+    """Every run of the gathering's report, newest first."""
+    return list(
+        db.session.scalars(
+            select(ReportRun)
+            .where(ReportRun.gathering_id == gathering.id)
+            .order_by(ReportRun.created_at.desc(), ReportRun.id.desc())
+        )
+    )
+
+
+def latest_finished_run(gathering: Gathering) -> ReportRun | None:
+    return latest_runs([gathering.id]).get(gathering.id)
 
 
 def start_run(gathering: Gathering, *, variant: str, user: User | None, now: datetime) -> ReportRun:
