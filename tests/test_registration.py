@@ -87,7 +87,7 @@ def test_full_gathering_waitlists_in_order_and_cancellation_promotes(client, mak
     page = client.get(f"/r/{third}/confirmation").get_data(as_text=True)
     assert "waitlist" in page and "number 2 in line" in page
 
-    response = client.post(f"/r/{first}/cancel")
+    response = client.post(f"/r/{first}/cancel", data={"confirmed": "yes"})
     assert response.status_code == 303
     statuses = dict(db.session.execute(select(Registration.email, Registration.status)).all())
     assert statuses == {
@@ -264,14 +264,47 @@ def test_manage_edit_cannot_take_another_persons_email(client, make_gathering, m
     assert "already uses this email" in response.get_data(as_text=True)
 
 
-def test_cancel_from_manage_page(client, make_gathering):
-    gathering = make_gathering()
+def test_cancel_asks_first_then_offers_to_register_again(client, make_gathering):
+    gathering = make_gathering(capacity=1)
     token = token_from(register(client, gathering))
-    assert client.post(f"/r/{token}/cancel").status_code == 303
+    manage = client.get(f"/r/{token}").get_data(as_text=True)
+    assert f'href="/r/{token}/cancel"' in manage  # a link to a page that asks: no script
+    asked = client.get(f"/r/{token}/cancel")
+    assert asked.status_code == 200 and "Yes, cancel my registration" in asked.get_data(
+        as_text=True
+    )
+    # One tap on a stale form, or a crafted POST, asks too; nothing changes.
+    assert client.post(f"/r/{token}/cancel").status_code == 200
+    assert db.session.scalar(select(Registration.status)) == "confirmed"
+
+    assert client.post(f"/r/{token}/cancel", data={"confirmed": "yes"}).status_code == 303
     body = client.get(f"/r/{token}").get_data(as_text=True)
     assert "This registration is cancelled" in body
     assert "Save changes" not in body
+    assert "Places are still free" in body and f"again={token}" in body
     assert client.post(f"/r/{token}", data=form_data(gathering)).status_code == 409
+
+    # Registering again starts from their details; the same address takes the place back.
+    again = client.get(f"/g/{gathering.slug}/register?again={token}").get_data(as_text=True)
+    assert 'value="amara.singh@fraserhealth.example"' in again
+    assert "Live captions, please." in again
+    assert (
+        client.post(f"/g/{gathering.slug}/register", data=form_data(gathering)).status_code == 303
+    )
+    assert db.session.scalar(select(Registration.status)) == "confirmed"
+
+
+def test_the_cancelled_page_offers_the_waitlist_when_full(client, make_gathering):
+    gathering = make_gathering(capacity=1)
+    token = token_from(register(client, gathering, email="one@example.org"))
+    register(client, gathering, email="two@example.org")
+    client.post(f"/r/{token}/cancel", data={"confirmed": "yes"})
+    register(client, gathering, email="three@example.org")  # the freed place is taken
+    body = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "you can join the waitlist again" in body
+    gathering.waitlist_enabled = False
+    db.session.commit()
+    assert "Register again" not in client.get(f"/r/{token}").get_data(as_text=True)
 
 
 def test_unknown_slug_is_a_friendly_404(client):

@@ -14,6 +14,7 @@ from app.invitations import services as invitations
 from app.lookups import gathering_or_404
 from app.models import Registration
 from app.outbound import notifications
+from app.outbound.manage_tokens import find_registration_by_token
 from app.privacy.periods import retention_for
 from app.registration import bp, services
 from app.registration.fields import form_data
@@ -30,6 +31,18 @@ def register(slug: str):
         g.private_page = True  # the link carries the invitee's token
         for name, value in invitations.prefill(gathering, request.args["invite"]).items():
             form[name].data = value
+    if request.method == "GET" and request.args.get("again"):
+        # From the private page of a cancelled registration: their details again.
+        g.private_page = True
+        earlier = find_registration_by_token(request.args["again"])
+        if (
+            earlier is not None
+            and earlier.gathering_id == gathering.id
+            and earlier.status == RegistrationStatus.CANCELLED
+        ):
+            for name, value in form_data(earlier).items():
+                if name in form:
+                    form[name].data = value
     state = gathering.registration_state(now)
     already: Registration | None = None
     refused: str | None = None if state == "open" else state
@@ -133,16 +146,31 @@ def manage(registration: Registration, token: str):
             token=token,
             position=services.waitlist_position(registration),
             evaluation_survey=open_survey_for(gathering, now=datetime.now(UTC)),
+            register_again=services.register_again(registration, now=datetime.now(UTC)),
             certificate_offer=certificate_offer(registration),
         ),
         status,
     )
 
 
-@bp.route("/r/<token>/cancel", methods=["POST"])
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
 @participant
 def cancel(registration: Registration, token: str):
+    """Asks first (a page of its own, so it works without JavaScript); only the
+    confirmation's "Yes, cancel" cancels."""
+    if registration.status == RegistrationStatus.CANCELLED:
+        return redirect(url_for("registration.manage", token=token), code=303)
     form = CancelForm()
+    if request.method == "GET" or request.form.get("confirmed") != "yes":
+        if request.method == "POST" and not form.validate_on_submit():
+            abort(400)
+        return render_template(
+            "registration/cancel.html",
+            registration=registration,
+            gathering=registration.gathering,
+            token=token,
+            form=form,
+        )
     if not form.validate_on_submit():
         abort(400)
     had_invite = registration.status == RegistrationStatus.CONFIRMED

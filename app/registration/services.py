@@ -78,6 +78,20 @@ def find_by_email(gathering: Gathering, email: str) -> Registration | None:
     )
 
 
+def register_again(registration: Registration, *, now: datetime) -> str | None:
+    """For a cancelled registration: "place" or "waitlist" when registering again would
+    get one (registration open, and a place free or a waitlist kept), else None."""
+    gathering = registration.gathering
+    if registration.status != RegistrationStatus.CANCELLED:
+        return None
+    if gathering.registration_state(now) != "open":
+        return None
+    waiting = count_by_status(gathering, RegistrationStatus.WAITLISTED)
+    if has_room(gathering) and not waiting:
+        return "place"
+    return "waitlist" if gathering.waitlist_enabled else None
+
+
 def has_room(gathering: Gathering) -> bool:
     if gathering.capacity is None:
         return True

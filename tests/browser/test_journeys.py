@@ -102,7 +102,9 @@ def test_register_download_invite_edit_and_cancel(page, live_server, seeded):
         "Northern Health Authority"
     )
 
-    page.get_by_role("button", name="Cancel my registration").click()
+    page.get_by_role("link", name="Cancel my registration").click()
+    expect(page.get_by_role("heading", name="Cancel your registration?")).to_be_visible()
+    page.get_by_role("button", name="Yes, cancel my registration").click()
     expect(page.get_by_text("Your registration is cancelled")).to_be_visible()
     assert registration_row(live_server, "dana@example.org")["status"] == "cancelled"
     assert page.problems.messages == []
