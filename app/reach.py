@@ -2,8 +2,9 @@
 survey mailing, waitlist promotion, room assignment, check-in and attendance mark goes
 through.
 
-A person whose data was erased is never written to, given a new private link, promoted,
-placed in a room or marked present; their row stays only as an anonymous count. A
+A person whose data was erased, or who asked to be erased and waits for an organiser to
+confirm it, is never written to, given a new private link, promoted, placed in a room or
+marked present; an erased row stays only as an anonymous count. A
 cancelled person is reached only where a caller names that status on purpose (an
 organiser's message to people chosen by name, the cancellation's own confirmation)."""
 
@@ -18,13 +19,16 @@ CONFIRMED_ONLY = (RegistrationStatus.CONFIRMED,)
 
 
 class Unreachable(Exception):
-    """The registration was erased: nothing may be sent to it or done for it."""
+    """The registration was erased, or its person asked to be: nothing may be sent to it
+    or done for it."""
 
 
 def reachable(statuses: Iterable[str] | None = CONFIRMED_ONLY) -> ColumnElement[bool]:
     """The condition, for queries that read other columns or join other tables.
     `statuses=None` admits every status (never an erased person)."""
-    condition = Registration.erased_at.is_(None)
+    condition = and_(
+        Registration.erased_at.is_(None), Registration.erasure_requested_at.is_(None)
+    )
     if statuses is not None:
         condition = and_(condition, Registration.status.in_([str(s) for s in statuses]))
     return condition
@@ -42,9 +46,11 @@ def reachable_registrations(
 
 
 def is_reachable(registration: Registration) -> bool:
-    return registration.erased_at is None
+    return registration.erased_at is None and registration.erasure_requested_at is None
 
 
 def require_reachable(registration: Registration) -> None:
     if not is_reachable(registration):
+        if registration.erased_at is None:
+            raise Unreachable("This person asked for their data to be erased.")
         raise Unreachable("This registration was erased; only its anonymous count remains.")

@@ -243,3 +243,20 @@ def test_needs_certificates_outreach_and_feedback_views_are_logged(
         ("outreach_csv", 0),
         ("accessibility_feedback", 1),
     ]
+
+
+def test_someone_waiting_for_erasure_is_contacted_no_more(
+    client, make_gathering, make_registration
+):
+    from app.reach import reachable_registrations
+
+    past = datetime.now(UTC) - timedelta(days=2)
+    gathering = make_gathering(starts_at=past, ends_at=past + timedelta(hours=3))
+    stays = make_registration(gathering, name="Stays")
+    leaves = make_registration(gathering, name="Waits For Erasure")
+    assert client.post(f"/r/{leaves.token}/erase").status_code == 303
+    db.session.expire_all()
+    assert leaves.erased_at is None and leaves.erasure_requested_at is not None
+    reached = db.session.scalars(reachable_registrations(gathering.id)).all()
+    assert [r.name for r in reached] == [stays.name]
+    assert client.get(f"/r/{leaves.token}").status_code == 200  # their own page still opens

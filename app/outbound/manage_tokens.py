@@ -11,7 +11,7 @@ from sqlalchemy import insert, select
 from app.extensions import db
 from app.models import ManageToken, Registration
 from app.outbound.tokens import hash_token, new_token, well_formed
-from app.reach import reachable, require_reachable
+from app.reach import require_reachable
 
 
 def issue_manage_token(registration: Registration) -> str:
@@ -48,5 +48,6 @@ def find_registration_by_token(raw: str) -> Registration | None:
     return db.session.scalar(
         select(Registration)
         .join(ManageToken, ManageToken.registration_id == Registration.id)
-        .where(ManageToken.token_hash == hash_token(raw), reachable(statuses=None))
+        # Not the reach rule: a person who asked to be erased still opens their own page.
+        .where(ManageToken.token_hash == hash_token(raw), Registration.erased_at.is_(None))
     )
