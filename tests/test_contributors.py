@@ -323,3 +323,28 @@ def test_report_committee_totals_by_role_and_thanks_only_who_agreed(gathering, e
     people = people[: people.index("</section>")]
     assert "$" not in people
     assert "$" not in shareable_text, "the shareable PDF shows no amount anywhere"
+
+
+def test_a_refused_save_changes_nothing_not_even_the_access_log(organiser_client, gathering, elder):
+    from app.models import AccessLogEntry
+
+    path = f"/organiser/g/{gathering.slug}/contributors/{elder.id}"
+    assert organiser_client.get(path).status_code == 200
+    logged = db.session.query(AccessLogEntry).count()
+    refused = organiser_client.post(
+        path,
+        data={
+            "name": "Changed",
+            "role": "elder",
+            "recognition": "honorarium",
+            "honorarium_level": "ceremony",
+            "hours": "250",
+            "registration_id": "",
+        },
+    )
+    assert refused.status_code == 422 and "Enter at most 200 hours" in refused.get_data(
+        as_text=True
+    )
+    db.session.refresh(elder)
+    assert elder.name == "Mary Jones" and elder.minutes == 90
+    assert db.session.query(AccessLogEntry).count() == logged

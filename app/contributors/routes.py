@@ -3,7 +3,7 @@ only; a contributor sees their own plan through their private link (/c/<token>).
 
 from datetime import UTC, datetime
 
-from flask import Response, abort, flash, g, redirect, render_template, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.access import public, roles_required
@@ -188,15 +188,17 @@ def new(slug: str):
 def edit(slug: str, contributor_id: int):
     gathering = gathering_or_404(slug)
     contributor = _contributor_or_404(gathering, contributor_id)
-    record_access(
-        PersonalDataView.CONTRIBUTOR,
-        user_id=current_user.id,
-        gathering=gathering,
-        people=1,
-        now=datetime.now(UTC),
-        detail=f"contributor {contributor.id}",
-    )
-    db.session.commit()
+    if request.method == "GET":
+        # Logged when the plan is opened; a refused save changes nothing, not even the log.
+        record_access(
+            PersonalDataView.CONTRIBUTOR,
+            user_id=current_user.id,
+            gathering=gathering,
+            people=1,
+            now=datetime.now(UTC),
+            detail=f"contributor {contributor.id}",
+        )
+        db.session.commit()
     return _plan_page(gathering, contributor)
 
 
