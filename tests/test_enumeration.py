@@ -4,12 +4,15 @@ over 20 tries each); repeated failures lock the address only for the network the
 from, so an outsider cannot keep someone else locked out; the rate limits count an address
 however it is spelt (full-width letters, a trailing dot, capitals)."""
 
+import re
 import statistics
 import time
 
 import pytest
+from sqlalchemy import func, select
 
 from app.extensions import db
+from app.models import OutboundEmail, Registration
 from tests.conftest import PASSWORD, make_test_app
 
 KNOWN = "known@example.org"
@@ -122,3 +125,49 @@ def test_rate_limits_count_one_address_however_spelt(limited_app, spelling):
         assert client.post("/forgotten-password", data={"email": "sam@example.org"}).status_code
     refused = client.post("/forgotten-password", data={"email": spelling})
     assert refused.status_code == 429
+
+
+# --- registering with an address already used ---------------------------------------------
+
+
+def _register(client, gathering, email):
+    from tests.test_registration import form_data
+
+    return client.post(f"/g/{gathering.slug}/register", data=form_data(gathering, email=email))
+
+
+def _manage_links(response) -> list[str]:
+    return re.findall(r"/r/[A-Za-z0-9_-]{16,}", response.get_data(as_text=True)) + [
+        location for location in [response.headers.get("Location", "")] if "/r/" in location
+    ]
+
+
+def test_registering_twice_says_check_your_email_and_emails_the_link(client, make_gathering):
+    gathering = make_gathering()
+    assert _register(client, gathering, KNOWN).status_code == 303
+    again = _register(client, gathering, "Known@Example.org")
+    html = again.get_data(as_text=True)
+    assert again.status_code == 200
+    assert "Check your email" in html and "already registered" not in html
+    assert _manage_links(again) == []
+    sent = db.session.scalars(
+        select(OutboundEmail.to_address).where(OutboundEmail.kind == "manage_link")
+    ).all()
+    assert sent == [KNOWN]
+    assert db.session.scalar(select(func.count(Registration.id))) == 1
+
+
+def test_a_cancelled_persons_address_never_hands_the_visitor_their_link(
+    client, make_gathering, make_registration
+):
+    gathering = make_gathering()
+    old = make_registration(gathering, email=KNOWN, status="cancelled")
+    response = _register(client, gathering, KNOWN)
+    assert response.status_code == 200
+    assert "Check your email" in response.get_data(as_text=True)
+    assert _manage_links(response) == []
+    # The link goes to the address, where only its owner reads it.
+    emails = db.session.scalars(
+        select(OutboundEmail).where(OutboundEmail.registration_id == old.id)
+    ).all()
+    assert [email.to_address for email in emails] == [KNOWN]

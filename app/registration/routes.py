@@ -53,13 +53,24 @@ def register(slug: str):
         except services.AlreadyRegistered as exc:
             db.session.rollback()
             already = exc.registration
+            # Not said on the page (it would tell anyone who is registered): the link
+            # goes to the address, as a new registration's confirmation does.
+            services.resend_manage_link(already)
+            db.session.commit()
+            return _check_your_email(gathering)
         except services.RegistrationRefused as exc:
             db.session.rollback()
             refused = exc.reason
-        except IntegrityError:
+        except IntegrityError:  # the same address registering twice at once
             db.session.rollback()
             already = services.find_by_email(gathering, form.email.data)
+            if already is not None:
+                services.resend_manage_link(already)
+                db.session.commit()
+                return _check_your_email(gathering)
         else:
+            if outcome.revived:
+                return _check_your_email(gathering)
             return redirect(url_for("registration.confirmation", token=outcome.token), code=303)
     status = 200
     if request.method == "POST" and (form.errors or already or refused):
@@ -76,6 +87,10 @@ def register(slug: str):
         ),
         status,
     )
+
+
+def _check_your_email(gathering):
+    return render_template("registration/check_email.html", gathering=gathering), 200
 
 
 @bp.route("/g/<slug>/resend-link", methods=["POST"])

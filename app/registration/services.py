@@ -59,6 +59,9 @@ class EmailInUse(Exception):
 class Outcome:
     registration: Registration
     token: str
+    # A cancelled registration with this address was taken up again: whoever typed the
+    # address may not be its owner, so the private link goes only to the address.
+    revived: bool = False
 
 
 def count_by_status(gathering: Gathering, status: RegistrationStatus) -> int:
@@ -161,7 +164,7 @@ def register(gathering: Gathering, data: RegistrationData, *, now: datetime) -> 
     registration.waitlisted_at = waitlisted_at
     token = issue_manage_token(registration)
     notifications.registration_received(registration, token)
-    return Outcome(registration, token)
+    return Outcome(registration, token, revived=earlier_id is not None)
 
 
 def _place_in_line(gathering: Gathering, now: datetime) -> datetime:
