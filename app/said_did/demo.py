@@ -23,7 +23,7 @@ PUBLIC_OWNERS = (
 STEPS = (
     (
         RecommendationStatus.ACCEPTED,
-        "Accepted by the steering committee at its first meeting after the gathering.",
+        "The steering committee took it on at its first meeting after the gathering.",
     ),
     (
         RecommendationStatus.IN_PROGRESS,
