@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.invitations.services import erase_list
@@ -122,6 +123,7 @@ def _not_yet_erased() -> list[Gathering]:
     return list(
         db.session.scalars(
             select(Gathering)
+            .options(selectinload(Gathering.community))
             .where(Gathering.personal_data_erased_at.is_(None))
             .order_by(Gathering.ends_at, Gathering.id)
         )
