@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from app.attendance.demo import demo_zoom_report, seed_demo_attendance
 from app.attendance.importers import parse_report
+from app.demo.attendance import demo_zoom_report, seed_demo_attendance
 from app.extensions import db
 from app.facts import gathering_facts
 from app.models import AttendanceRecord, ImportBatch, ImportStatus

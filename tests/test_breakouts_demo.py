@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from app.breakouts import assignment, note_taking
-from app.breakouts.demo import DEMO_NOTES, seed_demo_breakouts
 from app.choices import PriorityArea
 from app.demo import DEMO_SLUG, seed_demo
+from app.demo.breakouts import DEMO_NOTES, seed_demo_breakouts
 from app.extensions import db
 from app.models import BreakoutNote, Gathering, OutboundEmail
 

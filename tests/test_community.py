@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from app.community.demo import seed_demo_community
+from app.demo.community import seed_demo_community
 from app.extensions import db
 from app.facts.history import earlier_gatherings
 from app.models import Community

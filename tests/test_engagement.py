@@ -114,9 +114,9 @@ def test_the_demo_2022_report_shows_engagement_quality_and_what_came_of_2021(app
     from datetime import UTC, datetime
 
     from app.demo import DEMO_SLUG, INAUGURAL_SLUG, seed_demo
+    from app.demo.value import STORIES
     from app.models import Gathering, Registration
     from app.reporting import services
-    from app.value.demo import STORIES
     from tests.test_report_pdf import pdf_text
 
     now = datetime(2026, 11, 26, 18, tzinfo=UTC)

@@ -4,8 +4,8 @@ import random
 
 from sqlalchemy import select
 
+from app.demo.evaluation import seed_demo_evaluation
 from app.evaluation import setup
-from app.evaluation.demo import seed_demo_evaluation
 from app.extensions import db
 from app.facts import frames, gathering_facts, survey_counts
 from app.models.evaluation import SurveyInvitation

@@ -14,10 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from app.accommodations.demo import seed_demo_accommodations
-from app.attendance.demo import seed_demo_attendance
 from app.auth.services import create_user, find_user
-from app.breakouts.demo import DEMO_NOTES, INAUGURAL_NOTES, seed_demo_breakouts
 from app.breakouts.staffing import add_staff
 from app.choices import (
     AgendaKind,
@@ -29,14 +26,17 @@ from app.choices import (
     Role,
     UserRole,
 )
-from app.community.demo import seed_demo_community
-from app.contributors.demo import seed_demo_contributors
-from app.evaluation.demo import Comments, seed_demo_evaluation
+from app.demo.accommodations import seed_demo_accommodations
+from app.demo.attendance import seed_demo_attendance
+from app.demo.breakouts import DEMO_NOTES, INAUGURAL_NOTES, seed_demo_breakouts
+from app.demo.community import seed_demo_community
+from app.demo.contributors import seed_demo_contributors
+from app.demo.evaluation import Comments, seed_demo_evaluation
+from app.demo.meetings import seed_demo_meetings
+from app.demo.said_did import seed_demo_said_did
+from app.demo.value import seed_demo_engagement, seed_demo_value
 from app.extensions import db
-from app.meetings.demo import seed_demo_meetings
 from app.models import AgendaItem, Gathering, Registration, StaffRole
-from app.said_did.demo import seed_demo_said_did
-from app.value.demo import seed_demo_engagement, seed_demo_value
 from app.writer_lock import lock_gathering
 
 PACIFIC = ZoneInfo("America/Vancouver")
