@@ -6,7 +6,7 @@ so a participant's name is never read as Markdown or markup."""
 import re
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.extensions import db
@@ -111,17 +111,30 @@ def fill_text(template: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
 
 
-def _html_value(key: str, value: str) -> str:
-    safe = escape(value)
-    return f'<a href="{safe}">{safe}</a>' if key in LINKS and value else str(safe)
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def _markdown_value(key: str, value: str, *, link_target: bool) -> str:
+    """A value as Markdown source that renders as exactly that text: a link placeholder
+    becomes the link itself (the target of `[text]({manage_link})`, else an autolink),
+    any other value has its punctuation escaped, so a name is never read as Markdown."""
+    if key in LINKS and value:
+        url = value.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+        return url if link_target else f"<{url.replace('<', '%3C').replace('>', '%3E')}>"
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", value)
 
 
 def fill_html(markdown: str, values: dict[str, str]) -> Markup:
-    html = str(render_markdown(markdown))
-    filled = _PLACEHOLDER.sub(
-        lambda match: _html_value(match.group(1), values[match.group(1)]), html
-    )
-    return Markup(filled)  # noqa: S704 - sanitised Markdown with escaped values
+    """Fill the placeholders into the Markdown first, then render and sanitise it, so a
+    placeholder may sit inside a link (`[Join]({manage_link})`); filled afterwards, the
+    sanitiser had already dropped such a link as relative."""
+
+    def fill(match: re.Match) -> str:
+        key = match.group(1)
+        link_target = markdown[max(0, match.start() - 2) : match.start()] == "]("
+        return _markdown_value(key, values[key], link_target=link_target)
+
+    return render_markdown(_PLACEHOLDER.sub(fill, markdown))
 
 
 def render(subject: str, body: str, values: dict[str, str]) -> tuple[str, str, Markup]:

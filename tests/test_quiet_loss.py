@@ -1,0 +1,50 @@
+"""Data that was lost without a word: placeholders inside Markdown links (a dead link in
+every email), a second attendance report for the same item (minutes replaced instead of
+intervals merged), a file that is not UTF-8 (guessed as cp1252, every accented name
+garbled)."""
+
+import pytest
+
+from app.outbound.wording import render
+
+VALUES = {
+    "name": "Zoë *Star* <b>O'Neil</b> [x](javascript:alert(1))",
+    "gathering": "Spring & Fall",
+    "date": "Tuesday 10 March 2026",
+    "times": "9:00 to 12:30 PT",
+    "room": "Room_1",
+    "manage_link": "https://gathering.test/r/AbC_dEf-123456789012345",
+    "meeting_link": "https://zoom.example/j/123?pwd=a_b",
+}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[Join]({manage_link})",
+        'Please [open your page]({manage_link} "Your page") today.',
+        "* [Meeting]({meeting_link})\n* [Yours]({manage_link})",
+    ],
+)
+def test_a_placeholder_inside_a_markdown_link_makes_a_working_link(body):
+    _subject, _text, html = render("Hi", body, VALUES)
+    if "{manage_link}" in body:
+        assert f'href="{VALUES["manage_link"]}"' in html
+    if "{meeting_link}" in body:
+        assert 'href="https://zoom.example/j/123?pwd=a_b"' in html
+
+
+def test_a_bare_link_placeholder_is_still_a_link():
+    _subject, _text, html = render("Hi", "Your page: {manage_link}", VALUES)
+    assert f'<a href="{VALUES["manage_link"]}"' in html
+
+
+def test_values_are_text_not_markdown_or_html():
+    _subject, text, html = render(
+        "Hi {name}", "Dear {name}, see you in {room} at {gathering}.", VALUES
+    )
+    assert "<b>" not in html and "&lt;b&gt;" in html
+    assert "<em>" not in html and "*Star*" in html
+    assert 'href="javascript' not in html
+    assert "Room_1" in html and "Spring &amp; Fall" in html
+    assert text == f"Dear {VALUES['name']}, see you in Room_1 at Spring & Fall."
