@@ -5,6 +5,8 @@ garbled)."""
 
 import pytest
 
+from app.attendance.importers import AttendanceFileError, Problem
+from app.attendance.importers.decoding import decode_report
 from app.outbound.wording import render
 
 VALUES = {
@@ -48,3 +50,36 @@ def test_values_are_text_not_markdown_or_html():
     assert 'href="javascript' not in html
     assert "Room_1" in html and "Spring &amp; Fall" in html
     assert text == f"Dear {VALUES['name']}, see you in Room_1 at Spring & Fall."
+
+
+# --- a report that is not all UTF-8 ---------------------------------------------------------
+
+HEADER = b"Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes)\n"
+
+
+def test_one_bad_byte_in_a_utf8_report_is_shown_with_its_line():
+    data = (
+        HEADER
+        + "Zoë Tremblay,zoe@x.example,10/20/2022 9:00,,30\n".encode()
+        + b"Bad \xff Byte,b@x.example,10/20/2022 9:00,,30\n"
+        + "José Núñez,j@x.example,10/20/2022 9:00,,30\n".encode()
+    )
+    with pytest.raises(AttendanceFileError) as caught:
+        decode_report(data)
+    assert caught.value.problem is Problem.ENCODING
+    assert caught.value.line == 3
+    assert "Line 3" in str(caught.value) and "UTF-8" in str(caught.value)
+
+
+@pytest.mark.parametrize("bad", [b"\xe9", b"\xc3", b"\xed\xa0\x80", b"\x80"])
+def test_other_stray_bytes_beside_utf8_names(bad):
+    data = HEADER + "Zoë,z@x.example,10/20/2022 9:00,,30\n".encode() + b"P" + bad + b"x,,,,1\n"
+    with pytest.raises(AttendanceFileError) as caught:
+        decode_report(data)
+    assert caught.value.line == 3
+
+
+def test_a_windows_1252_report_is_still_read():
+    data = HEADER + "Zoë Tremblay,zoe@x.example,10/20/2022 9:00,,30\n".encode("cp1252")
+    text, encoding = decode_report(data)
+    assert encoding == "cp1252" and "Zoë Tremblay" in text

@@ -68,6 +68,16 @@ def decode_report(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[s
     try:
         text = body.decode(encoding.removesuffix("-sig"))
     except UnicodeDecodeError as exc:
+        if encoding == "utf-8" and _UTF8_SEQUENCE.search(body) is not None:
+            # Accented names elsewhere are UTF-8: this is a UTF-8 file with a bad byte, and
+            # reading it all as cp1252 would garble every one of those names unnoticed.
+            line = body[: exc.start].count(b"\n") + 1
+            raise AttendanceFileError(
+                Problem.ENCODING,
+                "this line has a character that is not valid UTF-8 text, while the rest of "
+                "the file is UTF-8. Correct it, or save the report again as UTF-8.",
+                line=line,
+            ) from None
         if encoding == "utf-8":
             encoding, text = "cp1252", _decode_cp1252(data)
         else:
@@ -83,6 +93,12 @@ def decode_report(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[s
             Problem.BINARY, "The file contains binary data, not a CSV report.", line=bad
         )
     return text, encoding
+
+
+# A well-formed UTF-8 sequence for a character beyond ASCII (as accented names have).
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 
 
 def _sniff_bomless(data: bytes) -> str:
