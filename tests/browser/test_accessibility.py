@@ -295,7 +295,9 @@ def test_page_states_have_no_wcag_violations(page, live_server, site, axe):
     check("confirmation-waitlisted")
     page.locator(".token-link a").click()
     check("manage-waitlisted")
-    page.get_by_role("button", name="Cancel my registration").click()
+    page.get_by_role("link", name="Cancel my registration").click()
+    check("cancel-confirmation")
+    page.get_by_role("button", name="Yes, cancel my registration").click()
     expect(page.get_by_text("Your registration is cancelled")).to_be_visible()
     check("manage-cancelled")
 
