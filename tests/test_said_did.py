@@ -13,6 +13,8 @@ from app.extensions import db
 from app.models import Gathering, Recommendation, RecommendationUpdate, Registration, User
 from app.said_did import services
 
+pytest_plugins = ["tests.fixtures_mail"]
+
 NOW = datetime(2026, 11, 26, 18, 0, tzinfo=UTC)
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -123,3 +125,76 @@ def test_a_person_named_as_public_owner_is_refused_only_by_length(organiser_clie
     assert saved.status_code == 303
     db.session.refresh(recommendation)
     assert recommendation.public_owner == "Perinatal Services BC"
+
+
+def test_the_weekly_digest_goes_only_to_who_asked_and_at_most_weekly(
+    app, smtp_server, client, make_gathering, make_registration
+):
+    from datetime import timedelta
+
+    from app.models import RecommendationStatus
+    from app.outbound.mail import deliver_due
+    from app.outbound.manage_tokens import issue_manage_token
+
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_TIMEOUT=5)
+    gathering = make_gathering()
+    asked = make_registration(gathering, consent_followup_at=NOW, name="Pat Subscriber")
+    declined = make_registration(gathering, name="Dee Declined")
+    recommendation = Recommendation(
+        gathering_id=gathering.id, text="Fund a perinatal navigator", source_label="Room 1"
+    )
+    db.session.add(recommendation)
+    db.session.commit()
+    asked_token = issue_manage_token(asked)
+    declined_token = issue_manage_token(declined)
+    db.session.commit()
+
+    manage = client.get(f"/r/{asked_token}").get_data(as_text=True)
+    assert "hear what became of your input" in manage
+    assert (
+        client.post(
+            f"/r/{declined_token}/you-said-we-did", data={"action": "subscribe"}
+        ).status_code
+        == 403
+    )
+    page = client.get(f"/r/{declined_token}/you-said-we-did").get_data(as_text=True)
+    assert "only if you agreed to be contacted" in page
+    response = client.post(f"/r/{asked_token}/you-said-we-did", data={"action": "subscribe"})
+    assert response.status_code == 303
+    subscription = services.subscription_of(asked)
+    subscription.subscribed_at = NOW
+    db.session.commit()
+
+    def add_update(note: str, at: datetime) -> None:
+        db.session.add(
+            RecommendationUpdate(
+                recommendation_id=recommendation.id,
+                status=RecommendationStatus.IN_PROGRESS.value,
+                note=note,
+                created_at=at,
+            )
+        )
+        db.session.commit()
+
+    add_update("A navigator role is drafted.", NOW + timedelta(days=1))
+    # Unpublished: nothing goes out.
+    assert services.send_digests(now=NOW + timedelta(days=2)) == 0
+    services.publish(gathering, intro="", now=NOW + timedelta(days=2))
+    db.session.commit()
+    assert services.send_digests(now=NOW + timedelta(days=2)) == 1
+    add_update("Funding request sent to the Ministry.", NOW + timedelta(days=3))
+    assert services.send_digests(now=NOW + timedelta(days=4)) == 0  # a week at most
+    assert services.send_digests(now=NOW + timedelta(days=9, minutes=1)) == 1
+    assert services.send_digests(now=NOW + timedelta(days=20)) == 0  # nothing new
+
+    report = deliver_due(now=datetime.now(UTC) + timedelta(days=30))
+    assert report.sent == 2, report.errors
+    first, second = smtp_server.inbox.messages
+    assert {first["To"], second["To"]} == {asked.email}
+    assert "A navigator role is drafted." in first.get_body(("plain",)).get_content()
+    body = second.get_body(("plain",)).get_content()
+    assert "Funding request sent" in body and "A navigator role is drafted." not in body
+
+    client.post(f"/r/{asked_token}/you-said-we-did", data={"action": "unsubscribe"})
+    add_update("Approved.", NOW + timedelta(days=25))
+    assert services.send_digests(now=NOW + timedelta(days=40)) == 0

@@ -30,3 +30,14 @@ class PublicOwnerForm(BaseForm):
         filters=[strip],
         validators=[Length(max=200)],
     )
+
+
+SUBSCRIBE = "subscribe"
+UNSUBSCRIBE = "unsubscribe"
+
+
+class DigestForm(BaseForm):
+    action = SelectField(
+        choices=select_options([(SUBSCRIBE, SUBSCRIBE), (UNSUBSCRIBE, UNSUBSCRIBE)]),
+        validators=[InputRequired("Choose what to do.")],
+    )

@@ -5,15 +5,15 @@ from datetime import UTC, datetime
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
-from app.auth.access import public, roles_required
+from app.auth.access import participant, public, roles_required
 from app.branding import current_organisation
 from app.choices import UserRole
 from app.extensions import db
 from app.lookups import gathering_or_404
-from app.models import Recommendation
+from app.models import Recommendation, Registration
 from app.outbound.public_links import public_url
 from app.said_did import bp, services
-from app.said_did.forms import PUBLISH, PublicOwnerForm, PublishForm
+from app.said_did.forms import PUBLISH, SUBSCRIBE, DigestForm, PublicOwnerForm, PublishForm
 
 organiser_only = roles_required(UserRole.ORGANISER)
 
@@ -116,3 +116,37 @@ def public_owner(slug: str, item_id: int):
     db.session.commit()
     flash("Owner saved.", "success")
     return redirect(url_for("said_did.manage", slug=slug, _anchor=f"rec-{item_id}"), code=303)
+
+
+@bp.route("/r/<token>/you-said-we-did", methods=["GET", "POST"])
+@participant
+def digest(registration: Registration, token: str):
+    """A participant who agreed to follow-up contact asks to be emailed (one digest a week
+    at most) when the page changes, or stops it."""
+    gathering = registration.gathering
+    allowed = services.may_subscribe(registration)
+    form = DigestForm()
+    if request.method == "POST":
+        if not allowed:
+            abort(403)
+        if not form.validate_on_submit():
+            abort(400)
+        if form.action.data == SUBSCRIBE:
+            services.subscribe(registration, now=datetime.now(UTC))
+            message = "Done: we will email you when something changes, once a week at most."
+        else:
+            services.unsubscribe(registration)
+            message = "Done: we will not email you about this page."
+        db.session.commit()
+        flash(message, "success")
+        return redirect(url_for("said_did.digest", token=token), code=303)
+    return render_template(
+        "said_did/digest.html",
+        gathering=gathering,
+        registration=registration,
+        token=token,
+        form=form,
+        allowed=allowed,
+        subscribed=services.subscription_of(registration) is not None,
+        published=services.published_page(gathering) is not None,
+    )

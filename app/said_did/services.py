@@ -9,16 +9,22 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from flask import render_template
+from sqlalchemy import or_, select
+from sqlalchemy import update as sql_update
 
 from app import timefmt
 from app.community.recommendations import own_recommendations
 from app.extensions import db
+from app.jobs import every_sweep
 from app.models import Gathering, Recommendation, RecommendationStatus, Registration, User
 from app.models.breakouts import NoteStatus
-from app.models.said_did import SaidDidPage
+from app.models.said_did import SaidDidPage, SaidDidSubscription
+from app.outbound.mail import queue_email
+from app.outbound.public_links import public_url
+from app.reach import is_reachable, reachable
 
 ATOM = "http://www.w3.org/2005/Atom"
 DEFAULT_OWNER = "The steering committee"
@@ -84,10 +90,10 @@ def entries(gathering: Gathering) -> list[dict]:
     for recommendation in own_recommendations(gathering):
         note = recommendation.source_note
         submitted = note is not None and note.status == NoteStatus.SUBMITTED
-        quote = next(
-            (q["text"] for q in (note.quotes or []) if q.get("consent")) if submitted else (),
-            "",
+        consented = (
+            [q["text"] for q in (note.quotes or []) if q.get("consent")] if submitted else []
         )
+        quote = consented[0] if consented else ""
         updates = [
             {
                 "id": update.id,
@@ -174,3 +180,135 @@ def atom_feed(
             summary += f" {update['note']}"
         child(entry, "summary", summary, type="text")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+# --- the weekly digest ----------------------------------------------------------------
+
+DIGEST_EVERY = timedelta(days=7)
+
+
+class NotAllowed(Exception):
+    """Only people who agreed to be contacted after the gathering can ask for the digest."""
+
+
+def subscription_of(registration: Registration) -> SaidDidSubscription | None:
+    return db.session.scalar(
+        select(SaidDidSubscription).where(
+            SaidDidSubscription.gathering_id == registration.gathering_id,
+            SaidDidSubscription.registration_id == registration.id,
+        )
+    )
+
+
+def may_subscribe(registration: Registration) -> bool:
+    return registration.consent_followup_at is not None and is_reachable(registration)
+
+
+def subscribe(registration: Registration, *, now: datetime) -> SaidDidSubscription:
+    if not may_subscribe(registration):
+        raise NotAllowed("Only people who agreed to be contacted after the gathering can.")
+    subscription = subscription_of(registration)
+    if subscription is None:
+        subscription = SaidDidSubscription(
+            gathering_id=registration.gathering_id,
+            registration_id=registration.id,
+            subscribed_at=now,
+        )
+        db.session.add(subscription)
+    return subscription
+
+
+def unsubscribe(registration: Registration) -> None:
+    subscription = subscription_of(registration)
+    if subscription is not None:
+        db.session.delete(subscription)
+
+
+@every_sweep
+def send_digests(*, now: datetime) -> int:
+    """For every published page, each subscriber whose last digest is a week old (or who
+    has had none) gets one email listing the updates since then, if there are any. Each
+    subscription is claimed before its email is queued, so two sweeps cannot both send."""
+    pages = db.session.scalars(
+        select(SaidDidPage).where(SaidDidPage.published_at.is_not(None))
+    ).all()
+    queued = 0
+    for page in pages:
+        gathering = page.gathering
+        items = None
+        due = db.session.scalars(
+            select(SaidDidSubscription)
+            .join(Registration, Registration.id == SaidDidSubscription.registration_id)
+            .where(
+                SaidDidSubscription.gathering_id == gathering.id,
+                reachable(statuses=None),
+                Registration.consent_followup_at.is_not(None),
+                or_(
+                    SaidDidSubscription.last_sent_at.is_(None),
+                    SaidDidSubscription.last_sent_at <= now - DIGEST_EVERY,
+                ),
+            )
+            .order_by(SaidDidSubscription.id)
+        ).all()
+        for subscription in due:
+            since = subscription.last_sent_at or subscription.subscribed_at
+            if items is None:
+                items = entries(gathering)
+            news = [
+                (item, update)
+                for item in items
+                for update in item["updates"]
+                if update["at"] > since and update["at"] <= now
+            ]
+            if not news:
+                continue
+            claimed = db.session.execute(
+                sql_update(SaidDidSubscription)
+                .where(
+                    SaidDidSubscription.id == subscription.id,
+                    or_(
+                        SaidDidSubscription.last_sent_at.is_(None),
+                        SaidDidSubscription.last_sent_at == subscription.last_sent_at,
+                    ),
+                )
+                .values(last_sent_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:
+                continue
+            _queue_digest(gathering, subscription.registration, news, now=now)
+            queued += 1
+        db.session.commit()
+    return queued
+
+
+def _queue_digest(gathering: Gathering, registration: Registration, news, *, now: datetime):
+    context = {
+        "name": registration.name,
+        "gathering_title": gathering.title,
+        "page_url": public_url("said_did.page", slug=gathering.slug),
+        "news": [
+            {
+                "text": item["text"],
+                "date_label": update["date_label"],
+                "status_label": update["status_label"],
+                "note": update["note"],
+            }
+            for item, update in news
+        ],
+        "contact_name": gathering.contact_name,
+        "contact_email": gathering.contact_email,
+        "contact_phone": gathering.contact_phone,
+    }
+    text = render_template("said_did/email/digest.txt", **context)
+    queue_email(
+        to=registration.email,
+        subject=f"You said, we did: what changed – {gathering.title}",
+        text=re.sub(r"\n{3,}", "\n\n", text).strip() + "\n",
+        html=render_template("said_did/email/digest.html", **context),
+        kind="said_did_digest",
+        registration_id=registration.id,
+        reply_to=gathering.contact_email,
+        now=now,
+        cause="The participant asked for the weekly digest of 'You said, we did'",
+    )

@@ -65,6 +65,17 @@ def world(live_server):
         invitation.responded = False
         demo_survey.status = "open"
         demo_survey.closes_at = None
+        from app.outbound.manage_tokens import issue_manage_token
+
+        consenting = (
+            db.session.query(Registration)
+            .filter(
+                Registration.gathering_id == demo.id,
+                Registration.consent_followup_at.is_not(None),
+            )
+            .first()
+        )
+        manage_token = issue_manage_token(consenting)
         db.session.commit()
         survey_token = links.invitation_token(invitation)
     return {
@@ -72,6 +83,7 @@ def world(live_server):
         "draft": draft_slug,
         "value_token": raw,
         "survey_token": survey_token,
+        "manage_token": manage_token,
     }
 
 
@@ -103,6 +115,7 @@ def pages(world) -> dict[str, tuple[str | None, str]]:
         "public-agenda": (None, f"/g/{demo}/"),
         "follow-up-answer": (None, f"/v/{world['value_token']}"),
         "survey-with-set": (None, f"/s/{world['survey_token']}"),
+        "digest-choice": (None, f"/r/{world['manage_token']}/you-said-we-did"),
         "organiser-value": ("organiser", f"/organiser/g/{demo}/value"),
         "organiser-said-did": ("organiser", f"/organiser/g/{demo}/you-said-we-did"),
         "organiser-survey-sets": ("organiser", f"/organiser/g/{draft}/survey"),
@@ -113,7 +126,9 @@ def pages(world) -> dict[str, tuple[str | None, str]]:
 
 PAGES = [
     (name, width)
-    for name in pages({"demo": "d", "draft": "s", "value_token": "t", "survey_token": "t"})
+    for name in pages(
+        {"demo": "d", "draft": "s", "value_token": "t", "survey_token": "t", "manage_token": "t"}
+    )
     for width in WIDTHS
 ]
 
