@@ -3,10 +3,15 @@ every email), a second attendance report for the same item (minutes replaced ins
 intervals merged), a file that is not UTF-8 (guessed as cp1252, every accented name
 garbled)."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from sqlalchemy import select
 
 from app.attendance.importers import AttendanceFileError, Problem
 from app.attendance.importers.decoding import decode_report
+from app.extensions import db
+from app.models import AttendanceRecord
 from app.outbound.wording import render
 
 VALUES = {
@@ -83,3 +88,53 @@ def test_a_windows_1252_report_is_still_read():
     data = HEADER + "Zoë Tremblay,zoe@x.example,10/20/2022 9:00,,30\n".encode("cp1252")
     text, encoding = decode_report(data)
     assert encoding == "cp1252" and "Zoë Tremblay" in text
+
+
+# --- a second attendance report for the same item -------------------------------------------
+
+
+def _report(gathering, item, person, start, minutes, *, now):
+    from app.attendance.records import RecordEntry, save_records
+    from app.models import AttendanceSource, ImportBatch
+
+    batch = ImportBatch(
+        gathering_id=gathering.id, agenda_item_id=item.id, sha256="0" * 64, format="zoom"
+    )
+    db.session.add(batch)
+    db.session.flush()
+    entry = RecordEntry(person.id, "", "", minutes * 60, start, start + timedelta(minutes=minutes))
+    save_records(
+        gathering, item.id, AttendanceSource.ZOOM, [entry], batch=batch, user=None, now=now
+    )
+    db.session.commit()
+    return db.session.scalar(
+        select(AttendanceRecord).where(AttendanceRecord.registration_id == person.id)
+    )
+
+
+@pytest.mark.parametrize(
+    ("second_start", "second_minutes", "expected", "span"),
+    [
+        (45, 30, 60, (0, 75)),  # the meeting split in two: both parts count
+        (-60, 30, 60, (-60, 30)),  # the second report is of an earlier part
+        (0, 30, 30, (0, 30)),  # the same report again: nothing doubles
+        (15, 25, 40, (0, 40)),  # overlapping parts: the overlap counts once
+    ],
+)
+def test_a_second_report_for_an_item_merges_its_intervals(
+    make_gathering, make_registration, second_start, second_minutes, expected, span
+):
+    gathering = make_gathering()
+    item = gathering.agenda_items[0]
+    person = make_registration(gathering)
+    start = gathering.starts_at
+    now = datetime.now(UTC)
+    first = _report(gathering, item, person, start, 30, now=now)
+    assert first.minutes == 30
+    second = _report(
+        gathering, item, person, start + timedelta(minutes=second_start), second_minutes, now=now
+    )
+    db.session.refresh(second)
+    assert second.minutes == expected
+    assert second.first_join == start + timedelta(minutes=span[0])
+    assert second.last_leave == start + timedelta(minutes=span[1])

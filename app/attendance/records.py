@@ -154,12 +154,19 @@ def save_records(
     at = existing.index.get_indexer(keys) if len(existing) else np.full(len(keys), -1)
     old = at >= 0
     if old.any():
+        merged_minutes, joins, leaves = _merged_with_earlier(
+            existing.iloc[at[old]],
+            minutes[old],
+            frame["first_join"][old],
+            frame["last_leave"][old],
+            batch_id=batch.id if batch is not None else None,
+        )
         updates = pd.DataFrame(
             {
                 "id": existing["id"].to_numpy()[at[old]],
-                "minutes": minutes[old],
-                "first_join": frame["first_join"].array[old],
-                "last_leave": frame["last_leave"].array[old],
+                "minutes": merged_minutes,
+                "first_join": joins,
+                "last_leave": leaves,
                 "walk_in_name": _taken(frame["walk_in_name"].to_numpy(dtype=object), old),
                 "walk_in_email": _taken(frame["walk_in_email"].to_numpy(dtype=object), old),
             }
@@ -258,16 +265,76 @@ def _existing(
         if agenda_item_id is None
         else AttendanceRecord.agenda_item_id == agenda_item_id
     )
+    columns = (
+        AttendanceRecord.dedupe_key,
+        AttendanceRecord.id,
+        AttendanceRecord.walk_in_email,
+        AttendanceRecord.minutes,
+        AttendanceRecord.first_join,
+        AttendanceRecord.last_leave,
+        AttendanceRecord.import_batch_id,
+    )
     rows = db.session.execute(
-        select(
-            AttendanceRecord.dedupe_key, AttendanceRecord.id, AttendanceRecord.walk_in_email
-        ).where(
+        select(*columns).where(
             AttendanceRecord.gathering_id == gathering.id,
             item_filter,
             AttendanceRecord.source == source.value,
         )
     ).all()
-    return pd.DataFrame(rows, columns=["dedupe_key", "id", "walk_in_email"]).set_index("dedupe_key")
+    return pd.DataFrame(rows, columns=[column.key for column in columns]).set_index("dedupe_key")
+
+
+def _merged_with_earlier(
+    earlier: pd.DataFrame,
+    minutes: np.ndarray,
+    joins: pd.Series,
+    leaves: pd.Series,
+    *,
+    batch_id: int | None,
+) -> tuple[list[int], list, list]:
+    """A second report of the same item adds to the first rather than replacing it (a
+    meeting split in two loses no time): disjoint spans add up; two spans each attended
+    throughout count their union; other overlaps count the larger, never more than the
+    union of the spans. The same batch saved again replaces its own earlier figures."""
+    import pandas as pd
+
+    merged, first, last = [], [], []
+    for (_key, row), new_minutes, join, leave in zip(
+        earlier.iterrows(), minutes, joins, leaves, strict=True
+    ):
+        join = None if pd.isna(join) else join.to_pydatetime()
+        leave = None if pd.isna(leave) else leave.to_pydatetime()
+        old_join = None if pd.isna(row["first_join"]) else pd.Timestamp(row["first_join"])
+        old_leave = None if pd.isna(row["last_leave"]) else pd.Timestamp(row["last_leave"])
+        old_join = old_join.to_pydatetime() if old_join is not None else None
+        old_leave = old_leave.to_pydatetime() if old_leave is not None else None
+        same_batch = batch_id is not None and row["import_batch_id"] == batch_id
+        if same_batch or None in (join, leave, old_join, old_leave):
+            merged.append(int(new_minutes))
+            first.append(join)
+            last.append(leave)
+            continue
+        old_minutes = int(row["minutes"])
+        start, end = min(join, old_join), max(leave, old_leave)
+        union = round((end - start).total_seconds() / 60)
+        if join >= old_leave or leave <= old_join:
+            total = old_minutes + int(new_minutes)
+        elif (join, leave) != (old_join, old_leave) and (
+            _throughout(old_minutes, old_join, old_leave)
+            and _throughout(int(new_minutes), join, leave)
+        ):
+            overlap = (min(leave, old_leave) - max(join, old_join)).total_seconds() / 60
+            total = old_minutes + int(new_minutes) - round(overlap)
+        else:  # the same span again (the same report), or gaps inside either span
+            total = max(old_minutes, int(new_minutes))
+        merged.append(min(total, union))
+        first.append(start)
+        last.append(end)
+    return merged, first, last
+
+
+def _throughout(minutes: int, join: datetime, leave: datetime) -> bool:
+    return minutes >= round((leave - join).total_seconds() / 60) - 1
 
 
 def _expire_records() -> None:
