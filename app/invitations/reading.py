@@ -8,8 +8,6 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from email_validator import EmailNotValidError, validate_email
-
 from app.addresses import normalise_email
 from app.choices import HEALTH_REGION_SHORT, HealthRegion, OrganisationType
 from app.cleaning import clean_line
@@ -184,6 +182,8 @@ def check_rows(table: Table, mapping: dict[str, int | None]) -> Checked:
 
 
 def _problem(values: dict[str, str]) -> str | None:
+    from email_validator import EmailNotValidError, validate_email  # only when a list is read
+
     raw = values["email"]
     if not raw:
         return "no email address"

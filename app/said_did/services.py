@@ -7,7 +7,6 @@ account holder's name, whatever an update's author typed."""
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -147,6 +146,8 @@ def atom_feed(
     published_at: datetime,
 ) -> bytes:
     """An Atom 1.0 feed (RFC 4287) with one entry per dated update, newest first."""
+    import xml.etree.ElementTree as ET  # only when a feed is asked for
+
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
 
