@@ -103,8 +103,7 @@ def test_committee_report_counts_feedback_by_status(app, make_gathering):
     db.session.commit()
     committee = reporting.build_report(gathering, variant="committee", now=NOW).html
     part = committee[committee.index('id="accessibility-feedback"') :]
-    part = part[: part.index("</table>")]
-    cells = [cell.split("<")[0] for cell in part.split('<td class="num">')[1:]]
-    assert cells == ["2", "1", "1"]
+    part = " ".join(part[: part.index("</p>")].split())
+    assert "4, of which 2 new, 1 answered, 1 closed." in part
     shareable = reporting.build_report(gathering, variant="shareable", now=NOW).html
     assert 'id="accessibility-feedback"' not in shareable
