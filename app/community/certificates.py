@@ -6,7 +6,9 @@ Plain functions: they change the session and never commit; the caller commits.""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import io
 import re
 import secrets
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 
+from flask import current_app
 from sqlalchemy import select
 
 from app import timefmt
@@ -195,23 +198,35 @@ def issue(
     verify_url: VerifyURL,
     now: datetime,
 ) -> CertificateFacts:
-    """Record a new certificate (its code hashed) and return what it prints."""
+    """The person's certificate: the one issued before, reprinted as it was (code, name,
+    minutes, credits, date), or else a new one recorded now (its code hashed)."""
     gathering = registration.gathering
-    code = secrets.token_urlsafe(18)
-    rounded = round_down_to_quarter_hour(minutes)
-    credits = credits_for(minutes, settings)
-    db.session.add(
-        Certificate(
-            registration=registration,
-            code_hash=hash_code(code),
-            minutes=rounded,
-            credits=credits,
-            issued_at=now,
+    earlier = _issued_before(registration)
+    if earlier is not None:
+        code = _code(earlier.code_nonce)
+        name, rounded, credits = earlier.printed_name, earlier.minutes, earlier.credits
+        now = earlier.issued_at
+    else:
+        nonce = secrets.token_hex(16)
+        code = _code(nonce)
+        name = registration.name
+        rounded = round_down_to_quarter_hour(minutes)
+        credits = credits_for(minutes, settings)
+        db.session.add(
+            Certificate(
+                registration=registration,
+                code_hash=hash_code(code),
+                minutes=rounded,
+                credits=credits,
+                issued_at=now,
+                printed_name=name,
+                code_nonce=nonce,
+            )
         )
-    )
     zone = gathering.timezone
+    statement = settings.accreditation_statement.strip() if settings is not None else ""
     return CertificateFacts(
-        name=registration.name,
+        name=name,
         gathering_title=gathering.title,
         date_label=timefmt.long_date(gathering.starts_at, zone),
         time_label=timefmt.time_range(gathering.starts_at, gathering.ends_at, zone),
@@ -219,11 +234,31 @@ def issue(
         minutes=rounded,
         duration_label=duration_label(rounded),
         credits_label=credits_label(credits),
-        statement=settings.accreditation_statement.strip() if credits is not None else "",
+        statement=statement if credits is not None else "",
         issued_label=timefmt.long_date(now, zone),
         code=code,
         verify_url=verify_url(code),
     )
+
+
+def _code(nonce: str) -> str:
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(key, b"certificate:" + nonce.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:24]
+
+
+def _issued_before(registration: Registration) -> Certificate | None:
+    """The person's certificate that can be printed again (its code still rebuilds to the
+    stored hash: not one from before codes were rebuilt, nor from another secret key)."""
+    earlier = db.session.scalar(
+        select(Certificate)
+        .where(Certificate.registration_id == registration.id, Certificate.code_nonce != "")
+        .order_by(Certificate.id.desc())
+        .limit(1)
+    )
+    if earlier is None or hash_code(_code(earlier.code_nonce)) != earlier.code_hash:
+        return None
+    return earlier
 
 
 def certificate_html(certificates: Sequence[CertificateFacts], *, title: str) -> str:

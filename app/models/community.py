@@ -145,6 +145,11 @@ class Certificate(db.Model):
     minutes: Mapped[int] = mapped_column(Integer)
     credits: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The name as printed: renaming oneself later does not change what was certified.
+    printed_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # The code is rebuilt from this and the secret key, so a second download reprints
+    # the same certificate (only the code's hash is kept); "" for certificates from before.
+    code_nonce: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
     registration: Mapped[Registration] = relationship()
 

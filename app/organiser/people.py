@@ -16,6 +16,7 @@ from app.models import (
     AgendaItem,
     AttendanceRecord,
     AttendanceSource,
+    Certificate,
     EventKind,
     MailStatus,
     ManageToken,
@@ -216,6 +217,13 @@ def erase_registrations(
                 attachments_json="[]",
                 render_args=None,
             ),
+            execution_options=quiet,
+        )
+        # Certificates stay verifiable as documents of record, without the name.
+        db.session.execute(
+            update(Certificate)
+            .where(Certificate.registration_id.in_(ids))
+            .values(printed_name=ERASED_NAME),
             execution_options=quiet,
         )
         # What was still waiting to go out never goes.
