@@ -36,6 +36,10 @@ LIMIT_DEFAULTS: dict[str, object] = {
     # A health authority's staff may all register from one office address.
     "RATELIMIT_REGISTRATION_PER_NETWORK": "60 per minute",
     "RATELIMIT_REGISTRATION_PER_EMAIL": "10 per hour",
+    # Each certificate is a WeasyPrint render; verification codes are not to be guessed.
+    "RATELIMIT_CERTIFICATE_DOWNLOAD_PER_NETWORK": "20 per hour",
+    "RATELIMIT_CERTIFICATES_ZIP_PER_NETWORK": "5 per hour",
+    "RATELIMIT_CERTIFICATE_VERIFY_PER_NETWORK": "30 per minute",
 }
 
 
@@ -64,6 +68,15 @@ LIMITED_FORMS = (
     LimitedForm("auth.forgotten_password", "PASSWORD_RESET"),
     LimitedForm("registration.resend_link", "RESEND_LINK"),
     LimitedForm("registration.register", "REGISTRATION"),
+)
+
+
+# Pages whose every reading costs (a PDF rendered) or could be used to guess (a code):
+# each reading counts, per network address.
+LIMITED_DOWNLOADS = (
+    LimitedForm("community.my_certificate", "CERTIFICATE_DOWNLOAD"),
+    LimitedForm("community.certificates_zip", "CERTIFICATES_ZIP"),
+    LimitedForm("community.verify_certificate", "CERTIFICATE_VERIFY"),
 )
 
 
@@ -113,6 +126,16 @@ def init_app(app: Flask) -> Limiter:
                 scope=f"{rule.endpoint}:{suffix.lower()}",
             )(view)
         app.view_functions[rule.endpoint] = view
+
+    for rule in LIMITED_DOWNLOADS:
+        view = app.view_functions.get(rule.endpoint)
+        if view is not None:
+            app.view_functions[rule.endpoint] = limiter.limit(
+                _limit_value(f"{rule.setting}_PER_NETWORK"),
+                key_func=network_key,
+                methods=["GET"],
+                scope=f"{rule.endpoint}:per_network",
+            )(view)
 
     @app.errorhandler(RateLimitExceeded)
     def too_many(error: RateLimitExceeded):

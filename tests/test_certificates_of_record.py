@@ -46,3 +46,23 @@ def test_a_renamed_participant_still_verifies_with_the_printed_name(attended, cl
     again = pdf_text(client.get(f"/r/{avery.token}/certificate.pdf").data)
     assert code_in(again) == code and "Avery Long" in again
     assert certificates.verify_code(code).printed_name == "Avery Long"
+
+
+def test_certificate_downloads_and_verification_are_throttled(tmp_path):
+    from tests.conftest import make_test_app
+
+    app = make_test_app(
+        tmp_path,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_CERTIFICATE_DOWNLOAD_PER_NETWORK="2 per hour",
+        RATELIMIT_CERTIFICATE_VERIFY_PER_NETWORK="3 per minute",
+    )
+    with app.app_context():
+        client = app.test_client()
+        answers = [client.get("/r/" + "A" * 43 + "/certificate.pdf").status_code for _ in range(3)]
+        assert answers[:2] == [404, 404] and answers[2] == 429
+        guesses = [client.get("/certificates/" + "B" * 24).status_code for _ in range(4)]
+        assert guesses == [404, 404, 404, 429]
+        db.session.remove()
+        db.engine.dispose()
