@@ -4,7 +4,7 @@ one account per staff role, and a 2022 report that says so and compares with 202
 
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -93,6 +93,17 @@ def test_no_survey_sentence_is_repeated_word_for_word(demo):
             sentences += [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
     assert len(sentences) > 40
     assert len(sentences) == len(set(sentences))
+    # Within a gathering, nothing is said again behind another opener, and no opener
+    # ("Honestly,") opens two answers to the same question: different people wrote them.
+    lead_in = re.compile(r"^(For me|Honestly|Overall|In my view), ")
+    for slug in (INAUGURAL_SLUG, DEMO_SLUG):
+        answers = frames.answers(gathering_facts(_gathering(slug)).survey.id)
+        texts = answers[answers["kind"] == QuestionKind.TEXT]
+        cores = [lead_in.sub("", t).lower() for t in texts["value"]]
+        assert len(cores) == len(set(cores)), slug
+        for _, group in texts.groupby("question_id"):
+            openers = [m.group(1) for t in group["value"] if (m := lead_in.match(t))]
+            assert len(openers) == len(set(openers)), slug
 
 
 def test_first_run_accounts_for_every_role(demo):
@@ -117,3 +128,44 @@ def test_2022_report_says_126_attended_and_compares_with_2021(demo):
     assert int(comparison.group(3)) == 126 - before.attended
     inaugural = reporting.build_report(_gathering(INAUGURAL_SLUG), variant="committee", now=NOW)
     assert inaugural.pdf.startswith(b"%PDF")
+
+
+def test_the_past_gatherings_are_dated_in_their_own_time(demo):
+    """Registrations spread over the weeks before each gathering; publication, room
+    changes, survey and the report's review dated around it, never on the day the
+    demo was seeded."""
+    from app.models.organiser import RegistrantEvent
+    from app.models.report_review import KeyMessageSet, ReportTheme
+
+    for slug, year in ((INAUGURAL_SLUG, 2021), (DEMO_SLUG, 2022)):
+        gathering = _gathering(slug)
+        assert gathering.published_at.year == year
+        assert gathering.published_at < gathering.registration_opens_at + timedelta(days=1)
+        created = sorted(
+            db.session.scalars(
+                select(Registration.created_at).where(Registration.gathering_id == gathering.id)
+            )
+        )
+        assert created[0] >= gathering.registration_opens_at
+        assert created[-1] <= gathering.registration_closes_at
+        assert created[-1] - created[0] > timedelta(weeks=4), slug
+        by_week: dict[int, int] = {}
+        for moment in created:
+            week = (moment - created[0]).days // 7
+            by_week[week] = by_week.get(week, 0) + 1
+        assert max(by_week.values()) < len(created) / 2, by_week  # no single week holds most
+        events = db.session.scalars(
+            select(RegistrantEvent.created_at)
+            .join(Registration)
+            .where(Registration.gathering_id == gathering.id)
+        ).all()
+        assert events and all(e.year in (2021, 2022) for e in events), slug
+        review = db.session.scalar(
+            select(KeyMessageSet).where(KeyMessageSet.gathering_id == gathering.id)
+        )
+        assert review.approved_at.year == year
+        assert review.approved_at > gathering.ends_at
+        decided = db.session.scalars(
+            select(ReportTheme.decided_at).where(ReportTheme.gathering_id == gathering.id)
+        ).all()
+        assert decided and all(d.year == year for d in decided)

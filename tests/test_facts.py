@@ -362,3 +362,39 @@ def test_what_facts_remember_is_safe_across_threads():
     assert errors == []
     assert len(shared) == 2 and shared[0] is shared[1]
     assert len(facts.derived) == KEPT_DERIVED
+
+
+def test_survey_shares_leave_not_applicable_out_of_the_base_on_both_pages():
+    """One tally: the results page's percentages and the report's shares are of the
+    people who gave a rating, "Not applicable" left out of both."""
+    import pandas as pd
+
+    from app.facts.survey import ratings, tally
+    from app.models.evaluation import NOT_APPLICABLE, SCALE_LABELS
+    from app.reporting import aggregate
+
+    question = {
+        "id": 1,
+        "key": "overall",
+        "kind": "scale",
+        "prompt": "Overall",
+        "options": [],
+        "allow_not_applicable": True,
+    }
+    values = ["5"] * 6 + ["4"] * 2 + ["3"] * 2 + [NOT_APPLICABLE] * 2
+    answers = pd.DataFrame(
+        {
+            "response_id": range(len(values)),
+            "question_id": 1,
+            "kind": "scale",
+            "value": values,
+        }
+    )
+    (result,) = tally([question], answers)
+    assert (result.n, result.not_applicable, result.base) == (12, 2, 10)
+    shown = dict(result.rows)
+    assert result.percent(shown["5 Strongly agree"]) == 60  # 6 of 10, not 6 of 12
+    rated = ratings(answers, [question])
+    (likert,) = aggregate.likert(rated, [("overall", "Overall")], SCALE_LABELS)
+    assert likert.n == result.base
+    assert round(likert.percents[4]) == result.percent(shown["5 Strongly agree"])

@@ -138,7 +138,8 @@ def test_archive_hides_from_organisers_lists_but_keeps_the_report(
     assert page.status_code == 200 and f"run {run.id}" in page.get_data(as_text=True)
     assert (
         organiser_client.post(
-            f"/organiser/g/{past.slug}/life/report", data={"run_id": str(run.id)}
+            f"/organiser/g/{past.slug}/life/report",
+            data={"run_id": str(run.id), "confirm": "y", "override_reason": "A test."},
         ).status_code
         == 303
     )
@@ -166,10 +167,55 @@ def test_only_a_finished_shareable_run_of_this_gathering_can_be_published(
     elsewhere = finished_run(app, other)
     for run_id in (committee.id, elsewhere.id, 999999):
         response = organiser_client.post(
-            f"/organiser/g/{past.slug}/life/report", data={"run_id": str(run_id)}
+            f"/organiser/g/{past.slug}/life/report",
+            data={"run_id": str(run_id), "confirm": "y", "override_reason": "A test."},
         )
         assert response.status_code == 422, run_id
     assert db.session.scalar(select(func.count(PublishedReport.id))) == 0
+
+
+def test_publishing_needs_the_pre_flight_list_or_a_recorded_reason(
+    app, organiser_client, make_gathering
+):
+    """A report whose key messages, themes, notes, survey and attendance are not done
+    is refused; with a reason it is published, and the page shows the override. Either
+    way the organiser confirms who will be able to read it."""
+    past = past_gathering(make_gathering, title="Not ready yet")
+    run = finished_run(app, past)
+    url = f"/organiser/g/{past.slug}/life/report"
+    page = organiser_client.get(f"/organiser/g/{past.slug}/life").get_data(as_text=True)
+    for item in (
+        "Key messages approved",
+        "Themes reviewed",
+        "Every breakout&#39;s notes submitted",
+        "Survey closed",
+        "Attendance final",
+    ):
+        assert item in page, item
+    assert f'href="/organiser/g/{past.slug}/report/key-messages"' in page
+    report_page = organiser_client.get(f"/reports/g/{past.slug}/").get_data(as_text=True)
+    assert "To do:" in report_page and "Key messages approved" in report_page
+
+    unconfirmed = organiser_client.post(url, data={"run_id": str(run.id), "override_reason": "x"})
+    assert unconfirmed.status_code == 422
+    assert "Confirm that you know who will be able to read it." in unconfirmed.get_data(
+        as_text=True
+    )
+    refused = organiser_client.post(url, data={"run_id": str(run.id), "confirm": "y"})
+    assert refused.status_code == 422
+    assert "The report is not ready: key messages approved" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(PublishedReport.id))) == 0
+
+    reason = "The committee asked for it before the board meeting."
+    done = organiser_client.post(
+        url, data={"run_id": str(run.id), "confirm": "y", "override_reason": reason}
+    )
+    assert done.status_code == 303
+    published = db.session.scalar(select(PublishedReport))
+    assert published.override_reason == reason
+    assert "Key messages approved" in published.override_missing
+    page = organiser_client.get(f"/organiser/g/{past.slug}/life").get_data(as_text=True)
+    assert "before the checks were complete" in page and reason in page
 
 
 def test_a_report_nobody_published_is_not_public(app, client, make_gathering):

@@ -35,6 +35,8 @@ def test_the_demo_report(app):
     concise_paced_and_honest_about_its_version(demo)
     shareable_states_the_agreement_share_the_committee_counts_give(demo)
     one_value_per_word_in_both_versions(demo)
+    reviewed_and_dated_then(demo)
+    key_messages_agree_with_the_body(demo)
 
 
 def concise_paced_and_honest_about_its_version(demo):
@@ -136,3 +138,37 @@ def one_value_per_word_in_both_versions(demo):
         assert f"Response rate: {counts.response_rate:.0%}" in text
     shareable_text = " ".join(page_texts(shareable.pdf))
     assert f"{counts.took_part}" not in re.findall(r"[\d,]+", shareable_text)
+
+
+def reviewed_and_dated_then(demo):
+    """seed-demo reviews its own report: approved key messages, accepted themes, and
+    every date in the report (but the day it was generated) in 2021 or 2022."""
+    _, committee, shareable = demo
+    for built in (committee, shareable):
+        text = " ".join(page_texts(built.pdf))
+        assert "not been approved" not in text and "not approved" not in text
+        assert "not reviewed" not in text.lower() and "Not reviewed yet" not in text
+        assert "Themes across breakouts" in text
+        undated = re.sub(r"Generated \w+, \d+ \w+ \d{4}", "", text)
+        years = {int(y) for y in re.findall(r"\b(20\d\d)\b", undated)}
+        assert years and years <= {2021, 2022, 2023}, years  # 2023: a recommendation's due date
+
+
+def key_messages_agree_with_the_body(demo):
+    """Every number in the key messages is printed in the body, and the themes they name
+    are the accepted themes that lead the themes table."""
+    gathering, committee, _ = demo
+    data = load_report_data(gathering)
+    lines = data.key_messages.lines
+    text = " ".join(page_texts(committee.pdf))
+    body = text[text.index("At a glance") :]
+    for line in lines:
+        for number in re.findall(r"\d[\d,]*%?", line):
+            assert re.search(rf"(?<![\d,]){re.escape(number)}(?![\d,])", body), (number, line)
+    themes_line = next(line for line in lines if "themes raised" in line or "theme raised" in line)
+    from app.reporting.sections import ranked_themes
+
+    ranked = ranked_themes(data.themes)
+    top = len(ranked[0].breakouts)
+    for theme in [t for t in ranked if len(t.breakouts) == top][:4]:
+        assert theme.label.lower() in themes_line.lower(), theme.label

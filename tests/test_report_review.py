@@ -262,3 +262,36 @@ def test_small_numbers_in_sentences_and_walk_ins_are_refused_or_masked(
         for page in __import__("pypdf").PdfReader(__import__("io").BytesIO(shareable.pdf)).pages
     )
     assert not re.search(r"(?<![\d,.:<])4 walk-in", text) and "34" not in text.split()
+
+
+def test_themes_page_takes_bulk_decisions_in_one_request(organiser_client, report_gathering):
+    from tests.fixtures_report import add_note
+
+    for room in report_gathering.breakouts[:3]:
+        add_note(
+            room,
+            summary="Rural and remote families travel far.\n\nRemote access is the hardest part."
+            "\n\nPostpartum mental health waits are long.",
+        )
+    base = f"/organiser/g/{report_gathering.slug}/report/themes"
+    organiser_client.post(base + "/suggest", data={})
+    rows = services.themes_of(report_gathering)
+    assert len(rows) >= 2
+    page = organiser_client.get(base).get_data(as_text=True)
+    assert 'name="themes"' in page and "Accept the ticked themes" in page
+    none = organiser_client.post(base + "/bulk", data={"decision": "accept"})
+    assert none.status_code == 422 and "Tick at least one theme." in none.get_data(as_text=True)
+    ids = [str(row.id) for row in rows]
+    done = organiser_client.post(base + "/bulk", data={"decision": "accept", "themes": ids[:-1]})
+    assert done.status_code == 303
+    rejected = organiser_client.post(
+        base + "/bulk", data={"decision": "reject", "themes": ids[-1:]}
+    )
+    assert rejected.status_code == 303
+    for row in services.themes_of(report_gathering):
+        db.session.refresh(row)
+    statuses = [row.status for row in services.themes_of(report_gathering)]
+    assert statuses[:-1] == [ThemeStatus.ACCEPTED] * (len(ids) - 1)
+    assert statuses[-1] == ThemeStatus.REJECTED
+    bad = organiser_client.post(base + "/bulk", data={"decision": "accept", "themes": ["999999"]})
+    assert bad.status_code == 422

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.auth.services import create_user, find_user
@@ -370,6 +371,28 @@ def _at(day: datetime, hhmm: str) -> datetime:
     return day.replace(hour=hour, minute=minute).astimezone(UTC)
 
 
+def _spread(start: datetime, end: datetime) -> Callable[[int], datetime]:
+    """When the i-th person registered: spread over the weeks registration was open, a
+    burst after the invitation, a steady middle and a rise before the deadline, in
+    working hours. Deterministic, and the same for any number of people."""
+    window = end - start
+
+    def registered_at(index: int) -> datetime:
+        position = (index * 0.6180339887 + 0.1) % 1.0
+        if position < 0.35:
+            share = position / 0.35 * 0.2
+        elif position < 0.8:
+            share = 0.2 + (position - 0.35) / 0.45 * 0.6
+        else:
+            share = 0.8 + (position - 0.8) / 0.2 * 0.2
+        day = (start + window * share).astimezone(PACIFIC)
+        hour, minute = 8 + index * 7 % 10, index * 13 % 60
+        moment = day.replace(hour=hour, minute=minute, second=0, microsecond=0).astimezone(UTC)
+        return min(max(moment, start), end)
+
+    return registered_at
+
+
 def _gathering(slug: str, **values) -> tuple[Gathering, bool]:
     existing = db.session.scalar(select(Gathering).where(Gathering.slug == slug))
     if existing is not None:
@@ -480,6 +503,7 @@ def _seed_inaugural(participants: int, *, now: datetime, comments: Comments) -> 
         starts_at=_at(day, "09:00"),
         ends_at=_at(day, "11:30"),
         meeting_url="https://zoom.example/j/81234502021?pwd=Inaugural2021",
+        published_at=datetime(2021, 10, 25, 16, tzinfo=UTC),
         registration_opens_at=datetime(2021, 10, 25, 16, tzinfo=UTC),
         registration_closes_at=datetime(2021, 11, 28, 8, tzinfo=UTC),
         capacity=120,
@@ -496,11 +520,12 @@ def _seed_inaugural(participants: int, *, now: datetime, comments: Comments) -> 
     people = [person(i, seed=DEMO_SLUG) for i in range(returning)] + [
         person(i, seed=INAUGURAL_SLUG) for i in range(size - returning)
     ]
-    start = datetime(2021, 10, 25, 17, tzinfo=UTC)
     added = _registrations(
         gathering,
         people,
-        registered_at=lambda i: start + timedelta(minutes=53 * i % (33 * 24 * 60)),
+        registered_at=_spread(
+            datetime(2021, 10, 25, 17, tzinfo=UTC), datetime(2021, 11, 25, 1, tzinfo=UTC)
+        ),
     )
     db.session.flush()
     _seed_features(
@@ -518,14 +543,44 @@ def _seed_features(
     gathering: Gathering, *, now: datetime, taking_part: int, notes: dict, comments: Comments
 ) -> None:
     """Breakout rooms and notes, then attendance (check-ins go to the assigned rooms),
-    then the survey (it invites the people who attended)."""
+    then the survey (it invites the people who attended), then the report's review. Each
+    step is dated when an organiser would have done it around the gathering, never
+    `now` (which only caps those dates)."""
     slug = gathering.slug
-    seed_demo_breakouts(gathering, rng=random.Random(f"{slug}-breakouts"), now=now, texts=notes)
+    imported = min(now, gathering.ends_at + timedelta(days=1))
+    survey_closed = min(now, gathering.ends_at + timedelta(days=14))
+    reviewed = min(now, gathering.ends_at + timedelta(days=16))
+    seed_demo_breakouts(
+        gathering, rng=random.Random(f"{slug}-breakouts"), now=reviewed, texts=notes
+    )
     seed_demo_attendance(
-        gathering, rng=random.Random(f"{slug}-attendance"), now=now, taking_part=taking_part
+        gathering, rng=random.Random(f"{slug}-attendance"), now=imported, taking_part=taking_part
     )
     seed_demo_evaluation(
-        gathering, rng=random.Random(f"{slug}-evaluation"), now=now, comments=comments
+        gathering, rng=random.Random(f"{slug}-evaluation"), now=survey_closed, comments=comments
+    )
+    if gathering.ends_at <= now:
+        review_demo_report(gathering, now=reviewed)
+
+
+def review_demo_report(gathering: Gathering, *, now: datetime) -> None:
+    """Review the report as an organiser would: accept the themes found under a priority
+    area's name (the others were stray words), then approve the suggested key messages,
+    which name the accepted themes. Nothing is done twice."""
+    from app.report_review import services as report_review
+
+    if report_review.key_messages(gathering) is not None:
+        return
+    seeds = set(report_review.seeds_for(gathering))
+    for theme in report_review.suggest(gathering, now=now):
+        db.session.flush()
+        decision = "accept" if theme.label in seeds else "reject"
+        report_review.decide(gathering, theme, decision=decision, user=None, now=now)
+    db.session.flush()
+    threshold = current_app.config.get("SUPPRESSION_THRESHOLD", 5)
+    lines = report_review.suggested_messages(gathering, threshold=threshold)
+    report_review.save_key_messages(
+        gathering, text="\n".join(lines), approve=True, user=None, now=now, threshold=threshold
     )
 
 
@@ -541,8 +596,10 @@ def seed_demo(
     by the attendance rule; the 2021 event is about two thirds that size. Each gathering
     is seeded in transactions of its own, because every write to a gathering takes its
     lock first (app.writer_lock)."""
-    comments = Comments(random.Random("demo-comments"))
+    said: set[str] = set()
+    comments = Comments(random.Random("demo-comments-2021"), said)
     added_inaugural = _seed_inaugural(participants, now=now, comments=comments)
+    comments = Comments(random.Random("demo-comments-2022"), said)
     day = datetime(2022, 10, 20, tzinfo=PACIFIC)
     past, created = _gathering(
         DEMO_SLUG,
@@ -554,6 +611,7 @@ def seed_demo(
         starts_at=_at(day, "09:00"),
         ends_at=_at(day, "12:30"),
         meeting_url="https://zoom.example/j/81234567890?pwd=DemoGathering2022",
+        published_at=datetime(2022, 9, 1, 16, tzinfo=UTC),
         registration_opens_at=datetime(2022, 9, 1, 16, tzinfo=UTC),
         registration_closes_at=datetime(2022, 10, 19, 7, tzinfo=UTC),
         capacity=max(150, participants),
@@ -565,12 +623,13 @@ def seed_demo(
         _agenda(past, day, AGENDA_2022, BREAKOUT_TIME_2022)
     db.session.commit()
     lock_gathering(past.id)
-    start = datetime(2022, 9, 1, 17, tzinfo=UTC)
     people = [person(i, seed=DEMO_SLUG) for i in range(participants)]
     added_past = _registrations(
         past,
         progress(people),
-        registered_at=lambda i: start + timedelta(minutes=37 * i % (45 * 24 * 60)),
+        registered_at=_spread(
+            datetime(2022, 9, 1, 17, tzinfo=UTC), datetime(2022, 10, 16, 1, tzinfo=UTC)
+        ),
     )
 
     db.session.flush()

@@ -469,7 +469,12 @@ def seed_demo_breakouts(
 ) -> dict:
     """Assign the demo gathering's confirmed people to rooms (no emails: it is in the past)
     and submit notes for every room that has none. Running it again adds nothing."""
-    result = assignment.assign_automatically(gathering, now=now, keep_existing=True)
+    # Rooms were assigned two days before the gathering (the history says so), notes
+    # submitted after it.
+    assigned = min(now, gathering.starts_at - timedelta(days=2))
+    result = assignment.assign_automatically(
+        gathering, now=assigned, keep_existing=True
+    )
     counts = assignment.room_counts(gathering)
     notes = 0
     for room in gathering.breakouts:

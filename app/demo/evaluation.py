@@ -42,7 +42,7 @@ COMMENT_PARTS = {
         ],
         "meeting people from other health regions": [
             "showed me we are working on the same gaps in different places",
-            "gave me three new contacts to follow up with",
+            "gave me new contacts to follow up with",
         ],
         "the opening by the Elder": [
             "set a respectful tone for the whole morning",
@@ -167,26 +167,43 @@ COMMENT_PARTS = {
 
 
 class Comments:
-    """Open answers for the demo: each sentence is used at most once, across every
-    gathering seeded with the same instance."""
+    """Open answers for one demo gathering, as different people write them: each subject
+    and remark is said once, each lead-in ("Honestly, ") opens at most one answer to a
+    question (most answers have none), and no sentence is word for word one already in
+    `said` (shared between gatherings)."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, said: set[str] | None = None) -> None:
         self.rng = rng
-        self.used: set[str] = set()
+        self.said = said if said is not None else set()
+        self.used: set[tuple[str, str, str]] = set()
+        self.leads: dict[str, set[str]] = {}
 
     def sentence(self, key: str) -> str | None:
         fresh = [
-            text
-            for lead in LEAD_INS
+            (subject, remark)
             for subject, remarks in COMMENT_PARTS[key].items()
             for remark in remarks
-            if (text := _sentence(lead, subject, remark)) not in self.used
+            if (key, subject, remark) not in self.used
         ]
-        if not fresh:
-            return None
-        chosen = self.rng.choice(fresh)
-        self.used.add(chosen)
-        return chosen
+        self.rng.shuffle(fresh)
+        taken = self.leads.setdefault(key, set())
+        for subject, remark in fresh:
+            leads = [lead for lead in LEAD_INS if lead and lead not in taken]
+            self.rng.shuffle(leads)
+            if self.rng.random() >= 0.3:
+                leads.insert(0, "")
+            else:
+                leads.append("")
+            for lead in leads:
+                text = _sentence(lead, subject, remark)
+                if text in self.said:
+                    continue
+                self.used.add((key, subject, remark))
+                self.said.add(text)
+                if lead:
+                    taken.add(lead)
+                return text
+        return None
 
 
 def _sentence(lead: str, subject: str, remark: str) -> str:

@@ -618,6 +618,7 @@ def results(slug: str):
         survey=survey,
         results=summary.results(survey),
         QuestionKind=QuestionKind,
+        NOT_APPLICABLE_LABEL=NOT_APPLICABLE_LABEL,
         set_starts=question_sets.set_starts(survey),
     )
 

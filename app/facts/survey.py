@@ -20,9 +20,16 @@ class QuestionTally:
     n: int  # people who answered this question
     rows: list[tuple[str, int]] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
+    not_applicable: int = 0  # of n, those who chose "Not applicable"
+
+    @property
+    def base(self) -> int:
+        """What every share of this question is a share of, on the results page and in
+        the report alike: the people who answered it, less "Not applicable"."""
+        return self.n - self.not_applicable
 
     def percent(self, count: int) -> int:
-        return round(100 * count / self.n) if self.n else 0
+        return round(100 * count / self.base) if self.base else 0
 
 
 def _rows(question: dict, values: pd.Series) -> list[tuple[str, int]]:
@@ -50,6 +57,7 @@ def tally(questions: list[dict], answers: pd.DataFrame) -> list[QuestionTally]:
     for question in questions:
         given = by_question.get(question["id"], empty)
         text = question["kind"] == QuestionKind.TEXT
+        scale = question["kind"] == QuestionKind.SCALE
         result.append(
             QuestionTally(
                 id=question["id"],
@@ -59,6 +67,7 @@ def tally(questions: list[dict], answers: pd.DataFrame) -> list[QuestionTally]:
                 n=int(given["response_id"].nunique()),
                 rows=[] if text else _rows(question, given["value"]),
                 texts=given["value"].tolist() if text else [],
+                not_applicable=int((given["value"] == NOT_APPLICABLE).sum()) if scale else 0,
             )
         )
     return result

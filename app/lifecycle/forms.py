@@ -1,5 +1,5 @@
-from wtforms import DateField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.forms_common import SLUG, BaseForm, select_options, strip
 
@@ -29,6 +29,18 @@ class NextGatheringForm(BaseForm):
 
 class PublishReportForm(BaseForm):
     run_id = SelectField("Shareable report to publish", validators=[InputRequired("Choose one.")])
+    override_reason = TextAreaField(
+        "Publish before the checks are complete, because",
+        description="Only while an item of the list above is not done: why the report goes "
+        "out anyway. It is recorded, with your name, and shown on this page.",
+        validators=[Optional(), Length(max=1000)],
+        render_kw={"rows": 3},
+    )
+    confirm = BooleanField(
+        "I understand that anyone will be able to read it: it is linked from the "
+        "gathering's public page and opens without signing in",
+        validators=[DataRequired("Confirm that you know who will be able to read it.")],
+    )
 
     def __init__(self, *args, runs=(), labels=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.lifecycle import bp, services
 from app.lifecycle.forms import ConfirmForm, LifeActionForm, NextGatheringForm, PublishReportForm
 from app.lookups import gathering_or_404
+from app.report_review import readiness
 from app.reporting.services import stored_pdf
 
 organiser_only = roles_required(UserRole.ORGANISER)
@@ -33,6 +34,7 @@ def run_label(run) -> str:
 def _page(gathering, *, report_form=None, status=200):
     now = datetime.now(UTC)
     runs = services.shareable_runs(gathering)
+    checks = readiness.preflight(gathering, now=now)
     return render_template(
         "lifecycle/manage.html",
         gathering=gathering,
@@ -43,6 +45,8 @@ def _page(gathering, *, report_form=None, status=200):
         runs=runs,
         report_form=report_form or PublishReportForm(runs=runs, labels=run_label),
         confirm_form=ConfirmForm(),
+        checks=checks,
+        missing=readiness.missing(checks),
     ), status
 
 
@@ -99,17 +103,21 @@ def publish_report(slug: str):
     runs = services.shareable_runs(gathering)
     form = PublishReportForm(runs=runs, labels=run_label)
     if form.validate_on_submit():
+        now = datetime.now(UTC)
         try:
             services.publish_report(
                 gathering,
                 int(form.run_id.data),
                 by=current_user._get_current_object(),
-                now=datetime.now(UTC),
+                now=now,
+                missing=readiness.missing(readiness.preflight(gathering, now=now)),
+                override_reason=form.override_reason.data or "",
             )
             db.session.commit()
         except services.LifeRefused as exc:
             db.session.rollback()
-            form.run_id.errors.append(str(exc))
+            field = form.override_reason if exc.field == "override_reason" else form.run_id
+            field.errors.append(str(exc))
         else:
             flash("The report is published beside the gathering on the public pages.", "success")
             return redirect(url_for("lifecycle.manage", slug=gathering.slug), 303)

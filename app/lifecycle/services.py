@@ -134,7 +134,25 @@ def published_report(gathering: Gathering) -> PublishedReport | None:
     )
 
 
-def publish_report(gathering: Gathering, run_id: int, *, by: User | None, now: datetime):
+def publish_report(
+    gathering: Gathering,
+    run_id: int,
+    *,
+    by: User | None,
+    now: datetime,
+    missing: list[str] | tuple[str, ...] = (),
+    override_reason: str = "",
+):
+    """Make a finished shareable report public. `missing`: the report's pre-flight items
+    not done (app.report_review.readiness); then only with a reason, which is recorded
+    with what was missing."""
+    reason = " ".join((override_reason or "").split())
+    if missing and not reason:
+        raise LifeRefused(
+            "The report is not ready: " + "; ".join(missing).lower() + ". Finish the list, "
+            "or say why it is published anyway.",
+            "override_reason",
+        )
     run = db.session.get(ReportRun, run_id)
     if (
         run is None
@@ -150,6 +168,8 @@ def publish_report(gathering: Gathering, run_id: int, *, by: User | None, now: d
     current.report_run_id = run.id
     current.published_by_id = by.id if by else None
     current.published_at = now
+    current.override_reason = reason if missing else ""
+    current.override_missing = list(missing) if missing else None
     return current
 
 

@@ -3,7 +3,7 @@
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
-from app.forms_common import BaseForm, select_options
+from app.forms_common import BaseForm, CheckboxesField, select_options
 
 
 class KeyMessagesForm(BaseForm):
@@ -47,3 +47,12 @@ class DecisionForm(BaseForm):
     )
     label = StringField("New name", validators=[Optional(), Length(max=200)])
     merge_into = SelectField("Merge into", choices=[], validate_choice=False)
+
+
+class BulkDecisionForm(BaseForm):
+    """Several themes at once: tick them, then accept or reject them all."""
+
+    themes = CheckboxesField("Themes", choices=[], validate_choice=False)
+    decision = HiddenField(
+        validators=[AnyOf(["accept", "reject"], message="Choose accept or reject.")]
+    )

@@ -13,7 +13,12 @@ from app.forms_common import db_int, select_options
 from app.lookups import gathering_or_404
 from app.models.report_review import KeyMessageSet, ReportTheme, ThemeStatus
 from app.report_review import bp, services
-from app.report_review.forms import DecisionForm, KeyMessagesForm, SuggestForm
+from app.report_review.forms import (
+    BulkDecisionForm,
+    DecisionForm,
+    KeyMessagesForm,
+    SuggestForm,
+)
 
 organiser_only = roles_required(UserRole.ORGANISER)
 
@@ -100,8 +105,18 @@ def themes(slug: str):
     return _themes_page(gathering)
 
 
-def _themes_page(gathering, *, failed: ReportTheme | None = None, failed_form=None, status=200):
+def _themes_page(
+    gathering,
+    *,
+    failed: ReportTheme | None = None,
+    failed_form=None,
+    bulk_form=None,
+    status=200,
+):
     rows = services.themes_of(gathering)
+    if bulk_form is None:
+        bulk_form = BulkDecisionForm(formdata=None)
+    bulk_form.themes.choices = select_options((str(row.id), row.label) for row in rows)
     names = {row.id: row.label for row in rows}
     forms = {}
     for row in rows:
@@ -132,10 +147,41 @@ def _themes_page(gathering, *, failed: ReportTheme | None = None, failed_form=No
             rooms=rooms,
             kinds=KINDS,
             suggest_form=SuggestForm(),
+            bulk_form=bulk_form,
             statuses=ThemeStatus,
         ),
         status,
     )
+
+
+@bp.route("/g/<slug>/report/themes/bulk", methods=["POST"])
+@organiser_only
+def decide_many(slug: str):
+    """Accept or reject every ticked theme in one request (one form, one submit)."""
+    gathering = gathering_or_404(slug)
+    form = BulkDecisionForm()
+    form.themes.choices = select_options(
+        (str(row.id), row.label) for row in services.themes_of(gathering)
+    )
+    valid = form.validate_on_submit()
+    chosen = [n for n in (db_int(value) for value in form.themes.data or []) if n is not None]
+    if valid and not chosen:
+        form.themes.errors = [*form.themes.errors, "Tick at least one theme."]
+    elif valid:
+        now = datetime.now(UTC)
+        try:
+            decided = services.decide_many(
+                gathering, chosen, decision=form.decision.data, user=current_user, now=now
+            )
+        except services.ReviewError as error:
+            db.session.rollback()
+            form.themes.errors = [*form.themes.errors, str(error)]
+        else:
+            db.session.commit()
+            verb = "accepted" if form.decision.data == "accept" else "rejected"
+            flash(f"{decided} theme{'s' if decided != 1 else ''} {verb}.", "success")
+            return redirect(url_for("report_review.themes", slug=slug), 303)
+    return _themes_page(gathering, bulk_form=form, status=422)
 
 
 @bp.route("/g/<slug>/report/themes/suggest", methods=["POST"])

@@ -216,3 +216,21 @@ def decide(
         theme.status = ThemeStatus.REJECTED.value
     theme.decided_at = now
     theme.decided_by_id = user.id if user is not None else None
+
+
+def decide_many(
+    gathering: Gathering, theme_ids: list[int], *, decision: str, user: User | None, now: datetime
+) -> int:
+    """Accept or reject several themes of this gathering at once; all or none."""
+    if decision not in ("accept", "reject"):
+        raise ReviewError("Choose accept or reject.")
+    rows = db.session.scalars(
+        select(ReportTheme).where(
+            ReportTheme.gathering_id == gathering.id, ReportTheme.id.in_(theme_ids)
+        )
+    ).all()
+    if len(rows) != len(set(theme_ids)):
+        raise ReviewError("Some of these themes are not this gathering's; reload the page.")
+    for row in rows:
+        decide(gathering, row, decision=decision, user=user, now=now)
+    return len(rows)

@@ -22,6 +22,7 @@ from app.documents.render import REPORTS_DIR
 from app.extensions import db
 from app.lookups import gathering_or_404, gatherings_newest_first
 from app.models import ReportRun, ReportStatus
+from app.report_review import readiness
 from app.report_runs import bp, jobs
 from app.report_runs.forms import EmailForm, GenerateForm
 from app.reporting import services
@@ -62,6 +63,7 @@ def index(slug: str):
         email_form=EmailForm(),
         recipients=services.steering_recipients(current_app.config),
         zone=timefmt.zone_short(gathering.timezone),
+        checks=readiness.preflight(gathering, now=datetime.now(UTC)),
     )
 
 

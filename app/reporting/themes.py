@@ -15,10 +15,33 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 WORD = re.compile(r"[a-z][a-z\-']+")
-# Words that run through every text of this community and tell themes apart poorly.
+# Words that run through every text of this community and tell themes apart poorly,
+# and the everyday verbs and fillers of spoken notes and survey answers, which name no
+# theme ("did", "coming", "know", "week", "honestly").
 DOMAIN_STOP_WORDS = frozenset(
-    {"care", "perinatal", "participants", "participant", "group", "breakout", "people"}
-)
+    {
+        "care", "perinatal", "participants", "participant", "group", "breakout", "people",
+        "person", "gathering", "session", "discussion", "room", "day", "week", "month",
+        "year", "time", "thing", "lot", "way", "did", "does", "doing", "done", "coming",
+        "come", "came", "know", "knew", "known", "said", "say", "says", "told", "tell",
+        "asked", "ask", "want", "wanted", "need", "needed", "like", "liked", "just",
+        "really", "felt", "feel", "make", "made", "got", "get", "going", "goes", "went",
+        "think", "thought", "honestly", "overall", "view", "also", "much", "many", "good",
+        "better", "great", "goodbye", "okay", "everyone", "nobody", "somebody", "someone",
+        "often", "still", "use", "used", "work", "working", "described", "named",
+        "mentioned", "agreed", "stressed", "highlighted", "spoke", "suggested", "seen",
+        "having", "idea", "changed", "start", "started", "different", "place", "showed",
+        "following", "include", "new", "gather", "bring", "end", "one", "two", "three",
+    }
+)  # fmt: skip
+# Plurals and forms the suffix rules below get wrong.
+IRREGULAR = {
+    "midwives": "midwife", "wives": "wife", "lives": "life", "children": "child",
+    "women": "woman", "men": "man", "families": "family", "babies": "baby",
+    "mothers": "mother", "nurses": "nurse", "practices": "practice", "services": "service",
+    "resources": "resource", "communities": "community", "supports": "support",
+    "needs": "need", "visits": "visit", "pathways": "pathway", "providers": "provider",
+}  # fmt: skip
 
 
 @functools.cache
@@ -48,16 +71,24 @@ class SuggestedTheme:
 
 
 def _stem(word: str) -> str:
-    """A light plural folding, enough for "supports"/"support" and "families"/"family"."""
+    """A light lemmatiser: irregular plurals from a list ("midwives"/"midwife"), then
+    "-ies" to "-y" and a plain plural "s" dropped ("supports"/"support"). Every result
+    is a real word, since a theme may be named after it."""
+    if word in IRREGULAR:
+        return IRREGULAR[word]
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+    if len(word) > 4 and word.endswith("sses"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ics")):
         return word[:-1]
     return word
 
 
 def analyse(text: str) -> list[str]:
-    words = (_stem(w.strip("-'")) for w in WORD.findall(text.lower()))
+    words = (
+        _stem(w.strip("-'").removesuffix("'s")).strip("-'") for w in WORD.findall(text.lower())
+    )
     stop = stop_words()
     return [w for w in words if len(w) > 2 and w not in stop]
 
@@ -94,6 +125,7 @@ def suggest_themes(
         return []
     vocabulary = np.array(vectorizer.get_feature_names_out())
     seed_rows = vectorizer.transform(list(seeds))
+    seed_vectors = seed_rows.toarray()
     # A seed starts a component only where at least `min_passages` passages share its
     # words: fifty components over a hundred passages would each catch one stray text.
     support = np.asarray((matrix @ seed_rows.T > 0.1).sum(axis=0)).ravel()
@@ -128,7 +160,7 @@ def suggest_themes(
             continue
         order = np.argsort(-components[k], kind="stable")[:top_terms]
         terms = [str(vocabulary[i]) for i in order if components[k, i] > 0]
-        label, is_seeded = _name(k, labels, starts, components, terms)
+        label, is_seeded = _name(k, labels, starts, components, terms, seeds, seed_vectors)
         ranked = sorted(((int(r), float(weights[r, k])) for r in rows), key=lambda x: -x[1])
         themes.append(SuggestedTheme(label=label, seeded=is_seeded, terms=terms, passages=ranked))
     themes = _merge_same_label(themes)
@@ -136,15 +168,27 @@ def suggest_themes(
     return themes[:max_themes]
 
 
-def _name(k, labels, starts, components, terms) -> tuple[str, bool]:
+def _name(k, labels, starts, components, terms, seeds, seed_vectors) -> tuple[str, bool]:
+    """A component keeps its own seed's name while it still resembles it; otherwise it
+    takes the name of the priority-area theme it resembles most, when one fits; else
+    it is named in plain words by its two strongest terms ("Hand-off and nurse")."""
     import numpy as np
 
+    now = components[k] / (np.linalg.norm(components[k]) or 1.0)
     if k < len(labels):
         start = starts[k] / np.linalg.norm(starts[k])
-        now = components[k] / (np.linalg.norm(components[k]) or 1.0)
-        if float(start @ now) >= 0.2:
+        if float(start @ now) >= 0.3:
             return labels[k], True
-    return (", ".join(terms[:3]).capitalize() or "Unnamed theme"), False
+    if len(seed_vectors):
+        # Another priority-area theme that fits it well, and that no component started
+        # from (that one keeps its own name).
+        norms = np.linalg.norm(seed_vectors, axis=1)
+        norms[norms == 0] = 1.0
+        fit = (seed_vectors / norms[:, None]) @ now
+        for best in np.argsort(-fit, kind="stable")[:3]:
+            if float(fit[best]) >= 0.3 and seeds[int(best)] not in labels:
+                return seeds[int(best)], True
+    return (" and ".join(terms[:2]).capitalize() or "Unnamed theme"), False
 
 
 def _merge_same_label(themes: list[SuggestedTheme]) -> list[SuggestedTheme]:
