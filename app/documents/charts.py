@@ -81,11 +81,16 @@ def _new_figure(
         return Figure(figsize=(width_in, max(1.6, extra + per_row * rows)), dpi=72)
 
 
+def _left_in(labels: list[str]) -> float:
+    """The width the longest line of the labels takes, in inches (8 pt type)."""
+    longest = max((len(line) for label in labels for line in label.split("\n")), default=4)
+    return 0.15 + longest * 8 * 0.5 / 72
+
+
 def _place_axes(figure: Figure, labels: list[str], *, top_in: float, bottom_in: float) -> None:
     """Margins from the longest label line instead of tight_layout, which would draw
     the whole figure once more just to measure it (a third of the drawing time)."""
-    longest = max((len(line) for label in labels for line in label.split("\n")), default=4)
-    left_in = 0.15 + longest * 8 * 0.5 / 72
+    left_in = _left_in(labels)
     height = figure.get_figheight()
     width = figure.get_figwidth()
     figure.subplots_adjust(
@@ -120,8 +125,11 @@ def _paired_bars(labels, series, title: str, width_in: float) -> str:
     wrapped = [_wrap(label, 34 if width_in >= WIDTH_IN else 27) for label in labels]
     colours = [REGISTERED_COLOUR, ATTENDED_COLOUR][-len(series) :] if len(series) < 3 else None
     colours = colours or LIKERT_COLOURS
+    # Each group is tall enough for its label's lines (8 pt type), so labels never overlap.
+    lines = max((label.count("\n") + 1 for label in wrapped), default=1)
+    per_row = max(0.07 + 0.11 * len(series), 0.14 * lines + 0.04)
     with matplotlib.rc_context(_STYLE):
-        figure = _new_figure(rows, per_row=0.07 + 0.11 * len(series), extra=0.8, width_in=width_in)
+        figure = _new_figure(rows, per_row=per_row, extra=0.8, width_in=width_in)
         axes = figure.add_subplot()
         height = 0.8 / max(1, len(series))
         top = max([v for _, values, _ in series for v in values if v is not None] + [1])
@@ -154,9 +162,14 @@ def _paired_bars(labels, series, title: str, width_in: float) -> str:
         axes.tick_params(axis="both", length=0, labelsize=8)
         axes.set_title(title, loc="left", fontsize=10, fontweight="bold", color=INK, pad=16)
         if len(series) > 1:
+            # Beside the title when it fits over the bars, else right-aligned over the
+            # whole figure (it reaches over the labels), never cut at the edge.
+            legend_in = sum(0.45 + len(name) * 8 * 0.55 / 72 for name, _, _ in series)
+            bars_in = width_in * (0.96 - min(0.55, _left_in(wrapped) / width_in))
+            fits = legend_in <= bars_in
             axes.legend(
-                loc="lower left",
-                bbox_to_anchor=(0, 1.0),
+                loc="lower left" if fits else "lower right",
+                bbox_to_anchor=(0, 1.0) if fits else (1.0, 1.0),
                 ncols=len(series),
                 frameon=False,
                 fontsize=8,

@@ -58,7 +58,7 @@ def _events_for(session: Session) -> list[dict]:
     actor = _actor_id()
     now = utcnow()
     rows: list[dict] = []
-    room_changes: list[tuple[Registration, int | None, int | None]] = []
+    room_changes: list[tuple[Registration, int | None, int | None, datetime]] = []
     for obj in session.new:
         if isinstance(obj, Registration) and obj.id is not None:
             waitlisted = obj.status == RegistrationStatus.WAITLISTED
@@ -75,14 +75,18 @@ def _events_for(session: Session) -> list[dict]:
         if not isinstance(obj, Registration):
             continue
         state = inspect(obj)
+        # A service that stamps the change itself (updated_at=now, as room assignment
+        # does) dates its history line the same; otherwise the clock does.
+        stamped, _ = _changed(state, "updated_at")
+        when = obj.updated_at if stamped and obj.updated_at is not None else now
         status_changed, before = _changed(state, "status")
         if status_changed and before is not None:
             kind = _status_event(str(before), obj.status)
             if kind is not None:
-                rows.append(_row(obj, kind, "", actor, now))
+                rows.append(_row(obj, kind, "", actor, when))
         room_changed, room_before = _changed(state, "assigned_breakout_id")
         if room_changed and room_before != obj.assigned_breakout_id:
-            room_changes.append((obj, room_before, obj.assigned_breakout_id))
+            room_changes.append((obj, room_before, obj.assigned_breakout_id, when))
         edited = [
             label
             for attribute, label in editable_fields().items()
@@ -91,13 +95,13 @@ def _events_for(session: Session) -> list[dict]:
             and state.attrs[attribute].history.deleted[0] != getattr(obj, attribute)
         ]
         if edited and obj.erased_at is None:
-            rows.append(_row(obj, EventKind.EDITED, "Changed: " + ", ".join(edited), actor, now))
+            rows.append(_row(obj, EventKind.EDITED, "Changed: " + ", ".join(edited), actor, when))
     titles = _room_titles(
-        session, {room for _, a, b in room_changes for room in (a, b) if room is not None}
+        session, {room for _, a, b, _ in room_changes for room in (a, b) if room is not None}
     )
-    for obj, before, after in room_changes:
+    for obj, before, after, when in room_changes:
         detail = f"{titles.get(before, 'No room')} → {titles.get(after, 'No room')}"
-        rows.append(_row(obj, EventKind.ROOM, detail, actor, now))
+        rows.append(_row(obj, EventKind.ROOM, detail, actor, when))
     return rows
 
 

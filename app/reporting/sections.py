@@ -162,7 +162,7 @@ def participation(
                 else PendingChart(
                     partial(
                         charts.paired_bars,
-                        list(table.index),
+                        chart_labels(column, list(table.index)),
                         series,
                         chart_title,
                         width_in=SIDE_CHART_IN if layout == SIDE else charts.WIDTH_IN,
@@ -206,6 +206,15 @@ def participation(
             "hidden": any(v is None for v in values),
         },
     }
+
+
+def chart_labels(column: str, labels: list[str]) -> list[str]:
+    """The short region names in a chart beside its table, which gives the full ones:
+    long labels would crowd the bars."""
+    if column != "health_region":
+        return labels
+    short = {HealthRegion(code).label: name for code, name in HEALTH_REGION_SHORT.items()}
+    return [short.get(label, label) for label in labels]
 
 
 def bars_alt(title: str, labels: list[str], series) -> str:
