@@ -122,7 +122,7 @@ def _paired_bars(labels, series, title: str, width_in: float) -> str:
     import matplotlib
 
     rows = len(labels)
-    wrapped = [_wrap(label, 34 if width_in >= WIDTH_IN else 27) for label in labels]
+    wrapped = [_wrap(label, 40 if width_in >= WIDTH_IN else 27) for label in labels]
     colours = [REGISTERED_COLOUR, ATTENDED_COLOUR][-len(series) :] if len(series) < 3 else None
     colours = colours or LIKERT_COLOURS
     # Each group is tall enough for its label's lines (8 pt type), so labels never overlap.
