@@ -472,9 +472,7 @@ def seed_demo_breakouts(
     # Rooms were assigned two days before the gathering (the history says so), notes
     # submitted after it.
     assigned = min(now, gathering.starts_at - timedelta(days=2))
-    result = assignment.assign_automatically(
-        gathering, now=assigned, keep_existing=True
-    )
+    result = assignment.assign_automatically(gathering, now=assigned, keep_existing=True)
     counts = assignment.room_counts(gathering)
     notes = 0
     for room in gathering.breakouts:
