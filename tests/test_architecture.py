@@ -21,7 +21,6 @@ APP = Path(__file__).resolve().parent.parent / "app"
 # facts.history and forms_common were.
 RECORDS = "privacy.access_log/erasure_log/periods are shared records: move them below features"
 ERASURE = "privacy's retention calls features' erasure: it belongs above them, its records below"
-ANNOUNCING = "organiser.announcing serves every confirm page: move it below the features"
 NEEDS = "organiser.needs (NEED_KINDS) is shared vocabulary: move it below the features"
 EACH_OTHER = "evaluation and accommodations call each other's services: one of them must not"
 THROUGH = "a call to another feature's services, in a cycle only through the arrows above"
@@ -35,22 +34,15 @@ KNOWN_CYCLE_ARROWS: dict[tuple[str, str], str] = {
     ("privacy", "invitations"): ERASURE,
     ("privacy", "organiser"): ERASURE,
     ("privacy", "registration"): ERASURE,
-    ("breakouts", "organiser"): ANNOUNCING,
-    ("evaluation", "organiser"): ANNOUNCING,
-    ("value", "organiser"): ANNOUNCING,
     ("accommodations", "organiser"): NEEDS,
     ("accommodations", "evaluation"): EACH_OTHER,
     ("evaluation", "accommodations"): EACH_OTHER,
-    ("accommodations", "breakouts"): THROUGH,
-    ("attendance", "breakouts"): THROUGH,
     ("invitations", "community"): THROUGH,
     ("organiser", "accommodations"): THROUGH,
     ("organiser", "attendance"): THROUGH,
-    ("organiser", "breakouts"): THROUGH,
     ("organiser", "community"): THROUGH,
     ("organiser", "invitations"): THROUGH,
     ("organiser", "registration"): THROUGH,
-    ("organiser", "value"): THROUGH,
     ("registration", "community"): THROUGH,
     ("registration", "evaluation"): THROUGH,
     ("registration", "invitations"): THROUGH,

@@ -8,6 +8,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from app import announcing
 from app.accommodations import bp, feedback, services
 from app.accommodations.forms import (
     ArrangeForm,
@@ -31,7 +32,6 @@ from app.models.accommodations import (
     AccommodationStatus,
     FeedbackStatus,
 )
-from app.organiser import announcing
 from app.privacy.access_log import record_access
 from app.reach import is_reachable
 

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app import markdown, timefmt
+from app import announcing, markdown, timefmt
+from app.announcing import Decision
 from app.auth.access import roles_required
 from app.breakouts import assignment, bp, note_taking, staffing
 from app.breakouts.access import can_staff
@@ -24,8 +25,6 @@ from app.extensions import db
 from app.forms_common import db_int
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, BreakoutNote, BreakoutStaff, Gathering, Registration, User
-from app.organiser import announcing
-from app.organiser.announcing import Decision
 from app.outbound import notifications
 
 staff_only = roles_required(UserRole.ORGANISER, UserRole.FACILITATOR)

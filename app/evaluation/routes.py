@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app import timefmt
+from app import announcing, timefmt
 from app.accommodations import services as accommodations
+from app.announcing import Decision
 from app.auth.access import participant, public, roles_required
 from app.choices import UserRole
 from app.evaluation import answers, bp, links, mailing, question_sets, setup, summary
@@ -32,8 +33,6 @@ from app.models.evaluation import (
     SurveyQuestion,
     SurveyQuestionSet,
 )
-from app.organiser import announcing
-from app.organiser.announcing import Decision
 from app.outbound.public_links import public_url
 from app.spreadsheet import to_csv
 

@@ -7,6 +7,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from app import announcing
+from app.announcing import Decision
 from app.auth.access import roles_required
 from app.breakouts.assignment import AssignmentRefused
 from app.choices import RegistrationStatus, UserRole
@@ -16,8 +18,7 @@ from app.facts import current_facts
 from app.forms_common import db_ints
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, ErasureReason, Gathering, PersonalDataView, Registration
-from app.organiser import announcing, bp, history, people
-from app.organiser.announcing import Decision
+from app.organiser import bp, history, people
 from app.organiser.needs import needs_labels
 from app.organiser.people_forms import BULK_ACTIONS, PERSON_ACTIONS, BulkForm, PersonActionForm
 from app.organiser.registrants import RegistrantFilter

@@ -8,6 +8,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import load_only
 
+from app import announcing
+from app.announcing import Decision
 from app.attendance.tables import attendance_summary
 from app.auth.access import roles_required
 from app.breakouts.dashboard import dashboard_overview as breakout_dashboard
@@ -20,8 +22,7 @@ from app.forms_common import ConfirmForm, db_int
 from app.invitations import services as invitations
 from app.lookups import gathering_or_404, gatherings_newest_first
 from app.models import AgendaItem, Gathering, PersonalDataView, Registration
-from app.organiser import announcing, bp, services, tables
-from app.organiser.announcing import Decision
+from app.organiser import bp, services, tables
 from app.organiser.forms import AgendaItemForm, GatheringForm
 from app.organiser.glance import glance
 from app.organiser.people_forms import BulkForm

@@ -6,14 +6,13 @@ from datetime import UTC, datetime
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app import timefmt
+from app import announcing, timefmt
+from app.announcing import Decision
 from app.auth.access import public, roles_required
 from app.choices import UserRole
 from app.extensions import db
 from app.facts.value import value_tally
 from app.lookups import gathering_or_404
-from app.organiser import announcing
-from app.organiser.announcing import Decision
 from app.value import bp, services
 from app.value.forms import SCHEDULE, SEND_NOW, UNSCHEDULE, AnswerForm, ScheduleForm
 
