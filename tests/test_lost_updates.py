@@ -232,3 +232,22 @@ def test_marking_attended_from_two_pages_at_once(
         AttendanceRecord.registration_id == person.id
     )
     assert db.session.scalar(count) == 1
+
+
+def test_participant_page_after_an_organiser_edit(
+    two_organisers, app, make_gathering, make_registration
+):
+    """The participant opened their page; an organiser then edited their registration."""
+    gathering = make_gathering()
+    person = make_registration(gathering)
+    participant = app.test_client()
+    page = f"/r/{person.token}"
+    mine = read_form(participant, page, page)
+    organiser, _ = two_organisers
+    url = f"/organiser/g/{gathering.slug}/registrants/{person.id}/edit"
+    theirs = read_form(organiser, url, url)
+    saved = organiser.post(url, data={**theirs, "announce": "quiet", "territory": "Syilx"})
+    assert saved.status_code == 303
+    refused = participant.post(page, data={**mine, "accessibility_needs": "Captions"})
+    assert_refused(refused, "Captions")
+    assert db.session.scalar(select(Registration.territory)) == "Syilx"

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.access import participant, public
 from app.choices import RegistrationStatus
 from app.community.certificates import certificate_offer
+from app.edits import EditConflict, require_unchanged, version_of
 from app.evaluation.setup import open_survey_for
 from app.extensions import db
 from app.invitations import services as invitations
@@ -132,15 +133,29 @@ def manage(registration: Registration, token: str):
     gathering = registration.gathering
     form = ManageForm(obj=None, breakouts=gathering.breakouts, data=form_data(registration))
     editable = registration.status != RegistrationStatus.CANCELLED
+    changed_since = False
+    if request.method == "GET":
+        form.opened_version.data = version_of(registration)
     if request.method == "POST":
         if not editable:
             abort(409)
         if form.validate_on_submit():
             try:
+                require_unchanged(
+                    form.opened_version.data,
+                    Registration,
+                    Registration.id == registration.id,
+                    gathering_id=gathering.id,
+                )
                 services.update_registration(registration, form.to_data(), now=datetime.now(UTC))
                 # Their own change: the updated registration and invite are what they asked for.
                 notifications.registration_changed(registration, cause="Changed on their own page")
                 db.session.commit()
+            except EditConflict:
+                db.session.rollback()
+                db.session.refresh(registration)
+                form.opened_version.data = version_of(registration)
+                changed_since = True
             except (services.EmailInUse, IntegrityError):
                 db.session.rollback()
                 form.email.errors.append(
@@ -149,7 +164,7 @@ def manage(registration: Registration, token: str):
             else:
                 flash("Your changes are saved.", "success")
                 return redirect(url_for("registration.manage", token=token), code=303)
-    status = 422 if form.errors else 200
+    status = 409 if changed_since else 422 if form.errors else 200
     return (
         render_template(
             "registration/manage.html",
@@ -163,6 +178,7 @@ def manage(registration: Registration, token: str):
             evaluation_survey=open_survey_for(gathering, now=datetime.now(UTC)),
             register_again=services.register_again(registration, now=datetime.now(UTC)),
             certificate_offer=certificate_offer(registration),
+            changed_since=changed_since,
         ),
         status,
     )
