@@ -325,21 +325,35 @@ def funnel(gathering: Gathering) -> Funnel | None:
         Registration.status == RegistrationStatus.CONFIRMED.value,
     )
     attended = case((attended_condition(gathering), 1), else_=0)
-    columns = (
-        func.coalesce(func.nullif(Invitee.health_region, ""), Registration.health_region),
-        func.coalesce(func.nullif(Invitee.organisation_type, ""), Registration.organisation_type),
-        Invitee.invited_at.is_not(None),
-        Invitee.opted_out_at.is_not(None),
-        Registration.id.is_not(None),
-        func.coalesce(attended, 0),
-    )
-    rows = db.session.execute(
-        select(*columns, func.count())
+    each = (
+        select(
+            func.coalesce(func.nullif(Invitee.health_region, ""), Registration.health_region).label(
+                "region"
+            ),
+            func.coalesce(
+                func.nullif(Invitee.organisation_type, ""), Registration.organisation_type
+            ).label("kind"),
+            Invitee.invited_at.is_not(None).label("emailed"),
+            Invitee.opted_out_at.is_not(None).label("opted_out"),
+            Registration.id.is_not(None).label("registered"),
+            func.coalesce(attended, 0).label("came"),
+        )
         .select_from(Invitee)
         .outerjoin(Registration, confirmed)
         .where(Invitee.gathering_id == gathering.id)
-        .group_by(*columns)
-    ).all()
+        .subquery()
+    )
+    # Grouped outside: PostgreSQL will not match a GROUP BY expression that carries
+    # bound parameters to the same expression in the SELECT list.
+    columns = (
+        each.c.region,
+        each.c.kind,
+        each.c.emailed,
+        each.c.opted_out,
+        each.c.registered,
+        each.c.came,
+    )
+    rows = db.session.execute(select(*columns, func.count()).group_by(*columns)).all()
     invited_addresses = select(Invitee.email).where(Invitee.gathering_id == gathering.id)
     uninvited = db.session.execute(
         select(

@@ -75,21 +75,17 @@ def _attendance_counts(gathering: Gathering) -> tuple[dict[int, int], dict[int, 
     checked: dict[int, int] = {}
     present: dict[int, int] = {}
     rows = db.session.execute(
-        select(
-            AttendanceRecord.agenda_item_id,
-            AttendanceRecord.source == CHECKIN,
-            func.count(),
-        )
+        select(AttendanceRecord.agenda_item_id, AttendanceRecord.source, func.count())
         .where(
             AttendanceRecord.gathering_id == gathering.id,
             AttendanceRecord.agenda_item_id.is_not(None),
             (AttendanceRecord.source == CHECKIN)
             | (AttendanceRecord.minutes >= gathering.attendance_threshold_minutes),
         )
-        .group_by(AttendanceRecord.agenda_item_id, AttendanceRecord.source == CHECKIN)
+        .group_by(AttendanceRecord.agenda_item_id, AttendanceRecord.source)
     )
-    for item_id, is_checkin, count in rows:
-        target = checked if is_checkin else present
+    for item_id, source, count in rows:
+        target = checked if source == CHECKIN else present
         target[item_id] = target.get(item_id, 0) + count
     return checked, present
 
