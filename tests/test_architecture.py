@@ -21,7 +21,6 @@ APP = Path(__file__).resolve().parent.parent / "app"
 # facts.history and forms_common were.
 RECORDS = "privacy.access_log/erasure_log/periods are shared records: move them below features"
 ERASURE = "privacy's retention calls features' erasure: it belongs above them, its records below"
-NEEDS = "organiser.needs (NEED_KINDS) is shared vocabulary: move it below the features"
 EACH_OTHER = "evaluation and accommodations call each other's services: one of them must not"
 THROUGH = "a call to another feature's services, in a cycle only through the arrows above"
 KNOWN_CYCLE_ARROWS: dict[tuple[str, str], str] = {
@@ -34,7 +33,6 @@ KNOWN_CYCLE_ARROWS: dict[tuple[str, str], str] = {
     ("privacy", "invitations"): ERASURE,
     ("privacy", "organiser"): ERASURE,
     ("privacy", "registration"): ERASURE,
-    ("accommodations", "organiser"): NEEDS,
     ("accommodations", "evaluation"): EACH_OTHER,
     ("evaluation", "accommodations"): EACH_OTHER,
     ("invitations", "community"): THROUGH,

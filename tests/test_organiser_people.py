@@ -15,7 +15,7 @@ from app.models import (
     RegistrantEvent,
     Registration,
 )
-from app.organiser.needs import needs_summary
+from app.needs import needs_summary
 from app.outbound.mail import deliver_due
 from app.registration.services import RegistrationData, register
 

@@ -15,7 +15,7 @@ from app.models.accommodations import (
     AccommodationRequest,
     AccommodationStatus,
 )
-from app.organiser.needs import NEED_KINDS, need_kinds
+from app.needs import NEED_KINDS, need_kinds
 from app.outbound import notifications
 
 # The dashboard lists requests not yet arranged from this long before the gathering.

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import AgendaItem, AttendanceRecord, Gathering, Registration, User
 from app.models.accommodations import AccommodationRequest, AccommodationStatus
 from app.models.attendance import AttendanceSource, ImportBatch
-from app.organiser.needs import NEED_KINDS, need_kinds
+from app.needs import NEED_KINDS, need_kinds
 
 CONFIRMED = RegistrationStatus.CONFIRMED.value
 CHECKIN = AttendanceSource.CHECKIN.value

@@ -37,7 +37,7 @@ class AccommodationRequest(db.Model):
     registration_id: Mapped[int] = mapped_column(
         ForeignKey("registrations.id", ondelete="CASCADE"), index=True
     )
-    # app.organiser.needs.NEED_KINDS: captions, asl, plain_language, other.
+    # app.needs.NEED_KINDS: captions, asl, plain_language, other.
     kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default=AccommodationStatus.REQUESTED.value)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.facts import GatheringFacts
 from app.facts.frames import frame
 from app.models import BreakoutStaff, Gathering, Registration, Reminder, StaffRole, Survey, User
-from app.organiser.needs import NEED_KINDS, needs_summary
+from app.needs import NEED_KINDS, needs_summary
 from app.timefmt import to_local
 
 

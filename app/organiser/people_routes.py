@@ -18,8 +18,8 @@ from app.facts import current_facts
 from app.forms_common import db_ints
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, ErasureReason, Gathering, PersonalDataView, Registration
+from app.needs import needs_labels
 from app.organiser import bp, history, people
-from app.organiser.needs import needs_labels
 from app.organiser.people_forms import BULK_ACTIONS, PERSON_ACTIONS, BulkForm, PersonActionForm
 from app.organiser.registrants import RegistrantFilter
 from app.outbound import notifications
