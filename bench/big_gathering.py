@@ -21,6 +21,7 @@ schedule-change request under 300 ms; the fan-out at 300 or more invites per sec
 worker.
 """
 
+import html
 import os
 import random
 import re
@@ -462,29 +463,42 @@ def timed_get(url: str, cookie: str) -> tuple[float, int, int]:
     return time.perf_counter() - start, status, size
 
 
+def _form_fields(page: str) -> dict[str, str]:
+    """What a browser would send back from the page's form: each input's value, each
+    textarea's text and each select's chosen option."""
+    fields = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        name = re.search(r'name="([^"]+)"', tag)
+        kind = re.search(r'type="([^"]+)"', tag)
+        if name is None or (kind and kind.group(1) in ("checkbox", "radio", "submit")):
+            continue
+        value = re.search(r'value="([^"]*)"', tag)
+        fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
+    for name, text_value in re.findall(
+        r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', page, re.S
+    ):
+        fields[name] = html.unescape(text_value)
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option[^>]*selected[^>]*value="([^"]*)"', options) or re.search(
+            r'<option[^>]*value="([^"]*)"[^>]*selected', options
+        )
+        first = re.search(r'<option[^>]*value="([^"]*)"', options)
+        fields[name] = html.unescape((chosen or first).group(1)) if (chosen or first) else ""
+    return fields
+
+
 def move_item(base: str, cookie: str, item_id: int) -> tuple[float, int, datetime]:
     """The organiser's edit form for an agenda item, sent back with the start and end
-    15 minutes later, as a browser would send it."""
+    15 minutes later and "send the update now" chosen, as a browser would after the
+    page that says who will be emailed."""
     url = f"{base}/organiser/g/{SLUG}/agenda/{item_id}/edit"
     with urllib.request.urlopen(_request(url, cookie), timeout=30) as response:
         page = response.read().decode()
-
-    def shown(name: str) -> str:
-        return re.search(rf'name="{name}"[^>]*value="([^"]*)"', page).group(1)
-
-    form = {
-        "csrf_token": _csrf_token(page),
-        "kind": "plenary",
-        "title": shown("title"),
-        "presenter": shown("presenter"),
-        "description": "",
-        "priority_area": "",
-        "room_url": "",
-        "capacity": "",
-    }
+    form = _form_fields(page)
     for name in ("starts_at", "ends_at"):
-        moment = datetime.strptime(shown(name)[:16], "%Y-%m-%dT%H:%M") + timedelta(minutes=15)
+        moment = datetime.strptime(form[name][:16], "%Y-%m-%dT%H:%M") + timedelta(minutes=15)
         form[name] = moment.strftime("%Y-%m-%dT%H:%M")
+    form["announce"] = "send"
     request = _request(url, cookie, form)
     opener = urllib.request.build_opener(_NoRedirect)
     posted = datetime.now(UTC)
