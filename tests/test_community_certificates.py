@@ -21,7 +21,13 @@ from app.community.certificates import (
     save_settings,
 )
 from app.extensions import db
-from app.models import AttendanceRecord, Certificate, CertificateSettings
+from app.models import (
+    AccessLogEntry,
+    AttendanceRecord,
+    Certificate,
+    CertificateSettings,
+    PersonalDataView,
+)
 from app.models.attendance import dedupe_key
 
 
@@ -262,6 +268,14 @@ def test_credits_without_a_statement_are_refused(attended, organiser_client):
     assert response.status_code == 422
     assert "Enter the accreditation statement" in response.get_data(as_text=True)
     assert db.session.scalars(select(CertificateSettings)).all() == []
+    assert db.session.scalars(select(AccessLogEntry)).all() == [], "a refused save logs nothing"
+
+
+def test_opening_the_attendee_list_is_logged(attended, organiser_client):
+    gathering, _ = attended
+    assert organiser_client.get(f"/community/g/{gathering.slug}/certificates").status_code == 200
+    logged = db.session.execute(select(AccessLogEntry.what, AccessLogEntry.people)).all()
+    assert logged == [(PersonalDataView.CERTIFICATES, 3)]
 
 
 def test_the_settings_page_lists_attendees_with_their_rounded_time(attended, organiser_client):

@@ -167,14 +167,16 @@ def certificate_settings(slug: str):
         flash("Certificate settings saved.", "success")
         return redirect(url_for("community.certificate_settings", slug=slug), 303)
     rows = certificates.attendee_rows(gathering)
-    record_access(
-        PersonalDataView.CERTIFICATES,
-        user_id=current_user.id,
-        gathering=gathering,
-        people=len(rows),
-        now=datetime.now(UTC),
-    )
-    db.session.commit()
+    if request.method == "GET":
+        # Logged when the list is opened; a refused save changes nothing, not even the log.
+        record_access(
+            PersonalDataView.CERTIFICATES,
+            user_id=current_user.id,
+            gathering=gathering,
+            people=len(rows),
+            now=datetime.now(UTC),
+        )
+        db.session.commit()
     return (
         render_template(
             "community/certificates.html",

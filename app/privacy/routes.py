@@ -72,7 +72,8 @@ def _privacy_page(forms: dict[int, RetentionForm] | None = None, status: int = 2
     now = _now()
     communities = list(db.session.scalars(select(Community).order_by(Community.name)))
     pending = _pending_requests()
-    if pending:
+    if pending and status == 200:
+        # A refused retention form changes nothing, not even the log.
         record_access(
             PersonalDataView.ERASURE_REQUESTS,
             user_id=current_user.id,
