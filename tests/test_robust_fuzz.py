@@ -117,16 +117,23 @@ def row_counts() -> dict[str, int]:
 
 @pytest.fixture
 def world(app, make_gathering, make_registration, make_user):
-    gathering = make_gathering(capacity=30)
+    now = datetime.now(UTC)
+    # Under way: registration, check-in and the survey are all open, so junk reaches every
+    # form's own checks rather than a "not yet" refusal (the survey opens at the start).
+    gathering = make_gathering(
+        capacity=30,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=3),
+        registration_closes_at=None,
+    )
     registration = make_registration(gathering)
     users = {role: make_user(role) for role in ("facilitator", "steering", "organiser")}
     room = gathering.breakouts[0]
     add_staff(room, users["facilitator"], "facilitator")
-    now = datetime.now(UTC)
     survey = setup.create_survey(gathering, now=now)
     db.session.flush()
     question = survey.questions[0]
-    setup.open_survey(survey, now=now - timedelta(minutes=1))
+    setup.open_survey(survey, now=now)
     invitation = links.ensure_invitation(survey, registration)
     db.session.commit()
     values = {
