@@ -357,6 +357,10 @@ def sweep(*, now: datetime, limit: int = 20_000) -> int:
     for periodic in PERIODIC:
         try:
             periodic(now=now)
+            # A task that wrote nothing worth keeping may still have begun a write (a
+            # DELETE of no rows): ending its transaction here releases SQLite's lock for
+            # the workers, whatever the task did.
+            db.session.commit()
         except Exception:  # one failing task must not stop the sweep
             db.session.rollback()
             log.exception("periodic task %s failed", periodic.__name__)
