@@ -107,6 +107,7 @@ def test_a_field_added_to_the_spec_shows_everywhere(
         "first_choice": str(person.first_choice_id or ""),
         "second_choice": str(person.second_choice_id or ""),
         "territory": "they/them",
+        "announce": "quiet",  # the organiser chose to save without emailing them
     }
     assert organiser_client.post(url, data=form).status_code == 303
     assert db.session.get(Registration, person.id).territory == "they/them"
