@@ -107,9 +107,16 @@ def test_a_status_changed_by_a_steering_member_appears_in_the_next_report(
     assert "Since the last gathering" in text
     assert "Map the newborn care path" in text
     assert "In progress" in text
-    assert "Two health authorities drafted their care paths." in text
+    # A count below the threshold in a typed update is masked in the shareable version.
+    assert "<5 health authorities drafted their care paths." in text
+    assert "Two health authorities" not in text
     assert "Perinatal Services BC" in text
     assert "Fund doula services" in text and "Proposed" in text
+    built = report_services.build_report(later, variant="committee", now=datetime.now(UTC))
+    committee = " ".join(
+        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(built.pdf)).pages).split()
+    )
+    assert "Two health authorities drafted their care paths." in committee
     assert "sam.steering" not in text
 
 
