@@ -79,7 +79,8 @@ def world(live_server):
             indigenous_identity="metis",
         )
         person(last, "Blair Past", "blair@example.org")
-        person(last, "Casey Past", "casey@example.org", erasure_requested_at=now)
+        casey, _ = person(last, "Casey Past", "casey@example.org")
+        casey.erasure_requested_at = now  # asked after their link was sent
         _, leaver_token = person(this, "Devon Leaving", "devon@example.org")
         organiser_id = db.session.query(User.id).filter_by(role="organiser").scalar()
         for what, people in (
