@@ -137,11 +137,12 @@ def test_unicode_variants_of_an_address_are_one_registration(client, make_gather
     gathering = make_gathering()
     assert register(client, gathering, email="ｅｍｉｌｉｅ@Example.org").status_code == 303
     again = register(client, gathering, email="EMILIE@example.org")
-    assert again.status_code == 409
+    assert again.status_code == 200 and "Check your email" in text(again)
     nfc = "amara@bücher.example"
     assert register(client, gathering, email=nfc).status_code == 303
     nfd = unicodedata.normalize("NFD", nfc)
-    assert register(client, gathering, email=nfd).status_code == 409
+    again = register(client, gathering, email=nfd)
+    assert again.status_code == 200 and "Check your email" in text(again)
     assert registrations() == 2
 
 
@@ -149,11 +150,10 @@ def test_duplicate_page_does_not_echo_the_stored_address(client, make_gathering)
     gathering = make_gathering()
     assert register(client, gathering, email="amara@example.org").status_code == 303
     response = register(client, gathering, email="Amara@Example.org")
-    assert response.status_code == 409
+    assert response.status_code == 200
     page = text(response)
-    assert "You are already registered" in page
-    assert "<strong>amara@example.org</strong>" not in page
-    assert "with that email address" in page
+    assert "Check your email" in page and "already registered" not in page
+    assert "amara@example.org" not in page.lower()
 
 
 def test_non_ascii_mailbox_refused_without_smtputf8(client, make_gathering):
