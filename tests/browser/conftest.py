@@ -211,3 +211,41 @@ def describe(violations: list[dict]) -> str:
         f"- {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"])
         for v in violations
     )
+
+
+WIDTHS = {"1366": {"width": 1366, "height": 900}, "390": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(scope="module")
+def signed_in(chromium, live_server):
+    """`signed_in(role)`: the browser storage of a session signed in as that role's seeded
+    account (signed in once per module), for `chromium.new_context(storage_state=...)`."""
+    states: dict[str, dict] = {}
+
+    def for_role(role: str) -> dict:
+        if role not in states:
+            from tests.conftest import PASSWORD
+
+            context = chromium.new_context()
+            page = context.new_page()
+            page.goto(live_server.url + "/sign-in")
+            page.get_by_label("Email address").fill(f"{role}@example.org")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_load_state()
+            assert "/sign-in" not in page.url
+            states[role] = context.storage_state()
+            context.close()
+        return states[role]
+
+    return for_role
+
+
+def open_page(chromium, signed_in, role: str | None, width: str):
+    """A new context at one of WIDTHS, signed in as `role` (or not), watching for problems."""
+    options = {"storage_state": signed_in(role)} if role else {}
+    context = chromium.new_context(viewport=WIDTHS[width], **options)
+    page = context.new_page()
+    page.problems = PageProblems()
+    page.problems.watch(page)
+    return context, page

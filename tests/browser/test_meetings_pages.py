@@ -9,13 +9,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, PageProblems, _keep_evidence, describe
-from tests.conftest import PASSWORD
+from tests.browser.conftest import ARTIFACTS, WIDTHS, _keep_evidence, describe, open_page
 
 pytest_plugins = ["tests.fixtures_server"]
 pytestmark = pytest.mark.browser
 
-WIDTHS = {"1366": {"width": 1366, "height": 900}, "390": {"width": 390, "height": 844}}
 LIST = Path(__file__).resolve().parents[1] / "data" / "invitation_list.csv"
 OPT_OUT_TOKEN = "o" * 43
 
@@ -91,27 +89,6 @@ def world(live_server):
     return {"slug": seeded.slug, "room": room_id}
 
 
-@pytest.fixture(scope="module")
-def signed_in(chromium, live_server):
-    states: dict[str, dict] = {}
-
-    def for_role(role: str) -> dict:
-        if role not in states:
-            context = chromium.new_context()
-            page = context.new_page()
-            page.goto(live_server.url + "/sign-in")
-            page.get_by_label("Email address").fill(f"{role}@example.org")
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_load_state()
-            assert "/sign-in" not in page.url
-            states[role] = context.storage_state()
-            context.close()
-        return states[role]
-
-    return for_role
-
-
 def pages(world) -> dict[str, tuple[str | None, str]]:
     slug = world["slug"]
     return {
@@ -126,15 +103,6 @@ def pages(world) -> dict[str, tuple[str | None, str]]:
 
 
 PAGES = [(name, width) for name in pages({"slug": "s", "room": 1}) for width in WIDTHS]
-
-
-def open_page(chromium, signed_in, role, width: str):
-    options = {"storage_state": signed_in(role)} if role else {}
-    context = chromium.new_context(viewport=WIDTHS[width], **options)
-    page = context.new_page()
-    page.problems = PageProblems()
-    page.problems.watch(page)
-    return context, page
 
 
 def check(page, name: str, width: str, axe) -> None:

@@ -9,7 +9,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, PageProblems, _keep_evidence, describe
-from tests.conftest import PASSWORD
 
 pytest_plugins = ["tests.fixtures_server"]
 pytestmark = pytest.mark.browser
@@ -113,27 +112,6 @@ def world(live_server):
             "request": captions.id,
             "survey": links.invitation_token(invitation),
         }
-
-
-@pytest.fixture(scope="module")
-def signed_in(chromium, live_server):
-    states: dict[str, dict] = {}
-
-    def for_role(role: str) -> dict:
-        if role not in states:
-            context = chromium.new_context()
-            page = context.new_page()
-            page.goto(live_server.url + "/sign-in")
-            page.get_by_label("Email address").fill(f"{role}@example.org")
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_load_state()
-            assert "/sign-in" not in page.url
-            states[role] = context.storage_state()
-            context.close()
-        return states[role]
-
-    return for_role
 
 
 def pages(world) -> dict[str, tuple[str | None, str]]:

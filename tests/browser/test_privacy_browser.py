@@ -8,13 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, PageProblems, _keep_evidence, describe
-from tests.conftest import PASSWORD
+from tests.browser.conftest import ARTIFACTS, WIDTHS, _keep_evidence, describe, open_page
 
 pytest_plugins = ["tests.fixtures_server"]
 pytestmark = pytest.mark.browser
 
-WIDTHS = {"1366": {"width": 1366, "height": 900}, "390": {"width": 390, "height": 844}}
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +52,7 @@ def world(live_server):
         )
         db.session.add(last)
 
-        def person(gathering, name, email, **extra):
+        def person(gathering, name, email, erasure_requested_at=None, **extra):
             row = Registration(
                 gathering=gathering,
                 name=name,
@@ -68,7 +66,9 @@ def world(live_server):
             )
             db.session.add(row)
             db.session.flush()
-            return row, issue_manage_token(row)
+            token = issue_manage_token(row)  # their link came before their request
+            row.erasure_requested_at = erasure_requested_at
+            return row, token
 
         avery, avery_token = person(
             this,
@@ -97,27 +97,6 @@ def world(live_server):
     }
 
 
-@pytest.fixture(scope="module")
-def signed_in(chromium, live_server):
-    states: dict[str, dict] = {}
-
-    def for_role(role: str) -> dict:
-        if role not in states:
-            context = chromium.new_context()
-            page = context.new_page()
-            page.goto(live_server.url + "/sign-in")
-            page.get_by_label("Email address").fill(f"{role}@example.org")
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_load_state()
-            assert "/sign-in" not in page.url
-            states[role] = context.storage_state()
-            context.close()
-        return states[role]
-
-    return for_role
-
-
 def pages(world) -> dict[str, tuple[str | None, str]]:
     token = world["token"]
     return {
@@ -132,15 +111,6 @@ def pages(world) -> dict[str, tuple[str | None, str]]:
 
 
 PAGES = [(name, width) for name in pages({"slug": "s", "token": "t"}) for width in WIDTHS]
-
-
-def open_page(chromium, signed_in, role, width: str):
-    options = {"storage_state": signed_in(role)} if role else {}
-    context = chromium.new_context(viewport=WIDTHS[width], **options)
-    page = context.new_page()
-    page.problems = PageProblems()
-    page.problems.watch(page)
-    return context, page
 
 
 @pytest.mark.parametrize(("name", "width"), PAGES)
