@@ -1,13 +1,13 @@
 """checkin.js in a real Chromium against a live gunicorn server: filter as you type,
 Enter marks the only match present without a reload, arrow keys move, undo works."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AgendaItem, AttendanceRecord, Registration
+from app.models import AgendaItem, AttendanceRecord, Gathering, Registration
 
 pytest_plugins = ["tests.fixtures_server"]
 pytestmark = pytest.mark.browser
@@ -21,9 +21,26 @@ PEOPLE = [
 ]
 
 
+def seed_under_way(live_server):
+    """A seeded gathering moved, agenda and all, to have started an hour ago: check-in
+    opens on the gathering's day."""
+    seeded = live_server.seed()
+    with live_server.app_context():
+        gathering = db.session.get(Gathering, seeded.gathering_id)
+        shift = datetime.now(UTC) - timedelta(hours=1) - gathering.starts_at
+        gathering.starts_at += shift
+        gathering.ends_at += shift
+        gathering.registration_closes_at = None
+        for item in gathering.agenda_items:
+            item.starts_at += shift
+            item.ends_at += shift
+        db.session.commit()
+    return seeded
+
+
 @pytest.fixture
 def checkin_page(live_server, chromium):
-    seeded = live_server.seed()
+    seeded = seed_under_way(live_server)
     with live_server.app_context():
         item = db.session.scalars(
             select(AgendaItem)
@@ -139,7 +156,7 @@ def test_a_plenary_too_long_to_list_is_searched_as_you_type(live_server, chromiu
     from app.attendance import routes
 
     expect = pytest.importorskip("playwright.sync_api").expect
-    seeded = live_server.seed()
+    seeded = seed_under_way(live_server)
     now = datetime.now(UTC)
     with live_server.app_context():
         item_id = db.session.scalars(
