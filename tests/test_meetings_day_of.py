@@ -157,3 +157,31 @@ def test_arranged_accommodations_show_how_far_they_got(organiser_client, busy_da
     assert "Captions: 1 arranged and confirmed" in row
     assert "ASL interpretation: 1 not arranged yet" in row
     assert "asked, no request yet" not in text
+
+
+def test_what_is_kept_between_views_follows_each_change(organiser_client, busy_day):
+    from app.models.accommodations import AccommodationRequest
+
+    gathering, _, second, people = busy_day
+    url = f"/day/{gathering.slug}"
+    cells = re.findall(
+        r'<td class="num" data-label="Checked in">(\d+)</td>',
+        _row(organiser_client.get(url).get_data(as_text=True), second.title),
+    )
+    assert cells == ["0"]
+    dee = people[3]
+    _record(gathering, second, dee, AttendanceSource.CHECKIN.value)
+    db.session.commit()
+    text = organiser_client.get(url).get_data(as_text=True)
+    assert re.findall(
+        r'<td class="num" data-label="Checked in">(\d+)</td>', _row(text, second.title)
+    ) == ["1"]
+    assert "Dee" not in text[text.index('id="waiting-title"') :]
+    db.session.add(
+        AccommodationRequest(
+            gathering_id=gathering.id, registration_id=dee.id, kind="asl", status="arranged"
+        )
+    )
+    db.session.commit()
+    row = _row(organiser_client.get(url).get_data(as_text=True), second.title)
+    assert "ASL interpretation: 1 arranged, not confirmed to the person" in row

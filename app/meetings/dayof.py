@@ -6,6 +6,7 @@ quick with ten thousand registrants and can be refreshed every half minute."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from sqlalchemy import and_, func, select
 
 from app.choices import AgendaKind, RegistrationStatus, UserRole
 from app.extensions import db
+from app.facts import current_facts
 from app.models import AgendaItem, AttendanceRecord, Gathering, Registration, User
 from app.models.accommodations import AccommodationRequest, AccommodationStatus
 from app.models.attendance import AttendanceSource, ImportBatch
@@ -99,10 +101,11 @@ def _latest_imports(gathering: Gathering) -> dict[int | None, datetime]:
     return {item_id: moment for item_id, moment in rows}
 
 
-def _needs_by_room(gathering: Gathering) -> dict[int | str | None, list[str]]:
+def _needs_by_room(gathering: Gathering, registered: Callable[[], dict]) -> dict:
     """What each room must provide, without names: the accommodation requests by need
     and how far each got (arranged, confirmed to the person, delivered); before any
-    request exists, the needs people wrote when they registered, by kind."""
+    request exists, the needs people wrote when they registered, by kind (`registered`,
+    kept with the gathering's facts)."""
     rows = db.session.execute(
         select(
             Registration.assigned_breakout_id,
@@ -121,22 +124,31 @@ def _needs_by_room(gathering: Gathering) -> dict[int | str | None, list[str]]:
             AccommodationRequest.status,
         )
     ).all()
+    if not rows:
+        return registered()
     counts: dict[object, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
-    if rows:
-        for room_id, kind, status, count in rows:
+    for room_id, kind, status, count in rows:
+        for key in (room_id, "all"):
+            counts[key][NEED_KINDS.get(kind, kind)][STATUS_WORDS.get(status, status)] += count
+    return _lines(counts)
+
+
+def _registered_needs(gathering: Gathering) -> dict:
+    counts: dict[object, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for room_id, text in db.session.execute(
+        select(Registration.assigned_breakout_id, Registration.accessibility_needs).where(
+            Registration.gathering_id == gathering.id,
+            Registration.status == CONFIRMED,
+            Registration.accessibility_needs != "",
+        )
+    ):
+        for kind in need_kinds(text):
             for key in (room_id, "all"):
-                counts[key][NEED_KINDS.get(kind, kind)][STATUS_WORDS.get(status, status)] += count
-    else:
-        for room_id, text in db.session.execute(
-            select(Registration.assigned_breakout_id, Registration.accessibility_needs).where(
-                Registration.gathering_id == gathering.id,
-                Registration.status == CONFIRMED,
-                Registration.accessibility_needs != "",
-            )
-        ):
-            for kind in need_kinds(text):
-                for key in (room_id, "all"):
-                    counts[key][NEED_KINDS[kind]]["asked, no request yet"] += 1
+                counts[key][NEED_KINDS[kind]]["asked, no request yet"] += 1
+    return _lines(counts)
+
+
+def _lines(counts: dict) -> dict[object, list[str]]:
     return {
         key: [
             f"{need}: " + ", ".join(f"{n} {word}" for word, n in sorted(states.items()))
@@ -146,13 +158,32 @@ def _needs_by_room(gathering: Gathering) -> dict[int | str | None, list[str]]:
     }
 
 
-def _waiting(
-    gathering: Gathering, rooms: list[AgendaItem], limit: int
-) -> tuple[list[tuple[str, str]], int]:
+@dataclass(frozen=True)
+class _Counts:
+    """Everything the view counts from registrations and attendance: kept with the
+    gathering's facts (`facts.current_facts`) until a registration or a check-in changes
+    them, so a page that refreshes every half minute reads them once per change."""
+
+    everyone: int
+    by_room: dict
+    checked: dict
+    present: dict
+    imports: dict
+    waiting: list
+    waiting_total: int
+
+
+def _counts(gathering: Gathering, waiting_rooms: tuple[int, ...]) -> _Counts:
+    everyone, by_room = _expected_counts(gathering)
+    checked, present = _attendance_counts(gathering)
+    waiting, total = _waiting(gathering, waiting_rooms, NOT_CHECKED_IN_LISTED)
+    return _Counts(everyone, by_room, checked, present, _latest_imports(gathering), waiting, total)
+
+
+def _waiting(gathering: Gathering, room_ids: tuple[int, ...], limit: int) -> tuple[list, int]:
     """People assigned to these rooms with no check-in there yet, by name."""
-    if not rooms:
+    if not room_ids:
         return [], 0
-    titles = {room.id: room.title for room in rooms}
     checked = select(AttendanceRecord.id).where(
         AttendanceRecord.agenda_item_id == Registration.assigned_breakout_id,
         AttendanceRecord.source == CHECKIN,
@@ -161,7 +192,7 @@ def _waiting(
     conditions = and_(
         Registration.gathering_id == gathering.id,
         Registration.status == CONFIRMED,
-        Registration.assigned_breakout_id.in_(list(titles)),
+        Registration.assigned_breakout_id.in_(room_ids),
         ~checked.exists(),
     )
     total = db.session.scalar(select(func.count(Registration.id)).where(conditions)) or 0
@@ -171,31 +202,39 @@ def _waiting(
         .order_by(Registration.name, Registration.id)
         .limit(limit)
     )
-    return [(name, titles[room_id]) for name, room_id in rows], total
+    return [(name, room_id) for name, room_id in rows], total
 
 
 def day_of(gathering: Gathering, user: User, *, now: datetime, room_id: int | None = None) -> DayOf:
     items = visible_items(gathering, user)
-    everyone, by_room = _expected_counts(gathering)
-    checked, present = _attendance_counts(gathering)
-    imports = _latest_imports(gathering)
-    needs = _needs_by_room(gathering)
+    rooms = [item for item in items if item.kind == AgendaKind.BREAKOUT]
+    chosen = next((room for room in rooms if room.id == room_id), None)
+    waiting_rooms = tuple(room.id for room in ([chosen] if chosen else rooms))
+    facts = current_facts(gathering)
+    counts = facts.remember(("day_of", waiting_rooms), lambda: _counts(gathering, waiting_rooms))
+    needs = _needs_by_room(
+        gathering,
+        lambda: facts.remember(
+            "day_of_needs", lambda: _registered_needs(gathering), attendance=False
+        ),
+    )
     rows = []
     for item in items:
         breakout = item.kind == AgendaKind.BREAKOUT
-        imported = imports.get(item.id)
+        imported = counts.imports.get(item.id)
         rows.append(
             ItemNow(
                 item=item,
-                expected=by_room.get(item.id, 0) if breakout else everyone,
-                checked_in=checked.get(item.id, 0),
-                present=present.get(item.id, 0) if imported else None,
+                expected=counts.by_room.get(item.id, 0) if breakout else counts.everyone,
+                checked_in=counts.checked.get(item.id, 0),
+                present=counts.present.get(item.id, 0) if imported else None,
                 imported_at=imported,
                 needs=needs.get(item.id if breakout else "all", []),
                 running=item.starts_at <= now < item.ends_at,
             )
         )
-    rooms = [row.item for row in rows if row.item.kind == AgendaKind.BREAKOUT]
-    chosen = next((room for room in rooms if room.id == room_id), None)
-    waiting, total = _waiting(gathering, [chosen] if chosen else rooms, NOT_CHECKED_IN_LISTED)
-    return DayOf(items=rows, waiting=waiting, waiting_total=total, room_filter=chosen)
+    titles = {room.id: room.title for room in rooms}
+    waiting = [(name, titles[room]) for name, room in counts.waiting]
+    return DayOf(
+        items=rows, waiting=waiting, waiting_total=counts.waiting_total, room_filter=chosen
+    )
