@@ -114,3 +114,18 @@ def test_a_production_start_without_public_url_fails_plainly(tmp_path, monkeypat
     app = create_app(base(tmp_path, PUBLIC_URL="https://gatherings.example.ca/"))
     assert app.config["PUBLIC_URL"] == "https://gatherings.example.ca"
     assert create_app(base(tmp_path, TESTING=True)).testing  # development and tests may omit it
+
+
+def test_outside_a_request_without_public_url_no_link_is_made_up(tmp_path):
+    """A job or a command with no PUBLIC_URL and no SERVER_NAME is told to set it,
+    instead of writing links to localhost that no participant can open."""
+    from app.outbound.public_links import MISSING_MESSAGE, public_url
+    from tests.conftest import make_test_app
+
+    app = make_test_app(tmp_path, PUBLIC_URL=None, SERVER_NAME=None)
+    with app.app_context():
+        with pytest.raises(RuntimeError, match="PUBLIC_URL must be set"):
+            public_url("public.index")
+        with app.test_request_context("/", base_url="https://cop.example.ca/"):
+            assert public_url("public.index") == "https://cop.example.ca/"
+    assert "PUBLIC_URL" in MISSING_MESSAGE

@@ -5,8 +5,9 @@ path if the site is mounted under one). Every absolute link is built from it, wh
 message is written in a request, by a background job or on the command line, so a link
 never depends on which host name a request happened to arrive on, and a job never falls
 back to `localhost`. Without it (development and tests only: a production start refuses
-to run, see `check_configured`) a request's own address is used, then `SERVER_NAME`,
-then `http://localhost`.
+to run, see `check_configured`) a request's own address is used, or `SERVER_NAME`; with
+neither (a job or the command line in development), building a link is an error that
+says to set `PUBLIC_URL`, rather than a link to a host nobody can reach.
 """
 
 from urllib.parse import urlsplit
@@ -63,6 +64,4 @@ def public_url(endpoint: str, **values) -> str:
     try:
         return url_for(endpoint, _external=True, **values)
     except RuntimeError:
-        scheme = current_app.config.get("PREFERRED_URL_SCHEME") or "http"
-        adapter = current_app.url_map.bind("localhost", url_scheme=scheme)
-        return adapter.build(endpoint, values, force_external=True)
+        raise RuntimeError(MISSING_MESSAGE) from None

@@ -10,7 +10,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import describe
-from tests.conftest import PASSWORD
 
 pytest_plugins = ["tests.fixtures_server"]
 pytestmark = pytest.mark.browser
@@ -86,34 +85,12 @@ def _paths(site) -> dict[str, tuple[str | None, str]]:
 PAGES = list(_paths({"seeded": SimpleNamespace(slug="s"), "token": "t", "room": "1"}))
 
 
-@pytest.fixture(scope="module")
-def signed_in_state(chromium, live_server):
-    """Cookies of one signed-in context per role, made once per module."""
-    states: dict[str, dict] = {}
-
-    def for_role(role: str) -> dict:
-        if role not in states:
-            context = chromium.new_context()
-            page = context.new_page()
-            page.goto(live_server.url + "/sign-in")
-            page.get_by_label("Email address").fill(f"{role}@example.org")
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_load_state()
-            assert "/sign-in" not in page.url
-            states[role] = context.storage_state()
-            context.close()
-        return states[role]
-
-    return for_role
-
-
 @pytest.mark.parametrize("name", PAGES)
 def test_page_has_no_wcag_violations(
-    name, request, chromium, live_server, site, axe, signed_in_state
+    name, request, chromium, live_server, site, axe, signed_in
 ):
     role, path = _paths(site)[name]
-    options = {"storage_state": signed_in_state(role)} if role else {}
+    options = {"storage_state": signed_in(role)} if role else {}
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, **options)
     page = context.new_page()
     from tests.browser.conftest import PageProblems, _keep_evidence
@@ -337,7 +314,7 @@ def fill_basics(page, seeded, email: str) -> None:
 
 
 def test_a_long_registrant_list_is_paged_accessibly(
-    chromium, live_server, axe, signed_in_state
+    chromium, live_server, axe, signed_in
 ):
     """The registrant list of a big gathering comes a page at a time: the pages are a
     labelled nav with the current one marked, reachable by keyboard, and axe-clean."""
@@ -366,7 +343,7 @@ def test_a_long_registrant_list_is_paged_accessibly(
         )
         db.session.commit()
     context = chromium.new_context(
-        viewport={"width": 1280, "height": 900}, storage_state=signed_in_state("organiser")
+        viewport={"width": 1280, "height": 900}, storage_state=signed_in("organiser")
     )
     page = context.new_page()
     try:
