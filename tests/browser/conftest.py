@@ -249,3 +249,16 @@ def open_page(chromium, signed_in, role: str | None, width: str):
     page.problems = PageProblems()
     page.problems.watch(page)
     return context, page
+
+
+def check_page(page, axe, name: str, width: str) -> None:
+    """What every page owes a user: no WCAG 2.1 A/AA violation, one h1, no CSP refusal,
+    no sideways scrolling at this width; its screenshot is kept as `name`.png."""
+    violations = axe(page, name)
+    assert violations == [], f"{name}:\n{describe(violations)}"
+    assert page.locator("h1").count() == 1
+    assert page.problems.csp_violations() == []
+    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    assert not overflow, f"{name} scrolls sideways at {width} px"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, WIDTHS, _keep_evidence, describe, open_page
+from tests.browser.conftest import (
+    WIDTHS,
+    _keep_evidence,
+    check_page,
+    open_page,
+)
 
 pytest_plugins = ["tests.fixtures_server"]
 pytestmark = pytest.mark.browser
@@ -105,17 +110,6 @@ def pages(world) -> dict[str, tuple[str | None, str]]:
 PAGES = [(name, width) for name in pages({"slug": "s", "room": 1}) for width in WIDTHS]
 
 
-def check(page, name: str, width: str, axe) -> None:
-    violations = axe(page, f"meetings-{name}-{width}")
-    assert violations == [], f"{name}:\n{describe(violations)}"
-    assert page.locator("h1").count() == 1
-    assert page.problems.csp_violations() == []
-    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
-    assert not overflow, f"{name} scrolls sideways at {width} px"
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"meetings-{name}-{width}.png"), full_page=True)
-
-
 @pytest.mark.parametrize(("name", "width"), PAGES)
 def test_pages_have_no_wcag_violations(
     name, width, request, chromium, live_server, world, signed_in, axe
@@ -126,7 +120,7 @@ def test_pages_have_no_wcag_violations(
         response = page.goto(live_server.url + path)
         page.wait_for_load_state("networkidle")
         assert response.status == 200, (path, response.status)
-        check(page, name, width, axe)
+        check_page(page, axe, f"meetings-{name}-{width}", width)
     finally:
         _keep_evidence(request, page)
         context.close()
@@ -185,7 +179,7 @@ def test_an_invitation_list_is_uploaded_mapped_and_confirmed(
         expect(page.get_by_role("table", name="Rows left out, and why")).to_contain_text(
             "is not an email address"
         )
-        check(page, "mapping", "390", axe)
+        check_page(page, axe, "meetings-mapping-390", "390")
         page.get_by_label("Name").select_option(label="Org type")
         page.get_by_label("Organisation type").select_option(label="Org type")
         page.get_by_role("button", name="Check again with these columns").click()
@@ -196,7 +190,7 @@ def test_an_invitation_list_is_uploaded_mapped_and_confirmed(
         expect(page.get_by_role("status")).to_contain_text("5 added to the invitation list")
         page.get_by_role("button", name="Invite 6 people not invited yet…").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("This will email 6 people")
-        check(page, "invitations-confirm", "390", axe)
+        check_page(page, axe, "meetings-invitations-confirm-390", "390")
         page.get_by_role("link", name="Cancel: send nothing").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Invitations")
     finally:

@@ -8,11 +8,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, WIDTHS, _keep_evidence, describe, open_page
+from tests.browser.conftest import (
+    WIDTHS,
+    _keep_evidence,
+    check_page,
+    describe,
+    open_page,
+)
 
 pytest_plugins = ["tests.fixtures_server"]
 pytestmark = pytest.mark.browser
-
 
 
 @pytest.fixture(scope="module")
@@ -121,14 +126,7 @@ def test_privacy_pages_have_no_wcag_violations(
         response = page.goto(live_server.url + path)
         page.wait_for_load_state("networkidle")
         assert response.status == 200, (path, response.status)
-        violations = axe(page, f"privacy-{name}-{width}")
-        assert violations == [], f"{name} ({path}):\n{describe(violations)}"
-        assert page.locator("h1").count() == 1
-        assert page.problems.csp_violations() == []
-        overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
-        assert not overflow, f"{name} scrolls sideways at {width} px"
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"privacy-{name}-{width}.png"), full_page=True)
+        check_page(page, axe, f"privacy-{name}-{width}", width)
     finally:
         _keep_evidence(request, page)
         context.close()
