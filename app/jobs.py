@@ -151,6 +151,8 @@ def hand_over_committed(session: Session) -> None:
     if pending and has_app_context():
         try:
             runner().dispatch(pending)
+        except RunnerResting:
+            log.warning("queue unreachable; the sweep will hand over %d job(s)", len(pending))
         except Exception:  # the rows are saved; the sweep hands them over later
             log.exception("could not queue %d job(s); the sweep will pick them up", len(pending))
 
@@ -480,10 +482,18 @@ class InProcessRunner:
         """Nothing to reach: the runner is this process."""
 
 
+class RunnerResting(Exception):
+    """Redis failed moments ago: the rows stay for the sweep rather than each request
+    waiting out another socket timeout."""
+
+
 class RQRunner:
     """RQ on Redis: items become RQ jobs on the app's queues; `flask worker` runs them."""
 
     name = "rq"
+    # After a failure, requests stop trying Redis for this long: in an outage only the
+    # first request after each pause pays the socket timeout.
+    rest_seconds = 5.0
 
     def __init__(self, app: Flask) -> None:
         from redis import Redis
@@ -501,6 +511,17 @@ class RQRunner:
             socket_connect_timeout=timeout,
             retry=Retry(NoBackoff(), 0),
         )
+        self._resting_until = 0.0
+
+    @contextlib.contextmanager
+    def _reaching_redis(self):
+        if time.monotonic() < self._resting_until:
+            raise RunnerResting
+        try:
+            yield
+        except Exception:
+            self._resting_until = time.monotonic() + self.rest_seconds
+            raise
 
     def queue(self, name: str):
         from rq import Queue
@@ -527,6 +548,10 @@ class RQRunner:
     def dispatch(self, items: list[Item], *, lost: bool = False) -> None:
         """Jobs become RQ jobs; new emails only wake a delivery run (see `wake_mail`).
         `lost` (the sweep) wakes one even if a run looks to be on its way already."""
+        with self._reaching_redis():
+            self._dispatch(items, lost=lost)
+
+    def _dispatch(self, items: list[Item], *, lost: bool) -> None:
         if any(kind == "email" for kind, _id, _queue in items):
             self.wake_mail(force=lost)
         jobs = [item for item in items if item[0] == "job"]

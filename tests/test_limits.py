@@ -179,39 +179,58 @@ class TestRedisOutage:
     def test_forms_answer_within_a_second(
         self, client, own_redis, make_gathering, make_user, outage
     ):
-        """Registration, sign-in and the password reset answer as usual, within a second,
-        with Redis stopped or frozen; every registration and email is in the database, and
-        the limits still hold (in this process's memory)."""
+        """Registration, sign-in and the password reset answer as usual with Redis stopped
+        or frozen: each within a second, and no more than a few socket timeouts slower
+        than the same request with Redis up (a loaded machine slows both alike); every
+        registration and email is in the database, and the limits still hold (in this
+        process's memory)."""
         gathering = make_gathering()
         user = make_user("organiser", email="org@example.org")
+        other = make_user("organiser", email="other@example.org")
         register = f"/g/{gathering.slug}/register"
-        response, _ = _timed_post(client, register, registration_form(gathering))
-        assert response.status_code == 303  # Redis up: counted there
+
+        def the_forms(person, prefix: str) -> list:
+            answers = [
+                _timed_post(
+                    client, register, registration_form(gathering, email=f"{prefix}{n}@example.org")
+                )
+                for n in range(3)
+            ]
+            reset = {"email": person.email}
+            answers += [_timed_post(client, "/forgotten-password", reset) for _ in range(2)]
+            wrong = {"email": person.email, "password": "not it"}
+            answers.append(_timed_post(client, "/sign-in", wrong))
+            answers.append(
+                _timed_post(client, "/sign-in", {"email": person.email, "password": PASSWORD})
+            )
+            client.post("/sign-out")
+            return answers
+
+        usual = the_forms(other, "before")  # Redis up: counted there
         if outage == "stopped":
             own_redis.stop()
         else:
             own_redis.freeze()
+        answers = the_forms(user, "during")
 
-        answers = []
-        for n in range(3):
-            data = registration_form(gathering, email=f"during{n}@example.org")
-            answers.append(_timed_post(client, register, data))
-        reset = {"email": user.email}
-        answers += [_timed_post(client, "/forgotten-password", reset) for _ in range(2)]
-        wrong = {"email": user.email, "password": "not it"}
-        answers.append(_timed_post(client, "/sign-in", wrong))
-        right = {"email": user.email, "password": PASSWORD}
-        answers.append(_timed_post(client, "/sign-in", right))
         codes = [response.status_code for response, _ in answers]
+        assert codes == [response.status_code for response, _ in usual]
         assert codes == [303, 303, 303, 200, 200, 401, 303]
-        slowest = max(seconds for _, seconds in answers)
-        assert slowest < 1.0, f"{slowest:.2f} s with Redis {outage}"
+        times = [round(seconds, 2) for _, seconds in answers]
+        usual_times = [round(seconds, 2) for _, seconds in usual]
+        extra = [during - before for during, before in zip(times, usual_times, strict=True)]
+        seen = f"{times} s with Redis {outage}, {usual_times} s with Redis up"
+        # The first request waits out at most three socket timeouts (the limiter's check
+        # and its recheck, the job hand-over); later ones at most the limiter's recheck.
+        assert extra[0] < 1.0 and max(extra[1:]) < 0.5, seen
+        assert max(times) < 1.0 or max(usual_times) > 0.5, seen
+        reset = {"email": user.email}
         # The limits hold in memory meanwhile: a third reset for one address is refused.
         client.post("/sign-out")
         refused, seconds = _timed_post(client, "/forgotten-password", reset)
         assert refused.status_code == 429 and seconds < 1.0
-        # Nothing lost: the four registrations and their emails, the two reset emails.
-        assert db.session.scalar(select(func.count(Registration.id))) == 4
+        # Nothing lost: the six registrations and their emails, the two reset emails.
+        assert db.session.scalar(select(func.count(Registration.id))) == 6
         to = db.session.scalars(select(OutboundEmail.to_address)).all()
         assert to.count(user.email) == 2
         assert {f"during{n}@example.org" for n in range(3)} <= set(to)
