@@ -15,35 +15,11 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app"
 
-# Arrows that still close an import cycle (issue 23), and what removes each. Shared
-# pieces kept inside a feature package pull every feature that uses them into one cycle:
-# the fix is to move the piece below the features, as outbound, documents, branding,
-# facts.history and forms_common were.
-RECORDS = "privacy.access_log/erasure_log/periods are shared records: move them below features"
-ERASURE = "privacy's retention calls features' erasure: it belongs above them, its records below"
+# Arrows that still close an import cycle (issue 23), and what removes each.
 EACH_OTHER = "evaluation and accommodations call each other's services: one of them must not"
-THROUGH = "a call to another feature's services, in a cycle only through the arrows above"
 KNOWN_CYCLE_ARROWS: dict[tuple[str, str], str] = {
-    ("accommodations", "privacy"): RECORDS,
-    ("attendance", "privacy"): RECORDS,
-    ("community", "privacy"): RECORDS,
-    ("invitations", "privacy"): RECORDS,
-    ("organiser", "privacy"): RECORDS,
-    ("registration", "privacy"): RECORDS,
-    ("privacy", "invitations"): ERASURE,
-    ("privacy", "organiser"): ERASURE,
-    ("privacy", "registration"): ERASURE,
     ("accommodations", "evaluation"): EACH_OTHER,
     ("evaluation", "accommodations"): EACH_OTHER,
-    ("invitations", "community"): THROUGH,
-    ("organiser", "accommodations"): THROUGH,
-    ("organiser", "attendance"): THROUGH,
-    ("organiser", "community"): THROUGH,
-    ("organiser", "invitations"): THROUGH,
-    ("organiser", "registration"): THROUGH,
-    ("registration", "community"): THROUGH,
-    ("registration", "evaluation"): THROUGH,
-    ("registration", "invitations"): THROUGH,
 }
 # A feature's form used by another, until it is derived from a shared specification.
 KNOWN_FORM_IMPORTS = {

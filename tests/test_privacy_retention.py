@@ -33,8 +33,8 @@ from app.models.said_did import SaidDidSubscription
 from app.models.value import ValueFollowUp, ValueInvitation, ValueResponse
 from app.outbound.manage_tokens import find_registration_by_token
 from app.privacy import retention
-from app.privacy.access_log import record_access
-from app.privacy.periods import add_months, erase_on
+from app.privacy_records.access_log import record_access
+from app.privacy_records.periods import add_months, erase_on
 from app.registration.services import resend_manage_link
 
 pytest_plugins = ["tests.fixtures_report"]

@@ -32,7 +32,7 @@ from app.models.accommodations import (
     AccommodationStatus,
     FeedbackStatus,
 )
-from app.privacy.access_log import record_access
+from app.privacy_records.access_log import record_access
 from app.reach import is_reachable
 
 organiser_only = roles_required(UserRole.ORGANISER)

@@ -37,7 +37,7 @@ from app.models import (
     PersonalDataView,
     Registration,
 )
-from app.privacy.access_log import record_access
+from app.privacy_records.access_log import record_access
 from app.reach import is_reachable
 from app.timefmt import long_date
 

@@ -22,7 +22,7 @@ from app.facts.history import carried_recommendations
 from app.lookups import gathering_or_404, gatherings_newest_first
 from app.models import Gathering, PersonalDataView, Recommendation, Registration
 from app.outbound.public_links import public_url
-from app.privacy.access_log import record_access
+from app.privacy_records.access_log import record_access
 from app.spreadsheet import to_csv
 
 organiser_only = roles_required(UserRole.ORGANISER)

@@ -33,7 +33,7 @@ from app.models.contributors import (
     Recognition,
 )
 from app.outbound.public_links import public_url
-from app.privacy.access_log import record_access
+from app.privacy_records.access_log import record_access
 from app.spreadsheet import to_csv
 
 organiser_only = roles_required(UserRole.ORGANISER)

@@ -13,7 +13,7 @@ from app.invitations import bp, reading, services
 from app.invitations.forms import ConfirmForm, SendForm, UploadForm, mapping_form
 from app.lookups import gathering_or_404
 from app.models import Gathering, PersonalDataView
-from app.privacy.access_log import record_access
+from app.privacy_records.access_log import record_access
 
 organiser_only = roles_required(UserRole.ORGANISER)
 

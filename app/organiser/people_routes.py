@@ -23,8 +23,8 @@ from app.organiser import bp, history, people
 from app.organiser.people_forms import BULK_ACTIONS, PERSON_ACTIONS, BulkForm, PersonActionForm
 from app.organiser.registrants import RegistrantFilter
 from app.outbound import notifications
-from app.privacy.access_log import record_access
-from app.privacy.erasure_log import log_erasure
+from app.privacy_records.access_log import record_access
+from app.privacy_records.erasure_log import log_erasure
 from app.reach import is_reachable, reachable_registrations
 from app.registration import services as registration_services
 from app.registration.fields import form_data

@@ -35,7 +35,7 @@ from app.organiser.registrants import (
     more_list_fields,
 )
 from app.outbound import notifications
-from app.privacy.access_log import filter_detail, record_access
+from app.privacy_records.access_log import filter_detail, record_access
 from app.registration import fields as registrant_fields
 from app.spreadsheet import to_csv, to_xlsx
 from app.value import services as value_services

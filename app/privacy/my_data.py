@@ -28,9 +28,9 @@ from app.models import (
     SurveyInvitation,
 )
 from app.outbound import notifications
-from app.privacy.periods import retention_for
 from app.privacy.retention import erase_requested
 from app.privacy_log import redact
+from app.privacy_records.periods import retention_for
 from app.registration import services as registration_services
 from app.timefmt import clock, long_date, zone_short
 

@@ -47,8 +47,8 @@ from app.models.said_did import SaidDidSubscription
 from app.models.value import ValueFollowUp, ValueInvitation, ValueResponse
 from app.organiser.people import erase, erase_registrations
 from app.outbound.tokens import hash_token, new_token
-from app.privacy.erasure_log import log_erasure
-from app.privacy.periods import add_months, erase_on, retention_for
+from app.privacy_records.erasure_log import log_erasure
+from app.privacy_records.periods import add_months, erase_on, retention_for
 
 ERASED_TEXT = "(erased)"
 ERASED_WALK_IN = "erased"

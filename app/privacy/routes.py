@@ -29,10 +29,10 @@ from app.models import (
     Registration,
 )
 from app.privacy import my_data, retention
-from app.privacy.access_log import access_lines, record_access
-from app.privacy.erasure_log import erasure_lines
 from app.privacy.forms import ButtonForm, RetentionForm
-from app.privacy.periods import retention_for
+from app.privacy_records.access_log import access_lines, record_access
+from app.privacy_records.erasure_log import erasure_lines
+from app.privacy_records.periods import retention_for
 
 bp = Blueprint("privacy", __name__, cli_group=None)
 organiser_only = roles_required(UserRole.ORGANISER)

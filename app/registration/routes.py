@@ -16,7 +16,7 @@ from app.lookups import gathering_or_404
 from app.models import Registration
 from app.outbound import notifications
 from app.outbound.manage_tokens import find_registration_by_token
-from app.privacy.periods import retention_for
+from app.privacy_records.periods import retention_for
 from app.registration import bp, services
 from app.registration.fields import form_data
 from app.registration.forms import CancelForm, ManageForm, RegistrationForm, ResendLinkForm

@@ -36,8 +36,8 @@ def world(live_server):
         User,
     )
     from app.outbound.manage_tokens import issue_manage_token
-    from app.privacy.access_log import record_access
-    from app.privacy.erasure_log import log_erasure
+    from app.privacy_records.access_log import record_access
+    from app.privacy_records.erasure_log import log_erasure
 
     with live_server.app_context():
         now = datetime.now(UTC)
