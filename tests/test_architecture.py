@@ -1,9 +1,7 @@
 """The shape of the code, read from its source with `ast` (docs/architecture.md):
 
 - no import cycle between the packages of app/ (a module directly under app/ counts as a
-  package of its own), counting imports inside functions too. The arrows that still close
-  a cycle are listed below with the change that removes them: a new one fails, and so does
-  a listed one that no longer closes a cycle (take it off the list);
+  package of its own), counting imports inside functions too;
 - no feature imports another feature's `routes` or `forms`: it calls its services;
 - no SQLAlchemy event listener outside app/transaction_hooks.py, where every side effect
   of a write is declared (the SQLite pragmas on connect excepted, a connection setting).
@@ -15,12 +13,6 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app"
 
-# Arrows that still close an import cycle (issue 23), and what removes each.
-EACH_OTHER = "evaluation and accommodations call each other's services: one of them must not"
-KNOWN_CYCLE_ARROWS: dict[tuple[str, str], str] = {
-    ("accommodations", "evaluation"): EACH_OTHER,
-    ("evaluation", "accommodations"): EACH_OTHER,
-}
 # A feature's form used by another, until it is derived from a shared specification.
 KNOWN_FORM_IMPORTS = {
     ("app.organiser.people_routes", "app.registration.forms"): "organiser's edit of a "
@@ -122,14 +114,11 @@ def _arrows_in_cycles(graph: dict[str, dict[str, list[str]]]) -> dict[tuple[str,
     return found
 
 
-def test_no_new_import_cycle_between_packages():
+def test_no_import_cycle_between_packages():
     arrows = _arrows_in_cycles(_package_graph())
-    new = {arrow: where for arrow, where in arrows.items() if arrow not in KNOWN_CYCLE_ARROWS}
-    assert not new, "these imports close a cycle between packages:\n" + "\n".join(
-        f"  {source} -> {target}: {', '.join(where)}" for (source, target), where in new.items()
+    assert not arrows, "these imports close a cycle between packages:\n" + "\n".join(
+        f"  {source} -> {target}: {', '.join(where)}" for (source, target), where in arrows.items()
     )
-    gone = sorted(set(KNOWN_CYCLE_ARROWS) - set(arrows))
-    assert not gone, f"no longer in a cycle, take them off KNOWN_CYCLE_ARROWS: {gone}"
 
 
 def test_the_cycle_finder_finds_a_cycle():

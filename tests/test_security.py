@@ -58,7 +58,7 @@ PUBLIC_ENDPOINTS = {
     "contributors.own_plan",
     "privacy.erased",
     "invitations.opt_out",
-    "accommodations.outcome",
+    "evaluation.accommodation_outcome",
     "accommodations.give_feedback",
     "accommodations.feedback_thanks",
     "value.answer",

@@ -29,18 +29,6 @@ class StepForm(BaseForm):
     """CSRF only: one button."""
 
 
-class OutcomeForm(BaseForm):
-    """The survey's question to people who asked for an accommodation; the fields
-    outcome_<id> are read by the route from the requests it asks about."""
-
-    comment = TextAreaField(
-        "Anything we should know for next time?",
-        validators=[Optional(), Length(max=2000)],
-        description="Optional.",
-        render_kw={"rows": 3},
-    )
-
-
 class FeedbackForm(BaseForm):
     barrier = TextAreaField(
         "What got in your way?",

@@ -1,10 +1,11 @@
 """Accommodation pages: the organisers' list (arrange, confirm to the participant with a
-confirmation step, mark delivered), the facilitator's view of their room, the survey's
-question to requesters, and the public accessibility feedback page."""
+confirmation step, mark delivered), the facilitator's view of their room, and the public
+accessibility feedback page. The survey page asks requesters whether it worked
+(evaluation's routes, through `services.survey_question` and `services.record_outcomes`)."""
 
 from datetime import UTC, datetime
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,13 +15,11 @@ from app.accommodations.forms import (
     ArrangeForm,
     FeedbackAnswerForm,
     FeedbackForm,
-    OutcomeForm,
     StepForm,
 )
 from app.auth.access import public, roles_required
 from app.breakouts.access import can_staff
 from app.choices import AgendaKind, UserRole
-from app.evaluation import links
 from app.extensions import db
 from app.forms_common import db_int, select_options
 from app.lookups import gathering_or_404
@@ -265,36 +264,6 @@ def room_delivered(item_id: int):
         "success" if done else "error",
     )
     return redirect(url_for("accommodations.room", item_id=room.id), 303)
-
-
-@bp.route("/s/<token>/accommodation", methods=["POST"])
-@public
-def outcome(token: str):
-    """The survey's question to people who asked for an accommodation: did it work?
-    Kept with their request (not with their anonymous survey answers)."""
-    g.private_page = True
-    invitation = links.find_invitation(token)
-    if invitation is None:
-        abort(404)
-    asked = services.awaiting_evaluation(invitation.registration)
-    form = OutcomeForm()
-    if not asked or not form.validate_on_submit():
-        flash("Your answer about your accommodation was not saved; please try again.", "error")
-        return redirect(url_for("evaluation.survey", token=token), 303)
-    choices = {}
-    for row in asked:
-        value = request.form.get(f"outcome_{row.id}", "")
-        if value in AccommodationOutcome.__members__.values():
-            choices[row.id] = value
-    if not choices:
-        flash("Choose an answer about your accommodation, then send it.", "error")
-        return redirect(url_for("evaluation.survey", token=token) + "#accommodation", 303)
-    services.record_outcomes(
-        invitation.registration, choices, comment=form.comment.data or "", now=datetime.now(UTC)
-    )
-    db.session.commit()
-    flash("Thank you: your answer about your accommodation is saved.", "success")
-    return redirect(url_for("evaluation.survey", token=token), 303)
 
 
 # Accessibility feedback: public page, organisers' list.

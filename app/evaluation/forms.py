@@ -1,5 +1,6 @@
-"""Organiser forms for the survey. Participants' answers are read straight from the
-request by answers.read_answers, because the questions are data, not fields."""
+"""Forms for the survey: the organisers', and the question to people who asked for an
+accommodation. Participants' survey answers are read straight from the request by
+answers.read_answers, because the questions are data, not fields."""
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -22,6 +23,18 @@ from app.evaluation.setup import (
 )
 from app.forms_common import TIME_FORMAT, BaseForm, ZonedTimesMixin, select_options, strip
 from app.models.evaluation import QUESTION_KIND_LABELS, QuestionKind
+
+
+class AccommodationOutcomeForm(BaseForm):
+    """The survey page's question to people who asked for an accommodation; the fields
+    outcome_<id> are read by the route from the requests it asks about."""
+
+    comment = TextAreaField(
+        "Anything we should know for next time?",
+        validators=[Optional(), Length(max=2000)],
+        description="Optional.",
+        render_kw={"rows": 3},
+    )
 
 
 class SettingsForm(ZonedTimesMixin, BaseForm):

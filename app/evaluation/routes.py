@@ -1,5 +1,7 @@
-"""Survey pages for participants (personal link, edit link, from the manage page) and
-for organisers (set-up, invitations, results, CSV)."""
+"""Survey pages for participants (personal link, edit link, from the manage page, the
+question to people who asked for an accommodation) and for organisers (set-up,
+invitations, results, CSV). Evaluation calls accommodations' services, never the other
+way round."""
 
 from datetime import UTC, datetime
 
@@ -13,6 +15,7 @@ from app.auth.access import participant, public, roles_required
 from app.choices import UserRole
 from app.evaluation import answers, bp, links, mailing, question_sets, setup, summary
 from app.evaluation.forms import (
+    AccommodationOutcomeForm,
     ConfirmForm,
     ImportSetForm,
     InviteForm,
@@ -24,6 +27,7 @@ from app.extensions import db
 from app.facts import gathering_facts
 from app.lookups import gathering_or_404
 from app.models import Registration
+from app.models.accommodations import AccommodationOutcome
 from app.models.evaluation import (
     NOT_APPLICABLE,
     NOT_APPLICABLE_LABEL,
@@ -176,6 +180,36 @@ def survey(token: str):
         accommodation=accommodations.survey_question(invitation.registration),
         token=token,
     )
+
+
+@bp.route("/s/<token>/accommodation", methods=["POST"])
+@public
+def accommodation_outcome(token: str):
+    """The survey page's question to people who asked for an accommodation: did it work?
+    Kept with their request (accommodations' services), not with their anonymous answers."""
+    g.private_page = True
+    invitation = links.find_invitation(token)
+    if invitation is None:
+        abort(404)
+    asked = accommodations.awaiting_evaluation(invitation.registration)
+    form = AccommodationOutcomeForm()
+    if not asked or not form.validate_on_submit():
+        flash("Your answer about your accommodation was not saved; please try again.", "error")
+        return redirect(url_for("evaluation.survey", token=token), 303)
+    choices = {}
+    for row in asked:
+        value = request.form.get(f"outcome_{row.id}", "")
+        if value in AccommodationOutcome.__members__.values():
+            choices[row.id] = value
+    if not choices:
+        flash("Choose an answer about your accommodation, then send it.", "error")
+        return redirect(url_for("evaluation.survey", token=token) + "#accommodation", 303)
+    accommodations.record_outcomes(
+        invitation.registration, choices, comment=form.comment.data or "", now=datetime.now(UTC)
+    )
+    db.session.commit()
+    flash("Thank you: your answer about your accommodation is saved.", "success")
+    return redirect(url_for("evaluation.survey", token=token), 303)
 
 
 @bp.route("/s/edit/<key>", methods=["GET", "POST"])
