@@ -19,13 +19,12 @@ from app.forms_common import db_ints
 from app.lookups import gathering_or_404
 from app.models import AgendaItem, ErasureReason, Gathering, PersonalDataView, Registration
 from app.needs import needs_labels
-from app.organiser import bp, history, people
+from app.organiser import bp, history, people, registrants
 from app.organiser.people_forms import BULK_ACTIONS, PERSON_ACTIONS, BulkForm, PersonActionForm
 from app.organiser.registrants import RegistrantFilter
 from app.outbound import notifications
 from app.privacy_records.access_log import record_access
 from app.privacy_records.erasure_log import log_erasure
-from app.reach import is_reachable, reachable_registrations
 from app.registration import services as registration_services
 from app.registration.fields import form_data
 from app.registration.forms import ManageForm
@@ -356,20 +355,11 @@ def edit_registrant(slug: str, registration_id: int):
 
 def _selected(gathering: Gathering, form: BulkForm) -> tuple[list[Registration], RegistrantFilter]:
     filters = RegistrantFilter.from_args(request.form, gathering)
-    if form.all_matching.data:
-        people_ = list(db.session.scalars(filters.query(gathering)))
-    else:
-        ids = db_ints(request.form.getlist("ids"))
-        if ids is None:
-            abort(400)
-        people_ = list(
-            db.session.scalars(
-                reachable_registrations(gathering.id, statuses=None)
-                .where(Registration.id.in_(ids))
-                .order_by(Registration.name, Registration.id)
-            )
-        )
-    return [p for p in people_ if is_reachable(p)], filters
+    ids = [] if form.all_matching.data else db_ints(request.form.getlist("ids"))
+    if ids is None:
+        abort(400)
+    chosen = registrants.selected(gathering, filters, all_matching=form.all_matching.data, ids=ids)
+    return chosen, filters
 
 
 @bp.route("/g/<slug>/registrants/bulk", methods=["POST"])

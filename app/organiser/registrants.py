@@ -1,5 +1,5 @@
-"""Finding registrants: the filters shared by the list page and the exports, and the
-list's rows as the page shows them."""
+"""Finding registrants: the filters shared by the list page, the exports and the bulk
+actions, the people they match, and the list's rows as the page shows them."""
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, case, func, literal, or_, select
+from sqlalchemy.orm import load_only
 
 from app.choices import (
     HEALTH_REGION_SHORT,
@@ -14,8 +15,10 @@ from app.choices import (
     OrganisationType,
     RegistrationStatus,
 )
+from app.extensions import db
 from app.facts import rules
 from app.models import AgendaItem, Gathering, Registration
+from app.reach import is_reachable, reachable_registrations
 from app.registration import fields as registrant_fields
 
 SORTS = {
@@ -142,6 +145,52 @@ class RegistrantFilter:
         key = keys[self.sort or "registered"]
         key = key.desc() if self.dir else key.asc()
         return [key, Registration.id.desc() if self.dir else Registration.id]
+
+
+def matching(filters: RegistrantFilter, gathering: Gathering) -> list[Registration]:
+    """Everyone the filters match, in the list's order (the exports, a bulk action on
+    all of them)."""
+    return list(db.session.scalars(filters.query(gathering)))
+
+
+def page_ids(query: Select, *, number: int, per_page: int) -> list[int]:
+    """The ids on one page of the list, in its order."""
+    return list(
+        db.session.scalars(
+            query.with_only_columns(Registration.id).limit(per_page).offset((number - 1) * per_page)
+        )
+    )
+
+
+def listed(ids: list[int]) -> list[Registration]:
+    """These registrations with only the columns the list shows, in the order given."""
+    found = {
+        registration.id: registration
+        for registration in db.session.scalars(
+            select(Registration)
+            .options(load_only(*registrant_fields.listed_columns()))
+            .where(Registration.id.in_(ids))
+        )
+    }
+    return [found[id_] for id_ in ids if id_ in found]
+
+
+def selected(
+    gathering: Gathering, filters: RegistrantFilter, *, all_matching: bool, ids: list[int]
+) -> list[Registration]:
+    """The people a bulk action is for: all the filters match, or those ticked, by name;
+    never anyone erased or waiting to be."""
+    if all_matching:
+        people = matching(filters, gathering)
+    else:
+        people = list(
+            db.session.scalars(
+                reachable_registrations(gathering.id, statuses=None)
+                .where(Registration.id.in_(ids))
+                .order_by(Registration.name, Registration.id)
+            )
+        )
+    return [person for person in people if is_reachable(person)]
 
 
 @dataclass(frozen=True)

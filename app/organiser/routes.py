@@ -5,8 +5,6 @@ from datetime import UTC, datetime
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import load_only
 
 from app import announcing
 from app.announcing import Decision
@@ -21,7 +19,7 @@ from app.facts import current_facts
 from app.forms_common import ConfirmForm, db_int
 from app.invitations import services as invitations
 from app.lookups import gathering_or_404, gatherings_newest_first
-from app.models import AgendaItem, Gathering, PersonalDataView, Registration
+from app.models import AgendaItem, Gathering, PersonalDataView
 from app.organiser import bp, services, tables
 from app.organiser.forms import AgendaItemForm, GatheringForm
 from app.organiser.glance import glance
@@ -32,11 +30,13 @@ from app.organiser.registrants import (
     export_headers,
     export_rows,
     list_rows,
+    listed,
+    matching,
     more_list_fields,
+    page_ids,
 )
 from app.outbound import notifications
 from app.privacy_records.access_log import filter_detail, record_access
-from app.registration import fields as registrant_fields
 from app.spreadsheet import to_csv, to_xlsx
 from app.value import services as value_services
 
@@ -178,24 +178,14 @@ def registrants(slug: str):
     rooms = tuple((item.id, item.title) for item in gathering.agenda_items)
     ids = facts.remember(
         ("list_page", *filters.as_args().items(), number, per_page, rooms),
-        lambda: db.session.scalars(
-            query.with_only_columns(Registration.id).limit(per_page).offset((number - 1) * per_page)
-        ).all(),
+        lambda: page_ids(query, number=number, per_page=per_page),
         attendance=by_attendance,
     )
     started = datetime.now(UTC) >= gathering.starts_at
 
     def rendered_rows() -> tuple[int, Markup]:
-        found = {
-            r.id: r
-            for r in db.session.scalars(
-                select(Registration)
-                .options(load_only(*registrant_fields.listed_columns()))
-                .where(Registration.id.in_(ids))
-            )
-        }
         rows = list_rows(
-            [found[id_] for id_ in ids if id_ in found],
+            listed(ids),
             # Each person's page is the list's address and their number (one url_for,
             # not a hundred).
             url_for_person=f"{url_for('.registrants', slug=gathering.slug)}/{{}}".format,
@@ -254,8 +244,9 @@ def _positive(value: str | None, default: int) -> int:
 def export_registrants(slug: str, fmt: str):
     gathering = gathering_or_404(slug)
     filters = RegistrantFilter.from_args(request.args, gathering)
-    registrations = db.session.scalars(filters.query(gathering)).all()
-    rows = export_rows(registrations, {item.id: item for item in gathering.agenda_items})
+    rows = export_rows(
+        matching(filters, gathering), {item.id: item for item in gathering.agenda_items}
+    )
     record_access(
         PersonalDataView.EXPORT_CSV if fmt == "csv" else PersonalDataView.EXPORT_XLSX,
         user_id=current_user.id,
