@@ -389,6 +389,22 @@ def _requests_due(now: datetime) -> list[Registration]:
     )
 
 
+def pending_requests() -> list[Registration]:
+    """Participants' requests to be erased that wait for an organiser, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.erasure_requested_at.is_not(None), Registration.erased_at.is_(None))
+            .order_by(Registration.erasure_requested_at, Registration.id)
+        )
+    )
+
+
+def communities() -> list[Community]:
+    """Every community with its retention settings, by name."""
+    return list(db.session.scalars(select(Community).order_by(Community.name)))
+
+
 def erase_requested(registration: Registration, *, actor_id: int | None, now: datetime) -> None:
     erase(registration, actor_id=actor_id, now=now)
     log_erasure(registration.gathering_id, ErasureReason.REQUEST, actor_id=actor_id, now=now)

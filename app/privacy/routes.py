@@ -15,16 +15,15 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.auth.access import participant, public, roles_required
 from app.choices import UserRole
 from app.extensions import db
 from app.forms_common import db_int
+from app.lookups import gathering_by_slug, gatherings_newest_first
 from app.models import (
     DEFAULT_RETENTION_MONTHS,
     Community,
-    Gathering,
     PersonalDataView,
     Registration,
 )
@@ -58,20 +57,10 @@ def _retention_forms(communities: list[Community]) -> dict[int, RetentionForm]:
     }
 
 
-def _pending_requests() -> list[Registration]:
-    return list(
-        db.session.scalars(
-            select(Registration)
-            .where(Registration.erasure_requested_at.is_not(None), Registration.erased_at.is_(None))
-            .order_by(Registration.erasure_requested_at, Registration.id)
-        )
-    )
-
-
 def _privacy_page(forms: dict[int, RetentionForm] | None = None, status: int = 200):
     now = _now()
-    communities = list(db.session.scalars(select(Community).order_by(Community.name)))
-    pending = _pending_requests()
+    communities = retention.communities()
+    pending = retention.pending_requests()
     if pending and status == 200:
         # A refused retention form changes nothing, not even the log.
         record_access(
@@ -109,7 +98,7 @@ def index():
 @organiser_only
 def save_retention(community_id: int):
     community = db.get_or_404(Community, community_id)
-    communities = list(db.session.scalars(select(Community).order_by(Community.name)))
+    communities = retention.communities()
     forms = _retention_forms([c for c in communities if c.id != community_id])
     form = RetentionForm(prefix=f"c{community.id}")
     forms[community.id] = form
@@ -142,7 +131,7 @@ def confirm_request(registration_id: int):
 def access_log():
     page = max(db_int(request.args.get("page")) or 1, 1)
     slug = request.args.get("gathering", "")
-    gathering = db.session.scalar(select(Gathering).where(Gathering.slug == slug)) if slug else None
+    gathering = gathering_by_slug(slug) if slug else None
     total, lines = access_lines(
         gathering=gathering, limit=ACCESS_LOG_PAGE, offset=(page - 1) * ACCESS_LOG_PAGE
     )
@@ -153,7 +142,7 @@ def access_log():
         page=page,
         pages=max((total + ACCESS_LOG_PAGE - 1) // ACCESS_LOG_PAGE, 1),
         gathering=gathering,
-        gatherings=list(db.session.scalars(select(Gathering).order_by(Gathering.starts_at.desc()))),
+        gatherings=gatherings_newest_first(),
     )
 
 
