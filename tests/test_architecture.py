@@ -13,12 +13,6 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app"
 
-# A feature's form used by another, until it is derived from a shared specification.
-KNOWN_FORM_IMPORTS = {
-    ("app.organiser.people_routes", "app.registration.forms"): "organiser's edit of a "
-    "registrant reuses registration's ManageForm: derive both from registration.fields",
-}
-
 # Listeners that are not side effects of a write: (file, event name).
 LISTENERS_ELSEWHERE = {("app/__init__.py", "connect")}
 
@@ -149,7 +143,6 @@ def test_no_feature_imports_another_features_routes_or_forms():
                 and parts[1] in features
                 and parts[1] != source
                 and parts[2] in ("routes", "forms")
-                and (name, ".".join(parts[:3])) not in KNOWN_FORM_IMPORTS
             ):
                 found.append(f"{name}:{line} imports {target}")
     assert not found, "\n".join(found)

@@ -25,9 +25,9 @@ from app.organiser.registrants import RegistrantFilter
 from app.outbound import notifications
 from app.privacy_records.access_log import record_access
 from app.privacy_records.erasure_log import log_erasure
+from app.registrant_answers import ManageForm
 from app.registration import services as registration_services
 from app.registration.fields import form_data
-from app.registration.forms import ManageForm
 
 organiser_only = roles_required(UserRole.ORGANISER)
 

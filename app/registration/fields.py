@@ -4,7 +4,7 @@ The organiser's list loads the columns of the `listed` fields, the CSV/XLSX expo
 the `exported` ones in this order under their capitalised labels, the history names an
 edit of an `editable` field by its label, and the manage and organiser edit forms start
 from `form_data`. Adding a field means a column on Registration (and its migration), a
-line here, and its question on the registration form (with RegistrationData).
+line here, and its question on the form in app.registrant_answers (with RegistrationData).
 """
 
 from collections.abc import Callable, Mapping

@@ -17,9 +17,10 @@ from app.models import Registration
 from app.outbound import notifications
 from app.outbound.manage_tokens import find_registration_by_token
 from app.privacy_records.periods import retention_for
+from app.registrant_answers import ManageForm, RegistrationForm
 from app.registration import bp, services
 from app.registration.fields import form_data
-from app.registration.forms import CancelForm, ManageForm, RegistrationForm, ResendLinkForm
+from app.registration.forms import CancelForm, ResendLinkForm
 
 
 @bp.route("/g/<slug>/register", methods=["GET", "POST"])

@@ -4,7 +4,7 @@ Every change that can move someone on or off the waitlist first takes the gather
 write lock (app.writer_lock.lock_gathering), so concurrent requests are serialised on SQLite
 and PostgreSQL alike and capacity is never exceeded."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -16,25 +16,8 @@ from app.models import Gathering, Registration
 from app.outbound import notifications
 from app.outbound.manage_tokens import issue_manage_token
 from app.reach import reachable_registrations
+from app.registrant_answers import RegistrationData
 from app.writer_lock import lock_gathering
-
-
-@dataclass
-class RegistrationData:
-    name: str
-    email: str
-    role: str
-    organisation_name: str
-    organisation_type: str
-    health_region: str
-    hsda: str | None = None
-    first_choice_id: int | None = None
-    second_choice_id: int | None = None
-    accessibility_needs: str = ""
-    indigenous_identity: list[str] = field(default_factory=list)
-    territory: str = ""
-    consent_collection: bool = False
-    consent_followup: bool = False
 
 
 class RegistrationRefused(Exception):
@@ -112,15 +95,21 @@ def _places_taken(gathering: Gathering, email: str) -> tuple[int, int, int | Non
     # Plain columns, no objects: run on the session's connection, past the ORM's handling
     # (which would also have flushed what this transaction added: done here instead).
     db.session.flush()
-    confirmed, waiting, earlier_id = db.session.connection().execute(
-        select(
-            func.count(Registration.id).filter(Registration.status == RegistrationStatus.CONFIRMED),
-            func.count(Registration.id).filter(
-                Registration.status == RegistrationStatus.WAITLISTED
-            ),
-            earlier,
-        ).where(Registration.gathering_id == gathering.id)
-    ).one()
+    confirmed, waiting, earlier_id = (
+        db.session.connection()
+        .execute(
+            select(
+                func.count(Registration.id).filter(
+                    Registration.status == RegistrationStatus.CONFIRMED
+                ),
+                func.count(Registration.id).filter(
+                    Registration.status == RegistrationStatus.WAITLISTED
+                ),
+                earlier,
+            ).where(Registration.gathering_id == gathering.id)
+        )
+        .one()
+    )
     return confirmed, waiting, earlier_id
 
 
