@@ -99,13 +99,14 @@ def _create_app(overrides: dict[str, Any] | None) -> Flask:
         app.register_blueprint(importlib.import_module(f"app.{name}").bp)
 
     from app import cli, errors, jobs, limits, templating, transaction_hooks
+    from app.auth.access import home_for
     from app.outbound import mail
 
     transaction_hooks.install()
 
     errors.init_app(app)
     limits.init_app(app)
-    templating.init_app(app)
+    templating.init_app(app, home_for=home_for)
     cli.init_app(app)
     mail.init_app(app)
     jobs.init_app(app)

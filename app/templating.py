@@ -1,5 +1,7 @@
 """Jinja filters and globals shared by every page and email."""
 
+from collections.abc import Callable
+
 from flask import Flask
 from flask_login import current_user
 
@@ -7,7 +9,9 @@ from app import choices, timefmt
 from app.outbound.public_links import public_url
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, *, home_for: Callable[[object], str]) -> None:
+    """`home_for(user)`: the page a signed-in user starts from (auth.access's, handed in
+    by create_app: this shared layer imports no feature)."""
     app.jinja_env.filters.update(
         clock=timefmt.clock,
         long_date=timefmt.long_date,
@@ -15,7 +19,6 @@ def init_app(app: Flask) -> None:
         zone_short=timefmt.zone_short,
         thousands="{:,}".format,  # 10,000 reads at a glance; 10000 does not
     )
-    from app.auth.access import home_for
     from app.branding import current_organisation
 
     app.jinja_env.globals.update(
