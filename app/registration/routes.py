@@ -28,7 +28,7 @@ from app.registration.forms import CancelForm, ResendLinkForm
 def register(slug: str):
     gathering = gathering_or_404(slug)
     now = datetime.now(UTC)
-    form = RegistrationForm(breakouts=gathering.breakouts)
+    form = RegistrationForm(breakouts=services.breakout_rooms(gathering))
     if request.method == "GET" and request.args.get("invite"):
         g.private_page = True  # the link carries the invitee's token
         for name, value in invitations.prefill(gathering, request.args["invite"]).items():

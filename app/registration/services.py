@@ -7,12 +7,12 @@ and PostgreSQL alike and capacity is never exceeded."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, bindparam, func, select
 
 from app.addresses import normalise_email
-from app.choices import RegistrationStatus
+from app.choices import AgendaKind, RegistrationStatus
 from app.extensions import db
-from app.models import Gathering, Registration
+from app.models import AgendaItem, Gathering, Registration
 from app.outbound import notifications
 from app.outbound.manage_tokens import issue_manage_token
 from app.reach import reachable_registrations
@@ -84,33 +84,53 @@ def has_room(gathering: Gathering) -> bool:
     return count_by_status(gathering, RegistrationStatus.CONFIRMED) < gathering.capacity
 
 
+# Built once: making the statement costs more CPU than SQLite's running it.
+_PLACES_TAKEN = select(
+    func.count(Registration.id).filter(Registration.status == RegistrationStatus.CONFIRMED),
+    func.count(Registration.id).filter(Registration.status == RegistrationStatus.WAITLISTED),
+    select(Registration.id)
+    .where(
+        Registration.gathering_id == bindparam("gathering_id"),
+        Registration.email == bindparam("email"),
+    )
+    .scalar_subquery(),
+).where(Registration.gathering_id == bindparam("gathering_id"))
+
+
 def _places_taken(gathering: Gathering, email: str) -> tuple[int, int, int | None]:
     """How many are confirmed, how many wait, and the id of any registration this address
     already has, in one query."""
-    earlier = (
-        select(Registration.id)
-        .where(Registration.gathering_id == gathering.id, Registration.email == email)
-        .scalar_subquery()
-    )
     # Plain columns, no objects: run on the session's connection, past the ORM's handling
     # (which would also have flushed what this transaction added: done here instead).
     db.session.flush()
     confirmed, waiting, earlier_id = (
         db.session.connection()
-        .execute(
-            select(
-                func.count(Registration.id).filter(
-                    Registration.status == RegistrationStatus.CONFIRMED
-                ),
-                func.count(Registration.id).filter(
-                    Registration.status == RegistrationStatus.WAITLISTED
-                ),
-                earlier,
-            ).where(Registration.gathering_id == gathering.id)
-        )
+        .execute(_PLACES_TAKEN, {"gathering_id": gathering.id, "email": email})
         .one()
     )
     return confirmed, waiting, earlier_id
+
+
+_BREAKOUT_ROOMS = (
+    select(AgendaItem.id, AgendaItem.title)
+    .where(
+        AgendaItem.gathering_id == bindparam("gathering_id"),
+        AgendaItem.kind == AgendaKind.BREAKOUT.value,
+        AgendaItem.removed_at.is_(None),
+    )
+    .order_by(AgendaItem.starts_at, AgendaItem.id)
+)
+
+
+def breakout_rooms(gathering: Gathering) -> list[AgendaItem] | list[Row]:
+    """The breakouts one can choose, in agenda order, each with its id and title (what the
+    registration form's choices need): the agenda as loaded if it is, else two columns of
+    them rather than every agenda item as an object."""
+    if "agenda_items" in gathering.__dict__:
+        return gathering.breakouts
+    return list(
+        db.session.connection().execute(_BREAKOUT_ROOMS, {"gathering_id": gathering.id})
+    )
 
 
 def register(gathering: Gathering, data: RegistrationData, *, now: datetime) -> Outcome:
