@@ -128,9 +128,7 @@ def breakout_rooms(gathering: Gathering) -> list[AgendaItem] | list[Row]:
     them rather than every agenda item as an object."""
     if "agenda_items" in gathering.__dict__:
         return gathering.breakouts
-    return list(
-        db.session.connection().execute(_BREAKOUT_ROOMS, {"gathering_id": gathering.id})
-    )
+    return list(db.session.connection().execute(_BREAKOUT_ROOMS, {"gathering_id": gathering.id}))
 
 
 def register(gathering: Gathering, data: RegistrationData, *, now: datetime) -> Outcome:
