@@ -1,20 +1,23 @@
 """Finding the thing a URL names, for every blueprint's routes."""
 
 from flask import abort, g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.extensions import db
 from app.models import Gathering
+
+# Built once: every public page of a gathering runs it.
+_BY_SLUG = select(Gathering).where(Gathering.slug == bindparam("slug"))
 
 
 def gathering_by_slug(slug: str) -> Gathering | None:
     """Read once per request: the draft check before the view and the view itself both
     need the gathering its URL names."""
     if not has_request_context():
-        return db.session.scalar(select(Gathering).where(Gathering.slug == slug))
+        return db.session.scalar(_BY_SLUG, {"slug": slug})
     known = g.setdefault("gatherings_by_slug", {})
     if slug not in known:
-        known[slug] = db.session.scalar(select(Gathering).where(Gathering.slug == slug))
+        known[slug] = db.session.scalar(_BY_SLUG, {"slug": slug})
     return known[slug]
 
 

@@ -11,10 +11,11 @@ other write of the transaction. Taking them in another order deadlocks (a flush 
 SQLite's write lock while waiting here for a request that waits for SQLite)."""
 
 import fcntl
+import functools
 import os
 import warnings
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -28,31 +29,34 @@ class LockOrderWarning(RuntimeWarning):
     """A transaction wrote before taking the gathering's lock (an error under the tests)."""
 
 
-def lock_gathering(gathering_id: int) -> None:
-    """Hold the gathering's write lock until this transaction ends. Call it first."""
+@functools.cache
+def _lock_statement():
+    """Built once, on first use (building it cost more than running it); the import stays
+    inside, as this module is loaded before the models."""
     from app.models import Gathering
 
+    table = Gathering.__table__
+    return (
+        update(table)
+        .where(table.c.id == bindparam("gathering_id"))
+        .values(facts_version=table.c.facts_version + 1, updated_at=table.c.updated_at)
+    )
+
+
+def lock_gathering(gathering_id: int) -> None:
+    """Hold the gathering's write lock until this transaction ends. Call it first."""
     session = db.session()
     if session.info.get(_LOCKED) == gathering_id:
         return
     if session.info.get(_WROTE) or session.new or session.dirty or session.deleted:
-        warnings.warn(
-            "a write came before lock_gathering in this transaction", LockOrderWarning, 2
-        )
+        warnings.warn("a write came before lock_gathering in this transaction", LockOrderWarning, 2)
     serialise_writes()
     # Writing the row takes its lock; the edit time stays as it was. The same write raises
     # the facts version, as what follows changes the gathering's registrations
     # (app.facts.changes then has no second write to make). Sent on the session's
     # connection: it touches no loaded object, so the ORM's handling of the statement
     # (half its CPU, about 0.1 ms a registration) has nothing to do.
-    session.connection().execute(
-        update(Gathering.__table__)
-        .where(Gathering.__table__.c.id == gathering_id)
-        .values(
-            facts_version=Gathering.__table__.c.facts_version + 1,
-            updated_at=Gathering.__table__.c.updated_at,
-        )
-    )
+    session.connection().execute(_lock_statement(), {"gathering_id": gathering_id})
     session.info[_LOCKED] = gathering_id
 
 
