@@ -55,6 +55,7 @@ __all__ = [
     "init_app",
     "queue_email",
     "queue_emails",
+    "queue_recorded",
     "retry",
     "retry_failed_now",
 ]
@@ -126,6 +127,46 @@ def queue_email(
     email.attachments = list(attachments)
     db.session.add(email)
     return email
+
+
+def queue_recorded(
+    *,
+    to: str,
+    subject: str,
+    kind: str,
+    registration_id: int,
+    render_args: dict[str, Any],
+    reply_to: str = "",
+    cause: str = "",
+    send_at: datetime | None = None,
+) -> None:
+    """A message the delivery job will render (`render_args`) about a registration already
+    saved: `queue_email` with one INSERT on the session's connection instead of an object
+    for the session to flush, handed to delivery once the session commits. Never commits."""
+    from app.jobs import dispatch_after_commit
+
+    row = _outbox_row(
+        to=to,
+        subject=subject,
+        text="",
+        html="",
+        kind=kind,
+        registration_id=registration_id,
+        reply_to=reply_to,
+        moment=utcnow(),
+        sender_domain=_sender_domain(),
+        cause=cause,
+        send_at=send_at,
+    )
+    email_id = (
+        db.session.connection()
+        .execute(_INSERT_RECORDED, {**row, "render_args": render_args})
+        .scalar_one()
+    )
+    dispatch_after_commit("email", email_id, "mail")
+
+
+_INSERT_RECORDED = insert(OutboundEmail.__table__).returning(OutboundEmail.__table__.c.id)
 
 
 @dataclass(frozen=True, slots=True)

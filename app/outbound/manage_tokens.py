@@ -6,21 +6,36 @@ link never stops an older one from working (only erasing the person's data does)
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 
 from app.extensions import db
-from app.models import ManageToken, Registration
+from app.models import ManageToken, Registration, utcnow
 from app.outbound.tokens import hash_token, new_token, well_formed
 from app.reach import require_reachable
 
 
 def issue_manage_token(registration: Registration) -> str:
     """Add a new live token for this registration (not committed) and return it raw;
-    never for a person whose data was erased."""
+    never for a person whose data was erased. A registration already saved gets its
+    token with one INSERT on the session's connection, which costs a fraction of an
+    object the session flushes (a registration's unit of work was a third of its CPU)."""
     require_reachable(registration)
     raw = new_token()
-    db.session.add(ManageToken(registration=registration, token_hash=hash_token(raw)))
+    if registration.id is None:
+        db.session.add(ManageToken(registration=registration, token_hash=hash_token(raw)))
+    else:
+        db.session.connection().execute(
+            _INSERT_TOKEN,
+            {"registration_id": registration.id, "token_hash": hash_token(raw), "now": utcnow()},
+        )
     return raw
+
+
+_INSERT_TOKEN = insert(ManageToken.__table__).values(
+    registration_id=bindparam("registration_id"),
+    token_hash=bindparam("token_hash"),
+    created_at=bindparam("now"),
+)
 
 
 def issue_manage_tokens(registration_ids: Sequence[int], *, now: datetime) -> list[str]:

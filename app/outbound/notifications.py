@@ -29,7 +29,14 @@ from app.extensions import db
 from app.jobs import checkpoint, job, submit
 from app.models import AgendaItem, Gathering, MailStatus, OutboundEmail, Registration, utcnow
 from app.outbound.invites import InviteFactory
-from app.outbound.mail import Attachment, Outgoing, PermanentFailure, queue_email, queue_emails
+from app.outbound.mail import (
+    Attachment,
+    Outgoing,
+    PermanentFailure,
+    queue_email,
+    queue_emails,
+    queue_recorded,
+)
 from app.outbound.manage_tokens import issue_manage_token, issue_manage_tokens
 from app.outbound.public_links import public_url
 from app.outbound.wording import render as render_wording
@@ -250,21 +257,21 @@ def _record(
     and waits a little for the next one."""
     if not is_reachable(registration):
         return
+    if registration.id is None:
+        db.session.flush()  # its id names the token and the message
     token = token or issue_manage_token(registration)
     gathering = registration.gathering
     send_at = None
     if kind in UPDATE_KINDS:
         _replace_pending_updates([registration.id])
         send_at = _update_hold(utcnow())
-    queue_email(
+    queue_recorded(
         cause=cause,
         send_at=send_at,
         to=registration.email,
         subject=f"{subject}: {gathering.title}",
-        text="",
-        html="",
         kind=kind,
-        registration=registration,
+        registration_id=registration.id,
         reply_to=gathering.contact_email,
         render_args={
             "subject": subject,

@@ -154,7 +154,7 @@ def register(gathering: Gathering, data: RegistrationData, *, now: datetime) -> 
     else:
         raise RegistrationRefused("full")
 
-    # Every query comes before the new rows, so the commit writes them in one flush.
+    # Every query comes before the new row, so one flush writes it.
     waitlisted_at = (
         _place_in_line(gathering, now) if status == RegistrationStatus.WAITLISTED else None
     )
@@ -169,6 +169,9 @@ def register(gathering: Gathering, data: RegistrationData, *, now: datetime) -> 
     registration.consent_collection_at = now
     registration.status = status
     registration.waitlisted_at = waitlisted_at
+    # The registration's row first: its id names the token and the message, which then
+    # go in with one INSERT each rather than as objects for the session to flush.
+    db.session.flush()
     token = issue_manage_token(registration)
     notifications.registration_received(registration, token)
     return Outcome(registration, token, revived=earlier_id is not None)
