@@ -585,10 +585,11 @@ def _render_if_recorded(email: OutboundEmail, *, now: datetime, composers: dict)
         email.render_args = None
 
 
-def _load_for_sending(email_ids: list[int]) -> None:
+def _load_for_sending(email_ids: list[int]) -> list[OutboundEmail]:
     """The batch's messages with the people and gatherings they are about, in three
-    queries rather than three per message; the loop then finds them in the session."""
-    db.session.scalars(
+    queries rather than three per message; the loop then finds them in the session (which
+    holds them only while something else does: the caller keeps the list)."""
+    return db.session.scalars(
         select(OutboundEmail)
         .where(OutboundEmail.id.in_(email_ids))
         .options(selectinload(OutboundEmail.registration).joinedload(Registration.gathering))
@@ -604,7 +605,13 @@ def _send_claimed(token: str, claimed: list[int], *, now: datetime) -> DeliveryR
     sender = str(config.get("MAIL_DEFAULT_SENDER") or "no-reply@gathering.invalid")
     transport = _Transport(app)
     composers: dict = {}
-    _load_for_sending(claimed)
+    # Each message's outcome is committed as soon as it is sent, and a commit expires
+    # everything the session holds: each message would then load its row, its person and
+    # their gathering again, the three queries a message that the batch's loading is there
+    # to save. What was loaded stays for the run, which ends with it expired.
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    loaded = _load_for_sending(claimed)  # noqa: F841 - held so the session keeps them
     try:
         for email_id in claimed:
             email = db.session.get(OutboundEmail, email_id)
@@ -651,6 +658,8 @@ def _send_claimed(token: str, claimed: list[int], *, now: datetime) -> DeliveryR
                 )
                 report.sent += 1
     finally:
+        session.expire_on_commit = expire_on_commit
+        session.expire_all()
         transport.close()
     return report
 
