@@ -24,6 +24,7 @@ from app.models import (
     PersonalDataView,
     Registration,
     SurveyInvitation,
+    SurveyResponse,
 )
 from app.models.accommodations import AccessibilityFeedback, AccommodationRequest
 from app.models.attendance import dedupe_key
@@ -257,6 +258,9 @@ def test_a_retention_sweep_keeps_every_number_and_no_personal_data(report_gather
     assert plan[gathering.id].due is False and plan[gathering.id].people == people
     assert plan[gathering.id].walk_ins == 2 and plan[gathering.id].uploads == 1
     assert retention.sweep_retention(now=due - timedelta(days=1)) == 0  # not yet
+    survey_links = set(db.session.scalars(select(SurveyInvitation.token_hash)))
+    edit_keys = set(db.session.scalars(select(SurveyResponse.edit_key_hash)))
+    assert len(survey_links) > 3 and len(edit_keys) == 3  # invited, and answered
 
     assert retention.sweep_retention(now=due) == people
     db.session.expire_all()
@@ -272,6 +276,11 @@ def test_a_retention_sweep_keeps_every_number_and_no_personal_data(report_gather
         (gathering.id, "retention", people)
     ]
     assert log[0].counts["walk_ins"] == 2 and log[0].counts["uploads"] == 1
+    # The survey links and edit keys people were sent no longer open anything.
+    assert log[0].counts["survey_links"] == len(survey_links)
+    assert log[0].counts["survey_edit_keys"] == 3
+    assert not survey_links & set(db.session.scalars(select(SurveyInvitation.token_hash)))
+    assert not edit_keys & set(db.session.scalars(select(SurveyResponse.edit_key_hash)))
     # Someone who agreed to be thanked by name in the report keeps that name, nothing more.
     names = db.session.execute(select(Contributor.name, Contributor.preferred_name)).all()
     assert sorted(names) == [
@@ -288,6 +297,31 @@ def test_a_retention_sweep_keeps_every_number_and_no_personal_data(report_gather
     assert retention.sweep_retention(now=due + timedelta(minutes=1)) == 0  # idempotent
     invitations = db.session.scalars(select(SurveyInvitation)).all()
     assert sum(i.responded for i in invitations) == 3  # still counted
+
+
+def test_who_sent_feedback_about_the_site_is_forgotten_after_the_default_period(app):
+    now = datetime(2030, 6, 1, tzinfo=UTC)
+    old, recent = (
+        AccessibilityFeedback(
+            barrier="The menu cannot be reached by keyboard.",
+            name=name,
+            contact=f"{name.lower()}@example.org",
+            created_at=add_months(now, -months),
+        )
+        for name, months in (("Oldsender", 25), ("Recentsender", 23))
+    )
+    db.session.add_all([old, recent])
+    db.session.commit()
+
+    retention.sweep_retention(now=now)
+    db.session.expire_all()
+
+    assert (old.name, old.contact, old.barrier) == (
+        "",
+        "",
+        "The menu cannot be reached by keyboard.",
+    )
+    assert (recent.name, recent.contact) == ("Recentsender", "recentsender@example.org")
 
 
 def test_a_manage_link_stops_working_at_retention(make_gathering, make_registration):

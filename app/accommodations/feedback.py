@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
+from app.models import DEFAULT_RETENTION_MONTHS
 from app.models.accommodations import AccessibilityFeedback, FeedbackStatus
+from app.privacy_records.periods import add_months
 
 
 class FeedbackError(Exception):
@@ -63,3 +65,30 @@ def counts(rows=None) -> dict[str, int]:
         rows = db.session.scalars(select(AccessibilityFeedback)).all()
     tally = Counter(row.status for row in rows)
     return {status.value: tally.get(status.value, 0) for status in FeedbackStatus}
+
+
+def forget_contacts(gathering_id: int) -> None:
+    """Retention: who sent feedback about the gathering is forgotten; what they said stays."""
+    db.session.execute(
+        update(AccessibilityFeedback)
+        .where(AccessibilityFeedback.gathering_id == gathering_id)
+        .values(name="", contact="")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def forget_old_contacts(now: datetime) -> int:
+    """Feedback about the site names no gathering: who sent it is forgotten after the
+    default period. Returns how many."""
+    return (
+        db.session.execute(
+            update(AccessibilityFeedback)
+            .where(
+                AccessibilityFeedback.created_at < add_months(now, -DEFAULT_RETENTION_MONTHS),
+                (AccessibilityFeedback.name != "") | (AccessibilityFeedback.contact != ""),
+            )
+            .values(name="", contact="")
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.choices import RegistrationStatus
 from app.extensions import db
@@ -265,3 +265,14 @@ def survey_question(registration: Registration) -> dict | None:
         ],
         "outcomes": AccommodationOutcome.choices(),
     }
+
+
+def erase_arrangements(gathering_id: int) -> None:
+    """Retention: what was written about each request goes; the kind and the outcome
+    stay as counts."""
+    db.session.execute(
+        update(AccommodationRequest)
+        .where(AccommodationRequest.gathering_id == gathering_id)
+        .values(arrangement="", arranged_by="", outcome_comment="")
+        .execution_options(synchronize_session=False)
+    )

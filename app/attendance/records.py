@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.attendance.bulk import insert_frame, update_frame
 from app.attendance.names import walk_in_keys
 from app.extensions import db
 from app.facts.changes import gatherings_changed
 from app.models import AttendanceRecord, AttendanceSource, Gathering, ImportBatch, User
+from app.models.attendance import walk_in_identity
 
 if TYPE_CHECKING:
     import numpy as np
@@ -342,3 +343,51 @@ def _expire_records() -> None:
     for instance in list(db.session.identity_map.values()):
         if isinstance(instance, AttendanceRecord):
             db.session.expire(instance)
+
+
+ERASED_WALK_IN = "erased"
+
+
+def _walk_in_identities(gathering_id: int) -> list[str]:
+    keys = db.session.scalars(
+        select(AttendanceRecord.dedupe_key).where(
+            AttendanceRecord.gathering_id == gathering_id,
+            AttendanceRecord.registration_id.is_(None),
+        )
+    )
+    return sorted({walk_in_identity(key) for key in keys})
+
+
+def walk_ins_held(gathering_id: int) -> int:
+    """How many walk-ins are still told apart by their address or name."""
+    return len([w for w in _walk_in_identities(gathering_id) if not w.startswith(ERASED_WALK_IN)])
+
+
+def erase_walk_ins(gathering_id: int) -> int:
+    """Retention: walk-ins are told apart by their address or folded name inside
+    `dedupe_key`: each becomes "erased:<n>" (one number per person), so they still count
+    once each. Returns how many were erased."""
+    known = _walk_in_identities(gathering_id)
+    identities = [w for w in known if not w.startswith(ERASED_WALK_IN + ":")]
+    already = len(known) - len(identities)
+    pseudonyms = {
+        identity: f"{ERASED_WALK_IN}:{already + n}" for n, identity in enumerate(identities, 1)
+    }
+    rows = db.session.execute(
+        select(AttendanceRecord.id, AttendanceRecord.dedupe_key).where(
+            AttendanceRecord.gathering_id == gathering_id,
+            AttendanceRecord.registration_id.is_(None),
+        )
+    ).all()
+    for record_id, key in rows:
+        identity = walk_in_identity(key)
+        if identity not in pseudonyms:
+            continue
+        prefix = key[: len(key) - len(identity)]
+        db.session.execute(
+            update(AttendanceRecord)
+            .where(AttendanceRecord.id == record_id)
+            .values(dedupe_key=prefix + pseudonyms[identity], walk_in_name="", walk_in_email="")
+            .execution_options(synchronize_session=False)
+        )
+    return len(pseudonyms)

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from app.attendance.bulk import insert_frame, update_frame
 from app.attendance.importers import (
@@ -46,6 +46,7 @@ from app.models import (
     Registration,
     User,
 )
+from app.privacy_records.erasure_log import ERASED_TEXT
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,11 +64,13 @@ __all__ = [
     "default_decisions",
     "discard_import",
     "earlier_import",
+    "erase_uploads",
     "import_file",
     "parse_upload",
     "prepare_import",
     "save_records",
     "store_upload",
+    "uploads_held",
 ]
 
 
@@ -615,3 +618,33 @@ def import_file(
         )
     batch.status = ImportStatus.PENDING.value
     return _write(batch, people, registration, walk_in, user=user, now=now)
+
+
+def uploads_held(gathering_id: int) -> int:
+    """How many of the gathering's uploaded files are still kept."""
+    return int(
+        db.session.scalar(
+            select(func.count(ImportBatch.id)).where(
+                ImportBatch.gathering_id == gathering_id, ImportBatch.filename != ERASED_TEXT
+            )
+        )
+        or 0
+    )
+
+
+def erase_uploads(gathering_id: int) -> tuple[int, int]:
+    """Retention: the review rows (names and addresses read from the files) go, and each
+    upload keeps only that it was made. Returns how many uploads and review rows."""
+    batch_ids = select(ImportBatch.id).where(ImportBatch.gathering_id == gathering_id)
+    review_rows = db.session.execute(
+        delete(ImportPerson)
+        .where(ImportPerson.batch_id.in_(batch_ids))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    uploads = db.session.execute(
+        update(ImportBatch)
+        .where(ImportBatch.gathering_id == gathering_id, ImportBatch.filename != ERASED_TEXT)
+        .values(filename=ERASED_TEXT, upload=None, error="", meeting=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return int(uploads or 0), int(review_rows or 0)

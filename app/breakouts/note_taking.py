@@ -278,3 +278,31 @@ def notes_for_report(gathering_id: int, breakout_ids: Sequence[int]) -> list[dic
             }
         )
     return rows
+
+
+def _consented(quotes: object) -> list:
+    return [q for q in quotes or [] if isinstance(q, dict) and q.get("consent")]
+
+
+def drop_unconsented_quotes(gathering_id: int) -> int:
+    """Retention: a draft keeps quotes whose speaker has not agreed (yet); the report
+    never shows them, so they go, from the notes and from every saved version. Returns
+    how many went."""
+    dropped = 0
+    notes = db.session.scalars(
+        select(BreakoutNote)
+        .join(AgendaItem, AgendaItem.id == BreakoutNote.agenda_item_id)
+        .where(AgendaItem.gathering_id == gathering_id)
+    )
+    for note in notes:
+        kept = _consented(note.quotes)
+        if len(kept) != len(note.quotes or []):
+            dropped += len(note.quotes or []) - len(kept)
+            note.quotes = kept
+        for version in note.versions:
+            content = dict(version.content or {})
+            kept = _consented(content.get("quotes"))
+            if len(kept) != len(content.get("quotes") or []):
+                content["quotes"] = kept
+                version.content = content
+    return dropped

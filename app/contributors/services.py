@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import AgendaItem, Gathering, Registration
@@ -307,3 +307,27 @@ def finance_rows(gathering: Gathering) -> list[list[object]]:
             ]
         )
     return rows
+
+
+ERASED_CONTRIBUTOR = "Erased contributor"
+
+
+def erase_contributors(gathering_id: int) -> int:
+    """Retention: contact and payment details go for everyone; the name and Nation stay
+    only for those who agreed to be thanked by name in the report (what the report
+    prints). Returns how many contributors the gathering had."""
+    mine = Contributor.gathering_id == gathering_id
+    count = db.session.scalar(select(func.count(Contributor.id)).where(mine))
+    db.session.execute(
+        update(Contributor)
+        .where(mine)
+        .values(email="", support_person="", notes="", payment_reference="", token_hash=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Contributor)
+        .where(mine, Contributor.named_in_thanks.is_(False))
+        .values(name=ERASED_CONTRIBUTOR, preferred_name="", nation="")
+        .execution_options(synchronize_session=False)
+    )
+    return int(count or 0)

@@ -24,6 +24,7 @@ from app.models.evaluation import (
     NOT_APPLICABLE,
     SCALE_LABELS,
     QuestionKind,
+    Survey,
     SurveyAnswer,
     SurveyInvitation,
     SurveyQuestion,
@@ -156,3 +157,16 @@ def stored_answers(response: SurveyResponse) -> dict[int, Answer]:
         multiple = kinds.get(answer.question_id) == QuestionKind.MULTIPLE
         result[answer.question_id] = json.loads(answer.value) if multiple else answer.value
     return result
+
+
+def erase_edit_keys(gathering_id: int) -> int:
+    """Retention: new random hashes, so the edit links people kept stop working while
+    "responded" still counts. Returns how many."""
+    responses = db.session.scalars(
+        select(SurveyResponse)
+        .join(Survey, Survey.id == SurveyResponse.survey_id)
+        .where(Survey.gathering_id == gathering_id)
+    ).all()
+    for response in responses:
+        response.edit_key_hash = hash_token(new_token())
+    return len(responses)

@@ -18,7 +18,7 @@ from app.models.evaluation import (
     Survey,
     SurveyInvitation,
 )
-from app.outbound.tokens import hash_token, well_formed
+from app.outbound.tokens import hash_token, new_token, well_formed
 from app.reach import reachable
 
 
@@ -66,3 +66,17 @@ def may_take_part(registration: Registration, *, present: bool) -> bool:
     """From the manage page: registered people, and anyone who was there without a
     confirmed place (their answers count; they do not count as attended)."""
     return present or registration.status == RegistrationStatus.CONFIRMED
+
+
+def erase_links(gathering_id: int) -> int:
+    """Retention: new random hashes, so the survey links people were sent stop working
+    while "invited" still counts. Returns how many links."""
+    invitations = db.session.scalars(
+        select(SurveyInvitation)
+        .join(Survey, Survey.id == SurveyInvitation.survey_id)
+        .where(Survey.gathering_id == gathering_id)
+    ).all()
+    for invitation in invitations:
+        invitation.token_nonce = secrets.token_hex(16)
+        invitation.token_hash = hash_token(new_token())
+    return len(invitations)

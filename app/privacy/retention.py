@@ -3,55 +3,51 @@
 The period is the community's (`Community.retention_months`, 24 months unless an
 organiser changes it; a gathering outside any community keeps the default). Erasure goes
 through the one path an organiser's erasure uses (`organiser.people.erase`) for every
-registration, then clears what a registration does not hold: walk-ins' names and
-addresses, uploaded attendance files and their review rows, copies of emails, survey links
-and edit keys. What the report counts stays (status, role, organisation type, region,
-Indigenous identity codes, rooms, minutes, survey answers, which never name anyone), so a
-report made again afterwards shows the same numbers. Each erasure writes one line of the
-erasure log, with counts only."""
+registration, then asks each feature, through its own service function, to clear what
+it holds about the gathering's people: walk-ins and uploaded attendance files with their
+review rows (attendance), contributors' details, unconsented quotes (breakouts), what was
+written about accommodations and who sent feedback, the value follow-up's links and
+unconsented stories, "You said, we did" subscriptions, survey links and edit keys
+(evaluation), the invitation list; copies of emails and private links are cleared here.
+Privacy calls the features; none of them imports privacy. What the report counts stays
+(status, role, organisation type, region, Indigenous identity codes, rooms, minutes,
+survey answers, which never name anyone), so a report made again afterwards shows the
+same numbers. Each erasure writes one line of the erasure log, with counts only."""
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
+from app.accommodations import feedback as accessibility_feedback
+from app.accommodations.services import erase_arrangements
+from app.attendance import records as attendance_records
+from app.attendance import review as attendance_review
+from app.breakouts.note_taking import drop_unconsented_quotes
+from app.contributors.services import erase_contributors
+from app.evaluation.answers import erase_edit_keys
+from app.evaluation.links import erase_links
 from app.extensions import db
 from app.invitations.services import erase_list
 from app.jobs import every_sweep
 from app.models import (
     DEFAULT_RETENTION_MONTHS,
     AccessLogEntry,
-    AgendaItem,
-    AttendanceRecord,
-    BreakoutNote,
     Community,
     ErasureLogEntry,
     ErasureReason,
     ErasureRequests,
     Gathering,
-    ImportBatch,
-    ImportPerson,
     ManageToken,
     OutboundEmail,
     Registration,
-    Survey,
-    SurveyInvitation,
-    SurveyResponse,
 )
-from app.models.accommodations import AccessibilityFeedback, AccommodationRequest
-from app.models.attendance import walk_in_identity
-from app.models.contributors import Contributor
-from app.models.said_did import SaidDidSubscription
-from app.models.value import ValueFollowUp, ValueInvitation, ValueResponse
 from app.organiser.people import erase, erase_registrations
-from app.outbound.tokens import hash_token, new_token
-from app.privacy_records.erasure_log import log_erasure
+from app.privacy_records.erasure_log import ERASED_TEXT, log_erasure
 from app.privacy_records.periods import add_months, erase_on, retention_for
-
-ERASED_TEXT = "(erased)"
-ERASED_WALK_IN = "erased"
+from app.said_did.services import forget_subscribers
+from app.value.services import erase_follow_ups
 
 
 @dataclass(frozen=True)
@@ -71,16 +67,6 @@ class PlannedErasure:
     uploads: int
 
 
-def _walk_in_identities(gathering_id: int) -> list[str]:
-    keys = db.session.scalars(
-        select(AttendanceRecord.dedupe_key).where(
-            AttendanceRecord.gathering_id == gathering_id,
-            AttendanceRecord.registration_id.is_(None),
-        )
-    )
-    return sorted({walk_in_identity(key) for key in keys})
-
-
 def _gathering_registrations(gathering_id: int):
     return select(Registration.id).where(Registration.gathering_id == gathering_id)
 
@@ -97,12 +83,6 @@ def _plan_one(gathering: Gathering, now: datetime) -> PlannedErasure:
             OutboundEmail.subject != ERASED_TEXT,
         )
     )
-    uploads = db.session.scalar(
-        select(func.count(ImportBatch.id)).where(
-            ImportBatch.gathering_id == gathering.id, ImportBatch.filename != ERASED_TEXT
-        )
-    )
-    walk_ins = [w for w in _walk_in_identities(gathering.id) if not w.startswith(ERASED_WALK_IN)]
     when = erase_on(gathering)
     return PlannedErasure(
         gathering_id=gathering.id,
@@ -113,9 +93,9 @@ def _plan_one(gathering: Gathering, now: datetime) -> PlannedErasure:
         erase_on=when,
         due=when <= now,
         people=int(people or 0),
-        walk_ins=len(walk_ins),
+        walk_ins=attendance_records.walk_ins_held(gathering.id),
         emails=int(emails or 0),
-        uploads=int(uploads or 0),
+        uploads=attendance_review.uploads_held(gathering.id),
     )
 
 
@@ -136,143 +116,6 @@ def dry_run(*, now: datetime) -> list[PlannedErasure]:
     return [_plan_one(gathering, now) for gathering in _not_yet_erased()]
 
 
-def _erase_walk_ins(gathering_id: int) -> int:
-    """Walk-ins are told apart by their address or folded name inside `dedupe_key`: each
-    becomes "erased:<n>" (one number per person), so they still count once each."""
-    known = _walk_in_identities(gathering_id)
-    identities = [w for w in known if not w.startswith(ERASED_WALK_IN + ":")]
-    already = len(known) - len(identities)
-    pseudonyms = {
-        identity: f"{ERASED_WALK_IN}:{already + n}" for n, identity in enumerate(identities, 1)
-    }
-    rows = db.session.execute(
-        select(AttendanceRecord.id, AttendanceRecord.dedupe_key).where(
-            AttendanceRecord.gathering_id == gathering_id,
-            AttendanceRecord.registration_id.is_(None),
-        )
-    ).all()
-    for record_id, key in rows:
-        identity = walk_in_identity(key)
-        if identity not in pseudonyms:
-            continue
-        prefix = key[: len(key) - len(identity)]
-        db.session.execute(
-            update(AttendanceRecord)
-            .where(AttendanceRecord.id == record_id)
-            .values(dedupe_key=prefix + pseudonyms[identity], walk_in_name="", walk_in_email="")
-            .execution_options(synchronize_session=False)
-        )
-    return len(pseudonyms)
-
-
-ERASED_CONTRIBUTOR = "Erased contributor"
-
-
-def _erase_contributors(gathering_id: int) -> int:
-    """Contact and payment details go for everyone; the name and Nation stay only for
-    those who agreed to be thanked by name in the report (what the report prints)."""
-    mine = Contributor.gathering_id == gathering_id
-    count = db.session.scalar(select(func.count(Contributor.id)).where(mine))
-    db.session.execute(
-        update(Contributor)
-        .where(mine)
-        .values(email="", support_person="", notes="", payment_reference="", token_hash=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(Contributor)
-        .where(mine, Contributor.named_in_thanks.is_(False))
-        .values(name=ERASED_CONTRIBUTOR, preferred_name="", nation="")
-        .execution_options(synchronize_session=False)
-    )
-    return int(count or 0)
-
-
-def _consented(quotes: object) -> list:
-    return [q for q in quotes or [] if isinstance(q, dict) and q.get("consent")]
-
-
-def _drop_unconsented_quotes(gathering_id: int) -> int:
-    """A draft keeps quotes whose speaker has not agreed (yet); the report never shows
-    them, so they go, from the notes and from every saved version."""
-    dropped = 0
-    notes = db.session.scalars(
-        select(BreakoutNote)
-        .join(AgendaItem, AgendaItem.id == BreakoutNote.agenda_item_id)
-        .where(AgendaItem.gathering_id == gathering_id)
-    )
-    for note in notes:
-        kept = _consented(note.quotes)
-        if len(kept) != len(note.quotes or []):
-            dropped += len(note.quotes or []) - len(kept)
-            note.quotes = kept
-        for version in note.versions:
-            content = dict(version.content or {})
-            kept = _consented(content.get("quotes"))
-            if len(kept) != len(content.get("quotes") or []):
-                content["quotes"] = kept
-                version.content = content
-    return dropped
-
-
-def _erase_accommodation_text(gathering_id: int) -> None:
-    db.session.execute(
-        update(AccommodationRequest)
-        .where(AccommodationRequest.gathering_id == gathering_id)
-        .values(arrangement="", arranged_by="", outcome_comment="")
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(AccessibilityFeedback)
-        .where(AccessibilityFeedback.gathering_id == gathering_id)
-        .values(name="", contact="")
-        .execution_options(synchronize_session=False)
-    )
-
-
-def _forget_old_feedback_contacts(now: datetime) -> int:
-    """Feedback about the site names no gathering: who sent it is forgotten after the
-    default period."""
-    return (
-        db.session.execute(
-            update(AccessibilityFeedback)
-            .where(
-                AccessibilityFeedback.created_at < add_months(now, -DEFAULT_RETENTION_MONTHS),
-                (AccessibilityFeedback.name != "") | (AccessibilityFeedback.contact != ""),
-            )
-            .values(name="", contact="")
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        or 0
-    )
-
-
-def _erase_follow_ups(gathering_id: int) -> None:
-    """The value follow-up's links stop working and stories told without consent to quote
-    them go (the report tallies the cycles and quotes only agreed stories); nobody is
-    subscribed to the "You said, we did" page any more."""
-    followup_ids = select(ValueFollowUp.id).where(ValueFollowUp.gathering_id == gathering_id)
-    for invitation in db.session.scalars(
-        select(ValueInvitation).where(ValueInvitation.followup_id.in_(followup_ids))
-    ):
-        invitation.token_hash = _dead_link_hash()
-    db.session.execute(
-        update(ValueResponse)
-        .where(ValueResponse.followup_id.in_(followup_ids), ValueResponse.story_consent.is_(False))
-        .values(story="")
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        delete(SaidDidSubscription)
-        .where(SaidDidSubscription.gathering_id == gathering_id)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def _dead_link_hash() -> str:
-    return hash_token(new_token())
-
-
 def erase_gathering(
     gathering: Gathering, *, now: datetime, actor_id: int | None = None
 ) -> ErasureLogEntry:
@@ -291,12 +134,14 @@ def erase_gathering(
         keep_identity_codes=True,
     )
     registration_ids = _gathering_registrations(gathering.id)
-    walk_ins = _erase_walk_ins(gathering.id)
-    contributors = _erase_contributors(gathering.id)
-    quotes = _drop_unconsented_quotes(gathering.id)
+    walk_ins = attendance_records.erase_walk_ins(gathering.id)
+    contributors = erase_contributors(gathering.id)
+    quotes = drop_unconsented_quotes(gathering.id)
     invitees = erase_list(gathering)
-    _erase_accommodation_text(gathering.id)
-    _erase_follow_ups(gathering.id)
+    erase_arrangements(gathering.id)
+    accessibility_feedback.forget_contacts(gathering.id)
+    erase_follow_ups(gathering.id)
+    forget_subscribers(gathering.id)
     emails = db.session.execute(
         update(OutboundEmail)
         .where(
@@ -314,32 +159,9 @@ def erase_gathering(
         )
         .execution_options(synchronize_session=False)
     ).rowcount
-    batch_ids = select(ImportBatch.id).where(ImportBatch.gathering_id == gathering.id)
-    review_rows = db.session.execute(
-        delete(ImportPerson)
-        .where(ImportPerson.batch_id.in_(batch_ids))
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    uploads = db.session.execute(
-        update(ImportBatch)
-        .where(ImportBatch.gathering_id == gathering.id, ImportBatch.filename != ERASED_TEXT)
-        .values(filename=ERASED_TEXT, upload=None, error="", meeting=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    survey_ids = select(Survey.id).where(Survey.gathering_id == gathering.id)
-    # New random hashes: the survey links and edit keys people were sent stop working,
-    # while "invited" and "responded" still count.
-    invitations = db.session.scalars(
-        select(SurveyInvitation).where(SurveyInvitation.survey_id.in_(survey_ids))
-    ).all()
-    for invitation in invitations:
-        invitation.token_nonce = secrets.token_hex(16)
-        invitation.token_hash = _dead_link_hash()
-    responses = db.session.scalars(
-        select(SurveyResponse).where(SurveyResponse.survey_id.in_(survey_ids))
-    ).all()
-    for response in responses:
-        response.edit_key_hash = _dead_link_hash()
+    uploads, review_rows = attendance_review.erase_uploads(gathering.id)
+    survey_links = erase_links(gathering.id)
+    survey_edit_keys = erase_edit_keys(gathering.id)
     db.session.execute(
         delete(ManageToken)
         .where(ManageToken.registration_id.in_(registration_ids))
@@ -357,10 +179,10 @@ def erase_gathering(
             "unconsented_quotes": quotes,
             "invitees": invitees,
             "emails": int(emails or 0),
-            "uploads": int(uploads or 0),
-            "review_rows": int(review_rows or 0),
-            "survey_links": len(invitations),
-            "survey_edit_keys": len(responses),
+            "uploads": uploads,
+            "review_rows": review_rows,
+            "survey_links": survey_links,
+            "survey_edit_keys": survey_edit_keys,
         },
         actor_id=actor_id,
         created_at=now,
@@ -453,6 +275,6 @@ def sweep_retention(*, now: datetime) -> int:
         erase_requested(registration, actor_id=None, now=now)
         db.session.commit()
         erased += 1
-    if trim_access_log(now=now) + _forget_old_feedback_contacts(now):
+    if trim_access_log(now=now) + accessibility_feedback.forget_old_contacts(now):
         db.session.commit()
     return erased

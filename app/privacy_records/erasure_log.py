@@ -87,3 +87,7 @@ def erasure_lines(limit: int = 200) -> list[ErasureLine]:
         )
         for entry, title, name, email in rows
     ]
+
+
+# What erased text is replaced with; the dry run counts what does not say it yet.
+ERASED_TEXT = "(erased)"

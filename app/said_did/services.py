@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import render_template
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy import update as sql_update
 
 from app import timefmt
@@ -312,4 +312,13 @@ def _queue_digest(gathering: Gathering, registration: Registration, news, *, now
         reply_to=gathering.contact_email,
         now=now,
         cause="The participant asked for the weekly digest of 'You said, we did'",
+    )
+
+
+def forget_subscribers(gathering_id: int) -> None:
+    """Retention: nobody is subscribed to the gathering's page any more."""
+    db.session.execute(
+        delete(SaidDidSubscription)
+        .where(SaidDidSubscription.gathering_id == gathering_id)
+        .execution_options(synchronize_session=False)
     )

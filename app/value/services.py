@@ -259,3 +259,19 @@ def dashboard_summary(gathering: Gathering) -> ValueSummary | None:
     if not tally.asked:
         return None
     return tally.shown(current_app.config["SUPPRESSION_THRESHOLD"])
+
+
+def erase_follow_ups(gathering_id: int) -> None:
+    """Retention: the follow-up's links stop working and stories told without consent
+    to quote them go (the report tallies the cycles and quotes only agreed stories)."""
+    followup_ids = select(ValueFollowUp.id).where(ValueFollowUp.gathering_id == gathering_id)
+    for invitation in db.session.scalars(
+        select(ValueInvitation).where(ValueInvitation.followup_id.in_(followup_ids))
+    ):
+        invitation.token_hash = hash_token(new_token())
+    db.session.execute(
+        update(ValueResponse)
+        .where(ValueResponse.followup_id.in_(followup_ids), ValueResponse.story_consent.is_(False))
+        .values(story="")
+        .execution_options(synchronize_session=False)
+    )
