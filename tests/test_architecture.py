@@ -3,6 +3,7 @@
 - no import cycle between the packages of app/ (a module directly under app/ counts as a
   package of its own), counting imports inside functions too;
 - no feature imports another feature's `routes` or `forms`: it calls its services;
+- no shared layer (a package below the features) imports a feature or the wiring;
 - no SQLAlchemy event listener outside app/transaction_hooks.py, where every side effect
   of a write is declared (the SQLite pragmas on connect excepted, a connection setting).
 """
@@ -146,6 +147,25 @@ def test_no_feature_imports_another_features_routes_or_forms():
             ):
                 found.append(f"{name}:{line} imports {target}")
     assert not found, "\n".join(found)
+
+
+# What wires the app together: it may import anything, and nothing imports it.
+WIRING = {"cli", "transaction_hooks", "demo", "public"}
+# Features without pages of their own: the report's content, which report_runs shows.
+FEATURES_WITHOUT_BLUEPRINT = {"reporting"}
+
+
+def test_shared_layers_import_no_feature():
+    above = _features() | FEATURES_WITHOUT_BLUEPRINT | WIRING
+    assert "privacy_records" not in above and "privacy" in above
+    found = [
+        f"{source} -> {target}: {', '.join(sorted(set(where)))}"
+        for source, targets in _package_graph().items()
+        if source not in above
+        for target, where in targets.items()
+        if target in above
+    ]
+    assert not found, "a shared layer imports a feature:\n" + "\n".join(found)
 
 
 def _listener_calls(tree: ast.Module) -> list[tuple[int, str]]:
