@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -197,6 +198,15 @@ class Registration(db.Model):
             "folded_name",
             "folded_email",
             "status",
+        ),
+        # The people who may be acted for (app.reach.reachable), by status: counted
+        # from the index alone (check-in counts the thousands a plenary expects).
+        Index(
+            "ix_registrations_reachable",
+            "gathering_id",
+            "status",
+            sqlite_where=text("erased_at IS NULL AND erasure_requested_at IS NULL"),
+            postgresql_where=text("erased_at IS NULL AND erasure_requested_at IS NULL"),
         ),
     )
 
