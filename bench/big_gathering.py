@@ -523,7 +523,7 @@ def views_after_check_ins(
     people = iter(arriving)
     for _round in range(5):
         for label, url in pages.items():
-            form = {"csrf_token": token, "registration_id": str(next(people))}
+            form = {"csrf_token": token, "present": str(next(people))}
             request = _request(f"{checkin}/present", cookie, form)
             request.add_header("Accept", "application/json")
             urllib.request.urlopen(request, timeout=30).read()

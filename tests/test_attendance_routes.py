@@ -185,7 +185,7 @@ def test_checkin_without_javascript(organiser_client, gathering_2022, sample_peo
     emilie = sample_people["Émilie"]
     response = organiser_client.post(
         checkin_url(gathering_2022, item, "/present"),
-        data={"registration_id": emilie.id, "q": "emilie"},
+        data={"present": emilie.id, "q": "emilie"},
     )
     assert response.status_code == 303
     assert response.headers["Location"].endswith("?q=emilie")
@@ -195,7 +195,7 @@ def test_checkin_without_javascript(organiser_client, gathering_2022, sample_peo
 
     organiser_client.post(
         checkin_url(gathering_2022, item, "/present"),
-        data={"registration_id": emilie.id, "action": "undo"},
+        data={"undo": emilie.id},
     )
     assert gathering_facts(gathering_2022).present_ids == set()
 
@@ -205,17 +205,73 @@ def test_checkin_with_javascript_gets_json(organiser_client, gathering_2022, sam
     sam = sample_people["Sam"]
     response = organiser_client.post(
         checkin_url(gathering_2022, item, "/present"),
-        data={"registration_id": sam.id},
+        data={"present": sam.id},
         headers={"Accept": "application/json"},
     )
     assert response.status_code == 200
     assert response.json == {"present": True, "message": "Sam Wu is marked present.", "count": 1}
     bad = organiser_client.post(
         checkin_url(gathering_2022, item, "/present"),
-        data={"registration_id": "999999"},
+        data={"present": "999999"},
         headers={"Accept": "application/json"},
     )
     assert bad.status_code == 400 and "not registered" in bad.json["error"]
+
+
+def test_the_list_is_one_form_whose_buttons_say_who(
+    organiser_client, gathering_2022, sample_people
+):
+    """No form per row: the list's one form carries the CSRF token once, and each button
+    sends its registration as present=<id> or undo=<id>, named for the person."""
+    item = gathering_2022.active_agenda[0]
+    emilie, sam = sample_people["Émilie"], sample_people["Sam"]
+    organiser_client.post(checkin_url(gathering_2022, item, "/present"), data={"present": sam.id})
+    html = organiser_client.get(checkin_url(gathering_2022, item)).get_data(as_text=True)
+    listed = html[html.index('id="checkin-list"') : html.index("</ul>", html.index("checkin-list"))]
+    assert "<form" not in listed and 'type="hidden"' not in listed
+    assert html.count(f'action="{checkin_url(gathering_2022, item, "/present")}"') == 1
+    assert (
+        f'<button name="present" value="{emilie.id}" class="button">Mark present'
+        '<span class="visually-hidden"> Émilie Côté</span></button>'
+    ) in listed
+    assert (
+        f'<button name="undo" value="{sam.id}" class="button button-secondary">Undo'
+        '<span class="visually-hidden"> Sam Wu</span></button>'
+    ) in listed
+    assert listed.count('class="present-badge"') == 1
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        {},
+        {"present": ""},
+        {"present": "x"},
+        {"present": "²"},
+        {"present": str(2**70)},
+        {"present": "999999"},
+        {"undo": "999999"},
+        {"present": "{own}", "undo": "{own}"},
+        {"present": "{foreign}"},
+        {"undo": "{foreign}"},
+    ],
+)
+def test_a_button_value_that_is_not_someone_here_is_refused_plainly(
+    organiser_client, gathering_2022, sample_people, make_gathering, make_registration, sent
+):
+    item = gathering_2022.active_agenda[0]
+    own = sample_people["Sam"]
+    foreign = make_registration(make_gathering(), name="Elsewhere Person")
+    data = {key: value.format(own=own.id, foreign=foreign.id) for key, value in sent.items()}
+    url = checkin_url(gathering_2022, item, "/present")
+    as_json = organiser_client.post(url, data=data, headers={"Accept": "application/json"})
+    assert as_json.status_code == 400
+    assert as_json.json == {"error": "That person is not registered for this gathering."}
+    plain = organiser_client.post(url, data={**data, "q": "sam"})
+    assert plain.status_code == 303 and plain.headers["Location"].endswith("?q=sam")
+    page = organiser_client.get(plain.headers["Location"]).get_data(as_text=True)
+    assert "That person is not registered for this gathering." in page
+    assert record_count() == 0
 
 
 def test_walk_in_through_the_page(organiser_client, gathering_2022):
@@ -237,7 +293,14 @@ def test_walk_in_through_the_page(organiser_client, gathering_2022):
     assert "Enter an email address" in bad.get_data(as_text=True)
     assert gathering_facts(gathering_2022).walk_ins == 1
     record = db.session.scalar(select(AttendanceRecord))
-    organiser_client.post(checkin_url(gathering_2022, item, f"/walk-in/{record.id}/remove"))
+    page = organiser_client.get(checkin_url(gathering_2022, item)).get_data(as_text=True)
+    assert f'name="record" value="{record.id}"' in page
+    remove = checkin_url(gathering_2022, item, "/walk-in/remove")
+    for tampered in ("", "x", str(2**70), str(record.id + 1000)):
+        refused = organiser_client.post(remove, data={"record": tampered}, follow_redirects=True)
+        assert "That walk-in is not recorded here." in refused.get_data(as_text=True)
+    assert gathering_facts(gathering_2022).walk_ins == 1
+    organiser_client.post(remove, data={"record": record.id})
     assert gathering_facts(gathering_2022).walk_ins == 0
 
 
@@ -320,13 +383,13 @@ def test_facilitator_finds_everyone_registered_by_name_only(
 
     ok = client.post(
         checkin_url(gathering_2022, room, "/present"),
-        data={"registration_id": amara.id},
+        data={"present": amara.id},
         headers={"Accept": "application/json"},
     )
     assert ok.status_code == 200 and ok.json["present"] is True
     elsewhere = client.post(
         checkin_url(gathering_2022, room, "/present"),
-        data={"registration_id": sam.id},
+        data={"present": sam.id},
         headers={"Accept": "application/json"},
     )
     assert elsewhere.status_code == 200 and "placed in" in elsewhere.json["message"]
@@ -335,7 +398,7 @@ def test_facilitator_finds_everyone_registered_by_name_only(
     assert client.get(checkin_url(gathering_2022, other_room)).status_code == 403
     assert (
         client.post(
-            checkin_url(gathering_2022, other_room, "/present"), data={"registration_id": sam.id}
+            checkin_url(gathering_2022, other_room, "/present"), data={"present": sam.id}
         ).status_code
         == 403
     )
@@ -392,7 +455,7 @@ def test_search_as_you_type_lists_the_matches_for_a_long_list(
     html = found.get_data(as_text=True)
     assert found.status_code == 200 and "<html" not in html
     assert html.count('class="checkin-person') == 1 and "Wanda O’Brien" in html
-    assert f'name="registration_id" value="{waiting.id}"' in html
+    assert f'name="present" value="{waiting.id}"' in html
     assert 'data-search="wanda obrien ' in html
     by_address = organiser_client.get(checkin_url(gathering_2022, item, "/search?q=fraserhealth"))
     assert "Amara Singh" in by_address.get_data(as_text=True)
@@ -441,12 +504,12 @@ def test_forms_work_with_csrf_protection(csrf_app, gathering_2022, sample_people
     item = gathering_2022.active_agenda[0]
     url = checkin_url(gathering_2022, item)
     amara = sample_people["Amara"]
-    refused = client.post(url + "/present", data={"registration_id": amara.id})
+    refused = client.post(url + "/present", data={"present": amara.id})
     assert refused.status_code == 400
     assert gathering_facts(gathering_2022).present_ids == set()
     accepted = client.post(
         url + "/present",
-        data={"registration_id": amara.id, "csrf_token": token(url)},
+        data={"present": amara.id, "csrf_token": token(url)},
         headers={"Accept": "application/json"},
     )
     assert accepted.status_code == 200 and accepted.json["present"]

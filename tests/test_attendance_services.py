@@ -392,15 +392,28 @@ def test_search_and_expected_people(gathering_2022, sample_people, make_registra
     sample_people["Sam"].assigned_breakout_id = breakout.id
     db.session.commit()
     assert [r.name for r in checkin.expected_people(gathering_2022, breakout)] == ["Sam Wu"]
-    assert len(checkin.expected_people(gathering_2022, gathering_2022.active_agenda[0])) == 9
-    assert [r.name for r in checkin.search_registrations(gathering_2022, "émilie")] == [
+    plenary = gathering_2022.active_agenda[0]
+    assert len(checkin.expected_people(gathering_2022, plenary)) == 9
+    assert [r.name for r in checkin.search_registrations(gathering_2022, plenary, "émilie")] == [
         "Émilie Côté"
     ]
-    assert [r.name for r in checkin.search_registrations(gathering_2022, "SINGH fraser")] == [
-        "Amara Singh"
-    ]
-    assert checkin.search_registrations(gathering_2022, "gone") == []
-    assert checkin.search_registrations(gathering_2022, "100%_") == []
+    assert [
+        r.name for r in checkin.search_registrations(gathering_2022, plenary, "SINGH fraser")
+    ] == ["Amara Singh"]
+    assert checkin.search_registrations(gathering_2022, plenary, "gone") == []
+    assert checkin.search_registrations(gathering_2022, plenary, "100%_") == []
+
+    # Each row says whether that person is checked in here, and only here.
+    checkin.check_in(
+        gathering_2022, plenary, sample_people["Émilie"], user=None, now=gathering_2022.starts_at
+    )
+    db.session.commit()
+    listed = checkin.expected_people(gathering_2022, plenary)
+    assert {r.name for r in listed if r.present} == {"Émilie Côté"}
+    found = checkin.search_registrations(gathering_2022, plenary, "emilie")
+    assert [r.present for r in found] == [True]
+    elsewhere = checkin.search_registrations(gathering_2022, breakout, "emilie")
+    assert [r.present for r in elsewhere] == [False]
 
 
 def test_unreviewed_uploads_are_discarded_after_two_days(sample_bytes, gathering_2022):

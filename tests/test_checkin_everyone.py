@@ -72,7 +72,7 @@ def test_check_in_opens_on_the_gathering_day(organiser_client, next_month):
     assert "Check-in opens on the day of the gathering" in page
     response = organiser_client.post(
         checkin_url(gathering, plenary, "/present"),
-        data={"registration_id": person.id},
+        data={"present": person.id},
         headers={"Accept": "application/json"},
     )
     assert response.status_code == 409 and "opens on the day" in response.json["error"]
@@ -86,7 +86,7 @@ def test_check_in_opens_on_the_gathering_day(organiser_client, next_month):
     assert "Rehearsal." in page.get_data(as_text=True)
     response = organiser_client.post(
         checkin_url(gathering, plenary, "/present"),
-        data={"registration_id": person.id, "rehearsal": "1"},
+        data={"present": person.id, "rehearsal": "1"},
         headers={"Accept": "application/json"},
     )
     assert response.status_code == 200 and response.json["present"] is True
@@ -104,7 +104,7 @@ def test_a_facilitator_cannot_rehearse_early(client, make_user, next_month):
     login(client, facilitator)
     response = client.post(
         checkin_url(gathering, room, "/present"),
-        data={"registration_id": person.id, "rehearsal": "1"},
+        data={"present": person.id, "rehearsal": "1"},
         headers={"Accept": "application/json"},
     )
     assert response.status_code == 409

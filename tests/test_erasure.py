@@ -150,7 +150,7 @@ def test_erased_person_is_never_marked_attended_checked_in_or_placed(
     plenary = gathering.agenda_items[0]
     present = organiser_client.post(
         f"/g/{gathering.slug}/checkin/{plenary.id}/present",
-        data={"registration_id": str(gone.id)},
+        data={"present": str(gone.id)},
     )
     assert present.status_code in (303, 400)
     assert (

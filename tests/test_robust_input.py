@@ -256,7 +256,7 @@ def test_ids_posted_outside_form_fields_are_checked(
     registration = make_registration(gathering)
     room = gathering.breakouts[0]
     checkin = organiser_client.post(
-        f"/g/{gathering.slug}/checkin/{room.id}/present", data={"registration_id": number}
+        f"/g/{gathering.slug}/checkin/{room.id}/present", data={"present": number}
     )
     assert checkin.status_code == 303
     move = organiser_client.post(

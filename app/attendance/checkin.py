@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,10 +43,12 @@ def _expected(gathering: Gathering, item: AgendaItem) -> list:
     return conditions
 
 
-def _listed():
-    """Registrations as check-in lists them: the columns the list shows, as plain rows
-    (a plenary lists hundreds, and building ORM objects for them cost more than the
+def _listed(item: AgendaItem):
+    """Registrations as check-in lists them: the columns the list shows and whether they
+    are checked in here (`present`, from the index of item, source and person), as plain
+    rows (a plenary lists hundreds, and building ORM objects for them cost more than the
     query)."""
+    here = _checkin_records(item).with_only_columns(AttendanceRecord.registration_id)
     return select(
         Registration.id,
         Registration.name,
@@ -55,6 +57,7 @@ def _listed():
         Registration.organisation_name,
         Registration.status,
         Registration.assigned_breakout_id,
+        here.where(AttendanceRecord.registration_id == Registration.id).exists().label("present"),
     )
 
 
@@ -73,13 +76,15 @@ def expected_people(
     gathering: Gathering, item: AgendaItem, *, limit: int | None = None
 ) -> list[Row]:
     """The people expected in the room by name (the first `limit` of them)."""
-    query = _listed().where(*_expected(gathering, item))
+    query = _listed(item).where(*_expected(gathering, item))
     query = query.order_by(Registration.name, Registration.id).limit(limit)
     return list(db.session.execute(query))
 
 
 def expected_count(gathering: Gathering, item: AgendaItem) -> int:
-    return db.session.scalar(select(func.count(Registration.id)).where(*_expected(gathering, item)))
+    """count(*), not count(id): a plenary's thousands are counted from the partial index
+    of reachable people alone."""
+    return db.session.scalar(select(func.count()).where(*_expected(gathering, item)))
 
 
 def fold_for_search(registration: Registration) -> None:
@@ -91,7 +96,7 @@ def fold_for_search(registration: Registration) -> None:
 
 
 def search_registrations(
-    gathering: Gathering, text: str, *, by_email: bool = True, limit: int = 50
+    gathering: Gathering, item: AgendaItem, text: str, *, by_email: bool = True, limit: int = 50
 ) -> list[Row]:
     """Every registration of the gathering that is not cancelled whose folded name (or,
     with `by_email`, address: organisers only) contains every word typed, by name. A
@@ -112,7 +117,7 @@ def search_registrations(
     )
     # A word has no spaces, so it is in the name or in the address, never across both.
     found = [or_(*(column.contains(word, autoescape=True) for column in columns)) for word in words]
-    query = _listed().where(*conditions, *found)
+    query = _listed(item).where(*conditions, *found)
     query = query.order_by(Registration.folded_name, Registration.id).limit(limit)
     return list(db.session.execute(query))
 
@@ -131,19 +136,13 @@ def checked_in_count(gathering: Gathering, item: AgendaItem) -> int:
     return db.session.scalar(_checkin_records(item).with_only_columns(func.count()))
 
 
-def walk_ins(gathering: Gathering, item: AgendaItem) -> list[AttendanceRecord]:
-    query = _checkin_records(item).where(AttendanceRecord.registration_id.is_(None))
-    return list(db.session.scalars(query.order_by(AttendanceRecord.created_at)))
-
-
-def present_among(gathering: Gathering, item: AgendaItem, ids: Iterable[int]) -> set[int]:
-    """Which of these registrations are checked in here (looked up by their records'
-    unique keys, not by reading every check-in of the room)."""
-    keys = [_checkin_key(gathering, item, registration_id=id_) for id_ in ids]
-    if not keys:
-        return set()
-    query = select(AttendanceRecord.registration_id).where(AttendanceRecord.dedupe_key.in_(keys))
-    return set(db.session.scalars(query))
+def walk_ins(gathering: Gathering, item: AgendaItem) -> list[Row]:
+    """The walk-ins checked in here, first recorded first, as plain rows."""
+    query = _checkin_records(item).with_only_columns(
+        AttendanceRecord.id, AttendanceRecord.walk_in_name, AttendanceRecord.walk_in_email
+    )
+    query = query.where(AttendanceRecord.registration_id.is_(None))
+    return list(db.session.execute(query.order_by(AttendanceRecord.created_at)))
 
 
 def present_unexpected(gathering: Gathering, item: AgendaItem) -> list[Row]:
@@ -151,7 +150,7 @@ def present_unexpected(gathering: Gathering, item: AgendaItem) -> list[Row]:
     if item.kind == AgendaKind.BREAKOUT:
         # A room's check-ins are few: start from them.
         checked_in = _checkin_records(item).with_only_columns(AttendanceRecord.registration_id)
-        query = _listed().where(
+        query = _listed(item).where(
             Registration.id.in_(checked_in),
             or_(
                 Registration.status != RegistrationStatus.CONFIRMED.value,
@@ -163,7 +162,7 @@ def present_unexpected(gathering: Gathering, item: AgendaItem) -> list[Row]:
         # A plenary expects everyone confirmed: start from the few who are not.
         confirmed = RegistrationStatus.CONFIRMED
         here = _checkin_records(item).where(AttendanceRecord.registration_id == Registration.id)
-        query = _listed().where(
+        query = _listed(item).where(
             Registration.gathering_id == gathering.id,
             Registration.status.in_(
                 [status.value for status in RegistrationStatus if status != confirmed]

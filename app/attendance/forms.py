@@ -6,7 +6,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 
 from app.attendance.importers import DEFAULT_MAX_BYTES, MAX_ROWS
 from app.attendance.services import MAX_THRESHOLD_MINUTES
-from app.forms_common import BaseForm, select_options, strip
+from app.forms_common import BaseForm, db_int, select_options, strip
 from app.models import AgendaItem, Gathering
 from app.timefmt import time_range
 
@@ -63,8 +63,20 @@ class ThresholdForm(BaseForm):
 
 
 class CheckInForm(BaseForm):
-    registration_id = HiddenField(validators=[InputRequired()])
+    """One form around the whole list: the button pressed names the registration, as
+    `present` (mark them present) or `undo` (no longer present)."""
+
+    present = HiddenField()
+    undo = HiddenField()
     q = HiddenField()
+
+    def chosen(self) -> tuple[int | None, bool]:
+        """The registration id the pressed button carries, and whether it asks to undo:
+        None unless exactly one of the two was sent, as a plain number."""
+        present, undo = self.present.data, self.undo.data
+        if bool(present) == bool(undo):
+            return None, False
+        return db_int(present or undo), bool(undo)
 
 
 class WalkInForm(BaseForm):

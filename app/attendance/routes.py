@@ -324,7 +324,7 @@ def _found(gathering: Gathering, item: AgendaItem, query: str, everyone: bool):
     """Every registration of the gathering: organisers by name or address, facilitators
     by name (marked when placed in another room)."""
     limit = 50 if everyone else CHECKIN_LISTED
-    return live.search_registrations(gathering, query, by_email=everyone, limit=limit)
+    return live.search_registrations(gathering, item, query, by_email=everyone, limit=limit)
 
 
 @bp.route("/g/<slug>/checkin/<int:item_id>")
@@ -348,7 +348,6 @@ def checkin(slug: str, item_id: int):
         is_open=live.is_open(gathering, now=_now()),
         rehearsal=_rehearsal(request.args),
         people=people,
-        present=live.present_among(gathering, item, [person.id for person in people]),
         checked_in=live.checked_in_count(gathering, item),
         walk_ins=live.walk_ins(gathering, item),
         query=query,
@@ -376,7 +375,6 @@ def checkin_search(slug: str, item_id: int):
         gathering=gathering,
         item=item,
         people=people,
-        present=live.present_among(gathering, item, [person.id for person in people]),
         query=query,
         everyone=everyone,
         rehearsal=_rehearsal(request.args),
@@ -387,17 +385,16 @@ def checkin_search(slug: str, item_id: int):
 @bp.route("/g/<slug>/checkin/<int:item_id>/present", methods=["POST"])
 @staff
 def mark_present(slug: str, item_id: int):
+    """The list's one form: the pressed button sends `present` or `undo` with the id."""
     gathering, item = _checkin_target(slug, item_id)
     form = CheckInForm()
-    undo = request.form.get("action") == "undo"
-    registration = None
     if (closed := _closed_message(gathering)) is not None:
         if _wants_json():
             return jsonify(error=closed), 409
         flash(closed, "error")
         return _back(slug, item_id, form.q.data)
-    if form.validate_on_submit() and (registration_id := db_int(form.registration_id.data)):
-        registration = db.session.get(Registration, registration_id)
+    registration_id, undo = form.chosen() if form.validate_on_submit() else (None, False)
+    registration = db.session.get(Registration, registration_id) if registration_id else None
     if (
         registration is None
         or registration.gathering_id != gathering.id
@@ -462,13 +459,17 @@ def walk_in(slug: str, item_id: int):
     return _back(slug, item_id, form.q.data)
 
 
-@bp.route("/g/<slug>/checkin/<int:item_id>/walk-in/<int:record_id>/remove", methods=["POST"])
+@bp.route("/g/<slug>/checkin/<int:item_id>/walk-in/remove", methods=["POST"])
 @staff
-def remove_walk_in(slug: str, item_id: int, record_id: int):
+def remove_walk_in(slug: str, item_id: int):
+    """The walk-ins' one form: the pressed button sends `record` with the record's id."""
     gathering, item = _checkin_target(slug, item_id)
-    if live.remove_walk_in(gathering, item, record_id):
+    record_id = db_int(request.form.get("record"))
+    if record_id and live.remove_walk_in(gathering, item, record_id):
         db.session.commit()
         flash("The walk-in was removed.", "success")
+    else:
+        flash("That walk-in is not recorded here.", "error")
     return _back(slug, item_id, request.form.get("q"))
 
 

@@ -1,5 +1,6 @@
 // Live check-in: filter as you type, move with the arrow keys, mark present without
-// reloading. Without JavaScript the page works with its plain search form and buttons.
+// reloading. Without JavaScript the page works with its plain search form, and the list's
+// one form sends the button pressed (present=<id> or undo=<id>).
 // When the page cannot list everyone expected (a plenary of thousands), typing asks the
 // server for the matching people instead (data-search-url) and shows them in the list.
 (function () {
@@ -7,7 +8,9 @@
 
   var search = document.querySelector("[data-checkin-search]");
   var list = document.getElementById("checkin-list");
-  if (!search || !list) { return; }
+  var form = list && list.closest("form");
+  if (!search || !form) { return; }
+  var pageQuery = form.elements.q;  // where a plain submission returns to
   var status = document.querySelector("[data-checkin-status]");
   var empty = document.querySelector("[data-checkin-empty]");
   var count = document.querySelector("[data-checkin-count]");
@@ -45,6 +48,7 @@
     if (!typed) {
       list.innerHTML = listed;
       list.setAttribute("aria-label", listedLabel);
+      pageQuery.value = pageQuery.defaultValue;
       collect();
       asked = null;
       shownFor = "";
@@ -60,6 +64,7 @@
         if (request !== asked) { return; }  // a later keystroke asked again
         list.innerHTML = html;
         list.setAttribute("aria-label", "Search results");
+        pageQuery.value = typed;
         collect();
         shownFor = typed;
         var found = people.length;
@@ -93,59 +98,80 @@
     return visible().map(function (li) { return li.querySelector("button"); });
   }
 
-  function setPresent(form, present) {
-    var li = form.closest("li");
-    var button = form.querySelector("button");
+  function setPresent(li, present) {
+    var button = li.querySelector("button");
     var label = button.querySelector(".visually-hidden");
+    var badge = li.querySelector(".present-badge");
     li.classList.toggle("is-present", present);
-    form.querySelector("input[name=action]").value = present ? "undo" : "present";
-    form.querySelector("[data-present-badge]").hidden = !present;
+    button.name = present ? "undo" : "present";
     button.classList.toggle("button-secondary", present);
     button.firstChild.nodeValue = present ? "Undo" : "Mark present";
     if (label) { button.appendChild(label); }
+    if (present && !badge) {
+      badge = document.createElement("span");
+      badge.className = "present-badge";
+      badge.textContent = "Present";
+      li.querySelector(".checkin-who").append(" ", badge);
+    } else if (!present && badge) {
+      var space = badge.previousSibling;
+      if (space && space.nodeType === Node.TEXT_NODE && !space.nodeValue.trim()) { space.remove(); }
+      badge.remove();
+    }
   }
 
-  function submit(form) {
-    var button = form.querySelector("button");
-    button.disabled = true;
-    // getAttribute: the form has a field named "action", which shadows form.action.
+  // Without fetch working, the form is sent as a browser would, with the button pressed.
+  function sendPlainly(button) {
+    var pressed = document.createElement("input");
+    pressed.type = "hidden";
+    pressed.name = button.name;
+    pressed.value = button.value;
+    form.appendChild(pressed);
+    form.submit();
+  }
+
+  function submit(button) {
+    // aria-disabled, not disabled: a disabled button would lose the keyboard focus.
+    if (button.getAttribute("aria-disabled") === "true") { return; }  // being sent
+    var body = new FormData(form);
+    body.append(button.name, button.value);
+    button.setAttribute("aria-disabled", "true");
     fetch(form.getAttribute("action"), {
       method: "POST",
-      body: new FormData(form),
+      body: body,
       headers: { "Accept": "application/json" },
       credentials: "same-origin"
     }).then(function (response) {
       return response.json().then(function (data) { return { ok: response.ok, data: data }; });
     }).then(function (result) {
       if (!result.ok) { announce(result.data.error || "That did not work. Reload the page."); return; }
-      setPresent(form, result.data.present);
+      setPresent(button.closest("li"), result.data.present);
       if (count && typeof result.data.count === "number") {
         count.textContent = result.data.count.toLocaleString("en-CA");
       }
       announce(result.data.message);
     }).catch(function () {
-      form.submit();
+      sendPlainly(button);
     }).finally(function () {
-      button.disabled = false;
+      button.removeAttribute("aria-disabled");
     });
   }
 
-  list.addEventListener("submit", function (event) {
-    var form = event.target.closest("[data-checkin-form]");
-    if (!form || !window.fetch) { return; }
+  form.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (!button || !list.contains(button) || !window.fetch) { return; }
     event.preventDefault();
-    submit(form);
+    submit(button);
   });
 
   function markOnlyMatch() {
     var shown = visible();
     if (shown.length !== 1) { return false; }
-    var form = shown[0].querySelector("[data-checkin-form]");
-    if (form.querySelector("input[name=action]").value === "present") {
-      submit(form);
+    var button = shown[0].querySelector("button");
+    if (button.name === "present") {
+      submit(button);
       search.select();
     } else {
-      announce(shown[0].querySelector("button").getAttribute("data-name") + " is already present.");
+      announce(shown[0].querySelector("strong").textContent + " is already present.");
     }
     return true;
   }

@@ -231,3 +231,146 @@ def test_a_plenary_too_long_to_list_is_searched_as_you_type(live_server, chromiu
     page.wait_for_url("**/checkin/*?q=nobody*")
     context.close()
     assert problems == []
+
+
+@pytest.fixture
+def plenary_with_someone_present(live_server):
+    """The four people of PEOPLE expected at the first plenary, Sam Wu already checked
+    in, and one walk-in."""
+    from app.attendance import checkin
+
+    seeded = seed_under_way(live_server)
+    with live_server.app_context():
+        gathering = db.session.get(Gathering, seeded.gathering_id)
+        item = db.session.scalars(
+            select(AgendaItem)
+            .where(AgendaItem.gathering_id == gathering.id, AgendaItem.kind == "plenary")
+            .order_by(AgendaItem.starts_at)
+        ).first()
+        for name, email in PEOPLE:
+            db.session.add(
+                Registration(
+                    gathering_id=gathering.id,
+                    name=name,
+                    email=email,
+                    role="nurse",
+                    organisation_name="Fraser Health",
+                    organisation_type="health_authority",
+                    health_region="fraser",
+                    consent_collection_at=datetime.now(UTC),
+                )
+            )
+        db.session.flush()
+        sam = db.session.scalar(
+            select(Registration).where(
+                Registration.gathering_id == gathering.id, Registration.name == "Sam Wu"
+            )
+        )
+        now = datetime.now(UTC)
+        checkin.check_in(gathering, item, sam, user=None, now=now)
+        checkin.add_walk_in(gathering, item, name="Aroha Te Whare", email="", user=None, now=now)
+        db.session.commit()
+        return seeded, item.id
+
+
+def sign_in(page, live_server, seeded) -> None:
+    page.goto(f"{live_server.url}/sign-in")
+    page.fill("#email", seeded.users["organiser"])
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit] >> text=Sign in")
+    page.wait_for_load_state()
+
+
+@pytest.mark.parametrize("width", ["1366", "390"])
+def test_the_plenary_list_is_accessible_at_both_widths(
+    request, live_server, chromium, axe, plenary_with_someone_present, width
+):
+    """One form for the whole list: each button is named for its person, and the page
+    passes axe with no sideways scrolling at 390 px too."""
+    from tests.browser.conftest import WIDTHS, PageProblems, _keep_evidence, check_page
+
+    expect = pytest.importorskip("playwright.sync_api").expect
+    seeded, item_id = plenary_with_someone_present
+    context = chromium.new_context(viewport=WIDTHS[width])
+    page = context.new_page()
+    page.problems = PageProblems()
+    page.problems.watch(page)
+    try:
+        sign_in(page, live_server, seeded)
+        page.goto(f"{live_server.url}/g/{seeded.slug}/checkin/{item_id}")
+        expect(page.get_by_role("button", name="Mark present Émilie Côté")).to_be_visible()
+        expect(page.get_by_role("button", name="Undo Sam Wu")).to_be_visible()
+        expect(page.get_by_role("button", name="Remove Aroha Te Whare")).to_be_visible()
+        check_page(page, axe, f"checkin-plenary-{width}", width)
+
+        # Keyboard: Tab to a person's button and press Space; the focus stays on it.
+        jordan = page.get_by_role("button", name="Mark present Jordan O'Neill")
+        jordan.focus()
+        page.keyboard.press("Space")
+        expect(page.locator("[data-checkin-status]")).to_have_text(
+            "Jordan O'Neill is marked present."
+        )
+        undo = page.get_by_role("button", name="Undo Jordan O'Neill")
+        expect(undo).to_be_focused()
+        expect(page.locator("li.checkin-person", has_text="Jordan O'Neill")).to_contain_text(
+            "Present"
+        )
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("button", name="Mark present Jordan O'Neill")).to_be_focused()
+        assert present_names(live_server, item_id) == {"Sam Wu", "Aroha Te Whare"}
+        assert page.problems.messages == []
+    finally:
+        _keep_evidence(request, page)
+        context.close()
+
+
+def test_the_list_works_without_javascript(live_server, chromium, plenary_with_someone_present):
+    """The list's one form sends the button pressed: mark present, undo, remove a walk-in,
+    each a page reload with what happened said at the top."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    seeded, item_id = plenary_with_someone_present
+    context = chromium.new_context(
+        viewport={"width": 390, "height": 844}, java_script_enabled=False
+    )
+    page = context.new_page()
+    sign_in(page, live_server, seeded)
+    page.goto(f"{live_server.url}/g/{seeded.slug}/checkin/{item_id}?q=amara")
+    page.get_by_role("button", name="Mark present Amara Singh").click()
+    expect(page.get_by_text("Amara Singh is marked present.")).to_be_visible()
+    assert page.url.endswith("?q=amara")
+    assert present_names(live_server, item_id) == {"Sam Wu", "Amara Singh", "Aroha Te Whare"}
+    page.get_by_role("button", name="Undo Amara Singh").click()
+    expect(page.get_by_text("Amara Singh is no longer marked present.")).to_be_visible()
+    page.get_by_role("button", name="Remove Aroha Te Whare").click()
+    expect(page.get_by_text("The walk-in was removed.")).to_be_visible()
+    assert present_names(live_server, item_id) == {"Sam Wu"}
+    context.close()
+
+
+def test_when_fetch_fails_the_form_is_sent_plainly(
+    live_server, chromium, plenary_with_someone_present
+):
+    """Should the request made in the background fail, the button's form is sent as a
+    browser would, with the button pressed, and the person is still marked present."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    seeded, item_id = plenary_with_someone_present
+    context = chromium.new_context()
+    page = context.new_page()
+    sign_in(page, live_server, seeded)
+    page.goto(f"{live_server.url}/g/{seeded.slug}/checkin/{item_id}")
+    failed = []
+
+    def fail_the_first(route):
+        if not failed:
+            failed.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/present", fail_the_first)
+    page.get_by_role("button", name="Mark present Émilie Côté").click()
+    expect(page.get_by_text("Émilie Côté is marked present.")).to_be_visible()
+    expect(page.get_by_role("button", name="Undo Émilie Côté")).to_be_visible()
+    assert len(failed) == 1
+    assert present_names(live_server, item_id) == {"Sam Wu", "Émilie Côté", "Aroha Te Whare"}
+    context.close()
