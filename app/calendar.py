@@ -5,7 +5,7 @@ can be built and checked in isolation. Every calendar object (VCALENDAR, VEVENT,
 VTIMEZONE with its observances, VALARM, ORGANIZER, ATTENDEE) is built with `icalendar`
 and written through its content lines. What this module adds is the data, the
 VTIMEZONE's yearly rule, and corrections where icalendar's writer is not what clients
-need or is too slow for a fan-out of thousands of invites: TEXT escaping (`_Text`),
+need or is too slow for a fan-out of thousands of invites: TEXT escaping (`_text`),
 parameter values (`_param`), folding (`fold`), and a zone serialised once (`_finish`),
 each explained where it is made. Tests parse every output with icalendar and vobject.
 
@@ -34,26 +34,41 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from icalendar import (
-    Alarm,
-    Calendar,
-    Component,
-    Event,
-    Timezone,
-    TimezoneDaylight,
-    TimezoneStandard,
-    vCalAddress,
-    vDuration,
-    vRecur,
-    vText,
-    vUri,
-)
-
 from app import timefmt
+
+if TYPE_CHECKING:
+    from icalendar import (
+        Alarm,
+        Calendar,
+        Component,
+        Event,
+        Timezone,
+        TimezoneDaylight,
+        TimezoneStandard,
+        vCalAddress,
+        vRecur,
+    )
+
+
+class _Icalendar:
+    """icalendar, imported when the first calendar is written: the import takes about
+    100 ms, and every process (each web worker, each `flask` command) loads this module
+    at start-up, while only a few of them ever write a calendar."""
+
+    def __getattr__(self, name: str):
+        import icalendar
+
+        value = getattr(icalendar, name)
+        setattr(self, name, value)  # found directly from then on
+        return value
+
+
+ical = _Icalendar()
 
 PRODID = "-//BC Perinatal Community of Practice//Gathering manager//EN"
 CRLF = b"\r\n"
@@ -135,13 +150,22 @@ def escape_text(value: str) -> str:
     return _CONTROL.sub("", value)
 
 
-class _Text(vText):
-    """A TEXT value written with `escape_text`. icalendar's own vText turns a typed
-    backslash-N into a line break (it reads `\\N` as already escaped) and writes control
-    characters such as NUL or BEL as they are, which some clients refuse the file for."""
+@cache
+def _text_type() -> type:
+    class _Text(ical.vText):
+        """A TEXT value written with `escape_text`. icalendar's own vText turns a typed
+        backslash-N into a line break (it reads `\\N` as already escaped) and writes control
+        characters such as NUL or BEL as they are, which some clients refuse the file for."""
 
-    def to_ical(self) -> bytes:
-        return escape_text(self).encode("utf-8")
+        def to_ical(self) -> bytes:
+            return escape_text(self).encode("utf-8")
+
+    return _Text
+
+
+def _text(value: str):
+    """`value` as a TEXT property (see `_text_type`)."""
+    return _text_type()(value)
 
 
 def _param(value: str) -> str:
@@ -323,8 +347,8 @@ def _timezone(tzid: str, first_year: int, last_year: int) -> Timezone:
     Cached and shared between calendars: nothing changes a component after it is built.
     """
     zone = ZoneInfo(tzid)
-    timezone = Timezone()
-    timezone.add("tzid", _Text(tzid))
+    timezone = ical.Timezone()
+    timezone.add("tzid", _text(tzid))
     pattern = _changes_in_year(tzid, first_year)
     if len(pattern) == 2 and all(
         _year_follows(tzid, year, pattern) for year in range(first_year, last_year + 1)
@@ -337,7 +361,7 @@ def _timezone(tzid: str, first_year: int, last_year: int) -> Timezone:
             until += 1
         for model in pattern:
             month, weekday, nth = _rule_for(model)
-            rule = vRecur(freq="YEARLY", bymonth=month, byday=f"{nth}{_WEEKDAYS[weekday]}")
+            rule = ical.vRecur(freq="YEARLY", bymonth=month, byday=f"{nth}{_WEEKDAYS[weekday]}")
             if until < last_year + 5:
                 rule["UNTIL"] = datetime(until, 12, 31, 23, 59, 59, tzinfo=UTC)
             onset = datetime.combine(_rule_date(since, month, weekday, nth), model.onset.time())
@@ -373,11 +397,11 @@ def vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
 def _observance(
     change: _Change, onset: datetime | None = None, rule: vRecur | None = None
 ) -> TimezoneStandard | TimezoneDaylight:
-    observance = TimezoneDaylight() if change.daylight else TimezoneStandard()
+    observance = ical.TimezoneDaylight() if change.daylight else ical.TimezoneStandard()
     observance.add("dtstart", onset or change.onset)
     observance.add("tzoffsetfrom", change.offset_from)
     observance.add("tzoffsetto", change.offset_to)
-    observance.add("tzname", _Text(change.name))
+    observance.add("tzname", _text(change.name))
     if rule is not None:
         observance.add("rrule", rule)
     return observance
@@ -445,18 +469,18 @@ def event_description(event: CalendarEvent) -> str:
 
 
 def _calendar(method: Method, name: str = "") -> Calendar:
-    calendar = Calendar()
+    calendar = ical.Calendar()
     calendar.add("version", "2.0")
     calendar.add("prodid", PRODID)
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method.value)
     if name:
-        calendar.add("x-wr-calname", _Text(name))
+        calendar.add("x-wr-calname", _text(name))
     return calendar
 
 
 def _address(email: str, name: str, **parameters: str) -> vCalAddress:
-    address = vCalAddress(_mailto(email))
+    address = ical.vCalAddress(_mailto(email))
     if name:
         address.params["CN"] = _param(name)
     for key, value in parameters.items():
@@ -465,9 +489,9 @@ def _address(email: str, name: str, **parameters: str) -> vCalAddress:
 
 
 def _alarm(title: str) -> Alarm:
-    alarm = Alarm()
+    alarm = ical.Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", _Text(title))
+    alarm.add("description", _text(title))
     alarm.add("trigger", timedelta(minutes=-ALARM_MINUTES))
     return alarm
 
@@ -489,23 +513,23 @@ def _vevent(
     attendee: Person | None = None,
 ) -> Event:
     zone = ZoneInfo(tzid)
-    event = Event()
-    event.add("uid", _Text(uid))
+    event = ical.Event()
+    event.add("uid", _text(uid))
     event.add("sequence", sequence)
     event.add("dtstamp", now)
     _add_zoned(event, "dtstart", starts_at, zone)
     _add_zoned(event, "dtend", ends_at, zone)
-    event.add("summary", _Text(title))
+    event.add("summary", _text(title))
     if description:
-        event.add("description", _Text(description))
+        event.add("description", _text(description))
     link = safe_uri(link)
     if link:
-        event.add("location", _Text(link))
-        event.add("url", vUri(link))
+        event.add("location", _text(link))
+        event.add("url", ical.vUri(link))
     else:
-        event.add("location", _Text("Online"))
+        event.add("location", _text("Online"))
         if safe_uri(page_url):
-            event.add("url", vUri(safe_uri(page_url)))
+            event.add("url", ical.vUri(safe_uri(page_url)))
     if organizer is not None:
         event.add("organizer", _address(organizer.email, organizer.name))
     if attendee is not None:
@@ -568,9 +592,9 @@ def agenda_calendar(
 ) -> bytes:
     """METHOD:PUBLISH feed with one VEVENT per agenda item, cancelled ones included."""
     calendar = _calendar(Method.PUBLISH, name or gathering.title)
-    calendar.add("x-wr-timezone", _Text(gathering.timezone))
+    calendar.add("x-wr-timezone", _text(gathering.timezone))
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", vDuration(timedelta(hours=1)))
+    calendar.add("x-published-ttl", ical.vDuration(timedelta(hours=1)))
     moments = [gathering.starts_at, gathering.ends_at]
     moments += [moment for event in events for moment in (event.starts_at, event.ends_at)]
     body = [_item_event(gathering, event, now) for event in events]

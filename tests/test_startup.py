@@ -8,7 +8,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ["pandas", "numpy", "matplotlib", "weasyprint", "openpyxl", "sklearn", "scipy"]
+HEAVY = [
+    "pandas",
+    "numpy",
+    "matplotlib",
+    "weasyprint",
+    "openpyxl",
+    "sklearn",
+    "scipy",
+    "icalendar",
+]
 PROBE = f"""
 import json, sys
 import wsgi
@@ -33,4 +42,3 @@ def test_loading_the_app_imports_no_heavy_library(tmp_path):
         check=True,
     )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
-
