@@ -15,7 +15,7 @@ from app.config import DEFAULTS, database_uri, from_environment, secret_key
 from app.extensions import csrf, db, login_manager, migrate
 from app.gc_pause import gc_paused
 from app.outbound import public_links
-from app.routing import DatabaseIdConverter
+from app.routing import DatabaseIdConverter, LazyBuildRule
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,6 +93,7 @@ def _create_app(overrides: dict[str, Any] | None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    app.url_rule_class = LazyBuildRule
     app.url_map.converters["int"] = DatabaseIdConverter
     importlib.import_module("app.models")  # every model known to Alembic and create_all
     for name in FEATURE_BLUEPRINTS:
