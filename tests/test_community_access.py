@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.access import ANONYMOUS, PARTICIPANT
+from app.community import certificate_runs
 from app.community.certificates import CertificateSettingsData, save_settings
 from app.extensions import db
+from app.jobs import run_pending
 from app.models import AttendanceRecord, Recommendation
 from app.models.attendance import dedupe_key
 from tests.conftest import login
@@ -17,6 +19,9 @@ from tests.conftest import login
 ORGANISER_ONLY = {
     "community.overview",
     "community.certificate_settings",
+    "community.prepare_certificates",
+    "community.certificates_run",
+    "community.certificates_run_status",
     "community.certificates_zip",
     "community.targets_page",
     "community.outreach_page",
@@ -90,6 +95,9 @@ def world(make_gathering, make_registration, make_user):
     )
     save_settings(gathering, CertificateSettingsData(True, False, "", None), now=datetime.now(UTC))
     db.session.commit()
+    run = certificate_runs.prepare(gathering, user=None, now=datetime.now(UTC))
+    db.session.commit()
+    run_pending()
     recommendation_id = db.session.scalar(
         select(Recommendation.id).where(Recommendation.source_note_id == note.id).limit(1)
     )
@@ -97,13 +105,21 @@ def world(make_gathering, make_registration, make_user):
         "gathering": gathering,
         "person": person,
         "recommendation_id": recommendation_id,
+        "run_id": run.id,
         "users": {role: make_user(role) for role in ("organiser", "facilitator", "steering")},
     }
 
 
 def pages(world) -> dict[str, tuple[str, str]]:
-    slug, rec = world["gathering"].slug, world["recommendation_id"]
+    slug, rec, run = world["gathering"].slug, world["recommendation_id"], world["run_id"]
+    runs = f"/community/g/{slug}/certificates/runs"
+    # The ZIP first: updating a recommendation raises the gathering's facts version,
+    # after which the prepared ZIP is out of date (and refused).
     return {
+        "community.prepare_certificates": ("POST", f"/community/g/{slug}/certificates/prepare"),
+        "community.certificates_run": ("GET", f"{runs}/{run}"),
+        "community.certificates_run_status": ("GET", f"{runs}/{run}/status"),
+        "community.certificates_zip": ("GET", f"{runs}/{run}.zip"),
         "community.recommendations_home": ("GET", "/community/recommendations/"),
         "community.recommendations_page": ("GET", f"/community/g/{slug}/recommendations"),
         "community.update_recommendation": (
@@ -112,7 +128,6 @@ def pages(world) -> dict[str, tuple[str, str]]:
         ),
         "community.overview": ("GET", f"/community/g/{slug}/"),
         "community.certificate_settings": ("GET", f"/community/g/{slug}/certificates"),
-        "community.certificates_zip": ("GET", f"/community/g/{slug}/certificates.zip"),
         "community.targets_page": ("GET", f"/community/g/{slug}/targets"),
         "community.outreach_page": ("GET", f"/community/g/{slug}/outreach"),
         "community.outreach_csv": ("GET", f"/community/g/{slug}/outreach.csv"),

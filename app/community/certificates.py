@@ -1,6 +1,7 @@
 """Certificates of attendance: who gets one (attended, as the read model in app.facts
 says), the time they attended, the credits an accreditation grants, a verification code
-kept only as its hash, and the PDFs (one per person, or all of them in a ZIP).
+kept only as its hash, and the PDFs (one per person; all of them in a ZIP is a job, in
+certificate_runs).
 
 Plain functions: they change the session and never commit; the caller commits."""
 
@@ -9,10 +10,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import io
 import re
 import secrets
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,11 +33,19 @@ from app.models import (
     Survey,
     SurveyInvitation,
 )
+from app.outbound.public_links import public_url
 from app.reach import reachable
 
 ISSUER = "Perinatal Community of Practice · Shared Care Committee"
 QUARTER_HOUR = 15
 VerifyURL = Callable[[str], str]
+LOOK_UP = object()  # `issue` reads the person's earlier certificate itself
+
+
+def verify_url(code: str) -> str:
+    """Where a certificate with this code is confirmed: printed on it, so never the host a
+    request came in on (`PUBLIC_URL`)."""
+    return public_url("community.verify_certificate", code=code)
 
 
 def stored_settings(gathering: Gathering) -> CertificateSettings | None:
@@ -197,11 +204,14 @@ def issue(
     settings: CertificateSettings | None,
     verify_url: VerifyURL,
     now: datetime,
+    earlier: Certificate | None | object = LOOK_UP,
 ) -> CertificateFacts:
     """The person's certificate: the one issued before, reprinted as it was (code, name,
-    minutes, credits, date), or else a new one recorded now (its code hashed)."""
+    minutes, credits, date), or else a new one recorded now (its code hashed). `earlier`
+    is that earlier certificate when the caller has read it already (`issued_before`)."""
     gathering = registration.gathering
-    earlier = _issued_before(registration)
+    if earlier is LOOK_UP:
+        earlier = issued_before([registration.id]).get(registration.id)
     if earlier is not None:
         code = _code(earlier.code_nonce)
         name, rounded, credits = earlier.printed_name, earlier.minutes, earlier.credits
@@ -247,18 +257,23 @@ def _code(nonce: str) -> str:
     return base64.urlsafe_b64encode(digest).decode()[:24]
 
 
-def _issued_before(registration: Registration) -> Certificate | None:
-    """The person's certificate that can be printed again (its code still rebuilds to the
-    stored hash: not one from before codes were rebuilt, nor from another secret key)."""
-    earlier = db.session.scalar(
-        select(Certificate)
-        .where(Certificate.registration_id == registration.id, Certificate.code_nonce != "")
-        .order_by(Certificate.id.desc())
-        .limit(1)
-    )
-    if earlier is None or hash_code(_code(earlier.code_nonce)) != earlier.code_hash:
-        return None
-    return earlier
+def issued_before(registration_ids: Sequence[int]) -> dict[int, Certificate]:
+    """Each person's certificate that can be printed again (its code still rebuilds to the
+    stored hash: not one from before codes were rebuilt, nor from another secret key), in
+    one query."""
+    found: dict[int, Certificate] = {}
+    for start in range(0, len(registration_ids), 500):
+        chunk = list(registration_ids[start : start + 500])
+        for earlier in db.session.scalars(
+            select(Certificate)
+            .where(Certificate.registration_id.in_(chunk), Certificate.code_nonce != "")
+            .order_by(Certificate.id.desc())
+        ):
+            if earlier.registration_id in found:
+                continue
+            if hash_code(_code(earlier.code_nonce)) == earlier.code_hash:
+                found[earlier.registration_id] = earlier
+    return found
 
 
 def certificate_html(certificates: Sequence[CertificateFacts], *, title: str) -> str:
@@ -320,6 +335,7 @@ def participant_certificate(
 
 
 def file_name(name: str, registration_id: int) -> str:
+    """The PDF's file name, from the name printed on it."""
     stem = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()[:60] or "attendee"
     return f"certificate-{registration_id}-{stem}.pdf"
 
@@ -335,22 +351,6 @@ def attendee_rows(gathering: Gathering) -> list[tuple[Registration, int]]:
         .order_by(Registration.name, Registration.id)
     )
     return [(person, minutes[person.id]) for person in people]
-
-
-def certificates_zip(gathering: Gathering, *, verify_url: VerifyURL, now: datetime) -> bytes:
-    """One PDF per attendee in one ZIP. Whether participants may download theirs yet
-    does not matter here: organisers may hand them out themselves."""
-    settings = stored_settings(gathering)
-    rows = attendee_rows(gathering)
-    batch = [
-        issue(registration, minutes=minutes, settings=settings, verify_url=verify_url, now=now)
-        for registration, minutes in rows
-    ]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for (registration, _minutes), pdf in zip(rows, certificate_pdfs(batch), strict=True):
-            archive.writestr(file_name(registration.name, registration.id), pdf)
-    return buffer.getvalue()
 
 
 @dataclass(frozen=True)

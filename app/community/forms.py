@@ -106,6 +106,10 @@ TARGET_GROUPS = {
 }
 
 
+class PrepareCertificatesForm(BaseForm):
+    """Only the CSRF token: "Prepare certificates" asks for the ZIP of everyone's."""
+
+
 class TargetsFormBase(BaseForm):
     """One number per health region and per organisation type; blank means no target.
     Each dimension counts people or shares of registrations, not a mix."""

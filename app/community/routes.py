@@ -4,15 +4,32 @@ participant's own certificate, and the public verification page."""
 
 from datetime import UTC, datetime
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from app.auth.access import participant, public, roles_required
 from app.choices import UserRole
-from app.community import bp, certificates, outreach, recommendations, targets
+from app.community import (
+    bp,
+    certificate_runs,
+    certificates,
+    outreach,
+    recommendations,
+    targets,
+)
 from app.community.forms import (
     TARGET_GROUPS,
     CertificateSettingsForm,
+    PrepareCertificatesForm,
     RecommendationForm,
     TargetsForm,
 )
@@ -21,16 +38,11 @@ from app.extensions import db
 from app.facts.history import carried_recommendations
 from app.lookups import gathering_or_404, gatherings_newest_first
 from app.models import Gathering, PersonalDataView, Recommendation, Registration
-from app.outbound.public_links import public_url
 from app.privacy_records.access_log import record_access
 from app.spreadsheet import to_csv
 
 organiser_only = roles_required(UserRole.ORGANISER)
 recommendation_editors = roles_required(UserRole.ORGANISER, UserRole.STEERING)
-
-
-def _verify_url(code: str) -> str:
-    return public_url("community.verify_certificate", code=code)
 
 
 # --- recommendations ---------------------------------------------------------------------
@@ -167,6 +179,7 @@ def certificate_settings(slug: str):
         flash("Certificate settings saved.", "success")
         return redirect(url_for("community.certificate_settings", slug=slug), 303)
     rows = certificates.attendee_rows(gathering)
+    run = certificate_runs.latest_run(gathering)
     if request.method == "GET":
         # Logged when the list is opened; a refused save changes nothing, not even the log.
         record_access(
@@ -186,24 +199,113 @@ def certificate_settings(slug: str):
             rows=rows,
             rounded=certificates.round_down_to_quarter_hour,
             duration=certificates.duration_label,
+            run=run,
+            downloadable=run is not None and certificate_runs.is_downloadable(run, gathering),
+            prepare_form=PrepareCertificatesForm(),
         ),
         422 if form.errors else 200,
     )
 
 
-@bp.route("/community/g/<slug>/certificates.zip")
-@organiser_only
-def certificates_zip(slug: str):
-    gathering = gathering_or_404(slug)
-    body = certificates.certificates_zip(gathering, verify_url=_verify_url, now=datetime.now(UTC))
-    db.session.commit()
-    return Response(
-        body,
-        mimetype="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="{gathering.slug}-certificates.zip"'
-        },
+def _certificate_run(gathering: Gathering, run_id: int):
+    """The gathering's run, or the page that says there is none (for an id from another
+    gathering too: organisers reach each gathering's runs only through its own pages)."""
+    run = certificate_runs.run_of(gathering, run_id)
+    if run is None:
+        message = "There is no such preparation of this gathering's certificates."
+        return None, _certificates_gone(gathering, message, 404)
+    return run, None
+
+
+def _certificates_gone(gathering: Gathering, message: str, status: int):
+    page = render_template(
+        "community/certificates_gone.html",
+        gathering=gathering,
+        message=message,
+        form=PrepareCertificatesForm(),
     )
+    return page, status
+
+
+@bp.route("/community/g/<slug>/certificates/prepare", methods=["POST"])
+@organiser_only
+def prepare_certificates(slug: str):
+    gathering = gathering_or_404(slug)
+    if not PrepareCertificatesForm().validate_on_submit():
+        abort(400)
+    run = certificate_runs.prepare(gathering, user=current_user, now=datetime.now(UTC))
+    db.session.commit()
+    return redirect(url_for("community.certificates_run", slug=slug, run_id=run.id), 303)
+
+
+@bp.route("/community/g/<slug>/certificates/runs/<int:run_id>")
+@organiser_only
+def certificates_run(slug: str, run_id: int):
+    gathering = gathering_or_404(slug)
+    run, gone = _certificate_run(gathering, run_id)
+    if gone:
+        return gone
+    return render_template(
+        "community/certificates_run.html",
+        gathering=gathering,
+        run=run,
+        current=certificate_runs.is_current(run, gathering),
+        downloadable=certificate_runs.is_downloadable(run, gathering),
+        form=PrepareCertificatesForm(),
+    )
+
+
+@bp.route("/community/g/<slug>/certificates/runs/<int:run_id>/status")
+@organiser_only
+def certificates_run_status(slug: str, run_id: int):
+    gathering = gathering_or_404(slug)
+    run = certificate_runs.run_of(gathering, run_id)
+    if run is None:
+        return jsonify(error="There is no such preparation of this gathering's certificates."), 404
+    return jsonify(
+        id=run.id,
+        status=run.status,
+        progress=run.progress,
+        stage=run.stage,
+        done=not run.is_active,
+    )
+
+
+@bp.route("/community/g/<slug>/certificates/runs/<int:run_id>.zip")
+@organiser_only
+def certificates_zip(slug: str, run_id: int):
+    gathering = gathering_or_404(slug)
+    run, gone = _certificate_run(gathering, run_id)
+    if gone:
+        return gone
+    if run.is_active:
+        return _certificates_gone(gathering, "These certificates are still being prepared.", 409)
+    if not certificate_runs.is_downloadable(run, gathering):
+        return _certificates_gone(
+            gathering,
+            "Registrations or attendance changed since this ZIP was prepared, or it is no "
+            "longer kept. Prepare the certificates again.",
+            409,
+        )
+    try:
+        content = certificate_runs.stored_zip(run)
+    except (FileNotFoundError, ValueError):
+        return _certificates_gone(
+            gathering, "The stored ZIP is damaged. Prepare the certificates again.", 409
+        )
+    record_access(
+        PersonalDataView.CERTIFICATES,
+        user_id=current_user.id,
+        gathering=gathering,
+        people=run.people,
+        now=datetime.now(UTC),
+        detail="ZIP",
+    )
+    db.session.commit()
+    response = Response(content, mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{run.filename}"'
+    response.headers["X-Content-SHA256"] = run.sha256
+    return response
 
 
 @bp.route("/r/<token>/certificate.pdf")
@@ -211,7 +313,7 @@ def certificates_zip(slug: str):
 def my_certificate(registration: Registration, token: str):
     try:
         pdf = certificates.participant_certificate(
-            registration, verify_url=_verify_url, now=datetime.now(UTC)
+            registration, verify_url=certificates.verify_url, now=datetime.now(UTC)
         )
     except certificates.NotAvailable as reason:
         db.session.rollback()

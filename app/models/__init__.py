@@ -25,6 +25,8 @@ from app.models.breakouts import (
 from app.models.community import (
     CLOSED_STATUSES,
     Certificate,
+    CertificateRun,
+    CertificateRunStatus,
     CertificateSettings,
     Community,
     Recommendation,
@@ -119,6 +121,8 @@ __all__ = [
     "Contributor",
     "HonorariumRate",
     "Certificate",
+    "CertificateRun",
+    "CertificateRunStatus",
     "CertificateSettings",
     "Community",
     "Recommendation",

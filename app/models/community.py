@@ -9,12 +9,13 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from app.choices import Choice
 from app.extensions import db
@@ -152,6 +153,54 @@ class Certificate(db.Model):
     code_nonce: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
     registration: Mapped[Registration] = relationship()
+
+
+class CertificateRunStatus(Choice):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Preparing"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class CertificateRun(db.Model):
+    """One preparation of a gathering's certificates ZIP, made by a job. The ZIP is kept in
+    the row (`content`, loaded only when asked for), as report PDFs are, so any web server
+    serves it. It stands for the gathering as its two versions were when the run began:
+    once a registration or attendance record changes, it is out of date, is never served
+    again, and the sweep drops its bytes (it names people, some of whom may have asked to
+    be erased)."""
+
+    __tablename__ = "certificate_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gathering_id: Mapped[int] = mapped_column(
+        ForeignKey("gatherings.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), default=CertificateRunStatus.QUEUED.value)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    stage: Mapped[str] = mapped_column(String(80), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    facts_version: Mapped[int] = mapped_column(Integer, default=0)
+    attendance_version: Mapped[int] = mapped_column(Integer, default=0)
+    people: Mapped[int] = mapped_column(Integer, default=0)
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    content: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+
+    gathering: Mapped[Gathering] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (CertificateRunStatus.QUEUED, CertificateRunStatus.RUNNING)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == CertificateRunStatus.DONE
 
 
 class TargetDimension(Choice):

@@ -1,4 +1,5 @@
-// Reports page: follow a report being generated, then reload to list it.
+// Follow a job with progress (a report being generated, certificates being prepared),
+// then reload to show what it made.
 (function () {
   "use strict";
   var panels = document.querySelectorAll(".report-progress[data-status-url]");
