@@ -269,3 +269,32 @@ def test_participant_downloads_a_certificate_whose_link_verifies_it(
     finally:
         _keep_evidence(request, page)
         context.close()
+
+
+def test_organiser_prepares_the_certificates_zip_and_follows_its_progress(
+    request, chromium, live_server, world, signed_in, axe
+):
+    """"Prepare certificates" leads to the run's page, which shows progress (axe-clean),
+    follows the job by polling and offers the ZIP once it is ready."""
+    import zipfile
+    from io import BytesIO
+
+    context, page = open_page(chromium, live_server, signed_in, "organiser")
+    try:
+        page.goto(f"{live_server.url}/community/g/{world['last_slug']}/certificates")
+        page.get_by_role("button", name=re.compile("^Prepare certificates")).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Everyone's certificates")
+        violations = axe(page, "community-certificates-run")
+        assert violations == [], describe(violations)
+        download_link = page.get_by_role("link", name=re.compile("^Download the ZIP"))
+        expect(download_link).to_be_visible(timeout=60_000)
+        violations = axe(page, "community-certificates-ready")
+        assert violations == [], describe(violations)
+        with page.expect_download() as download:
+            download_link.click()
+        archive = zipfile.ZipFile(BytesIO(download.value.path().read_bytes()))
+        assert len(archive.namelist()) == 1 and archive.namelist()[0].endswith(".pdf")
+        assert page.problems.csp_violations() == []
+    finally:
+        _keep_evidence(request, page)
+        context.close()
