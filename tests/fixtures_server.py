@@ -359,6 +359,30 @@ class LiveServer:
     def breakout_ids(self, gathering_id: int) -> list[int]:
         return breakout_ids(self, gathering_id)
 
+    def emailed_token(self, address: str) -> str:
+        """The private link in the newest email to `address`: a registration's page only
+        says to check the email, so this is where a test finds the link, as people do."""
+        with self.app_context():
+            return emailed_token(address)
+
+
+def emailed_token(address: str) -> str:
+    """The same, in an app context already open on the database."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import OutboundEmail
+
+    email = db.session.scalars(
+        select(OutboundEmail)
+        .where(OutboundEmail.to_address == address)
+        .order_by(OutboundEmail.id.desc())
+    ).first()
+    assert email is not None, f"no email to {address}"
+    if email.render_args:  # recorded, not rendered yet
+        return email.render_args["token"]
+    return re.search(r"/r/([A-Za-z0-9_-]{43})", email.text_body).group(1)
+
 
 @contextlib.contextmanager
 def live_server_factory(tmp_dir: Path, **options) -> Iterator[LiveServer]:

@@ -1,6 +1,7 @@
-"""Nobody learns who has an account from the sign-in, lockout and reset answers: a known
-and an unknown address get the same page and take the same time (medians within 20 ms
-over 20 tries each); repeated failures lock the address only for the network they came
+"""Nobody learns who has an account or who registered from the sign-in, lockout, reset
+and registration answers: a known and an unknown address get the same page (sign-in,
+lockout and reset also take the same time: medians within 20 ms over 20 tries each);
+repeated failures lock the address only for the network they came
 from, so an outsider cannot keep someone else locked out; the rate limits count an address
 however it is spelt (full-width letters, a trailing dot, capitals)."""
 
@@ -142,19 +143,46 @@ def _manage_links(response) -> list[str]:
     ]
 
 
-def test_registering_twice_says_check_your_email_and_emails_the_link(client, make_gathering):
+def _answer(client, response) -> tuple[int, str, int, str]:
+    """Everything the visitor sees: the status, where it leads, and that page."""
+    shown = client.get(response.headers["Location"])
+    return response.status_code, response.headers["Location"], shown.status_code, page_text(shown)
+
+
+def test_a_new_and_a_known_address_get_the_same_answer(client, make_gathering):
     gathering = make_gathering()
-    assert _register(client, gathering, KNOWN).status_code == 303
-    again = _register(client, gathering, "Known@Example.org")
-    html = again.get_data(as_text=True)
-    assert again.status_code == 200
-    assert "Check your email" in html and "already registered" not in html
-    assert _manage_links(again) == []
-    sent = db.session.scalars(
-        select(OutboundEmail.to_address).where(OutboundEmail.kind == "manage_link")
+    new = _register(client, gathering, KNOWN)
+    known = _register(client, gathering, "Known@Example.org")
+    unknown = _register(client, gathering, UNKNOWN)
+    assert _answer(client, new) == _answer(client, known) == _answer(client, unknown)
+    status, location, page_status, page = _answer(client, known)
+    assert (status, location, page_status) == (303, f"/g/{gathering.slug}/check-your-email", 200)
+    assert "Check your email" in page and "already registered" not in page
+    for response in (new, known, unknown):
+        assert _manage_links(response) == []
+        assert _manage_links(client.get(response.headers["Location"])) == []
+    # Each address got its email: a confirmation for the new ones, its link for the known.
+    sent = db.session.execute(
+        select(OutboundEmail.to_address, OutboundEmail.kind).order_by(OutboundEmail.id)
     ).all()
-    assert sent == [KNOWN]
-    assert db.session.scalar(select(func.count(Registration.id))) == 1
+    assert sent == [
+        (KNOWN, "registration_confirmed"),
+        (KNOWN, "manage_link"),
+        (UNKNOWN, "registration_confirmed"),
+    ]
+    assert db.session.scalar(select(func.count(Registration.id))) == 2
+
+
+def test_a_full_gathering_answers_alike_for_known_and_unknown(client, make_gathering):
+    gathering = make_gathering(capacity=1, waitlist_enabled=False)
+    assert _register(client, gathering, KNOWN).status_code == 303
+    known = _register(client, gathering, KNOWN)
+    unknown = _register(client, gathering, UNKNOWN)
+    assert (known.status_code, page_text(known)) == (unknown.status_code, page_text(unknown))
+    assert known.status_code == 409 and "This gathering is full" in page_text(known)
+    # The registered address still gets its link; nobody else gets anything.
+    kinds = db.session.execute(select(OutboundEmail.to_address, OutboundEmail.kind)).all()
+    assert sorted(kinds) == [(KNOWN, "manage_link"), (KNOWN, "registration_confirmed")]
 
 
 def test_a_cancelled_persons_address_never_hands_the_visitor_their_link(
@@ -163,9 +191,10 @@ def test_a_cancelled_persons_address_never_hands_the_visitor_their_link(
     gathering = make_gathering()
     old = make_registration(gathering, email=KNOWN, status="cancelled")
     response = _register(client, gathering, KNOWN)
-    assert response.status_code == 200
-    assert "Check your email" in response.get_data(as_text=True)
-    assert _manage_links(response) == []
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    assert "Check your email" in page.get_data(as_text=True)
+    assert _manage_links(response) == [] and _manage_links(page) == []
     # The link goes to the address, where only its owner reads it.
     emails = db.session.scalars(
         select(OutboundEmail).where(OutboundEmail.registration_id == old.id)

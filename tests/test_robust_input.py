@@ -137,12 +137,12 @@ def test_unicode_variants_of_an_address_are_one_registration(client, make_gather
     gathering = make_gathering()
     assert register(client, gathering, email="ｅｍｉｌｉｅ@Example.org").status_code == 303
     again = register(client, gathering, email="EMILIE@example.org")
-    assert again.status_code == 200 and "Check your email" in text(again)
+    assert again.status_code == 303 and "Check your email" in text(client.get(again.location))
     nfc = "amara@bücher.example"
     assert register(client, gathering, email=nfc).status_code == 303
     nfd = unicodedata.normalize("NFD", nfc)
     again = register(client, gathering, email=nfd)
-    assert again.status_code == 200 and "Check your email" in text(again)
+    assert again.status_code == 303 and "Check your email" in text(client.get(again.location))
     assert registrations() == 2
 
 
@@ -150,8 +150,8 @@ def test_duplicate_page_does_not_echo_the_stored_address(client, make_gathering)
     gathering = make_gathering()
     assert register(client, gathering, email="amara@example.org").status_code == 303
     response = register(client, gathering, email="Amara@Example.org")
-    assert response.status_code == 200
-    page = text(response)
+    assert response.status_code == 303
+    page = text(client.get(response.location))
     assert "Check your email" in page and "already registered" not in page
     assert "amara@example.org" not in page.lower()
 

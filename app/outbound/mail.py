@@ -217,6 +217,11 @@ def queue_emails(
         dispatch_after_commit("email", email_id, "mail")
 
 
+def sender_address() -> str:
+    """The address our emails come from, as a person would look for it in their inbox."""
+    return parseaddr(str(current_app.config.get("MAIL_DEFAULT_SENDER") or ""))[1]
+
+
 def _sender_domain() -> str:
     return _domain_of(str(current_app.config.get("MAIL_DEFAULT_SENDER") or ""))
 

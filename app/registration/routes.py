@@ -15,6 +15,7 @@ from app.invitations import services as invitations
 from app.lookups import gathering_or_404
 from app.models import Registration
 from app.outbound import notifications
+from app.outbound.mail import sender_address
 from app.outbound.manage_tokens import find_registration_by_token
 from app.privacy_records.periods import retention_for
 from app.registrant_answers import ManageForm, RegistrationForm
@@ -46,20 +47,19 @@ def register(slug: str):
                 if name in form:
                     form[name].data = value
     state = gathering.registration_state(now)
-    already: Registration | None = None
     refused: str | None = None if state == "open" else state
     if refused is None and form.validate_on_submit():
+        # Whether the address is new, registered or cancelled before, the answer is the
+        # same page (the form must not tell anyone who registered): the address gets the
+        # email, a new registration's confirmation (place or waitlist) or its link again.
         try:
-            outcome = services.register(gathering, form.to_data(), now=now)
+            services.register(gathering, form.to_data(), now=now)
             db.session.commit()
         except services.AlreadyRegistered as exc:
             db.session.rollback()
-            already = exc.registration
-            # Not said on the page (it would tell anyone who is registered): the link
-            # goes to the address, as a new registration's confirmation does.
-            services.resend_manage_link(already)
+            services.resend_manage_link(exc.registration)
             db.session.commit()
-            return _check_your_email(gathering)
+            refused = exc.refused  # a full gathering says so to a new address too
         except services.RegistrationRefused as exc:
             db.session.rollback()
             refused = exc.reason
@@ -69,22 +69,17 @@ def register(slug: str):
             if already is not None:
                 services.resend_manage_link(already)
                 db.session.commit()
-                return _check_your_email(gathering)
-        else:
-            if outcome.revived:
-                return _check_your_email(gathering)
-            return redirect(url_for("registration.confirmation", token=outcome.token), code=303)
+        if refused is None:
+            return _check_your_email(gathering)
     status = 200
-    if request.method == "POST" and (form.errors or already or refused):
-        status = 409 if already or refused else 422
+    if request.method == "POST" and (form.errors or refused):
+        status = 409 if refused else 422
     return (
         render_template(
             "registration/register.html",
             gathering=gathering,
             form=form,
             refused=refused,
-            already=already,
-            resend_form=ResendLinkForm(email=form.email.data) if already else None,
             retention=retention_for(gathering),
         ),
         status,
@@ -92,7 +87,22 @@ def register(slug: str):
 
 
 def _check_your_email(gathering):
-    return render_template("registration/check_email.html", gathering=gathering), 200
+    """Every registration that was taken (new, waitlisted, an address already registered
+    or cancelled before) ends on the same page, so the form cannot be used to learn who
+    registered; each address gets its email."""
+    return redirect(url_for("registration.check_email", slug=gathering.slug), code=303)
+
+
+@bp.route("/g/<slug>/check-your-email")
+@public
+def check_email(slug: str):
+    gathering = gathering_or_404(slug)
+    return render_template(
+        "registration/check_email.html",
+        gathering=gathering,
+        sender=sender_address(),
+        resend_form=ResendLinkForm(),
+    )
 
 
 @bp.route("/g/<slug>/resend-link", methods=["POST"])
@@ -114,18 +124,6 @@ def resend_link(slug: str):
         "info",
     )
     return redirect(url_for("public.gathering", slug=slug), code=303)
-
-
-@bp.route("/r/<token>/confirmation")
-@participant
-def confirmation(registration: Registration, token: str):
-    return render_template(
-        "registration/confirmation.html",
-        registration=registration,
-        gathering=registration.gathering,
-        token=token,
-        position=services.waitlist_position(registration),
-    )
 
 
 @bp.route("/r/<token>", methods=["GET", "POST"])

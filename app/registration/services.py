@@ -29,9 +29,13 @@ class RegistrationRefused(Exception):
 
 
 class AlreadyRegistered(Exception):
-    def __init__(self, registration: Registration):
+    """The address has a registration (not cancelled). `refused` is what a new address
+    would have been told instead of a place ('full'), so the page can say the same."""
+
+    def __init__(self, registration: Registration, refused: str | None = None):
         super().__init__(registration.email)
         self.registration = registration
+        self.refused = refused
 
 
 class EmailInUse(Exception):
@@ -144,14 +148,16 @@ def register(gathering: Gathering, data: RegistrationData, *, now: datetime) -> 
     lock_gathering(gathering.id)
     confirmed, waiting, earlier_id = _places_taken(gathering, normalise_email(data.email))
     registration = db.session.get(Registration, earlier_id) if earlier_id else None
-    if registration is not None and registration.status != RegistrationStatus.CANCELLED:
-        raise AlreadyRegistered(registration)
     has_place = gathering.capacity is None or confirmed < gathering.capacity
     if has_place and waiting == 0:
         status = RegistrationStatus.CONFIRMED
     elif gathering.waitlist_enabled:
         status = RegistrationStatus.WAITLISTED
     else:
+        status = None
+    if registration is not None and registration.status != RegistrationStatus.CANCELLED:
+        raise AlreadyRegistered(registration, refused=None if status else "full")
+    if status is None:
         raise RegistrationRefused("full")
 
     # Every query comes before the new row, so one flush writes it.
