@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.addresses import needs_smtputf8, normalise_email
@@ -463,13 +463,28 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def _finish(email_id: int, token: str, values: dict) -> None:
-    db.session.execute(
-        update(OutboundEmail)
-        .where(OutboundEmail.id == email_id, OutboundEmail.claim_token == token)
-        .values(claim_token=None, claimed_until=None, **values)
-        .execution_options(synchronize_session=False)
+    """Record a message's outcome (if this run still holds its claim) and commit: run on
+    the session's connection, as it touches no loaded object the session should know of."""
+    parameters = {f"new_{name}": value for name, value in values.items()}
+    db.session.connection().execute(
+        _finish_statement(tuple(values)), {"email_id": email_id, "token": token, **parameters}
     )
     db.session.commit()
+
+
+@functools.cache
+def _finish_statement(names: tuple[str, ...]):
+    """Built once for each set of columns an outcome writes (a message sent, one failed)."""
+    table = OutboundEmail.__table__
+    return (
+        update(table)
+        .where(table.c.id == bindparam("email_id"), table.c.claim_token == bindparam("token"))
+        .values(
+            claim_token=None,
+            claimed_until=None,
+            **{name: bindparam(f"new_{name}") for name in names},
+        )
+    )
 
 
 @functools.cache
@@ -579,15 +594,24 @@ def deliver(email_ids: Sequence[int], *, now: datetime) -> DeliveryReport:
     return _send_claimed(*_claim(now, len(email_ids), ids=email_ids), now=now)
 
 
-def _render_if_recorded(email: OutboundEmail, *, now: datetime, composers: dict) -> None:
-    """Render a message a request only recorded, just before it is sent; the rendering is
-    saved with the "sent" mark (and thrown away if sending fails). `composers` keeps
-    what the batch's messages of one kind for one gathering share."""
-    if email.render_args is not None:
-        from app.outbound.notifications import render_recorded
+def _render_if_recorded(email: OutboundEmail, *, now: datetime, composers: dict) -> dict:
+    """Render a message a request only recorded, just before it is sent. Returns the
+    columns the rendering filled in, saved with the "sent" mark (and thrown away if
+    sending fails). `composers` keeps what the batch's messages of one kind for one
+    gathering share."""
+    if email.render_args is None:
+        return {}
+    from app.outbound.notifications import render_recorded
 
-        render_recorded(email, now=now, composers=composers)
-        email.render_args = None
+    render_recorded(email, now=now, composers=composers)
+    email.render_args = None
+    return {
+        "subject": email.subject,
+        "text_body": email.text_body,
+        "html_body": email.html_body,
+        "attachments_json": email.attachments_json,
+        "render_args": None,
+    }
 
 
 def _load_for_sending(email_ids: list[int]) -> list[OutboundEmail]:
@@ -623,7 +647,7 @@ def _send_claimed(token: str, claimed: list[int], *, now: datetime) -> DeliveryR
             if email is None or email.claim_token != token:
                 continue
             try:
-                _render_if_recorded(email, now=now, composers=composers)
+                rendered = _render_if_recorded(email, now=now, composers=composers)
                 transport.send(email, build_message(email, sender=sender))
             except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
                 attempts = email.attempts + 1
@@ -650,12 +674,17 @@ def _send_claimed(token: str, claimed: list[int], *, now: datetime) -> DeliveryR
                     report.retry_at[email_id] = next_at
                 log.warning("email %s failed: %s", email_id, message)
             else:
+                attempts = email.attempts + 1
+                # The rendering goes in with the "sent" mark, in one UPDATE: the object
+                # keeps no change of its own for the commit to flush.
+                db.session.expire(email)
                 _finish(
                     email_id,
                     token,
                     {
+                        **rendered,
                         "status": MailStatus.SENT.value,
-                        "attempts": email.attempts + 1,
+                        "attempts": attempts,
                         "sent_at": now,
                         "last_error": "",
                         "next_attempt_at": None,
