@@ -55,6 +55,10 @@ JOB_DEFAULTS: dict[str, object] = {
     "REDIS_URL": None,
     "JOBS_AUTORUN": True,
     "JOBS_SWEEP_SECONDS": 60,
+    # Without Redis: how long the jobs thread, woken by new work, waits for more before it
+    # starts, so a burst of registrations is sent as one batch (one claim, one SMTP
+    # connection) rather than one by one, each with its own.
+    "JOBS_GATHER_SECONDS": 0.2,
     "JOBS_SWEEP_GRACE_SECONDS": 30,
     "JOBS_CLAIM_SECONDS": 300,
     "JOBS_RETRY_BASE_SECONDS": 30,
@@ -455,6 +459,7 @@ class InProcessRunner:
 
     def _loop(self) -> None:
         interval = float(self.app.config["JOBS_SWEEP_SECONDS"])
+        gather = float(self.app.config["JOBS_GATHER_SECONDS"])
         next_sweep = time.monotonic()
         while True:
             with self.lock:
@@ -464,6 +469,8 @@ class InProcessRunner:
                         wait = min(wait, self.later[0][0] - time.time())
                     if wait > 0:
                         self.lock.wait(wait)
+            if self.waiting and gather > 0:
+                time.sleep(gather)  # what else arrives meanwhile goes in the same batch
             try:
                 with self.app.app_context():
                     if time.monotonic() >= next_sweep:
@@ -580,9 +587,7 @@ class RQRunner:
         after that look wakes another run; it lapses on its own should the run be lost."""
         ttl = max(1, int(self.app.config["JOBS_SWEEP_GRACE_SECONDS"]))
         if self.redis.set(self._mail_wanted, 1, nx=not force, ex=ttl):
-            self.queue("mail").enqueue(
-                "app.jobs.rq_deliver_due", job_timeout=300, result_ttl=0
-            )
+            self.queue("mail").enqueue("app.jobs.rq_deliver_due", job_timeout=300, result_ttl=0)
 
     def mail_run_started(self) -> None:
         self.redis.delete(self._mail_wanted)
