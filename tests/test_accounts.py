@@ -406,3 +406,41 @@ def test_eight_guesses_sent_together_cannot_pass_the_lock(app, make_user):
     db.session.expire_all()
     (locked,) = db.session.scalars(select(SignInFailures)).all()
     assert locked.locked_until is not None and locked.failures == 0
+
+
+def test_the_accounts_page_shows_an_address_locked_out_and_from_how_many_networks(
+    app, organiser_client, make_user
+):
+    """Locks fall on an address typed from one network (tests/test_enumeration.py), so
+    the organisers' page says so, and shows nothing for the same address elsewhere."""
+    helper = make_user("facilitator", email="fran@example.org")
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    guesser = app.test_client()
+    for network in ("203.0.113.9", "198.51.100.7"):
+        for _ in range(limit):
+            guesser.post(
+                "/sign-in",
+                data={"email": "Fran@Example.org", "password": "wrong"},
+                environ_base={"REMOTE_ADDR": network},
+            )
+    for _ in range(limit):  # an address without an account locks the same way
+        guesser.post("/sign-in", data={"email": "nobody@example.org", "password": "wrong"})
+    page = organiser_client.get("/organiser/accounts/").get_data(as_text=True)
+    row = page.split("fran@example.org", 1)[1].split("</tr>", 1)[0]
+    assert "Locked from 2 networks after wrong passwords" in row
+    single = organiser_client.get(f"/organiser/accounts/{helper.id}").get_data(as_text=True)
+    assert "Locked from 2 networks" in single
+    assert "nobody@example.org" not in page
+    # The owner still signs in from their own network; the page says when the lock lifts.
+    owner = app.test_client()
+    response = owner.post(
+        "/sign-in",
+        data={"email": "fran@example.org", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "192.0.2.50"},
+    )
+    assert response.status_code == 303
+    later = datetime.now(UTC) + timedelta(minutes=app.config["LOGIN_LOCK_MINUTES"] + 1)
+    from app.staff.services import account_rows
+
+    (fran,) = [row for row in account_rows(now=later) if row.email == "fran@example.org"]
+    assert fran.status == "active"

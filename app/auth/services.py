@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -101,13 +101,46 @@ def failure_key(email: str, network: str) -> str:
     return hashlib.sha256(pair.encode()).hexdigest()
 
 
+def address_hash(email: str) -> str:
+    """The address alone (however spelt), hashed: how the staff page finds its locks."""
+    return hashlib.sha256(normalise_email(email).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class AddressLock:
+    networks: int  # how many networks are locked out of signing in with the address
+    until: datetime  # when the last of those locks ends
+
+
+def locks_of(emails: list[str], *, now: datetime) -> dict[str, AddressLock]:
+    """The addresses (as given) locked out from at least one network now, in one query."""
+    hashes = {address_hash(email): email for email in emails}
+    if not hashes:
+        return {}
+    rows = db.session.execute(
+        select(
+            SignInFailures.address_hash,
+            func.count(SignInFailures.id),
+            func.max(SignInFailures.locked_until),
+        )
+        .where(
+            SignInFailures.address_hash.in_(list(hashes)),
+            SignInFailures.locked_until > now,
+        )
+        .group_by(SignInFailures.address_hash)
+    ).all()
+    return {hashes[key]: AddressLock(count, until) for key, count, until in rows}
+
+
 def _insert(table):
     if db.engine.dialect.name == "postgresql":
         return postgresql_insert(table)
     return sqlite_insert(table)
 
 
-def _record_failure(key: str, *, now: datetime, max_failures: int, lock_minutes: int):
+def _record_failure(
+    key: str, *, address: str, now: datetime, max_failures: int, lock_minutes: int
+):
     """One statement counts the failure and locks on reaching the limit, so guesses sent
     together cannot all slip in under it: the row comes back with its lock, if any."""
     failures = SignInFailures.__table__.c.failures
@@ -115,6 +148,7 @@ def _record_failure(key: str, *, now: datetime, max_failures: int, lock_minutes:
     first_locks = max_failures <= 1
     statement = _insert(SignInFailures.__table__).values(
         key=key,
+        address_hash=address,
         failures=0 if first_locks else 1,
         locked_until=lock if first_locks else None,
         updated_at=now,
@@ -163,6 +197,10 @@ def sign_in(
         db.session.execute(delete(SignInFailures).where(SignInFailures.key == key))
         return SignInResult(user)
     locked_until = _record_failure(
-        key, now=now, max_failures=max_failures, lock_minutes=lock_minutes
+        key,
+        address=address_hash(email),
+        now=now,
+        max_failures=max_failures,
+        lock_minutes=lock_minutes,
     )
     return SignInResult(None, locked_until=locked_until)

@@ -41,6 +41,9 @@ class SignInFailures(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
+    # The address alone, hashed, written for every address alike: the staff page finds an
+    # account's locks with it (from how many networks, until when).
+    address_hash: Mapped[str] = mapped_column(String(64), default="", server_default="", index=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

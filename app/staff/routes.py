@@ -92,7 +92,9 @@ def account(user_id: int):
         "staff/account.html",
         form=form,
         user=user,
-        status_label=services.account_status(user, now=now)[1],
+        status_label=services.account_status(
+            user, now=now, lock=services.locks_of([user.email], now=now).get(user.email)
+        )[1],
         rooms=services.rooms_of([user.id]).get(user.id, []),
         confirm_form=ConfirmForm(),
     ), status

@@ -1,6 +1,7 @@
 """Inviting, changing and deactivating staff accounts. Plain functions: they change the
 session and queue emails; the route commits."""
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -8,7 +9,14 @@ from sqlalchemy import delete, func, select
 
 from app.auth.emails import queue_invitation
 from app.auth.links import drop_links
-from app.auth.services import create_user, end_sessions, find_user, has_password
+from app.auth.services import (
+    AddressLock,
+    create_user,
+    end_sessions,
+    find_user,
+    has_password,
+    locks_of,
+)
 from app.breakouts.staffing import add_staff
 from app.choices import AgendaKind, UserRole
 from app.extensions import db
@@ -35,13 +43,22 @@ class AccountRow:
     can_resend: bool
 
 
-def account_status(user: User, *, now: datetime) -> tuple[str, str]:
+def account_status(
+    user: User, *, now: datetime, lock: AddressLock | None = None
+) -> tuple[str, str]:
+    """`lock`: the address's sign-in locks (`auth.services.locks_of`). A lock falls on the
+    address typed from one network, so it says from how many, and when it lifts."""
     if not user.active:
         return "deactivated", "Deactivated"
     if not has_password(user):
         return "invited", "Invited, no password yet"
-    if user.locked_until and user.locked_until > now:
-        return "locked", "Locked for a few minutes"
+    if lock is not None and lock.until > now:
+        minutes = max(1, math.ceil((lock.until - now).total_seconds() / 60))
+        networks = "one network" if lock.networks == 1 else f"{lock.networks} networks"
+        return "locked", (
+            f"Locked from {networks} after wrong passwords, for {minutes} more "
+            f"minute{'s' if minutes != 1 else ''}"
+        )
     return "active", "Active"
 
 
@@ -66,9 +83,10 @@ def rooms_of(user_ids: list[int]) -> dict[int, list[str]]:
 def account_rows(*, now: datetime) -> list[AccountRow]:
     users = list(db.session.scalars(select(User).order_by(User.role, User.name, User.email)))
     rooms = rooms_of([user.id for user in users])
+    locks = locks_of([user.email for user in users], now=now)
     rows = []
     for user in users:
-        status, label = account_status(user, now=now)
+        status, label = account_status(user, now=now, lock=locks.get(user.email))
         rows.append(
             AccountRow(
                 id=user.id,
