@@ -7,13 +7,13 @@ from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, delete, func, or_, select
+from sqlalchemy import Row, bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.addresses import normalise_email
 from app.attendance.names import fold_text
 from app.attendance.services import AttendanceError, check_item, walk_in_key
-from app.choices import AgendaKind, RegistrationStatus, UserRole
+from app.choices import RegistrationStatus, UserRole
 from app.extensions import db
 from app.models import AgendaItem, AttendanceRecord, AttendanceSource, Gathering, Registration, User
 from app.models.attendance import dedupe_key
@@ -34,31 +34,83 @@ def sees_everyone(user: User) -> bool:
     return user.role == UserRole.ORGANISER
 
 
-def _expected(gathering: Gathering, item: AgendaItem) -> list:
-    """Who is expected in the room: the people assigned to a breakout, or everyone
-    confirmed for a plenary."""
-    conditions = [Registration.gathering_id == gathering.id, reachable()]
-    if item.kind == AgendaKind.BREAKOUT:
-        conditions.append(Registration.assigned_breakout_id == item.id)
-    return conditions
+# The page's statements are built once, with bound parameters (:gathering, :item,
+# :limit): a plenary's page runs six, and building each one (and its cache key) cost more
+# CPU than SQLite running it.
+_GATHERING = bindparam("gathering")
+_ITEM = bindparam("item")
+# The item's check-ins (an item's records are all of its own gathering), found by the
+# index of item, source and person alone.
+_HERE = (
+    AttendanceRecord.agenda_item_id == _ITEM,
+    AttendanceRecord.source == AttendanceSource.CHECKIN.value,
+)
+_CHECKED_IN = select(AttendanceRecord.registration_id).where(*_HERE)
+_IS_HERE = _CHECKED_IN.where(AttendanceRecord.registration_id == Registration.id).exists()
+# Registrations as check-in lists them: the columns the list shows and whether they are
+# checked in here, as plain rows (a plenary lists hundreds, and building ORM objects for
+# them cost more than the query).
+_LISTED = select(
+    Registration.id,
+    Registration.name,
+    Registration.folded_name,
+    Registration.folded_email,
+    Registration.organisation_name,
+    Registration.status,
+    Registration.assigned_breakout_id,
+    _IS_HERE.label("present"),
+)
+# Who is expected, by whether the item is a breakout: everyone confirmed for a plenary,
+# the people assigned to a breakout.
+_EXPECTED = {
+    False: (Registration.gathering_id == _GATHERING, reachable()),
+    True: (
+        Registration.gathering_id == _GATHERING,
+        reachable(),
+        Registration.assigned_breakout_id == _ITEM,
+    ),
+}
+_EXPECTED_PEOPLE = {
+    breakout: _LISTED.where(*expected)
+    .order_by(Registration.name, Registration.id)
+    .limit(bindparam("limit"))
+    for breakout, expected in _EXPECTED.items()
+}
+# count(*), not count(id): a plenary's thousands are counted from the partial index of
+# reachable people alone.
+_EXPECTED_COUNT = {
+    breakout: select(func.count()).select_from(Registration).where(*expected)
+    for breakout, expected in _EXPECTED.items()
+}
+_UNEXPECTED = {
+    # A plenary expects everyone confirmed: start from the few who are not.
+    False: _LISTED.where(
+        Registration.gathering_id == _GATHERING,
+        Registration.status.in_(
+            [s.value for s in RegistrationStatus if s != RegistrationStatus.CONFIRMED]
+        ),
+        _IS_HERE,
+    ).order_by(Registration.name, Registration.id),
+    # A room's check-ins are few: start from them.
+    True: _LISTED.where(
+        Registration.id.in_(_CHECKED_IN),
+        or_(
+            Registration.status != RegistrationStatus.CONFIRMED.value,
+            Registration.assigned_breakout_id.is_(None),
+            Registration.assigned_breakout_id != _ITEM,
+        ),
+    ).order_by(Registration.name, Registration.id),
+}
+_CHECKED_IN_COUNT = select(func.count()).select_from(AttendanceRecord).where(*_HERE)
+_WALK_INS = (
+    select(AttendanceRecord.id, AttendanceRecord.walk_in_name, AttendanceRecord.walk_in_email)
+    .where(*_HERE, AttendanceRecord.registration_id.is_(None))
+    .order_by(AttendanceRecord.created_at)
+)
 
 
-def _listed(item: AgendaItem):
-    """Registrations as check-in lists them: the columns the list shows and whether they
-    are checked in here (`present`, from the index of item, source and person), as plain
-    rows (a plenary lists hundreds, and building ORM objects for them cost more than the
-    query)."""
-    here = _checkin_records(item).with_only_columns(AttendanceRecord.registration_id)
-    return select(
-        Registration.id,
-        Registration.name,
-        Registration.folded_name,
-        Registration.folded_email,
-        Registration.organisation_name,
-        Registration.status,
-        Registration.assigned_breakout_id,
-        here.where(AttendanceRecord.registration_id == Registration.id).exists().label("present"),
-    )
+def _of(gathering: Gathering, item: AgendaItem) -> dict[str, int]:
+    return {"gathering": gathering.id, "item": item.id}
 
 
 def opens_at(gathering: Gathering) -> datetime:
@@ -72,19 +124,14 @@ def is_open(gathering: Gathering, *, now: datetime) -> bool:
     return now >= opens_at(gathering)
 
 
-def expected_people(
-    gathering: Gathering, item: AgendaItem, *, limit: int | None = None
-) -> list[Row]:
-    """The people expected in the room by name (the first `limit` of them)."""
-    query = _listed(item).where(*_expected(gathering, item))
-    query = query.order_by(Registration.name, Registration.id).limit(limit)
-    return list(db.session.execute(query))
+def expected_people(gathering: Gathering, item: AgendaItem, *, limit: int) -> list[Row]:
+    """The first `limit` people expected in the room, by name."""
+    query = _EXPECTED_PEOPLE[item.is_breakout]
+    return list(db.session.execute(query, {**_of(gathering, item), "limit": limit}))
 
 
 def expected_count(gathering: Gathering, item: AgendaItem) -> int:
-    """count(*), not count(id): a plenary's thousands are counted from the partial index
-    of reachable people alone."""
-    return db.session.scalar(select(func.count()).where(*_expected(gathering, item)))
+    return db.session.scalar(_EXPECTED_COUNT[item.is_breakout], _of(gathering, item))
 
 
 def fold_for_search(registration: Registration) -> None:
@@ -117,59 +164,24 @@ def search_registrations(
     )
     # A word has no spaces, so it is in the name or in the address, never across both.
     found = [or_(*(column.contains(word, autoescape=True) for column in columns)) for word in words]
-    query = _listed(item).where(*conditions, *found)
+    query = _LISTED.where(*conditions, *found)
     query = query.order_by(Registration.folded_name, Registration.id).limit(limit)
-    return list(db.session.execute(query))
-
-
-def _checkin_records(item: AgendaItem):
-    """The item's check-ins (an item's records are all of its own gathering), found by
-    the index of item, source and person alone."""
-    return select(AttendanceRecord).where(
-        AttendanceRecord.agenda_item_id == item.id,
-        AttendanceRecord.source == AttendanceSource.CHECKIN.value,
-    )
+    return list(db.session.execute(query, {"item": item.id}))
 
 
 def checked_in_count(gathering: Gathering, item: AgendaItem) -> int:
     """Everyone checked in here, walk-ins included."""
-    return db.session.scalar(_checkin_records(item).with_only_columns(func.count()))
+    return db.session.scalar(_CHECKED_IN_COUNT, {"item": item.id})
 
 
 def walk_ins(gathering: Gathering, item: AgendaItem) -> list[Row]:
     """The walk-ins checked in here, first recorded first, as plain rows."""
-    query = _checkin_records(item).with_only_columns(
-        AttendanceRecord.id, AttendanceRecord.walk_in_name, AttendanceRecord.walk_in_email
-    )
-    query = query.where(AttendanceRecord.registration_id.is_(None))
-    return list(db.session.execute(query.order_by(AttendanceRecord.created_at)))
+    return list(db.session.execute(_WALK_INS, {"item": item.id}))
 
 
 def present_unexpected(gathering: Gathering, item: AgendaItem) -> list[Row]:
     """People checked in here who are not expected (found by search), by name."""
-    if item.kind == AgendaKind.BREAKOUT:
-        # A room's check-ins are few: start from them.
-        checked_in = _checkin_records(item).with_only_columns(AttendanceRecord.registration_id)
-        query = _listed(item).where(
-            Registration.id.in_(checked_in),
-            or_(
-                Registration.status != RegistrationStatus.CONFIRMED.value,
-                Registration.assigned_breakout_id.is_(None),
-                Registration.assigned_breakout_id != item.id,
-            ),
-        )
-    else:
-        # A plenary expects everyone confirmed: start from the few who are not.
-        confirmed = RegistrationStatus.CONFIRMED
-        here = _checkin_records(item).where(AttendanceRecord.registration_id == Registration.id)
-        query = _listed(item).where(
-            Registration.gathering_id == gathering.id,
-            Registration.status.in_(
-                [status.value for status in RegistrationStatus if status != confirmed]
-            ),
-            here.exists(),
-        )
-    return list(db.session.execute(query.order_by(Registration.name, Registration.id)))
+    return list(db.session.execute(_UNEXPECTED[item.is_breakout], _of(gathering, item)))
 
 
 def _checkin_key(gathering: Gathering, item: AgendaItem, **who: Any) -> str:
