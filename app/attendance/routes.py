@@ -375,6 +375,7 @@ def checkin_search(slug: str, item_id: int):
         gathering=gathering,
         item=item,
         people=people,
+        listed_all=False,  # asked for only when the page cannot list everyone
         query=query,
         everyone=everyone,
         rehearsal=_rehearsal(request.args),

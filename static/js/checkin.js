@@ -24,7 +24,7 @@
   var people = [];
 
   function collect() {
-    people = Array.prototype.slice.call(list.querySelectorAll("li[data-search]"));
+    people = Array.prototype.slice.call(list.querySelectorAll("li.checkin-person"));
   }
   collect();
 
