@@ -207,19 +207,12 @@ def registrants(slug: str):
         + (gathering.slug, gathering.timezone, started),
         rendered_rows,
     )
-    record_access(
-        PersonalDataView.REGISTRANT_LIST,
-        user_id=current_user.id,
-        gathering=gathering,
-        people=shown,
-        now=datetime.now(UTC),
-        detail=f"page {number}; {filter_detail(filters.as_args())}",
-    )
-    db.session.commit()
+    # The page first: the commit that logs the view expires every loaded object, and
+    # the page would then load the gathering, its agenda and the signed-in user again.
     pages_keep = filters.as_args()
     if per_page != config["REGISTRANTS_PER_PAGE"]:
         pages_keep["per_page"] = str(per_page)
-    return render_template(
+    page = render_template(
         "organiser/registrants.html",
         gathering=gathering,
         page=ListPage(number=number, per_page=per_page, total=counts["total"], shown=shown),
@@ -231,6 +224,16 @@ def registrants(slug: str):
         bulk_form=BulkForm(rooms=gathering.breakouts),
         more_fields=more_list_fields(),
     )
+    record_access(
+        PersonalDataView.REGISTRANT_LIST,
+        user_id=current_user.id,
+        gathering=gathering,
+        people=shown,
+        now=datetime.now(UTC),
+        detail=f"page {number}; {filter_detail(filters.as_args())}",
+    )
+    db.session.commit()
+    return page
 
 
 def _positive(value: str | None, default: int) -> int:
