@@ -323,7 +323,8 @@ def postgres_url() -> str | None:
         with psycopg.connect(
             "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=2
         ) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            # FORCE: a process of the run before may still hold a connection to it.
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.Error:
         return None
