@@ -777,11 +777,18 @@ def worker_command(burst: bool) -> None:
     db.engine.dispose()  # connections are opened afresh in this process, not shared
     try:
         while True:
-            worker = SimpleWorker(queues, connection=current.redis)
             # RQ's loop ends on a stop request, in burst mode, or when Redis went away;
             # in the last case wait for it to come back (the database keeps the work).
-            with contextlib.suppress(RedisError):
-                worker.work(burst=burst, with_scheduler=True)
+            # A worker is made afresh each time, and making one already talks to Redis.
+            try:
+                SimpleWorker(queues, connection=current.redis).work(
+                    burst=burst, with_scheduler=True
+                )
+            except RedisError:
+                if burst:
+                    break
+                time.sleep(1)
+                continue
             if burst or _reachable(current):
                 break  # a stop request (SIGTERM) or the end of a burst
             time.sleep(1)
