@@ -46,7 +46,12 @@ def medians_and_pages(client, path: str, make_data, *, tries: int = TRIES):
             took[address], response = timed(client, path, make_data(address, n))
             pages[address] = (response.status_code, page_text(response))
         differences.append(took[KNOWN] - took[UNKNOWN])
-    return statistics.median(differences), pages
+    difference = statistics.median(differences)
+    if abs(difference) >= 0.020 and tries == TRIES:
+        # A busy machine can still tip twenty pairs; a real difference (a password hash
+        # skipped for one address) shows again in sixty.
+        difference, _ = medians_and_pages(client, path, make_data, tries=3 * TRIES)
+    return difference, pages
 
 
 def test_wrong_password_answers_alike_for_known_and_unknown(app, client, make_user):
