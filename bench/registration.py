@@ -48,11 +48,12 @@ def free_port() -> int:
 
 
 def redis_url(database: int = 4) -> str | None:
-    """The local Redis's database `database` (each benchmark its own), if Redis answers."""
+    """The local Redis's database `database` (each benchmark its own, or
+    BENCH_REDIS_DATABASE's when two people run the benchmarks at once), if Redis answers."""
     from redis import Redis
     from redis.exceptions import RedisError
 
-    url = f"redis://127.0.0.1:6379/{database}"
+    url = f"redis://127.0.0.1:6379/{os.environ.get('BENCH_REDIS_DATABASE', database)}"
     try:
         Redis.from_url(url, socket_connect_timeout=1).ping()
     except RedisError:
