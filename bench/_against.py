@@ -110,6 +110,7 @@ def figures(output: str) -> dict[Figure, float]:
     found: dict[Figure, float] = {}
     section = ""
     header: list[tuple[int, str]] | None = None
+    last_titles: list[str] = []
     for raw in output.splitlines():
         line = TARGET.sub(lambda m: " " * len(m.group()), raw.rstrip())
         if re.fullmatch(r"\s*\(.*\)", line):  # a remark in parentheses: read inside them
@@ -117,13 +118,17 @@ def figures(output: str) -> dict[Figure, float]:
         values = list(VALUE.finditer(line))
         if not values:
             header = _header_words(line)
+            last_titles = []
             if line and not line[0].isspace() and header is None:
                 section = _clean(line.split(";", 1)[0]) if not line.startswith("==") else ""
             continue
         indented = line[0].isspace()
         scope = section if indented else ""
         titles = _titles(header, line, values) if header else []
+        if header and not titles and len(last_titles) == len(values):
+            titles = last_titles  # a row whose long label pushed its columns along
         if titles:
+            last_titles = titles
             row = _clean(line[: values[0].start()])
             if re.fullmatch(r"[\d,. ]+", row):
                 row = row.split()[0]
