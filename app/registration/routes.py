@@ -70,7 +70,7 @@ def register(slug: str):
                 services.resend_manage_link(already)
                 db.session.commit()
         if refused is None:
-            return _check_your_email(gathering)
+            return _check_your_email(slug)
     status = 200
     if request.method == "POST" and (form.errors or refused):
         status = 409 if refused else 422
@@ -86,11 +86,12 @@ def register(slug: str):
     )
 
 
-def _check_your_email(gathering):
+def _check_your_email(slug: str):
     """Every registration that was taken (new, waitlisted, an address already registered
     or cancelled before) ends on the same page, so the form cannot be used to learn who
-    registered; each address gets its email."""
-    return redirect(url_for("registration.check_email", slug=gathering.slug), code=303)
+    registered; each address gets its email. From the address's own slug: after the
+    commit, the gathering's would be read from the database again."""
+    return redirect(url_for("registration.check_email", slug=slug), code=303)
 
 
 @bp.route("/g/<slug>/check-your-email")

@@ -165,7 +165,7 @@ def register(gathering: Gathering, data: RegistrationData, *, now: datetime) -> 
         _place_in_line(gathering, now) if status == RegistrationStatus.WAITLISTED else None
     )
     if registration is None:
-        registration = Registration(gathering=gathering, consent_collection_at=now)
+        registration = Registration(gathering_id=gathering.id, consent_collection_at=now)
         db.session.add(registration)
     else:
         registration.calendar_sequence += 1
