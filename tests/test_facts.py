@@ -207,10 +207,13 @@ def test_kept_facts_are_read_again_after_any_write_to_registrations_or_attendanc
     assert _versions(other) == other_before
     assert current_facts(gathering).attended == 1
 
-    # A bulk DELETE through the session (undoing the check-in).
+    # A bulk DELETE through the session (undoing the check-in), which names its gathering:
+    # no other gathering's version rises (nor is its row locked until the commit).
+    other_before = _versions(other)
     checkin.undo_check_in(gathering, room, person)
     db.session.commit()
     assert current_facts(gathering).attended == 0
+    assert _versions(other) == other_before
 
     # SQL sent straight to the connection (the importers' bulk statements), by a writer
     # that says which gathering it changed; then the importers' own path, which says so.
@@ -302,11 +305,13 @@ def test_a_check_in_keeps_what_was_worked_out_from_the_registrations_alone(
 
 
 def test_kept_facts_follow_the_survey_links_and_answers(
-    past_gathering, make_registration, open_survey, now
+    past_gathering, make_gathering, make_registration, open_survey, now
 ):
     from app.facts import current_facts
 
     person = make_registration(past_gathering)
+    bystander = make_gathering()
+    bystander_versions = _versions(bystander)
     assert current_facts(past_gathering).survey.invited == 0
     links.ensure_invitation(open_survey, person)
     db.session.commit()
@@ -314,6 +319,8 @@ def test_kept_facts_follow_the_survey_links_and_answers(
     _answer(open_survey, person, now, overall_value="4")
     survey = current_facts(past_gathering).survey
     assert (survey.invited, survey.responded) == (1, 1)
+    # The links and answers name their gathering; another gathering's facts stand.
+    assert _versions(bystander) == bystander_versions
 
 
 def test_what_facts_remember_is_safe_across_threads():

@@ -15,6 +15,7 @@ from app.attendance.names import fold_text
 from app.attendance.services import AttendanceError, check_item, walk_in_key
 from app.choices import RegistrationStatus, UserRole
 from app.extensions import db
+from app.facts.changes import in_gatherings
 from app.models import AgendaItem, AttendanceRecord, AttendanceSource, Gathering, Registration, User
 from app.models.attendance import dedupe_key
 from app.reach import is_reachable, reachable
@@ -244,7 +245,10 @@ def _get_or_add(key: str, build: Callable[[], AttendanceRecord]) -> AttendanceRe
 
 def undo_check_in(gathering: Gathering, item: AgendaItem, registration: Registration) -> bool:
     key = _checkin_key(gathering, item, registration_id=registration.id)
-    result = db.session.execute(delete(AttendanceRecord).where(AttendanceRecord.dedupe_key == key))
+    result = db.session.execute(
+        delete(AttendanceRecord).where(AttendanceRecord.dedupe_key == key),
+        execution_options=in_gatherings(gathering.id),
+    )
     return bool(result.rowcount)
 
 
@@ -313,6 +317,7 @@ def remove_walk_in(gathering: Gathering, item: AgendaItem, record_id: int) -> bo
             AttendanceRecord.agenda_item_id == item.id,
             AttendanceRecord.registration_id.is_(None),
             AttendanceRecord.source == AttendanceSource.CHECKIN.value,
-        )
+        ),
+        execution_options=in_gatherings(gathering.id),
     )
     return bool(result.rowcount)

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from app.attendance.bulk import insert_frame, update_frame
 from app.attendance.names import walk_in_keys
 from app.extensions import db
-from app.facts.changes import gatherings_changed
+from app.facts.changes import gatherings_changed, in_gatherings
 from app.models import AttendanceRecord, AttendanceSource, Gathering, ImportBatch, User
 from app.models.attendance import walk_in_identity
 
@@ -388,6 +388,6 @@ def erase_walk_ins(gathering_id: int) -> int:
             update(AttendanceRecord)
             .where(AttendanceRecord.id == record_id)
             .values(dedupe_key=prefix + pseudonyms[identity], walk_in_name="", walk_in_email="")
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False, **in_gatherings(gathering_id))
         )
     return len(pseudonyms)

@@ -20,6 +20,7 @@ from app import timefmt
 from app.cleaning import NUL_MESSAGE, one_line, scrub
 from app.evaluation.setup import TEXT_LIMIT, AlreadyResponded, SurveyError
 from app.extensions import db
+from app.facts.changes import in_gatherings
 from app.models.evaluation import (
     NOT_APPLICABLE,
     SCALE_LABELS,
@@ -111,7 +112,7 @@ def submit_response(
         update(SurveyInvitation)
         .where(SurveyInvitation.id == invitation.id, SurveyInvitation.responded.is_(False))
         .values(responded=True)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **in_gatherings(survey.gathering_id))
     )
     if claimed.rowcount != 1:
         raise AlreadyResponded("You have already answered this survey.")
@@ -121,7 +122,7 @@ def submit_response(
         update(SurveyInvitation)
         .where(SurveyInvitation.survey_id == survey.id, SurveyInvitation.responded.is_(True))
         .values(responded=True)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **in_gatherings(survey.gathering_id))
     )
     edit_key = new_token()
     response = SurveyResponse(

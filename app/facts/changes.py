@@ -8,15 +8,18 @@ leaves what was worked out from the registrations alone standing.
 Writes are noticed from objects the session flushes (the gathering is known) and
 statements run through the session (known when an INSERT names it). A writer that sends
 SQL straight to the connection (the attendance importers' bulk statements) says which
-gatherings it changed with `gatherings_changed`. When the gathering cannot be told, every
-gathering's version rises, which costs only a recount. The functions below run from the
-hooks in app/transaction_hooks.py. Import-light on purpose: this module is loaded at
+gatherings it changed with `gatherings_changed`; a bulk UPDATE or DELETE through the
+session names them with `in_gatherings`. When the gathering cannot be told, every
+gathering's version rises: a recount, and on PostgreSQL a lock on every gathering's row
+until the commit, which two such transactions each holding one gathering's would
+deadlock on; so writers that know their gatherings say so. The functions below run from
+the hooks in app/transaction_hooks.py. Import-light on purpose: this module is loaded at
 start-up.
 """
 
 from collections.abc import Iterable
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from app.models import AttendanceRecord, Gathering, Registration
@@ -33,6 +36,7 @@ VERSION_OF = {
 }
 WATCHED = (Registration, AttendanceRecord, Survey, SurveyInvitation)
 
+_IN_GATHERINGS = "facts_in_gatherings"  # execution option: the gatherings a statement writes
 _CHANGED = "facts_changed"  # session.info: (gathering id, version) pairs to raise
 _EVERY = "facts_changed_everywhere"  # session.info: versions to raise for every gathering
 
@@ -55,13 +59,26 @@ def gatherings_changed(
     session.info.setdefault(_CHANGED, set()).update((id_, version) for id_ in gathering_ids)
 
 
+def in_gatherings(*gathering_ids: int) -> dict[str, object]:
+    """Execution options for a bulk UPDATE or DELETE of watched rows that belong to these
+    gatherings only: their versions rise, no other's."""
+    return {_IN_GATHERINGS: frozenset(gathering_ids)}
+
+
+def _gathering_of(instance: object) -> int | None:
+    gathering_id = instance.__dict__.get("gathering_id")
+    if gathering_id is None and isinstance(instance, SurveyInvitation):
+        survey = instance.__dict__.get("survey")  # a survey link knows it through its survey
+        gathering_id = survey.gathering_id if survey is not None else None
+    return gathering_id
+
+
 def note_flushed(session: Session) -> None:
     """After a flush: the watched objects it wrote, by gathering."""
     for group in (session.new, session.dirty, session.deleted):
         for instance in group:
             if isinstance(instance, WATCHED):
-                table = instance.__tablename__
-                _note(session.info, table, instance.__dict__.get("gathering_id"))
+                _note(session.info, instance.__tablename__, _gathering_of(instance))
 
 
 def note_statement(state: ORMExecuteState) -> None:
@@ -70,6 +87,11 @@ def note_statement(state: ORMExecuteState) -> None:
         return
     table = getattr(getattr(state.statement, "table", None), "name", None)
     if table not in VERSION_OF:
+        return
+    named = state.execution_options.get(_IN_GATHERINGS)
+    if named is not None:
+        for gathering_id in named:
+            _note(state.session.info, table, gathering_id)
         return
     rows = state.parameters
     rows = rows if isinstance(rows, list) else [rows] if rows else []
@@ -89,12 +111,17 @@ def raise_versions(session: Session) -> None:
     changed.discard((locked_gathering(session), "facts_version"))
     for version in sorted(everywhere | {version for _id, version in changed}):
         column = getattr(Gathering, version)
-        statement = update(Gathering).values(
-            {column: column + 1, Gathering.updated_at: Gathering.updated_at}
-        )
+        rows = select(Gathering.id).order_by(Gathering.id).with_for_update()
         if version not in everywhere:
             ids = sorted(id_ for id_, changed_version in changed if changed_version == version)
-            statement = statement.where(Gathering.id.in_(ids))
+            rows = rows.where(Gathering.id.in_(ids))
+        # The rows are locked in id order, so two transactions raising the versions of
+        # the same gatherings queue rather than deadlock (PostgreSQL; SQLite has one writer).
+        statement = (
+            update(Gathering)
+            .where(Gathering.id.in_(rows.scalar_subquery()))
+            .values({column: column + 1, Gathering.updated_at: Gathering.updated_at})
+        )
         session.execute(statement, execution_options={"synchronize_session": False})
 
 

@@ -11,7 +11,7 @@ from app.attendance.names import fold_text
 from app.breakouts.assignment import move_person
 from app.choices import RegistrationStatus
 from app.extensions import db
-from app.facts.changes import gatherings_changed
+from app.facts.changes import gatherings_changed, in_gatherings
 from app.models import (
     AgendaItem,
     AttendanceRecord,
@@ -191,6 +191,7 @@ def erase_registrations(
         ids = db.session.scalars(
             select(Registration.id).where(
                 Registration.id.in_(registration_ids[start : start + ERASE_BATCH]),
+                Registration.gathering_id == gathering_id,
                 Registration.erased_at.is_(None),
             )
         ).all()
@@ -200,7 +201,7 @@ def erase_registrations(
         quiet = {"synchronize_session": False}
         db.session.execute(
             update(Registration).where(Registration.id.in_(ids)).values(**values),
-            execution_options=quiet,
+            execution_options={**quiet, **in_gatherings(gathering_id)},
         )
         db.session.execute(
             delete(ManageToken).where(ManageToken.registration_id.in_(ids)),
