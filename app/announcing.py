@@ -4,10 +4,11 @@ each message, and rolled back; the confirm page posts the same form again with t
 organiser's decision: send now, or save without emailing. Calendar sequences rise
 either way, so subscribed calendars stay right even when nobody is emailed."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 
 from flask import current_app, render_template, request
 from sqlalchemy import func
@@ -31,14 +32,23 @@ def decision() -> Decision | None:
     return Decision(value) if value in {choice.value for choice in Decision} else None
 
 
+def _no_example() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Notice:
-    """One kind of message an action would send, to how many, with an example."""
+    """One kind of message an action would send, to how many, with an example, which is
+    rendered only when the organiser is asked (an action already decided skips it)."""
 
     kind: str
     label: str
     people: int
-    example: dict[str, str] | None
+    render_example: Callable[[], dict[str, str] | None] = _no_example
+
+    @cached_property
+    def example(self) -> dict[str, str] | None:
+        return self.render_example()
 
     @property
     def waits(self) -> bool:
@@ -55,8 +65,12 @@ def notice(
     **extra,
 ) -> Notice:
     """`people` are those who would get it (or, with `count`, the first of them)."""
-    example = notifications.preview(people[0], kind, now=now, **extra) if people else None
-    return Notice(kind, label, len(people) if count is None else count, example)
+    first = people[0] if people else None
+
+    def render_example() -> dict[str, str] | None:
+        return notifications.preview(first, kind, now=now, **extra) if first else None
+
+    return Notice(kind, label, len(people) if count is None else count, render_example)
 
 
 def _confirmed(gathering: Gathering) -> tuple[int, list[Registration]]:
@@ -124,8 +138,10 @@ def confirm_page(
     quiet_allowed: bool = True,
 ):
     """Roll back the change worked out so far and show what it would send."""
-    db.session.rollback()
     shown = [item for item in notices if item.people]
+    # Each example is rendered from the change, so before it is rolled back.
+    previews = [(item, item.example) for item in shown]
+    db.session.rollback()
     hold = int(current_app.config["MAIL_UPDATE_HOLD_SECONDS"])
     return render_template(
         "organiser/announce.html",
@@ -133,6 +149,7 @@ def confirm_page(
         title=title,
         what=what,
         notices=shown,
+        previews=previews,
         total=sum(item.people for item in shown),
         hold_minutes=max(1, round(hold / 60)) if any(item.waits for item in shown) else 0,
         fields=_replayed_fields(),

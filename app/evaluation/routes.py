@@ -634,7 +634,9 @@ def _confirm_mailing(survey, outcome: mailing.MailingOutcome, label: str, save_l
         gathering=survey.gathering,
         title=f"{save_label}?",
         what=f"{survey.title}. {skipped[0]}".strip(),
-        notices=[announcing.Notice(f"survey_{label}", label, outcome.sent, outcome.example)],
+        notices=[
+            announcing.Notice(f"survey_{label}", label, outcome.sent, lambda: outcome.example)
+        ],
         back_url=url_for("evaluation.overview", slug=survey.gathering.slug),
         save_label=save_label,
         quiet_allowed=False,
