@@ -27,9 +27,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
 
-from app import jobs
+from app import document_runs, jobs
 from app.community import certificates
 from app.extensions import db
 from app.models import CertificateRun, CertificateRunStatus, Gathering, User, utcnow
@@ -138,18 +137,9 @@ def execute_run(
             before_commit()
         db.session.commit()
     except Exception as error:
-        db.session.rollback()
-        run = db.session.get(CertificateRun, run_id)
-        run.status = CertificateRunStatus.FAILED.value
-        run.stage = "Failed"
-        if isinstance(error, SQLAlchemyError):
-            run.error = (
-                "The database could not store the certificates (is its disk full?). "
-                "Prepare them again once that is fixed."
-            )
-        else:
-            run.error = f"{type(error).__name__}: {error}"[:2000]
-        db.session.commit()
+        document_runs.record_failure(
+            CertificateRun, run_id, error, what="the certificates", again="Prepare them again"
+        )
         raise
     return run
 

@@ -12,8 +12,8 @@ from datetime import datetime
 from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
+from app import document_runs
 from app.documents.render import page_size as checked_page_size
 from app.documents.render import render_html
 from app.documents.suppression import check_threshold
@@ -196,18 +196,9 @@ def execute_run(
         store_pdf(run, built.pdf, pages=built.pages, gathering=gathering, now=now)
         db.session.commit()
     except Exception as error:
-        db.session.rollback()
-        run = db.session.get(ReportRun, run_id)
-        run.status = ReportStatus.FAILED.value
-        run.stage = "Failed"
-        if isinstance(error, SQLAlchemyError):
-            run.error = (
-                "The database could not store the report (is its disk full?); "
-                "nothing was saved. Generate it again once that is fixed."
-            )
-        else:
-            run.error = f"{type(error).__name__}: {error}"[:2000]
-        db.session.commit()
+        document_runs.record_failure(
+            ReportRun, run_id, error, what="the report", again="Generate it again"
+        )
         raise
     return run
 
