@@ -171,7 +171,9 @@ def _confirm(gathering, people: int, *, schedule: bool, send_at: datetime):
             "not attend or did not agree is emailed."
         ),
         notices=[
-            announcing.Notice("value_followup", "what came of the gathering", people, example)
+            announcing.Notice(
+                "value_followup", "what came of the gathering", people, lambda: example
+            )
         ],
         back_url=url_for("value.overview", slug=gathering.slug),
         save_label="Save the date" if schedule else "Send the follow-up",
