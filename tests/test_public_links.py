@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app import create_app
+from app.extensions import db
 from app.jobs import run_pending
 from app.outbound.mail import deliver_due
 from app.registration.services import RegistrationData, register
@@ -124,8 +125,11 @@ def test_outside_a_request_without_public_url_no_link_is_made_up(tmp_path):
 
     app = make_test_app(tmp_path, PUBLIC_URL=None, SERVER_NAME=None)
     with app.app_context():
-        with pytest.raises(RuntimeError, match="PUBLIC_URL must be set"):
-            public_url("public.index")
-        with app.test_request_context("/", base_url="https://cop.example.ca/"):
-            assert public_url("public.index") == "https://cop.example.ca/"
+        try:
+            with pytest.raises(RuntimeError, match="PUBLIC_URL must be set"):
+                public_url("public.index")
+            with app.test_request_context("/", base_url="https://cop.example.ca/"):
+                assert public_url("public.index") == "https://cop.example.ca/"
+        finally:
+            db.engine.dispose()  # or its idle connection is found open by the collector
     assert "PUBLIC_URL" in MISSING_MESSAGE
