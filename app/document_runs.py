@@ -1,5 +1,8 @@
 """What the documents a job makes (the summary report, the certificates ZIP) share: a run
-row with a status, a stage and, when it fails, a reason an organiser can act on."""
+row with a status, a stage and, when it fails, a reason an organiser can act on; stored
+bytes served only when they match their checksum."""
+
+import hashlib
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -21,3 +24,13 @@ def record_failure(model: type, run_id: int, error: Exception, *, what: str, aga
     else:
         run.error = f"{type(error).__name__}: {error}"[:2000]
     db.session.commit()
+
+
+def stored_content(run, *, mismatch: str) -> bytes:
+    """The stored bytes, checked against the recorded SHA-256 before they are served."""
+    content = run.content
+    if not content:
+        raise FileNotFoundError(run.filename)
+    if hashlib.sha256(content).hexdigest() != run.sha256:
+        raise ValueError(mismatch)
+    return content

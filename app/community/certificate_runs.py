@@ -193,13 +193,9 @@ def store_zip(
 
 
 def stored_zip(run: CertificateRun) -> bytes:
-    """The stored bytes, checked against the recorded SHA-256 before they are served."""
-    content = run.content
-    if not content:
-        raise FileNotFoundError(run.filename)
-    if hashlib.sha256(content).hexdigest() != run.sha256:
-        raise ValueError("The stored ZIP does not match its checksum; prepare it again.")
-    return content
+    return document_runs.stored_content(
+        run, mismatch="The stored ZIP does not match its checksum; prepare it again."
+    )
 
 
 @jobs.every_sweep

@@ -218,13 +218,9 @@ def store_pdf(
 
 
 def stored_pdf(run: ReportRun) -> bytes:
-    """The stored bytes, checked against the recorded SHA-256 before they are served."""
-    content = run.content
-    if not content:
-        raise FileNotFoundError(run.filename)
-    if hashlib.sha256(content).hexdigest() != run.sha256:
-        raise ValueError("The stored report does not match its checksum.")
-    return content
+    return document_runs.stored_content(
+        run, mismatch="The stored report does not match its checksum."
+    )
 
 
 def steering_recipients(config) -> list[str]:
