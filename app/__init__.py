@@ -3,12 +3,14 @@
 import importlib
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 
 from app import privacy_log
 from app.config import DEFAULTS, database_uri, from_environment, secret_key
@@ -115,6 +117,35 @@ def _create_app(overrides: dict[str, Any] | None) -> Flask:
     app.after_request(_security_headers)
     privacy_log.install()
     return app
+
+
+# A pooled connection that has sat unused this long is checked with a round trip before
+# it is handed out (a server restart overnight then costs nobody a request). One used
+# moments ago is not: checking every one cost a round trip per request and per email sent.
+# Should the server go away mid-burst, the first statement on a dead connection fails, the
+# request answers 503 with nothing saved, and SQLAlchemy replaces the whole pool.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+@event.listens_for(Engine, "checkin")
+def _note_idle_since(_dbapi_connection, record) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+@event.listens_for(Engine, "checkout")
+def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+    idle_since = record.info.get("idle_since")
+    if isinstance(dbapi_connection, sqlite3.Connection) or idle_since is None:
+        return  # a file has no server to lose; a new connection was just made
+    if time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return
+    autocommit = dbapi_connection.autocommit
+    try:
+        dbapi_connection.autocommit = True  # the ping must not open a transaction
+        dbapi_connection.execute("SELECT 1")
+        dbapi_connection.autocommit = autocommit
+    except Exception as error:  # any failure: the pool discards it and connects afresh
+        raise DisconnectionError(str(error)) from error
 
 
 @event.listens_for(Engine, "connect")

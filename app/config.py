@@ -5,7 +5,6 @@ import secrets
 from pathlib import Path
 
 DEFAULTS: dict[str, object] = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

@@ -15,7 +15,11 @@ from pathlib import Path
 APP = Path(__file__).resolve().parent.parent / "app"
 
 # Listeners that are not side effects of a write: (file, event name).
-LISTENERS_ELSEWHERE = {("app/__init__.py", "connect")}
+LISTENERS_ELSEWHERE = {
+    ("app/__init__.py", "connect"),
+    ("app/__init__.py", "checkin"),
+    ("app/__init__.py", "checkout"),
+}
 
 
 def _modules() -> dict[str, ast.Module]:
