@@ -30,9 +30,7 @@ def _end_backend(engine, pid: int) -> None:
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
 
-def test_an_idle_connection_whose_server_side_ended_is_replaced_unnoticed(
-    postgres, monkeypatch
-):
+def test_an_idle_connection_whose_server_side_ended_is_replaced_unnoticed(postgres, monkeypatch):
     first = _backend_pid(postgres)
     _end_backend(postgres, first)
     monkeypatch.setattr(app_module, "PING_AFTER_IDLE_SECONDS", 0.0)  # it counts as idle
