@@ -8,6 +8,8 @@ from email import message_from_bytes, policy
 import icalendar
 import pytest
 import vobject
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.extensions import db
@@ -15,6 +17,8 @@ from app.models import MailStatus, OutboundEmail
 from app.outbound.mail import (
     Attachment,
     _claim,
+    _ShortHeadersAsTheyAre,
+    build_message,
     deliver_due,
     queue_email,
     retry,
@@ -240,3 +244,37 @@ def test_in_process_runner_delivers_after_the_commit(app, smtp_server, client):
     db.session.expire_all()
     (email,) = db.session.scalars(select(OutboundEmail)).all()
     assert email.status == MailStatus.SENT
+
+
+# --- writing the message out -----------------------------------------------------------
+
+HEADER_TEXT = st.text(
+    alphabet=st.characters(min_codepoint=0, max_codepoint=127, blacklist_characters="\r\n"),
+    max_size=120,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(name=st.sampled_from(["Subject", "To", "From", "Content-Type", "X"]), value=HEADER_TEXT)
+def test_a_header_is_written_as_the_classic_policy_writes_it(name, value):
+    # The short-header shortcut must never change a byte (folding, spaces, control
+    # characters and all), nor let through what the classic policy refuses.
+    def written(chosen) -> bytes | type[Exception]:
+        try:
+            return chosen.clone(linesep="\r\n").fold_binary(name, value)
+        except Exception as error:  # noqa: BLE001 - the same refusal is the expected outcome
+            return type(error)
+
+    assert written(_ShortHeadersAsTheyAre()) == written(policy.compat32)
+
+
+def test_a_whole_message_is_written_as_the_classic_policy_writes_it(app):
+    email = queue(
+        subject="A subject long enough to be folded by the classic policy, as it should be"
+    )
+    message = build_message(email, sender="Gathering <no-reply@example.org>")
+    assert isinstance(message.policy, _ShortHeadersAsTheyAre)
+    written = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    message.policy = policy.compat32
+    assert written == message.as_bytes(policy=policy.compat32.clone(linesep="\r\n"))
+    assert b"Subject: A subject long enough to be folded by the classic policy,\r\n as" in written

@@ -32,7 +32,7 @@ from email.message import EmailMessage, Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.policy import SMTPUTF8
+from email.policy import SMTPUTF8, Compat32
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import Any
@@ -341,7 +341,27 @@ def build_message(email: OutboundEmail, *, sender: str) -> Message:
     message["Date"] = format_datetime(email.created_at)
     message["Message-ID"] = email.message_id
     message["Auto-Submitted"] = "auto-generated"
+    message.policy = _SHORT_HEADERS_AS_THEY_ARE  # smtplib writes it out with this policy
     return message
+
+
+class _ShortHeadersAsTheyAre(Compat32):
+    """The classic policy, except that a short ASCII header, which it would write out
+    unchanged, is written at once. Its folding builds a Header object for every header of
+    every part, twenty-odd a message: a quarter of the time smtplib spends writing one."""
+
+    def fold_binary(self, name: str, value) -> bytes:
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and value.isprintable()  # no line breaks, tabs or control characters
+            and len(name) + len(value) + 2 <= self.max_line_length - 2
+        ):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+_SHORT_HEADERS_AS_THEY_ARE = _ShortHeadersAsTheyAre()
 
 
 _QUOTED_PRINTABLE_UTF8 = Charset("utf-8")
