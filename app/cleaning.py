@@ -11,6 +11,8 @@ import unicodedata
 
 FIRST_YEAR = 1900
 LAST_YEAR = 2100
+DB_INT_MIN = -(2**31)
+DB_INT_MAX = 2**31 - 1
 NUL_MESSAGE = "This contains a character that cannot be stored (a null byte). Please retype it."
 
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
@@ -57,3 +59,17 @@ def one_line(value: str | None) -> str:
     """Stored single-line text made safe to put at the start of a line (email greetings,
     subjects): any old row with a line break reads as one line."""
     return scrub(value or "", multiline=False)
+
+
+_PLAIN_INTEGER = re.compile(r"-?[0-9]{1,20}")
+
+
+def db_int(value: str | None) -> int | None:
+    """A number typed or posted outside a form field (hidden ids, "back" links): plain ASCII
+    digits within what an INTEGER column holds, else None. str.isdigit() alone lets "²",
+    "--5" and 30-digit numbers through, which int() or the database driver then reject."""
+    text = (value or "").strip()
+    if _PLAIN_INTEGER.fullmatch(text) is None:
+        return None
+    number = int(text)
+    return number if DB_INT_MIN <= number <= DB_INT_MAX else None

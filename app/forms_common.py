@@ -35,11 +35,17 @@ from wtforms.validators import InputRequired, NumberRange, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.addresses import normalise_email
-from app.cleaning import FIRST_YEAR, LAST_YEAR, clean_line, clean_multiline
+from app.cleaning import (
+    DB_INT_MAX,
+    DB_INT_MIN,
+    FIRST_YEAR,
+    LAST_YEAR,
+    clean_line,
+    clean_multiline,
+    db_int,
+)
 from app.timefmt import from_local, to_local
 
-DB_INT_MIN = -(2**31)
-DB_INT_MAX = 2**31 - 1
 CHECKBOX_VALUE = "y"
 
 
@@ -55,20 +61,6 @@ def strip(value: str | None) -> str | None:
 def select_options(pairs) -> list[SelectChoice]:
     """WTForms 3.3 wants SelectChoice objects rather than (value, label) tuples."""
     return [SelectChoice(value, label) for value, label in pairs]
-
-
-_PLAIN_INTEGER = re.compile(r"-?[0-9]{1,20}")
-
-
-def db_int(value: str | None) -> int | None:
-    """A number typed or posted outside a form field (hidden ids, "back" links): plain ASCII
-    digits within what an INTEGER column holds, else None. str.isdigit() alone lets "²",
-    "--5" and 30-digit numbers through, which int() or the database driver then reject."""
-    text = (value or "").strip()
-    if _PLAIN_INTEGER.fullmatch(text) is None:
-        return None
-    number = int(text)
-    return number if DB_INT_MIN <= number <= DB_INT_MAX else None
 
 
 def db_ints(values: Iterable[str], *, low: int = 1, high: int = DB_INT_MAX) -> list[int] | None:

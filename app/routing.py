@@ -3,7 +3,7 @@ URL rules themselves."""
 
 from werkzeug.routing import IntegerConverter, Rule
 
-from app.forms_common import DB_INT_MAX
+from app.cleaning import DB_INT_MAX
 
 
 class DatabaseIdConverter(IntegerConverter):

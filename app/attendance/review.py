@@ -32,8 +32,8 @@ from app.attendance.importers import (
 from app.attendance.matching import CandidateIndex, MatchStatus, match_frame
 from app.attendance.records import RecordEntry, save_records
 from app.attendance.services import AttendanceError, check_item
+from app.cleaning import db_int
 from app.extensions import db
-from app.forms_common import db_int
 from app.gc_pause import gc_paused
 from app.jobs import job
 from app.models import (
