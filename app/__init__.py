@@ -14,46 +14,75 @@ from sqlalchemy.exc import DisconnectionError
 
 from app import privacy_log
 from app.config import DEFAULTS, database_uri, from_environment, secret_key
-from app.extensions import csrf, db, login_manager, migrate
+from app.extensions import db
 from app.gc_pause import gc_paused
 from app.outbound import public_links
 from app.routing import DatabaseIdConverter, LazyBuildRule
 
 ROOT = Path(__file__).resolve().parent.parent
 
-FEATURE_BLUEPRINTS = (
-    "public",
-    "auth",
-    "registration",
-    "organiser",
-    "invites",
-    "outbox",
-    "attendance",
-    "breakouts",
-    "evaluation",
-    "report_runs",
-    "report_review",
-    "messages",
-    "community",
-    "organisation",
-    "staff",
-    "lifecycle",
-    "meetings",
-    "contributors",
-    "privacy.routes",  # the package itself stays import-light; see app/privacy/__init__.py
-    "invitations",
-    "accommodations",
-    "value",
-    "said_did",
+# The modules that attach each feature's pages to its blueprint (`bp`, which each of them
+# imports from its package, privacy's excepted: its blueprint is its routes module's own).
+# A feature's package imports none of them, so its services can be used without its pages.
+FEATURE_PAGES = (
+    "public.routes",
+    "auth.routes",
+    "registration.routes",
+    "organiser.routes",
+    "organiser.people_routes",
+    "invites.routes",
+    "outbox.routes",
+    "attendance.routes",
+    "breakouts.routes",
+    "evaluation.routes",
+    "report_runs.routes",
+    "report_review.routes",
+    "messages.routes",
+    "community.routes",
+    "organisation.routes",
+    "staff.routes",
+    "lifecycle.routes",
+    "meetings.routes",
+    "contributors.routes",
+    "privacy.routes",
+    "invitations.routes",
+    "accommodations.routes",
+    "value.routes",
+    "said_did.routes",
 )
+WHOLE = "gathering_manager.whole"
 
 
-def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+def create_app(overrides: dict[str, Any] | None = None, *, whole: bool = True) -> Flask:
     """The app, wired. Start-up allocates a great many long-lived objects (models, forms,
     routes); the garbage collector is paused meanwhile, since scanning them again and
-    again costs about as much as the work itself (bench/startup.py)."""
+    again costs about as much as the work itself (bench/startup.py).
+
+    `whole=False` is for the command line (wsgi.py): configuration, the database and its
+    models, the hooks on its writes, background work and the commands, without what only
+    pages need; a command that needs more makes the app whole before it runs
+    (app/cli.py), and a command that reads a file into the database never builds every
+    feature's pages."""
     with gc_paused():
-        return _create_app(overrides)
+        app = _create_app(overrides)
+        if whole:
+            make_whole(app)
+    return app
+
+
+def make_whole(app: Flask) -> bool:
+    """Add what `create_app(whole=False)` leaves out: migrations, CSRF protection,
+    sign-in, every feature's pages, error pages, rate limits, template globals and the
+    security headers. Returns whether anything was added (once per app)."""
+    if app.extensions.get(WHOLE):
+        return False
+    from app import jobs
+
+    with gc_paused():
+        _add_pages(app)
+    app.extensions[jobs.EVERY_JOB_KNOWN] = True  # the pages import every job's module
+    app.extensions[WHOLE] = True
+    return True
 
 
 def _create_app(overrides: dict[str, Any] | None) -> Flask:
@@ -89,34 +118,46 @@ def _create_app(overrides: dict[str, Any] | None) -> Flask:
         app.config["REMEMBER_COOKIE_SECURE"] = True
 
     db.init_app(app)
-    migrate.init_app(
-        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
-    )
-    csrf.init_app(app)
-    login_manager.init_app(app)
-
     app.url_rule_class = LazyBuildRule
     app.url_map.converters["int"] = DatabaseIdConverter
     importlib.import_module("app.models")  # every model known to Alembic and create_all
-    for name in FEATURE_BLUEPRINTS:
-        app.register_blueprint(importlib.import_module(f"app.{name}").bp)
 
-    from app import cli, errors, jobs, limits, templating, transaction_hooks
-    from app.auth.access import home_for
+    from app import cli, jobs, transaction_hooks
     from app.outbound import mail
 
     transaction_hooks.install()
+    cli.init_app(app, make_whole=lambda: make_whole(app))
+    mail.init_app(app)
+    jobs.init_app(app)
+    privacy_log.install()
+    return app
+
+
+def _add_pages(app: Flask) -> None:
+    from flask_migrate import Migrate
+    from flask_wtf import CSRFProtect
+
+    from app import errors, limits, templating
+    from app.auth.access import home_for
+    from app.extensions import login_manager
+
+    # Made here, per app, rather than in app.extensions: Alembic and WTForms come with
+    # them, and a command that needs only the database does without both.
+    Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    CSRFProtect(app)
+    login_manager.init_app(app)
+    # Every page attached before any blueprint is registered (organiser's come in two).
+    blueprints = {}
+    for name in FEATURE_PAGES:
+        blueprint = importlib.import_module(f"app.{name}").bp
+        blueprints.setdefault(blueprint.name, blueprint)
+    for blueprint in blueprints.values():
+        app.register_blueprint(blueprint)
 
     errors.init_app(app)
     limits.init_app(app)
     templating.init_app(app, home_for=home_for)
-    cli.init_app(app)
-    mail.init_app(app)
-    jobs.init_app(app)
-
     app.after_request(_security_headers)
-    privacy_log.install()
-    return app
 
 
 # A pooled connection that has sat unused this long is checked with a round trip before

@@ -1,109 +1,97 @@
-"""Command-line tasks: `flask --app wsgi <command>`."""
+"""Command-line tasks: `flask --app wsgi <command>`, one table of every command.
 
-import secrets
-from datetime import UTC, datetime
+Each command is imported only when it is run or listed, from the feature that owns it.
+On the command line the app starts without its pages (wsgi.py); a command marked
+`database_only` runs on that app as it is, and every other command makes the app whole
+(`app.make_whole`) just before it runs, so listing the commands (`flask --help`)
+builds no pages either."""
+
+import gc
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import click
 from flask import Flask
-from sqlalchemy import func, select
-
-from app.auth.services import create_user, find_user
-from app.choices import UserRole
-from app.demo import DEMO_REGISTRATIONS, seed_demo, seed_demo_accounts
-from app.extensions import db
-from app.models import Gathering, User
+from flask.cli import AppGroup
 
 
-def init_app(app: Flask) -> None:
-    app.cli.add_command(create_user_command)
-    app.cli.add_command(seed_demo_command)
-    app.cli.add_command(first_run_command)
+@dataclass(frozen=True)
+class Command:
+    name: str
+    where: str  # "module:attribute"
+    # Reads and writes the database through one feature's services: no pages, templates,
+    # links or emails, so the app need not be made whole first.
+    database_only: bool = False
+
+    def load(self) -> click.Command:
+        module, _, attribute = self.where.partition(":")
+        return getattr(importlib.import_module(module), attribute)
 
 
-@click.command("create-user")
-@click.argument("email")
-@click.option("--role", type=click.Choice([r.value for r in UserRole]), required=True)
-@click.option("--name", default="", help="The person's name, shown in the app.")
-@click.option("--password", help="Prompted for (hidden) when not given.")
-def create_user_command(email: str, role: str, name: str, password: str | None) -> None:
-    """Create an organiser, facilitator or steering committee account."""
-    if find_user(email) is not None:
-        raise click.UsageError(f"An account for {email} already exists.")
-    if "@" not in email or len(email) > 254:
-        raise click.BadParameter("give a valid email address", param_hint="EMAIL")
-    if password is None:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        user = create_user(email, password, role=role, name=name)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--password") from exc
-    db.session.commit()
-    click.echo(f"Created {role} account {user.email}.")
-
-
-@click.command("seed-demo")
-@click.option(
-    "--participants",
-    default=DEMO_REGISTRATIONS,
-    show_default=True,
-    type=click.IntRange(0, 200_000),
-    help="People registered for 2022; 126 in every 150 of them take part.",
+COMMANDS = (
+    Command("assign-breakouts", "app.breakouts.cli:assign_breakouts_command"),
+    Command("create-user", "app.auth.cli:create_user_command", database_only=True),
+    # Flask-Migrate's, which making the app whole (migrate.init_app) also registers.
+    Command("db", "flask_migrate.cli:db"),
+    Command("first-run", "app.demo.cli:first_run_command"),
+    Command(
+        "import-attendance", "app.attendance.cli:import_attendance_command", database_only=True
+    ),
+    Command("report", "app.report_runs.cli:report_command"),
+    Command("retention", "app.privacy.cli:retention_command"),
+    Command("seed-demo", "app.demo.cli:seed_demo_command"),
+    Command("send-mail", "app.outbox.cli:send_mail_command"),
+    Command("worker", "app.jobs:worker_command"),
 )
-def seed_demo_command(participants: int) -> None:
-    """Create the 2021 and 2022 demo gatherings and an upcoming one; running it again adds
-    nothing new."""
-
-    def progress(items):
-        if participants < 1000:
-            return items
-        return click.progressbar(items, label="Registrations", length=participants)
-
-    added = seed_demo(participants, now=datetime.now(UTC), progress=_unwrap(progress))
-    db.session.commit()
-    click.echo(
-        f"Demo ready: {added['past_registrations']} registrations added to the 2022 gathering, "
-        f"{added['inaugural_registrations']} to the 2021 one, "
-        f"{added['upcoming_registrations']} to the upcoming one."
-    )
 
 
-def _unwrap(progress):
-    """click.progressbar is a context manager; iterate it inside its context."""
+class WholeAppFirst(click.Command):
+    """`command`, once the app is whole: made so when the command is about to run (its
+    arguments parsed), not when it is only looked up for a list of commands."""
 
-    def iterate(items):
-        wrapped = progress(items)
-        if wrapped is items:
-            yield from items
-            return
-        with wrapped as bar:
-            yield from bar
+    def __init__(self, command: click.Command, make_whole: Callable[[], bool]) -> None:
+        super().__init__(
+            command.name, help=command.help, short_help=command.short_help, hidden=command.hidden
+        )
+        self.command = command
+        self.make_whole = make_whole
 
-    return iterate
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return self.command.get_short_help_str(limit)
+
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        if self.make_whole():
+            # As wsgi.py does after start-up: what was just built lives as long as the
+            # process (a worker forks from it), kept out of every later collection.
+            gc.freeze()
+        return self.command.make_context(info_name, args, parent=parent, **extra)
 
 
-@click.command("first-run")
-def first_run_command() -> None:
-    """On a new database: create an organiser account (password printed once) and the demo."""
-    if not db.session.scalar(select(func.count(User.id))):
-        password = secrets.token_urlsafe(12)
-        create_user("organiser@example.org", password, role=UserRole.ORGANISER, name="Organiser")
-        db.session.commit()
-        click.echo("")
-        click.echo("  Organiser account created. Sign in at /sign-in with:")
-        click.echo("    email:    organiser@example.org")
-        click.echo(f"    password: {password}")
-        click.echo("  This password is shown only once.")
-        click.echo("")
-    if not db.session.scalar(select(func.count(Gathering.id))):
-        seed_demo(now=datetime.now(UTC))
-        accounts = seed_demo_accounts()
-        db.session.commit()
-        click.echo("Demo gatherings created.")
-        for account in accounts:
-            click.echo("")
-            click.echo(f"  Demo {UserRole.label_for(account.role).lower()} account:")
-            click.echo(f"    email:    {account.email}")
-            click.echo(f"    password: {account.password}")
-        if accounts:
-            click.echo("  These passwords are shown only once.")
-            click.echo("")
+class CommandTable(AppGroup):
+    """The app's commands from COMMANDS, each imported when first looked up; commands
+    added directly (`add_command`) come first."""
+
+    def __init__(self, name: str, make_whole: Callable[[], bool]) -> None:
+        super().__init__(name)
+        self.make_whole = make_whole
+        self.table = {command.name: command for command in COMMANDS}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.table})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        entry = self.table.get(cmd_name)
+        if entry is None:
+            return None
+        command = entry.load()
+        if entry.database_only:
+            return command
+        return WholeAppFirst(command, self.make_whole)
+
+
+def init_app(app: Flask, *, make_whole: Callable[[], bool]) -> None:
+    """`make_whole()` makes this app whole and says whether anything was added."""
+    app.cli = CommandTable(app.name, make_whole)

@@ -83,6 +83,11 @@ class JobSpec:
 
 REGISTRY: dict[str, JobSpec] = {}
 PERIODIC: list[Callable[..., object]] = []
+# Set on an app once every module that registers work has been imported (create_app does
+# it with the pages, which import them all). Only then does its in-process runner sweep and
+# run what is due: a job it did not know would be failed for good. Work queued by an app
+# without them (a command that needs only the database) waits for another process's sweep.
+EVERY_JOB_KNOWN = "jobs_every_job_known"
 
 
 def job(name: str, *, queue: str = "default", max_attempts: int = 5):
@@ -413,7 +418,9 @@ class InProcessRunner:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.autorun = bool(app.config["JOBS_AUTORUN"])
+        self.autorun = bool(app.config["JOBS_AUTORUN"]) and bool(
+            app.extensions.get(EVERY_JOB_KNOWN)
+        )
         self.lock = threading.Condition()
         self.waiting: list[Item] = []
         self.later: list[tuple[float, int, list[Item]]] = []
@@ -800,4 +807,3 @@ def worker_command(burst: bool) -> None:
 def init_app(app: Flask) -> None:
     for name, value in JOB_DEFAULTS.items():
         app.config.setdefault(name, value)
-    app.cli.add_command(worker_command)

@@ -5,5 +5,3 @@ their room's arrangements; anyone may report a barrier through the public feedba
 from flask import Blueprint
 
 bp = Blueprint("accommodations", __name__)
-
-from app.accommodations import routes  # noqa: E402, F401

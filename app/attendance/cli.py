@@ -6,13 +6,13 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from app.attendance import bp, review
+from app.attendance import review
 from app.attendance.importers import DEFAULT_MAX_BYTES, AttendanceFileError
 from app.extensions import db
 from app.models import AgendaItem, Gathering
 
 
-@bp.cli.command("import-attendance")
+@click.command("import-attendance")
 @click.argument("slug")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--item", "item_id", type=int, help="Agenda item ID; leave out for the whole day.")

@@ -3,13 +3,13 @@
 import click
 from sqlalchemy import select
 
-from app.breakouts import assignment, bp
+from app.breakouts import assignment
 from app.extensions import db
 from app.models import Gathering, utcnow
 from app.outbound import notifications
 
 
-@bp.cli.command("assign-breakouts")
+@click.command("assign-breakouts")
 @click.argument("slug")
 @click.option("--new-only", is_flag=True, help="Place only confirmed people without a room.")
 @click.option("--dry-run", is_flag=True, help="Show the outcome without saving or emailing.")

@@ -3,7 +3,7 @@ representation targets, outreach and returning participation."""
 
 from flask import Blueprint
 
-bp = Blueprint("community", __name__, cli_group=None)
+bp = Blueprint("community", __name__)
 
 
 @bp.record_once
@@ -11,6 +11,3 @@ def _setup(state) -> None:
     from app.models import RecommendationStatus
 
     state.app.jinja_env.globals["RecommendationStatus"] = RecommendationStatus
-
-
-from app.community import routes  # noqa: E402, F401

@@ -4,5 +4,3 @@ only), each contributor's own private page, the finance CSV and the report's sec
 from flask import Blueprint
 
 bp = Blueprint("contributors", __name__)
-
-from app.contributors import routes  # noqa: E402, F401

@@ -2,7 +2,4 @@
 
 from flask import Blueprint
 
-bp = Blueprint("evaluation", __name__, cli_group=None)
-
-
-from app.evaluation import routes  # noqa: E402, F401
+bp = Blueprint("evaluation", __name__)

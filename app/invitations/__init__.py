@@ -3,6 +3,4 @@ invitations and one reminder, opt-outs, and the funnel from invited to attended.
 
 from flask import Blueprint
 
-bp = Blueprint("invitations", __name__, cli_group=None)
-
-from app.invitations import routes  # noqa: E402,F401  (they attach themselves to bp)
+bp = Blueprint("invitations", __name__)

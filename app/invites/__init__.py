@@ -2,6 +2,4 @@
 
 from flask import Blueprint
 
-bp = Blueprint("invites", __name__, cli_group=None)
-
-from app.invites import routes  # noqa: E402,F401
+bp = Blueprint("invites", __name__)

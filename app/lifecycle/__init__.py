@@ -33,6 +33,3 @@ def hide_drafts() -> None:
 @bp.app_template_global()
 def gathering_state(gathering: Gathering) -> GatheringState:
     return state_of(gathering, now=datetime.now(UTC))
-
-
-from app.lifecycle import routes  # noqa: E402,F401

@@ -4,5 +4,3 @@ emails and the sent log."""
 from flask import Blueprint
 
 bp = Blueprint("messages", __name__, url_prefix="/organiser")
-
-from app.messages import routes  # noqa: E402,F401

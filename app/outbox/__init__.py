@@ -2,6 +2,4 @@
 
 from flask import Blueprint
 
-bp = Blueprint("outbox", __name__, cli_group=None)
-
-from app.outbox import cli, routes  # noqa: E402,F401
+bp = Blueprint("outbox", __name__)

@@ -4,12 +4,11 @@ import click
 
 from app.models import utcnow
 from app.outbound.mail import deliver_due, retry_failed_now
-from app.outbox import bp
 
 BATCH = 200
 
 
-@bp.cli.command("send-mail")
+@click.command("send-mail")
 @click.option("--limit", default=10_000, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option(
     "--retry-now",

@@ -1,9 +1,8 @@
 """The organisers' privacy pages (retention, the dry run, erasure requests, the erasure
-and access logs), a participant's own data, and the `retention` command."""
+and access logs) and a participant's own data."""
 
 from datetime import UTC, datetime
 
-import click
 from flask import (
     Blueprint,
     Response,
@@ -33,7 +32,7 @@ from app.privacy_records.access_log import access_lines, record_access
 from app.privacy_records.erasure_log import erasure_lines
 from app.privacy_records.periods import retention_for
 
-bp = Blueprint("privacy", __name__, cli_group=None)
+bp = Blueprint("privacy", __name__)
 organiser_only = roles_required(UserRole.ORGANISER)
 ACCESS_LOG_PAGE = 100
 
@@ -209,30 +208,3 @@ def request_erasure(registration: Registration, token: str):
 @public
 def erased():
     return render_template("privacy/erased.html")
-
-
-# --- the command line ----------------------------------------------------------------
-
-
-@bp.cli.command("retention")
-@click.option(
-    "--apply",
-    is_flag=True,
-    help="Erase what is due now. Without it, only show what would be erased and when.",
-)
-def retention_command(apply: bool) -> None:
-    """Show each gathering's retention: when its personal data will be erased, and how
-    much; with --apply, erase what is due (the periodic sweep does the same)."""
-    now = _now()
-    for line in retention.dry_run(now=now):
-        state = "DUE NOW" if line.due else f"on {line.erase_on:%Y-%m-%d}"
-        click.echo(
-            f"{line.slug}: ended {line.ends_at:%Y-%m-%d}, kept {line.months} months, erase "
-            f"{state}: {line.people} people, {line.walk_ins} walk-ins, {line.emails} email "
-            f"copies, {line.uploads} attendance files"
-        )
-    if apply:
-        erased = retention.sweep_retention(now=now)
-        click.echo(f"Erased {erased} people.")
-    else:
-        click.echo("Dry run: nothing was changed. Run with --apply to erase what is due.")

@@ -4,5 +4,3 @@ the themes suggested from the gathering's texts."""
 from flask import Blueprint
 
 bp = Blueprint("report_review", __name__, url_prefix="/organiser")
-
-from app.report_review import routes  # noqa: E402, F401

@@ -2,6 +2,4 @@
 
 from flask import Blueprint
 
-bp = Blueprint("report_runs", __name__, cli_group=None)
-
-from app.report_runs import cli, routes  # noqa: E402, F401
+bp = Blueprint("report_runs", __name__)

@@ -8,12 +8,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Gathering
-from app.report_runs import bp
 from app.reporting import services
 from app.reporting.context import VARIANTS
 
 
-@bp.cli.command("report")
+@click.command("report")
 @click.argument("slug")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--variant", type=click.Choice(VARIANTS), default="committee", show_default=True)

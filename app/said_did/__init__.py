@@ -3,7 +3,4 @@ its Atom feed, and the organiser's page that publishes it."""
 
 from flask import Blueprint
 
-bp = Blueprint("said_did", __name__, cli_group=None)
-
-
-from app.said_did import routes  # noqa: E402, F401
+bp = Blueprint("said_did", __name__)

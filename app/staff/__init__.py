@@ -4,5 +4,3 @@ for facilitators, their rooms), change roles, resend invitations and deactivate.
 from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
-
-from app.staff import routes  # noqa: E402,F401

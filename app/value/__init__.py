@@ -3,7 +3,4 @@ contacted, its scheduling (with the organiser's confirmation) and its results.""
 
 from flask import Blueprint
 
-bp = Blueprint("value", __name__, cli_group=None)
-
-
-from app.value import routes  # noqa: E402, F401
+bp = Blueprint("value", __name__)
