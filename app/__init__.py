@@ -11,6 +11,7 @@ from flask import Flask, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.orm import configure_mappers
 
 from app import privacy_log
 from app.config import DEFAULTS, database_uri, from_environment, secret_key
@@ -121,6 +122,7 @@ def _create_app(overrides: dict[str, Any] | None) -> Flask:
     app.url_rule_class = LazyBuildRule
     app.url_map.converters["int"] = DatabaseIdConverter
     importlib.import_module("app.models")  # every model known to Alembic and create_all
+    configure_mappers()  # now, with the collector paused, rather than at the first query
 
     from app import cli, jobs, transaction_hooks
     from app.outbound import mail
