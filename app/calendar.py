@@ -6,7 +6,8 @@ VTIMEZONE with its observances, VALARM, ORGANIZER, ATTENDEE) is built with `ical
 and written through its content lines. What this module adds is the data, the
 VTIMEZONE's yearly rule, and corrections where icalendar's writer is not what clients
 need or is too slow for a fan-out of thousands of invites: TEXT escaping (`_text`),
-parameter values (`_param`), folding (`fold`), and a zone serialised once (`_finish`),
+parameter values (`_param`), folding (`fold`), and what every calendar of a gathering
+shares serialised once (the zone, `vtimezone`; a personal invite's frame, `_invite_frame`),
 each explained where it is made. Tests parse every output with icalendar and vobject.
 
 Shapes:
@@ -209,10 +210,19 @@ def fold(line: str) -> bytes:
     return b"\r\n ".join(parts) + CRLF
 
 
+def _line(name: str, value) -> bytes:
+    """One property as icalendar writes its content line (`Component.content_line`),
+    folded."""
+    params = getattr(value, "params", None)
+    if params is None:  # BEGIN and END
+        params = ical.Parameters()
+    return fold(ical.parser.Contentline.from_parts(name, params, value, sorted=False))
+
+
 def _serialised(component: Component, *, recursive: bool = True) -> bytes:
     """The component's content lines in the order they were added, folded."""
     return b"".join(
-        fold(component.content_line(name, value, sorted=False))
+        _line(name, value)
         for name, value in component.property_items(recursive=recursive, sorted=False)
     )
 
@@ -423,8 +433,22 @@ def _agenda_line(event: CalendarEvent, zone: str) -> str:
 
 
 def personal_description(invite: PersonalInvite) -> str:
-    """Plain text for the invite's DESCRIPTION (also reused by the emails)."""
-    gathering = invite.gathering
+    """Plain text for the invite's DESCRIPTION: the gathering and the person's agenda
+    (the same for everyone in a room, so written once), then their own link."""
+    text = _agenda_text(invite.gathering, invite.agenda, invite.breakout is None)
+    if invite.manage_url:
+        return f"{text}\n\nChange or cancel your registration: {invite.manage_url}"
+    if invite.gathering.page_url:
+        return f"{text}\n\nGathering page: {invite.gathering.page_url}"
+    return text
+
+
+@lru_cache(maxsize=256)
+def _agenda_text(
+    gathering: CalendarGathering, agenda: tuple[CalendarEvent, ...], unassigned: bool
+) -> str:
+    """Keyed by the values themselves, so an edit to the gathering or any item of the
+    agenda is a different key: nothing can be served from before the change."""
     zone = gathering.timezone
     label = timefmt.zone_short(zone, gathering.starts_at)
     lines = [
@@ -437,19 +461,15 @@ def personal_description(invite: PersonalInvite) -> str:
     if meeting:
         lines += ["", f"Join: {meeting}"]
     lines += ["", f"Your agenda ({label}):"]
-    for event in invite.agenda:
+    for event in agenda:
         if event.cancelled:
             continue
         lines.append(_agenda_line(event, zone))
         if event.is_breakout:
             room = safe_uri(event.link)
             lines.append(f"  Your breakout room: {room}" if room else "  Your breakout room")
-    if invite.breakout is None:
+    if unassigned:
         lines += ["", "Your breakout room will be confirmed before the gathering."]
-    if invite.manage_url:
-        lines += ["", f"Change or cancel your registration: {invite.manage_url}"]
-    elif gathering.page_url:
-        lines += ["", f"Gathering page: {gathering.page_url}"]
     return "\n".join(lines)
 
 
@@ -496,6 +516,47 @@ def _alarm(title: str) -> Alarm:
     return alarm
 
 
+def _attendee(person: Person) -> vCalAddress:
+    return _address(
+        person.email,
+        person.name,
+        CUTYPE="INDIVIDUAL",
+        ROLE="REQ-PARTICIPANT",
+        PARTSTAT="NEEDS-ACTION",
+        RSVP="FALSE",
+    )
+
+
+def _add_timing(
+    event: Event, *, now: datetime, title: str, starts_at: datetime, ends_at: datetime, tzid: str
+) -> None:
+    zone = ZoneInfo(tzid)
+    event.add("dtstamp", now)
+    _add_zoned(event, "dtstart", starts_at, zone)
+    _add_zoned(event, "dtend", ends_at, zone)
+    event.add("summary", _text(title))
+
+
+def _add_place(event: Event, *, link: str, page_url: str, organizer: Person | None) -> None:
+    link = safe_uri(link)
+    if link:
+        event.add("location", _text(link))
+        event.add("url", ical.vUri(link))
+    else:
+        event.add("location", _text("Online"))
+        if safe_uri(page_url):
+            event.add("url", ical.vUri(safe_uri(page_url)))
+    if organizer is not None:
+        event.add("organizer", _address(organizer.email, organizer.name))
+
+
+def _add_status(event: Event, *, title: str, cancelled: bool) -> None:
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
+    if not cancelled:
+        event.add_component(_alarm(title))
+
+
 def _vevent(
     *,
     uid: str,
@@ -510,44 +571,17 @@ def _vevent(
     page_url: str,
     cancelled: bool,
     organizer: Person | None,
-    attendee: Person | None = None,
 ) -> Event:
-    zone = ZoneInfo(tzid)
+    """An agenda item's VEVENT. A personal invite has the same properties in the same
+    order, with its ATTENDEE after ORGANIZER (see `_invite_frame`)."""
     event = ical.Event()
     event.add("uid", _text(uid))
     event.add("sequence", sequence)
-    event.add("dtstamp", now)
-    _add_zoned(event, "dtstart", starts_at, zone)
-    _add_zoned(event, "dtend", ends_at, zone)
-    event.add("summary", _text(title))
+    _add_timing(event, now=now, title=title, starts_at=starts_at, ends_at=ends_at, tzid=tzid)
     if description:
         event.add("description", _text(description))
-    link = safe_uri(link)
-    if link:
-        event.add("location", _text(link))
-        event.add("url", ical.vUri(link))
-    else:
-        event.add("location", _text("Online"))
-        if safe_uri(page_url):
-            event.add("url", ical.vUri(safe_uri(page_url)))
-    if organizer is not None:
-        event.add("organizer", _address(organizer.email, organizer.name))
-    if attendee is not None:
-        event.add(
-            "attendee",
-            _address(
-                attendee.email,
-                attendee.name,
-                CUTYPE="INDIVIDUAL",
-                ROLE="REQ-PARTICIPANT",
-                PARTSTAT="NEEDS-ACTION",
-                RSVP="FALSE",
-            ),
-        )
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
-    if not cancelled:
-        event.add_component(_alarm(title))
+    _add_place(event, link=link, page_url=page_url, organizer=organizer)
+    _add_status(event, title=title, cancelled=cancelled)
     return event
 
 
@@ -557,13 +591,19 @@ def _years(moments: Iterable[datetime], tzid: str) -> tuple[int, int]:
     return min(years), max(years)
 
 
+_END_CALENDAR = b"END:VCALENDAR\r\n"
+
+
+def _head(calendar: Calendar, tzid: str, years: tuple[int, int]) -> bytes:
+    """The calendar's own properties and the zone (serialised once per zone and years)."""
+    return _serialised(calendar, recursive=False).removesuffix(_END_CALENDAR) + vtimezone(
+        tzid, *years
+    )
+
+
 def _finish(calendar: Calendar, tzid: str, years: tuple[int, int], events: list[Event]) -> bytes:
-    """The calendar written part by part: its own properties, the zone (serialised once
-    per zone and years, as every invite of a fan-out shares it), then the events."""
-    end = b"END:VCALENDAR\r\n"
-    own = _serialised(calendar, recursive=False)
     body = b"".join(_serialised(event) for event in events)
-    return own.removesuffix(end) + vtimezone(tzid, *years) + body + end
+    return _head(calendar, tzid, years) + body + _END_CALENDAR
 
 
 def _item_event(gathering: CalendarGathering, event: CalendarEvent, now: datetime) -> Event:
@@ -611,30 +651,103 @@ def breakout_calendar(
     return _finish(calendar, gathering.timezone, years, [_item_event(gathering, event, now)])
 
 
-def personal_invite(invite: PersonalInvite, *, method: Method, now: datetime) -> bytes:
-    """The participant's single-event invite. PUBLISH is the download, REQUEST goes by
-    email with ORGANIZER and ATTENDEE, CANCEL withdraws it (STATUS:CANCELLED)."""
-    gathering = invite.gathering
-    if method is not Method.PUBLISH and gathering.organizer is None:
-        raise ValueError("an emailed invite needs an organizer")
+# --- personal invites ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _InviteFrame:
+    """A personal invite without the person's own properties, serialised by icalendar:
+    what comes before UID and SEQUENCE (the calendar, its zone, BEGIN:VEVENT), before
+    DESCRIPTION (DTSTAMP to SUMMARY), before ATTENDEE (LOCATION, URL, ORGANIZER), and
+    after (STATUS, TRANSP, VALARM and the END lines)."""
+
+    head: bytes
+    timing: bytes
+    place: bytes
+    tail: bytes
+
+
+@lru_cache(maxsize=32)
+def _invite_frame(gathering: CalendarGathering, method: Method, now: datetime) -> _InviteFrame:
+    """Everything in a personal invite that is the same for every person of a gathering
+    at one moment: a fan-out or a ZIP of thousands builds and serialises it once (it was
+    two thirds of each invite's time). Keyed by the values themselves, so a change to the
+    gathering (its times, title, links, organiser) is a new frame; the agenda is in the
+    DESCRIPTION, which is per person."""
+    tzid = gathering.timezone
     cancelled = method is Method.CANCEL
-    event = _vevent(
-        uid=invite.uid,
-        sequence=invite.sequence,
+    event = ical.Event()
+    _add_timing(
+        event,
         now=now,
         title=gathering.title,
         starts_at=gathering.starts_at,
         ends_at=gathering.ends_at,
-        tzid=gathering.timezone,
-        description=personal_description(invite),
+        tzid=tzid,
+    )
+    _add_place(
+        event,
         link=gathering.meeting_url,
         page_url=gathering.page_url,
-        cancelled=cancelled,
         organizer=gathering.organizer,
-        attendee=None if method is Method.PUBLISH else invite.attendee,
     )
-    years = _years((gathering.starts_at, gathering.ends_at), gathering.timezone)
-    return _finish(_calendar(method), gathering.timezone, years, [event])
+    _add_status(event, title=gathering.title, cancelled=cancelled)
+    items = event.property_items(sorted=False)
+    lines = [_line(name, value) for name, value in items]
+    names = [name for name, _ in items]
+    place, close = names.index("LOCATION"), names.index("STATUS")
+    years = _years((gathering.starts_at, gathering.ends_at), tzid)
+    return _InviteFrame(
+        head=_head(_calendar(method), tzid, years) + lines[0],
+        timing=b"".join(lines[1:place]),
+        place=b"".join(lines[place:close]),
+        tail=b"".join(lines[close:]) + _END_CALENDAR,
+    )
+
+
+@lru_cache(maxsize=64)
+def _sequence_line(sequence: int) -> bytes:
+    return _line("SEQUENCE", ical.vInt(sequence))
+
+
+@lru_cache(maxsize=64)
+def _shared_description_line(description: str) -> bytes:
+    return _line("DESCRIPTION", _text(description))
+
+
+def _description_line(invite: PersonalInvite) -> bytes:
+    """Without a manage link (the ZIP, a download) everyone in a room has the same
+    DESCRIPTION, so it is written once. One with a link is the person's own and is not
+    kept: the link holds their private token."""
+    description = personal_description(invite)
+    if invite.manage_url:
+        return _line("DESCRIPTION", _text(description))
+    return _shared_description_line(description)
+
+
+def personal_invite(invite: PersonalInvite, *, method: Method, now: datetime) -> bytes:
+    """The participant's single-event invite. PUBLISH is the download, REQUEST goes by
+    email with ORGANIZER and ATTENDEE, CANCEL withdraws it (STATUS:CANCELLED). The
+    person's own properties (UID, SEQUENCE, DESCRIPTION, ATTENDEE) are built with
+    icalendar for each invite and set into the gathering's frame, in the order an
+    agenda item's VEVENT has them."""
+    gathering = invite.gathering
+    if method is not Method.PUBLISH and gathering.organizer is None:
+        raise ValueError("an emailed invite needs an organizer")
+    frame = _invite_frame(gathering, method, now)
+    attendee = b"" if method is Method.PUBLISH else _line("ATTENDEE", _attendee(invite.attendee))
+    return b"".join(
+        (
+            frame.head,
+            _line("UID", _text(invite.uid)),
+            _sequence_line(invite.sequence),
+            frame.timing,
+            _description_line(invite),
+            frame.place,
+            attendee,
+            frame.tail,
+        )
+    )
 
 
 # --- ZIP of personal invites ---------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import icalendar
@@ -426,3 +427,126 @@ def test_zip_has_safe_unique_names_and_valid_invites():
             ical, vcal = parse_both(archive.read(name))
             assert str(ical["METHOD"]) == "PUBLISH"
             assert vcal.vevent.uid.value == invite.uid
+
+
+def content_lines(data: bytes) -> list[str]:
+    """The unfolded content lines of a calendar."""
+    return data.decode().replace("\r\n ", "").split("\r\n")[:-1]
+
+
+def test_invites_of_one_gathering_differ_only_in_each_persons_own_lines():
+    """Personal invites are set into a frame serialised once per gathering: two people's
+    invites share every line but their UID, SEQUENCE, DESCRIPTION (their manage link, and
+    their room) and ATTENDEE, and the VEVENT has an agenda item's properties in its order."""
+    start = datetime(2023, 11, 5, 17, 0, tzinfo=UTC)
+    gathering = make_gathering(start)
+    first = make_invite(gathering)
+    room_mate = make_invite(
+        gathering,
+        uid="reg-uid-43",
+        sequence=5,
+        number=43,
+        attendee=Person("Joe Wu", "joe@example.org"),
+        manage_url="https://gathering.example/r/other-token",
+    )
+    elsewhere_room = make_event(
+        start + timedelta(hours=1),
+        60,
+        uid="b2",
+        title="Transition to postpartum care",
+        link="https://zoom.example/j/room-4",
+        is_breakout=True,
+    )
+    elsewhere = make_invite(
+        gathering,
+        uid="reg-uid-44",
+        attendee=Person("Lee Park", "lee@example.org"),
+        agenda=(first.agenda[0], elsewhere_room),
+        breakout=elsewhere_room,
+    )
+    written = {
+        invite.uid: personal_invite(invite, method=Method.REQUEST, now=NOW)
+        for invite in (first, room_mate, elsewhere)
+    }
+    lines = {uid: content_lines(data) for uid, data in written.items()}
+    assert len({len(found) for found in lines.values()}) == 1
+    for uid in ("reg-uid-43", "reg-uid-44"):
+        differing = {
+            mine.split(";")[0].split(":")[0]
+            for mine, theirs in zip(lines["reg-uid-42"], lines[uid], strict=True)
+            if mine != theirs
+        }
+        assert differing == {"UID", "SEQUENCE", "DESCRIPTION", "ATTENDEE"} - (
+            {"SEQUENCE"} if uid == "reg-uid-44" else set()
+        )
+    for uid, data in written.items():
+        assert_wire_format(data)
+        ical, vcal = parse_both(data)
+        (event,) = ical.walk("VEVENT")
+        assert str(event["UID"]) == vcal.vevent.uid.value == uid
+    described = {
+        uid: str(icalendar.Calendar.from_ical(data).walk("VEVENT")[0]["DESCRIPTION"])
+        for uid, data in written.items()
+    }
+    assert "https://gathering.example/r/other-token" in described["reg-uid-43"]
+    assert "room-3" in described["reg-uid-43"] and "room-3" not in described["reg-uid-44"]
+    assert "Your breakout room: https://zoom.example/j/room-4" in described["reg-uid-44"]
+
+    def event_names(data: bytes) -> list[str]:
+        lines = content_lines(data)
+        event = lines[lines.index("BEGIN:VEVENT") : lines.index("END:VEVENT") + 1]
+        return [line.split(";")[0].split(":")[0] for line in event]
+
+    item = make_event(start, presenter="Co-chairs")
+    item_names = event_names(agenda_calendar(gathering, [item], now=NOW))
+    invite_names = event_names(written["reg-uid-42"])
+    assert [name for name in invite_names if name != "ATTENDEE"] == item_names
+    assert invite_names.index("ATTENDEE") == invite_names.index("ORGANIZER") + 1
+
+
+def test_an_edit_to_the_gathering_or_its_agenda_shows_in_the_next_invite():
+    """What invites share is kept between invites: the next one must still show a
+    change, even at the same moment and for the same gathering (slug, UIDs unchanged)."""
+    start = datetime(2023, 5, 10, 16, 0, tzinfo=UTC)
+    gathering = make_gathering(start)
+    invite = make_invite(gathering)
+    before = personal_invite(invite, method=Method.REQUEST, now=NOW)
+    assert b"SUMMARY:Provincial Perinatal Gathering" in before
+
+    plenary, breakout = invite.agenda
+    renamed = replace(plenary, title="Elders' welcome", sequence=1)
+    moved_room = replace(breakout, link="https://zoom.example/j/room-9")
+    edited_agenda = make_invite(
+        gathering, uid="reg-2", agenda=(renamed, moved_room), breakout=moved_room
+    )
+    description = str(
+        icalendar.Calendar.from_ical(
+            personal_invite(edited_agenda, method=Method.REQUEST, now=NOW)
+        ).walk("VEVENT")[0]["DESCRIPTION"]
+    )
+    assert "Elders' welcome" in description and "Co-chairs' welcome" not in description
+    assert "room-9" in description and "room-3" not in description
+
+    later = start + timedelta(days=1, hours=1)
+    moved = replace(
+        gathering,
+        title="Perinatal Gathering (new date)",
+        starts_at=later,
+        ends_at=later + timedelta(hours=2),
+        meeting_url="https://zoom.example/j/456",
+        organizer=Person("New organisers", "new@example.org"),
+    )
+    after = personal_invite(replace(invite, gathering=moved), method=Method.REQUEST, now=NOW)
+    (event,) = icalendar.Calendar.from_ical(after).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Perinatal Gathering (new date)"
+    assert event.decoded("DTSTART") == later
+    assert event.decoded("DTEND") == later + timedelta(hours=2)
+    assert str(event["LOCATION"]) == "https://zoom.example/j/456"
+    assert str(event["ORGANIZER"]) == "mailto:new@example.org"
+    assert str(event.walk("VALARM")[0]["DESCRIPTION"]) == "Perinatal Gathering (new date)"
+    assert "Thursday, 11 May 2023, 10:00 a.m. to 12:00 p.m." in str(event["DESCRIPTION"])
+
+    stamped_later = personal_invite(invite, method=Method.REQUEST, now=NOW + timedelta(hours=1))
+    (event,) = icalendar.Calendar.from_ical(stamped_later).walk("VEVENT")
+    assert event.decoded("DTSTAMP") == NOW + timedelta(hours=1)
+    assert personal_invite(invite, method=Method.REQUEST, now=NOW) == before

@@ -527,3 +527,36 @@ def test_cancelling_from_the_waitlist_sends_no_calendar_cancel(app, make_gatheri
     assert cancellation["To"] == "second@example.org"
     assert cancellation["Subject"].startswith("Your registration is cancelled")
     assert not calendar_parts(cancellation)
+
+
+def test_an_agenda_edit_shows_in_the_next_invite_written_at_the_same_moment(
+    app, make_gathering, make_registration
+):
+    """What every invite shares is built once and kept between invites, keyed by the
+    values themselves: an edit between two invites is in the second even when both are
+    written at the same moment (as within one fan-out or ZIP)."""
+    from app.calendar import Method
+    from app.outbound.invites import invite_file, invites_archive
+
+    gathering = make_gathering()
+    first, second = make_registration(gathering), make_registration(gathering)
+    room = gathering.breakouts[0]
+    now = datetime.now(UTC)
+    (before,) = parse(invite_file(first, method=Method.REQUEST, now=now))[0].walk("VEVENT")
+    assert "Welcome" in str(before["DESCRIPTION"])
+    assert room.room_url in str(before["DESCRIPTION"])
+
+    welcome = gathering.agenda_items[0]
+    update_item(welcome, item_data(welcome, title="Elders' welcome"))
+    update_item(room, item_data(room, room_url="https://zoom.example/j/moved-room"))
+    db.session.commit()
+
+    (after,) = parse(invite_file(second, method=Method.REQUEST, now=now))[0].walk("VEVENT")
+    assert "Elders' welcome" in str(after["DESCRIPTION"])
+    assert "https://zoom.example/j/moved-room" in str(after["DESCRIPTION"])
+    assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
+    with zipfile.ZipFile(io.BytesIO(invites_archive(gathering, now=now))) as archive:
+        for name in archive.namelist():
+            (event,) = parse(archive.read(name))[0].walk("VEVENT")
+            assert "Elders' welcome" in str(event["DESCRIPTION"])
+            assert "moved-room" in str(event["DESCRIPTION"])
