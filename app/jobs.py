@@ -55,10 +55,12 @@ JOB_DEFAULTS: dict[str, object] = {
     "REDIS_URL": None,
     "JOBS_AUTORUN": True,
     "JOBS_SWEEP_SECONDS": 60,
-    # Without Redis: how long the jobs thread, woken by new work, waits for more before it
-    # starts, so a burst of registrations is sent as one batch (one claim, one SMTP
-    # connection) rather than one by one, each with its own.
+    # Without Redis: the jobs thread, woken by new work, waits until nothing more has come
+    # for JOBS_GATHER_SECONDS (at most JOBS_GATHER_MAX_SECONDS in all), so a burst of
+    # registrations is sent in batches (one claim, one load, one SMTP connection each)
+    # rather than one by one. A lone registration's email waits the short gap only.
     "JOBS_GATHER_SECONDS": 0.2,
+    "JOBS_GATHER_MAX_SECONDS": 1.0,
     "JOBS_SWEEP_GRACE_SECONDS": 30,
     "JOBS_CLAIM_SECONDS": 300,
     "JOBS_RETRY_BASE_SECONDS": 30,
@@ -466,7 +468,8 @@ class InProcessRunner:
 
     def _loop(self) -> None:
         interval = float(self.app.config["JOBS_SWEEP_SECONDS"])
-        gather = float(self.app.config["JOBS_GATHER_SECONDS"])
+        quiet = float(self.app.config["JOBS_GATHER_SECONDS"])
+        longest = float(self.app.config["JOBS_GATHER_MAX_SECONDS"])
         next_sweep = time.monotonic()
         while True:
             with self.lock:
@@ -476,8 +479,8 @@ class InProcessRunner:
                         wait = min(wait, self.later[0][0] - time.time())
                     if wait > 0:
                         self.lock.wait(wait)
-            if self.waiting and gather > 0:
-                time.sleep(gather)  # what else arrives meanwhile goes in the same batch
+            if self.waiting and quiet > 0:
+                self._gather(quiet, longest)
             try:
                 with self.app.app_context():
                     if time.monotonic() >= next_sweep:
@@ -487,6 +490,20 @@ class InProcessRunner:
                     db.session.remove()
             except Exception:
                 log.exception("background work failed; the sweep will retry it")
+
+    def _gather(self, quiet: float, longest: float) -> None:
+        """Wait while more work keeps coming: until `quiet` seconds pass with nothing new,
+        or `longest` in all. What arrives meanwhile goes in the same batch."""
+        deadline = time.monotonic() + max(longest, quiet)
+        with self.lock:
+            seen = len(self.waiting)
+        while (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(quiet, left))
+            with self.lock:
+                arrived = len(self.waiting)
+            if arrived == seen:
+                return
+            seen = arrived
 
     def depth(self) -> dict[str, int]:
         with self.lock:

@@ -3,6 +3,7 @@ runner, with a real SMTP server on loopback. The same job functions run on each.
 
 import os
 import socket
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -376,3 +377,36 @@ def test_the_worker_command_needs_redis(tmp_path):
     )
     result = app.test_cli_runner().invoke(args=["worker"])
     assert result.exit_code != 0 and "REDIS_URL" in result.output
+
+
+def _arriving(runner: jobs.InProcessRunner, count: int, every: float, stop: threading.Event):
+    for number in range(2, count + 2):
+        if stop.wait(every):
+            return
+        runner.dispatch([("email", number, "mail")])
+
+
+def test_without_redis_a_burst_is_gathered_into_one_batch_and_a_lone_email_waits_briefly(app):
+    runner = jobs.InProcessRunner(app)  # JOBS_AUTORUN is off: nothing takes the items
+    runner.dispatch([("email", 1, "mail")])
+    started = time.monotonic()
+    runner._gather(quiet=0.1, longest=60)
+    assert time.monotonic() - started < 30  # nothing more came: it did not wait it out
+
+    stop = threading.Event()
+    burst = threading.Thread(target=_arriving, args=(runner, 50, 0.02, stop))
+    burst.start()
+    try:
+        # A burst of a second or more with gaps of 0.02 s: gathering goes on past the first
+        # half-second of quiet it waits for, to the burst's end.
+        runner._gather(quiet=0.5, longest=60)
+        assert len(runner.waiting) == 51
+
+        burst = threading.Thread(target=_arriving, args=(runner, 10**6, 0.02, stop))
+        burst.start()
+        started = time.monotonic()
+        runner._gather(quiet=2.0, longest=0.5)  # never quiet: the longest wait ends it
+        assert time.monotonic() - started < 30
+    finally:
+        stop.set()
+        burst.join()
