@@ -39,3 +39,22 @@ def test_a_process_with_one_thread_pauses_and_resumes():
         pytest.skip("another thread is alive in this test process")
     assert _inside_pause() is False
     assert gc.isenabled()
+
+
+def test_a_pdf_leaves_its_garbage_to_the_first_young_sweep():
+    """render_pdf pauses the collector and lets the document go before resuming it: no
+    box of the layout lives on into an older generation (thousands did when the
+    collector swept during the layout, and when it resumed with the document held)."""
+    if threading.active_count() != 1:
+        pytest.skip("another thread is alive in this test process")
+    from app.documents.pdf import render_pdf
+
+    paragraphs = "".join(f"<p>Paragraph {n} of a few words.</p>" for n in range(300))
+    html = f"<html lang='en'><head><title>T</title></head><body>{paragraphs}</body></html>"
+    render_pdf(html)  # fonts and caches filled once
+    gc.collect()
+    before = len(gc.get_objects())
+    render_pdf(html)
+    assert gc.isenabled()
+    gc.collect(0)
+    assert len(gc.get_objects()) - before <= 0
