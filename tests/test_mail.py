@@ -169,7 +169,7 @@ def test_permanent_refusal_is_not_retried(app, smtp_server):
 def test_a_claimed_message_is_not_sent_by_a_second_worker(app, smtp_server):
     email = queue()
     token, claimed = _claim(NOW, 10)
-    assert claimed == [email.id]
+    assert [claimed_email.id for claimed_email in claimed] == [email.id]
     assert _claim(NOW, 10)[1] == []
     assert deliver_due(now=NOW).sent == 0
     # A worker that died mid-send leaves a claim that lapses; then it is sent once.

@@ -22,7 +22,8 @@ import re
 import secrets
 import smtplib
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.charset import QP, Charset
@@ -618,9 +619,13 @@ def _due(now: datetime):
     )
 
 
-def _claim(now: datetime, limit: int, ids: Sequence[int] | None = None) -> tuple[str, list[int]]:
+def _claim(
+    now: datetime, limit: int, ids: Sequence[int] | None = None
+) -> tuple[str, list[OutboundEmail]]:
     """Claim due messages (the given ones, or up to `limit` of any) for this worker,
-    committed before any is sent."""
+    committed before any is sent. The claiming UPDATE returns the rows it took, and the
+    people and gatherings they are about follow in one more query: a delivery run that
+    keeps them through its commits (`_kept_through_commits`) reads nothing else."""
     config = current_app.config
     token = secrets.token_hex(16)
     # The lease runs on the real clock: a long run must not hold claims that look stale.
@@ -635,19 +640,34 @@ def _claim(now: datetime, limit: int, ids: Sequence[int] | None = None) -> tuple
     if not ids:
         db.session.commit()
         return token, []
-    db.session.execute(
+    claimed = db.session.scalars(
         update(OutboundEmail)
         .where(OutboundEmail.id.in_(list(ids)), _due(now))
         .values(status=MailStatus.SENDING.value, claim_token=token, claimed_until=lease)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    claimed = db.session.scalars(
-        select(OutboundEmail.id)
-        .where(OutboundEmail.claim_token == token)
-        .order_by(OutboundEmail.id)
+        .returning(OutboundEmail)
+        .options(selectinload(OutboundEmail.registration).joinedload(Registration.gathering)),
+        execution_options={"synchronize_session": False, "populate_existing": True},
     ).all()
-    return token, list(claimed)
+    db.session.commit()
+    return token, sorted(claimed, key=lambda email: email.id)
+
+
+@contextmanager
+def _kept_through_commits() -> Iterator[None]:
+    """Each message's outcome is committed as soon as it is sent, and a commit expires
+    everything the session holds: each message would then load its row, its person and
+    their gathering again, the queries the claim's loading is there to save. What was
+    loaded stays for the run, which ends with it expired; what was loaded before it is
+    expired first, as the claim's commit would have done."""
+    session = db.session()
+    session.flush()
+    session.expire_all()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = expire_on_commit
+        session.expire_all()
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -785,15 +805,17 @@ def deliver_due(
     delivery problems, which are recorded on the rows instead. `when_full` is called once
     the batch is claimed if it took `limit` messages: more may be waiting, and another
     worker can start on them while this one sends."""
-    token, claimed = _claim(now, limit)
-    if when_full is not None and len(claimed) >= limit:
-        when_full()
-    return _send_claimed(token, claimed, now=now)
+    with _kept_through_commits():
+        token, claimed = _claim(now, limit)
+        if when_full is not None and len(claimed) >= limit:
+            when_full()
+        return _send_claimed(token, claimed, now=now)
 
 
 def deliver(email_ids: Sequence[int], *, now: datetime) -> DeliveryReport:
     """Send those of the given messages that are still due (a delivery job's batch)."""
-    return _send_claimed(*_claim(now, len(email_ids), ids=email_ids), now=now)
+    with _kept_through_commits():
+        return _send_claimed(*_claim(now, len(email_ids), ids=email_ids), now=now)
 
 
 def _render_if_recorded(email: OutboundEmail, *, now: datetime, composers: dict) -> dict:
@@ -816,18 +838,7 @@ def _render_if_recorded(email: OutboundEmail, *, now: datetime, composers: dict)
     }
 
 
-def _load_for_sending(email_ids: list[int]) -> list[OutboundEmail]:
-    """The batch's messages with the people and gatherings they are about, in three
-    queries rather than three per message; the loop then finds them in the session (which
-    holds them only while something else does: the caller keeps the list)."""
-    return db.session.scalars(
-        select(OutboundEmail)
-        .where(OutboundEmail.id.in_(email_ids))
-        .options(selectinload(OutboundEmail.registration).joinedload(Registration.gathering))
-    ).all()
-
-
-def _send_claimed(token: str, claimed: list[int], *, now: datetime) -> DeliveryReport:
+def _send_claimed(token: str, claimed: list[OutboundEmail], *, now: datetime) -> DeliveryReport:
     app = current_app._get_current_object()
     config = app.config
     report = DeliveryReport()
@@ -836,18 +847,9 @@ def _send_claimed(token: str, claimed: list[int], *, now: datetime) -> DeliveryR
     sender = str(config.get("MAIL_DEFAULT_SENDER") or "no-reply@gathering.invalid")
     transport = _Transport(app)
     composers: dict = {}
-    # Each message's outcome is committed as soon as it is sent, and a commit expires
-    # everything the session holds: each message would then load its row, its person and
-    # their gathering again, the three queries a message that the batch's loading is there
-    # to save. What was loaded stays for the run, which ends with it expired.
-    session = db.session()
-    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
-    loaded = _load_for_sending(claimed)  # noqa: F841 - held so the session keeps them
     try:
-        for email_id in claimed:
-            email = db.session.get(OutboundEmail, email_id)
-            if email is None or email.claim_token != token:
-                continue
+        for email in claimed:
+            email_id = email.id
             try:
                 rendered = _render_if_recorded(email, now=now, composers=composers)
                 transport.send(email, sender=sender)
@@ -894,8 +896,6 @@ def _send_claimed(token: str, claimed: list[int], *, now: datetime) -> DeliveryR
                 )
                 report.sent += 1
     finally:
-        session.expire_on_commit = expire_on_commit
-        session.expire_all()
         transport.close()
     return report
 
