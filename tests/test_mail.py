@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
+from email.utils import getaddresses
 
 import icalendar
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import MailStatus, OutboundEmail
 from app.outbound.mail import (
+    DOT_ATOM_ADDRESS,
     Attachment,
     _claim,
     _ShortHeadersAsTheyAre,
@@ -407,3 +409,10 @@ def test_a_message_written_directly_reaches_the_server_as_the_email_package_send
     assert as_file(lambda: write_message(email, sender=sender, smtp=False).data) == as_file(
         lambda: build_message(email, sender=sender).as_bytes()
     )
+
+
+@settings(max_examples=500, deadline=None)
+@given(address=st.from_regex(DOT_ATOM_ADDRESS, fullmatch=True))
+def test_an_address_of_dot_separated_atoms_is_its_own_envelope_address(address):
+    # What smtplib's send_message would take from the To header, without parsing it.
+    assert getaddresses([address]) == [("", address)]
