@@ -77,7 +77,7 @@ _EXPECTED_PEOPLE = {
     .limit(bindparam("limit"))
     for breakout, expected in _EXPECTED.items()
 }
-# count(*), not count(id): a plenary's thousands are counted from the partial index of
+# count(*), not count(id): a plenary's thousands are counted from the index of
 # reachable people alone.
 _EXPECTED_COUNT = {
     breakout: select(func.count()).select_from(Registration).where(*expected)
