@@ -118,10 +118,12 @@ class _Composer:
             invite = replace(invite, sequence=sequence)
         attachments = []
         if method is not None:
+            # The invite's DTSTAMP is written to the second, so every delivery run in the
+            # same second shares the frame app.calendar keeps for each moment.
             attachments.append(
                 Attachment(
                     filename="invite.ics",
-                    content=personal_invite(invite, method=method, now=now),
+                    content=personal_invite(invite, method=method, now=now.replace(microsecond=0)),
                     mimetype=f"text/calendar; method={method}",
                 )
             )
