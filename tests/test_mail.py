@@ -317,7 +317,7 @@ ATTACHMENTS = st.lists(
         st.builds(
             Attachment,
             filename=st.sampled_from(["report.pdf", "", 'a "quoted" \\ name.pdf', "rapport é.pdf"]),
-            content=st.binary(max_size=200),
+            content=st.binary(max_size=400),
             mimetype=st.sampled_from(
                 ["application/pdf", "application/octet-stream; name=x", "application/pdf; é=1"]
             ),

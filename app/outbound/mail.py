@@ -579,7 +579,11 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def _write_lines(body: str, linesep: str) -> str:
-    return linesep.join(_LINE_BREAK.split(body)) if body else ""
+    """Every line break as `linesep`, as the generator writes a body. What the encoders
+    here write breaks lines with "\n" alone, which a replace turns over far faster."""
+    if "\r" not in body:
+        return body.replace("\n", linesep)
+    return linesep.join(_LINE_BREAK.split(body))
 
 
 def _quoted_printable(text: str, *, mangle_from: bool) -> str:
@@ -588,7 +592,10 @@ def _quoted_printable(text: str, *, mangle_from: bool) -> str:
 
 
 def _base64_lines(content: bytes) -> str:
-    return base64.encodebytes(content).decode("ascii")  # as email.encoders.encode_base64
+    """What email.encoders.encode_base64 writes (base64.encodebytes: lines of 76 and a
+    line break after the last), from one encoding rather than one per line."""
+    encoded = base64.b64encode(content).decode("ascii")
+    return "".join([encoded[start : start + 76] + "\n" for start in range(0, len(encoded), 76)])
 
 
 _PLAIN_PARAM = re.compile(r"[a-z][a-z0-9-]*")
