@@ -1,25 +1,20 @@
 """The outbox and its delivery, against a real SMTP server on 127.0.0.1."""
 
-import re
-import smtplib
 import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
-from email.utils import getaddresses
 
 import icalendar
 import pytest
 import vobject
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import MailStatus, OutboundEmail
 from app.outbound.mail import (
-    DOT_ATOM_ADDRESS,
     Attachment,
     _claim,
     _ShortHeadersAsTheyAre,
@@ -28,7 +23,6 @@ from app.outbound.mail import (
     queue_email,
     retry,
     retry_failed_now,
-    write_message,
 )
 
 pytest_plugins = ["tests.fixtures_mail"]
@@ -284,135 +278,3 @@ def test_a_whole_message_is_written_as_the_classic_policy_writes_it(app):
     message.policy = policy.compat32
     assert written == message.as_bytes(policy=policy.compat32.clone(linesep="\r\n"))
     assert b"Subject: A subject long enough to be folded by the classic policy,\r\n as" in written
-
-
-# What a message's body may hold: lines that the classic generator rewrites ("From "),
-# every kind of line break, long lines, and letters outside ASCII.
-BODY_TEXT = st.lists(
-    st.one_of(
-        st.sampled_from(["From here on", "from", ".", "", " ", "=_", "Métis café ✓", "\t"]),
-        st.text(max_size=90),
-    ),
-    max_size=12,
-).flatmap(
-    lambda lines: st.lists(
-        st.sampled_from(["\n", "\r\n", "\r"]), min_size=len(lines), max_size=len(lines)
-    ).map(lambda breaks: "".join(line + end for line, end in zip(lines, breaks, strict=True)))
-)
-ATTACHMENTS = st.lists(
-    st.one_of(
-        st.builds(
-            Attachment,
-            filename=st.just("invite.ics"),
-            content=st.sampled_from([ICS, ICS + b"X", b""]),
-            mimetype=st.sampled_from(
-                [
-                    "text/calendar; method=REQUEST",
-                    "text/calendar; method=CANCEL",
-                    'text/calendar; method="REQUEST"; charset=utf-8; x-empty=',
-                    "text/calendar",
-                ]
-            ),
-        ),
-        st.builds(
-            Attachment,
-            filename=st.sampled_from(["report.pdf", "", 'a "quoted" \\ name.pdf', "rapport é.pdf"]),
-            content=st.binary(max_size=400),
-            mimetype=st.sampled_from(
-                ["application/pdf", "application/octet-stream; name=x", "application/pdf; é=1"]
-            ),
-        ),
-    ),
-    max_size=2,
-)
-
-
-@pytest.fixture
-def smtp_connection(smtp_server):
-    """One connection for all of a Hypothesis test's examples (a connection takes longer
-    to open and close than a message takes to send)."""
-    with smtplib.SMTP("127.0.0.1", smtp_server.port) as connection:
-        yield connection
-
-
-def _boundaries_numbered(data: bytes) -> bytes:
-    """Each message draws its own random boundaries: number them by first appearance."""
-    seen: dict[bytes, bytes] = {}
-    return re.sub(
-        rb"=_[0-9a-f]{16}", lambda found: seen.setdefault(found[0], b"=_%d" % len(seen)), data
-    )
-
-
-@settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(
-    text=BODY_TEXT,
-    html=BODY_TEXT,
-    subject=st.one_of(HEADER_TEXT, st.text(max_size=120).map(lambda s: " ".join(s.split()))),
-    to=st.sampled_from(["amara@example.org", "o'neil+cop@example.org", "zoë@example.org"]),
-    reply_to=st.sampled_from(["", "cop@example.org", "cop+reply@example.org"]),
-    sender=st.sampled_from(
-        ["Perinatal CoP <cop@gathering.test>", "Réunion ✓ <cop@gathering.test>", "x@y.test"]
-    ),
-    attachments=ATTACHMENTS,
-)
-def test_a_message_written_directly_reaches_the_server_as_the_email_package_sends_it(
-    smtp_server, smtp_connection, text, html, subject, to, reply_to, sender, attachments
-):
-    # The same bytes and envelope as smtplib's send_message of build_message's message (up
-    # to the random boundaries), the same refusal of a header the policy will not write, or
-    # None when that message needs what only the email package writes.
-    email = OutboundEmail(
-        to_address=to,
-        reply_to=reply_to,
-        subject=subject,
-        text_body=text,
-        html_body=html,
-        message_id="<m1@gathering.test>",
-        created_at=NOW,
-    )
-    email.attachments = attachments
-    unwritable = to == "zoë@example.org" or "é" in str(attachments)
-    inbox = smtp_server.inbox
-
-    def received(send: Callable[[], None]) -> tuple | type[Exception]:
-        before = len(inbox.envelopes)
-        try:
-            send()
-        except Exception as error:  # noqa: BLE001 - the same refusal is the expected outcome
-            return type(error)
-        (envelope,) = inbox.envelopes[before:]
-        content = _boundaries_numbered(envelope.original_content)
-        return envelope.mail_from, envelope.rcpt_tos, content
-
-    def directly() -> None:
-        written = write_message(email, sender=sender)
-        assert (written is None) == unwritable
-        if written is not None:
-            smtp_connection.sendmail(written.sender, written.recipients, written.data)
-
-    if unwritable:
-        directly()
-        return
-    assert received(directly) == received(
-        lambda: smtp_connection.send_message(build_message(email, sender=sender))
-    )
-
-    # And for a .eml file, as the email package writes the message out.
-    def as_file(write: Callable[[], bytes]) -> bytes | type[Exception]:
-        try:
-            return _boundaries_numbered(write())
-        except Exception as error:  # noqa: BLE001 - the same refusal is the expected outcome
-            return type(error)
-
-    assert as_file(lambda: write_message(email, sender=sender, smtp=False).data) == as_file(
-        lambda: build_message(email, sender=sender).as_bytes()
-    )
-
-
-@settings(max_examples=500, deadline=None)
-@given(address=st.from_regex(DOT_ATOM_ADDRESS, fullmatch=True))
-def test_an_address_of_dot_separated_atoms_is_its_own_envelope_address(address):
-    # What smtplib's send_message would take from the To header, without parsing it.
-    assert getaddresses([address]) == [("", address)]

@@ -15,7 +15,6 @@ Without MAIL_SERVER, messages are written to instance/outbox/*.eml instead.
 
 from __future__ import annotations
 
-import base64
 import functools
 import logging
 import re
@@ -35,7 +34,7 @@ from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import SMTPUTF8, Compat32
-from email.utils import format_datetime, formataddr, getaddresses, parseaddr, quote
+from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -304,8 +303,7 @@ def build_message(email: OutboundEmail, *, sender: str) -> Message:
     Built with the email package's classic classes, which take a third of the time of
     EmailMessage (that parses every header it is given). A non-ASCII mailbox (allowed
     only with MAIL_SMTPUTF8) needs raw UTF-8 headers, which only EmailMessage writes;
-    smtplib then asks the server for SMTPUTF8. Delivery writes most messages directly
-    (`write_message`, held to this one's bytes by the tests) and uses this for the rest."""
+    smtplib then asks the server for SMTPUTF8."""
     if needs_smtputf8(email.to_address) or not email.reply_to.isascii():
         return _international_message(email, sender=sender)
     body = MIMEMultipart("alternative", boundary=_boundary())
@@ -375,9 +373,8 @@ def _boundary() -> str:
     """A part boundary that cannot occur in the parts: every part here is quoted-printable
     or base64, and neither ever writes "=_". Given one, the email package does not search
     the text for its own random boundary with a regular expression compiled per part
-    (about 0.2 ms a message, a third of writing it out). Short enough for a multipart's
-    Content-Type to fit on one line, which is then written as it is."""
-    return "=_" + secrets.token_hex(8)
+    (about 0.2 ms a message, a third of writing it out)."""
+    return "=_" + secrets.token_hex(16)
 
 
 def _base64_part(content: bytes, mimetype: str, **params: str) -> Message:
@@ -422,201 +419,6 @@ def _international_message(email: OutboundEmail, *, sender: str) -> EmailMessage
             params=params,
         )
     return message
-
-
-# --- writing it out ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Written:
-    """A message as it goes to the SMTP server: the envelope and the bytes."""
-
-    sender: str
-    recipients: list[str]
-    data: bytes
-
-
-def write_message(email: OutboundEmail, *, sender: str, smtp: bool = True) -> Written | None:
-    """The bytes `build_message` would give smtplib's `send_message` (or, without `smtp`,
-    `as_bytes` for a .eml file) and the envelope it would take from them, written directly:
-    the email package's objects and its generator cost several times the writing itself.
-    Every header goes through the same policy, and every body through the same encoders
-    and line handling, in the same order. None when only the email package writes it: a
-    mailbox or address that is not ASCII (SMTPUTF8), or an attachment whose name or type
-    is not."""
-    from_header, envelope_from = _from_header(sender)
-    recipients = _recipients(email.to_address)
-    if (
-        needs_smtputf8(email.to_address)
-        or not email.reply_to.isascii()
-        or not "".join([envelope_from, *recipients]).isascii()
-    ):
-        return None
-    files = []
-    inline = []
-    for attachment in email.attachments:
-        maintype, subtype, params = _split_mimetype(attachment.mimetype)
-        if not (
-            _plain_params(params)
-            and attachment.mimetype.isascii()
-            and attachment.filename.isascii()
-        ):
-            return None
-        content = _base64_lines(attachment.content)
-        if (maintype, subtype) == ("text", "calendar"):
-            params.setdefault("charset", "UTF-8")
-            inline.append((_content_type("text/calendar", params), content))
-            maintype, subtype, params = "application", "ics", {}
-        disposition = "attachment; " + _param("filename", attachment.filename)
-        files.append((_content_type(f"{maintype}/{subtype}", params), content, disposition))
-
-    linesep = "\r\n" if smtp else "\n"
-    fold = _policy_for(linesep).fold_binary
-    newline = linesep.encode()
-
-    def part(headers: bytes, body: str) -> bytes:
-        return headers + newline + _write_lines(body, linesep).encode("ascii")
-
-    def multipart(boundary: str, parts: list[bytes]) -> bytes:
-        return (
-            f"--{boundary}{linesep}".encode()
-            + f"{linesep}--{boundary}{linesep}".encode().join(parts)
-            + f"{linesep}--{boundary}--{linesep}".encode()
-        )
-
-    base64_header = fold("Content-Transfer-Encoding", "base64")
-    alternative = _boundary()
-    message = multipart(
-        alternative,
-        [
-            part(
-                _text_headers("plain", linesep),
-                _quoted_printable(email.text_body, mangle_from=smtp),
-            ),
-            part(
-                _text_headers("html", linesep),
-                _quoted_printable(email.html_body, mangle_from=smtp),
-            ),
-            *(
-                part(fold("Content-Type", content_type) + base64_header, content)
-                for content_type, content in inline
-            ),
-        ],
-    )
-    content_type = f'multipart/alternative; boundary="{alternative}"'
-    if files:
-        mixed = _boundary()
-        message = multipart(
-            mixed,
-            [
-                fold("Content-Type", content_type) + newline + message,
-                *(
-                    part(
-                        fold("Content-Type", file_type)
-                        + base64_header
-                        + fold("Content-Disposition", disposition),
-                        content,
-                    )
-                    for file_type, content, disposition in files
-                ),
-            ],
-        )
-        content_type = f'multipart/mixed; boundary="{mixed}"'
-    subject = email.subject
-    out = [
-        fold("Content-Type", content_type),
-        fold("MIME-Version", "1.0"),
-        fold("From", from_header),
-        fold("To", email.to_address),
-        fold("Reply-To", email.reply_to) if email.reply_to else b"",
-        fold("Subject", subject if subject.isascii() else Header(subject, "utf-8")),
-        fold("Date", format_datetime(email.created_at)),
-        fold("Message-ID", email.message_id),
-        fold("Auto-Submitted", "auto-generated"),
-        newline,
-        message,
-    ]
-    return Written(envelope_from, recipients, b"".join(out))
-
-
-@functools.lru_cache(maxsize=8)
-def _from_header(sender: str) -> tuple[str, str]:
-    """The From header, and the envelope's sender send_message would take from it."""
-    header = formataddr(parseaddr(sender), charset="utf-8")
-    return header, getaddresses([header])[0][1]
-
-
-# An address of dot-separated atoms (RFC 5322) is its own envelope address: the header
-# parser's answer for it, without the parsing (a fifth of writing a message out).
-DOT_ATOM_ADDRESS = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
-)
-
-
-def _recipients(to_address: str) -> list[str]:
-    """The envelope's recipients send_message would take from the To header."""
-    if DOT_ATOM_ADDRESS.fullmatch(to_address):
-        return [to_address]
-    return [address for _name, address in getaddresses([to_address])]
-
-
-@functools.cache
-def _policy_for(linesep: str) -> _ShortHeadersAsTheyAre:
-    return _SHORT_HEADERS_AS_THEY_ARE.clone(linesep=linesep)
-
-
-@functools.cache
-def _text_headers(subtype: str, linesep: str) -> bytes:
-    fold = _policy_for(linesep).fold_binary
-    return fold("Content-Type", f'text/{subtype}; charset="utf-8"') + fold(
-        "Content-Transfer-Encoding", "quoted-printable"
-    )
-
-
-_MANGLED_FROM = re.compile(r"^From ", re.MULTILINE)  # what the classic generator does
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def _write_lines(body: str, linesep: str) -> str:
-    """Every line break as `linesep`, as the generator writes a body. What the encoders
-    here write breaks lines with "\n" alone, which a replace turns over far faster."""
-    if "\r" not in body:
-        return body.replace("\n", linesep)
-    return linesep.join(_LINE_BREAK.split(body))
-
-
-def _quoted_printable(text: str, *, mangle_from: bool) -> str:
-    encoded = _QUOTED_PRINTABLE_UTF8.body_encode(text.encode("utf-8")) if text else ""
-    return _MANGLED_FROM.sub(">From ", encoded) if mangle_from else encoded
-
-
-def _base64_lines(content: bytes) -> str:
-    """What email.encoders.encode_base64 writes (base64.encodebytes: lines of 76 and a
-    line break after the last), from one encoding rather than one per line."""
-    encoded = base64.b64encode(content).decode("ascii")
-    return "".join([encoded[start : start + 76] + "\n" for start in range(0, len(encoded), 76)])
-
-
-_PLAIN_PARAM = re.compile(r"[a-z][a-z0-9-]*")
-
-
-def _plain_params(params: dict[str, str]) -> bool:
-    """Parameters MIMEBase writes as name="value" (a name it does not take for itself)."""
-    return all(
-        _PLAIN_PARAM.fullmatch(name)
-        and name not in ("policy", "content", "mimetype")
-        and value.isascii()
-        for name, value in params.items()
-    )
-
-
-def _param(name: str, value: str) -> str:
-    return f'{name}="{quote(value)}"' if value else name
-
-
-def _content_type(mimetype: str, params: dict[str, str]) -> str:
-    return "; ".join([mimetype, *(_param(name, value) for name, value in params.items())])
 
 
 # --- delivery ------------------------------------------------------------------------
@@ -740,19 +542,14 @@ class _Transport:
         self.outbox = Path(app.instance_path) / "outbox"
         self.connection: smtplib.SMTP | None = None
 
-    def send(self, email: OutboundEmail, *, sender: str) -> None:
+    def send(self, email: OutboundEmail, message: Message) -> None:
         if not self.config.get("MAIL_SERVER"):
-            self._write_eml(email, sender=sender)
+            self._write_eml(email, message)
             return
-        written = write_message(email, sender=sender)
-        message = build_message(email, sender=sender) if written is None else None
         if self.connection is None:
             self.connection = self._connect()
         try:
-            if written is not None:
-                self.connection.sendmail(written.sender, written.recipients, written.data)
-            else:
-                self.connection.send_message(message)
+            self.connection.send_message(message)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
             if codes and all(code >= 500 for code in codes):
@@ -784,15 +581,13 @@ class _Transport:
             )
         return connection
 
-    def _write_eml(self, email: OutboundEmail, *, sender: str) -> None:
-        written = write_message(email, sender=sender, smtp=False)
-        data = written.data if written else build_message(email, sender=sender).as_bytes()
+    def _write_eml(self, email: OutboundEmail, message: Message) -> None:
         self.outbox.mkdir(parents=True, exist_ok=True)
         stamp = email.created_at.strftime("%Y%m%dT%H%M%S")
         kind = re.sub(r"[^a-z0-9_-]+", "-", email.kind.lower())
         target = self.outbox / f"{stamp}-{email.id:06d}-{kind}.eml"
         partial = target.with_suffix(".eml.part")
-        partial.write_bytes(data)
+        partial.write_bytes(message.as_bytes())
         partial.replace(target)
 
     def close(self) -> None:
@@ -875,7 +670,7 @@ def _send_claimed(token: str, claimed: list[OutboundEmail], *, now: datetime) ->
             email_id = email.id
             try:
                 rendered = _render_if_recorded(email, now=now, composers=composers)
-                transport.send(email, sender=sender)
+                transport.send(email, build_message(email, sender=sender))
             except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
                 attempts = email.attempts + 1
                 permanent = isinstance(error, PermanentFailure)
