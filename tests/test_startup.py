@@ -46,9 +46,10 @@ def _environment(tmp_path, **more: str) -> dict[str, str]:
     }
 
 
-def test_loading_the_app_imports_no_heavy_library(tmp_path):
+def _printed_last(code: str, tmp_path):
+    """What a fresh Python process running `code` printed last, read as JSON."""
     result = subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env=_environment(tmp_path),
         capture_output=True,
@@ -56,7 +57,11 @@ def test_loading_the_app_imports_no_heavy_library(tmp_path):
         timeout=120,
         check=True,
     )
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_loading_the_app_imports_no_heavy_library(tmp_path):
+    assert _printed_last(PROBE, tmp_path) == []
 
 
 # --- the command line: a command that needs only the database builds no pages --------
@@ -157,13 +162,4 @@ def test_the_whole_app_imports_every_module_that_registers_work(tmp_path):
         "import json, sys, wsgi\n"
         f"print(json.dumps([n for n in {registering!r} if n not in sys.modules]))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env=_environment(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+    assert _printed_last(probe, tmp_path) == []
