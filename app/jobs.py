@@ -428,6 +428,7 @@ class InProcessRunner:
         self.later: list[tuple[float, int, list[Item]]] = []
         self.thread: threading.Thread | None = None
         self._order = 0
+        self._stopping = False
 
     def dispatch(self, items: list[Item], *, lost: bool = False) -> None:
         with self.lock:
@@ -473,12 +474,14 @@ class InProcessRunner:
         next_sweep = time.monotonic()
         while True:
             with self.lock:
-                if not self.waiting:
+                if not self.waiting and not self._stopping:
                     wait = next_sweep - time.monotonic()
                     if self.later:
                         wait = min(wait, self.later[0][0] - time.time())
                     if wait > 0:
                         self.lock.wait(wait)
+                if self._stopping:
+                    return
             if self.waiting and quiet > 0:
                 self._gather(quiet, longest)
             try:
@@ -486,10 +489,21 @@ class InProcessRunner:
                     if time.monotonic() >= next_sweep:
                         next_sweep = time.monotonic() + interval
                         sweep(now=utcnow())
-                    self.run_pending()
+                    # One batch per pass: what arrives while it runs is gathered
+                    # again at the top, rather than sent on in ones and twos.
+                    if items := self._take(include_later=False):
+                        perform(items)
                     db.session.remove()
             except Exception:
                 log.exception("background work failed; the sweep will retry it")
+
+    def stop(self) -> None:
+        """End the jobs thread after the batch it is running (what is left waits)."""
+        with self.lock:
+            self._stopping = True
+            self.lock.notify()
+        if self.thread is not None:
+            self.thread.join()
 
     def _gather(self, quiet: float, longest: float) -> None:
         """Wait while more work keeps coming: until `quiet` seconds pass with nothing new,

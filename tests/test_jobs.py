@@ -410,3 +410,34 @@ def test_without_redis_a_burst_is_gathered_into_one_batch_and_a_lone_email_waits
     finally:
         stop.set()
         burst.join()
+
+
+def test_without_redis_work_arriving_during_a_batch_is_gathered_again(app, monkeypatch):
+    """While the jobs thread sends one batch, more keeps arriving: the next batch is gathered
+    too (a second's worth at most), not sent on in ones and twos as it came."""
+    app.config.update(JOBS_GATHER_SECONDS=0.2, JOBS_GATHER_MAX_SECONDS=0.5)
+    batches: list[int] = []
+
+    def sending(items):
+        batches.append(len(items))
+        time.sleep(0.05)  # a batch takes a while to send
+
+    monkeypatch.setattr(jobs, "perform", sending)
+    runner = jobs.InProcessRunner(app)
+    runner.autorun = True
+    stop = threading.Event()
+    runner.dispatch([("email", 1, "mail")])
+    arriving = threading.Thread(target=_arriving, args=(runner, 150, 0.01, stop))
+    arriving.start()
+    try:
+        arriving.join()
+        deadline = time.monotonic() + 30
+        while sum(batches) < 151 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        runner.stop()
+    assert sum(batches) == 151
+    # Arrivals every 0.01 s for about 1.5 s: a few gathered batches, where taking what came
+    # during each 0.05 s send would make about thirty.
+    assert len(batches) <= 10, batches
