@@ -4,6 +4,8 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
+from email.header import decode_header, make_header
+from email.utils import getaddresses, parseaddr
 
 import icalendar
 import pytest
@@ -93,6 +95,29 @@ def test_queued_email_is_delivered_with_text_html_and_calendar_parts(app, smtp_s
     assert email.attempts == 1
     assert deliver_due(now=NOW + timedelta(hours=1)).sent == 0
     assert len(smtp_server.inbox.envelopes) == 1
+
+
+@pytest.mark.parametrize(
+    ("sender", "to"),
+    [
+        ("Perinatal CoP <cop@gathering.test>", "amara@example.org"),
+        ('"Perinatal, CoP" <cop@gathering.test>', "o'neill+cop@example.org"),
+        ("Équipe périnatale <cop@gathering.test>", "first.last@sub.example.org"),
+        ("cop@gathering.test", "a@b.org"),
+    ],
+)
+def test_the_envelope_given_is_the_one_smtplib_would_read_from_the_headers(
+    app, smtp_server, sender, to
+):
+    app.config["MAIL_DEFAULT_SENDER"] = sender
+    queue(to=to)
+    deliver_due(now=NOW)
+    (envelope,) = smtp_server.inbox.envelopes
+    (message,) = smtp_server.inbox.messages
+    from_header = str(make_header(decode_header(message["From"])))
+    assert envelope.mail_from == getaddresses([from_header])[0][1] == parseaddr(sender)[1]
+    assert envelope.rcpt_tos == [address for _, address in getaddresses([message["To"]])]
+    assert envelope.rcpt_tos == [to]
 
 
 def test_subject_and_address_cannot_inject_headers(app, smtp_server):

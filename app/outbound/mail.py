@@ -233,6 +233,14 @@ def _domain_of(sender: str) -> str:
     return address.rsplit("@", 1)[1] if "@" in address else ""
 
 
+@functools.lru_cache(maxsize=8)
+def _sender_parts(sender: str) -> tuple[str, str]:
+    """MAIL_DEFAULT_SENDER's From header and its address (the envelope's sender), parsed
+    once rather than for every message of every run."""
+    name, address = parseaddr(sender)
+    return formataddr((name, address), charset="utf-8"), address
+
+
 def _outbox_row(
     *,
     to: str,
@@ -333,7 +341,7 @@ def build_message(email: OutboundEmail, *, sender: str) -> Message:
     for part in message.walk():
         if part is not message:
             del part["MIME-Version"]  # said once, at the top
-    message["From"] = formataddr(parseaddr(sender), charset="utf-8")
+    message["From"] = _sender_parts(sender)[0]
     message["To"] = email.to_address
     if email.reply_to:
         message["Reply-To"] = email.reply_to
@@ -537,10 +545,11 @@ def _tls_context() -> ssl.SSLContext:
 class _Transport:
     """One SMTP connection per delivery run, opened on first use; or the .eml folder."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, *, sender: str) -> None:
         self.config = app.config
         self.outbox = Path(app.instance_path) / "outbox"
         self.connection: smtplib.SMTP | None = None
+        self.envelope_sender = _sender_parts(sender)[1]
 
     def send(self, email: OutboundEmail, message: Message) -> None:
         if not self.config.get("MAIL_SERVER"):
@@ -549,7 +558,9 @@ class _Transport:
         if self.connection is None:
             self.connection = self._connect()
         try:
-            self.connection.send_message(message)
+            # The envelope is the one smtplib would parse out of From and To (a message
+            # goes to its one recipient), given rather than parsed again per message.
+            self.connection.send_message(message, self.envelope_sender, [email.to_address])
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
             if codes and all(code >= 500 for code in codes):
@@ -663,7 +674,7 @@ def _send_claimed(token: str, claimed: list[OutboundEmail], *, now: datetime) ->
     if not claimed:
         return report
     sender = str(config.get("MAIL_DEFAULT_SENDER") or "no-reply@gathering.invalid")
-    transport = _Transport(app)
+    transport = _Transport(app, sender=sender)
     composers: dict = {}
     try:
         for email in claimed:
