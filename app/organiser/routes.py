@@ -310,9 +310,11 @@ def _agenda_saved(gathering: Gathering, done: str, save_label: str):
         )
     if announcing.decision() == Decision.SEND:
         notifications.schedule_changed(gathering, cause=f"{done} by {current_user.email}")
+    # Before the commit, which expires the gathering: reading its slug after would load it again.
+    agenda_url = url_for("organiser.agenda", slug=gathering.slug)
     db.session.commit()
     flash(f"{done}. {announcing.outcome(notices, announcing.decision())}", "success")
-    return redirect(url_for("organiser.agenda", slug=gathering.slug), 303)
+    return redirect(agenda_url, 303)
 
 
 def _agenda_closed(gathering: Gathering):
