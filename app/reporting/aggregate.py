@@ -249,26 +249,33 @@ def likert(
     """Distribution of each rating question on a 1..len(labels) scale.
 
     `questions` pairs each question code with its printed text. Answers outside the
-    scale are ignored (a skipped question is simply absent).
+    scale are ignored (a skipped question is simply absent). The answers are counted
+    once for all the questions: a report asks this of the same ratings several times,
+    and filtering tens of thousands of rows once per question was most of its cost.
     """
     import pandas as pd
 
-    scale = list(range(1, len(labels) + 1))
+    scale = range(1, len(labels) + 1)
+    given = pd.DataFrame(
+        {"question": ratings["question"], "value": pd.Series(ratings["value"], dtype="float")}
+        if len(ratings)
+        else {"question": [], "value": []}
+    ).dropna(subset=["value"])
+    tallies = given.assign(value=given["value"].astype(int)).value_counts().to_dict()
     results = []
     for code, text in questions:
-        values = ratings.loc[ratings["question"] == code, "value"] if len(ratings) else []
-        values = pd.Series(values, dtype="float").dropna().astype(int)
-        values = values[values.isin(scale)]
-        counts = values.value_counts().reindex(scale, fill_value=0).astype(int)
-        n = int(counts.sum())
+        counts = [int(tallies.get((code, point), 0)) for point in scale]
+        n = sum(counts)
         percents = [(100.0 * c / n) if n else 0.0 for c in counts]
         results.append(
             LikertResult(
                 question=text,
                 n=n,
-                counts=[int(c) for c in counts],
+                counts=counts,
                 percents=percents,
-                mean=float(values.mean()) if n else None,
+                mean=sum(point * c for point, c in zip(scale, counts, strict=True)) / n
+                if n
+                else None,
                 labels=list(labels),
             )
         )
