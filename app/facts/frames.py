@@ -58,13 +58,24 @@ ATTENDANCE_COLUMNS = (
 )
 
 
+def plain_rows(statement) -> list:
+    """The rows of a select of plain columns, read through the session's connection:
+    the ORM's result handling adds work per row and changes nothing for columns (a
+    third of the time of fetching 10,000 registrations). Pending changes are flushed
+    first, as the session's own execute would."""
+    session = db.session
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement).all()
+
+
 def frame(statement, columns: Sequence) -> pd.DataFrame:
     """Rows into a frame column by column (pandas inspects every Row object when given
     rows, which costs more than the query itself for 10,000 people)."""
     import pandas as pd
 
     names = [c.key for c in columns]
-    rows = db.session.execute(statement).all()
+    rows = plain_rows(statement)
     if not rows:
         return pd.DataFrame({name: pd.Series(dtype="object") for name in names})
     return pd.DataFrame(dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)))
@@ -140,7 +151,7 @@ def answers(survey: int | None) -> pd.DataFrame:
     multiple-choice question. Responses are known only by their random id."""
     import pandas as pd
 
-    rows = db.session.execute(
+    rows = plain_rows(
         select(
             SurveyAnswer.response_id,
             SurveyAnswer.question_id,
@@ -151,7 +162,7 @@ def answers(survey: int | None) -> pd.DataFrame:
         .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
         .where(SurveyResponse.survey_id == survey)
         .order_by(SurveyAnswer.response_id, SurveyQuestion.position)
-    ).all()
+    )
     records = [
         (response_id, question_id, kind, one)
         for response_id, question_id, kind, value in rows
