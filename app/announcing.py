@@ -77,7 +77,9 @@ def _confirmed(gathering: Gathering) -> tuple[int, list[Registration]]:
     """How many people are confirmed, and the first of them for the example, which is
     only loaded while the organiser is still to be asked (a decided action shows none)."""
     reachable = reachable_registrations(gathering.id)  # confirmed, never erased
-    count = db.session.scalar(reachable.with_only_columns(func.count(Registration.id))) or 0
+    # count(*) rather than of the ids: PostgreSQL can then count from the reachable index
+    # alone (about 10 pages for 10,000 people rather than the whole table).
+    count = db.session.scalar(reachable.with_only_columns(func.count())) or 0
     if not count or decision() is not None:
         return count, []
     first = db.session.scalar(reachable.order_by(Registration.id).limit(1))
