@@ -220,16 +220,11 @@ def queue_emails(
 
 def sender_address() -> str:
     """The address our emails come from, as a person would look for it in their inbox."""
-    return parseaddr(str(current_app.config.get("MAIL_DEFAULT_SENDER") or ""))[1]
+    return _sender_parts(str(current_app.config.get("MAIL_DEFAULT_SENDER") or ""))[1]
 
 
 def _sender_domain() -> str:
-    return _domain_of(str(current_app.config.get("MAIL_DEFAULT_SENDER") or ""))
-
-
-@functools.lru_cache(maxsize=8)
-def _domain_of(sender: str) -> str:
-    address = parseaddr(sender)[1]
+    address = sender_address()
     return address.rsplit("@", 1)[1] if "@" in address else ""
 
 
