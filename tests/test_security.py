@@ -320,6 +320,41 @@ def test_a_visitors_session_is_not_rewritten_by_each_form_they_send(csrf_app, ma
     assert response.headers.getlist("Set-Cookie") == []
 
 
+def test_a_form_signs_its_csrf_token_only_when_the_page_shows_it(csrf_app):
+    from flask import g
+    from wtforms import StringField
+
+    from app.forms_common import BaseForm
+
+    class NameForm(BaseForm):
+        name = StringField()
+
+    with csrf_app.test_request_context("/", method="POST", data={"name": "Ada"}):
+        form = NameForm()
+        assert "csrf_token" not in g  # built for a POST, not shown: nothing signed
+        shown = form.csrf_token()
+        assert f'value="{g.csrf_token}"' in shown
+
+
+def test_a_form_shown_again_with_its_errors_carries_a_token_that_works(csrf_app, make_gathering):
+    gathering = make_gathering()
+    client = csrf_app.test_client()
+    html = client.get(f"/g/{gathering.slug}/register").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    refused = client.post(
+        f"/g/{gathering.slug}/register",
+        data={**form_data(gathering), "name": "", "csrf_token": token},
+    )
+    assert refused.status_code == 422
+    again = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', refused.get_data(as_text=True)
+    ).group(1)
+    taken = client.post(
+        f"/g/{gathering.slug}/register", data={**form_data(gathering), "csrf_token": again}
+    )
+    assert taken.status_code == 303
+
+
 def test_a_signed_in_session_taken_to_another_browser_is_signed_out(client, make_user):
     login(client, make_user("organiser"))
     assert client.get("/organiser/").status_code == 200
