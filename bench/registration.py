@@ -432,10 +432,7 @@ def report(
     print(
         "  our web CPU / the floor's, round by round: "
         + "; ".join(
-            f"{label.removeprefix('the floor, ')}: "
-            + ", ".join(
-                f"{r.web * 1000:.1f}/{f.web * 1000:.1f}" for r, f in zip(rounds, got, strict=True)
-            )
+            f"{label.removeprefix('the floor, ')}: " + pairs(rounds, got)
             for label, got in floor_rounds.items()
         )
         + " ms"
@@ -448,15 +445,12 @@ def report(
         multiple = median(held)
         print(
             "  our web CPU / the floor's, the worker held until the round's last response: "
-            + ", ".join(
-                f"{r.web * 1000:.1f}/{f.web * 1000:.1f}"
-                for r, f in zip(held_rounds, floor_rounds[plain], strict=True)
-            )
+            + pairs(held_rounds, floor_rounds[plain])
             + " ms"
         )
         print(
             f"  our web CPU per registration: {median([r.web for r in held_rounds]) * 1000:.1f} "
-            f"ms = {multiple:.1f}x the floor's, the median of the rounds' {spread(held)}, the "
+            f"ms = {multiple:.2f}x the floor's, the median of the rounds' {spread(held)}, the "
             "RQ worker held until each round's last response as the floor has none beside it "
             f"(target <= 3x): {'met' if multiple <= 3 else 'missed'}; while the worker sends "
             f"the mail beside them, {web * 1000:.1f} ms = {median(multiples[plain]):.1f}x"
@@ -468,7 +462,7 @@ def report(
         multiple = median(multiples[mail[0]])
         print(
             f"  our web CPU per registration, the confirmation sent: {web * 1000:.1f} ms = "
-            f"{multiple:.1f}x the floor's that sends it too, the median of the rounds' "
+            f"{multiple:.2f}x the floor's that sends it too, the median of the rounds' "
             f"{spread(multiples[mail[0]])} (target <= 3x): {'met' if multiple <= 3 else 'missed'}; "
             f"{median(multiples[plain]):.1f}x the floor's that sends nothing (the mail alone "
             f"costs that floor {(floors[mail[0]] - floors[plain]) * 1000:.1f} ms: the same "
@@ -487,6 +481,13 @@ def report(
         f"{'met' if ratio >= 0.25 else 'missed'}; p95 {ours.p95:.1f} ms (target < 100 ms): "
         f"{'met' if ours.p95 < 100 else 'missed'}; every confirmation delivered: "
         f"{'met' if delivered >= sent else 'missed'}"
+    )
+
+
+def pairs(ours: list[Round], floor: list[Round]) -> str:
+    """Each round's web CPU, ours / the floor's, in ms."""
+    return ", ".join(
+        f"{r.web * 1000:.1f}/{f.web * 1000:.1f}" for r, f in zip(ours, floor, strict=True)
     )
 
 
